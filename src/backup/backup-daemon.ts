@@ -1,0 +1,130 @@
+import type { Logger } from '../observability/logger.js';
+import { ExitCode, type ExitCodeValue } from '../exit-codes.js';
+import type { PairWorker } from './pair-worker.js';
+import type { StreamPipeline } from './stream-pipeline.js';
+
+export type DaemonState = 'starting' | 'running' | 'draining' | 'stopped' | 'failed';
+
+export type StopReason =
+  | { kind: 'signal'; signal: string }
+  | { kind: 'fatal'; error: Error }
+  | { kind: 'streams'; reason: string }
+  | { kind: 'done' };
+
+export interface BackupDaemonDeps {
+  readonly workers: readonly PairWorker[];
+  readonly streams: StreamPipeline;
+  readonly logger: Logger;
+  /** Phase 3's grace, milliseconds. */
+  readonly shutdownGraceMs: number;
+  /** Called once every phase has run (close servers, flush metrics). */
+  readonly onStopped?: () => Promise<void>;
+}
+
+/**
+ * Runs the workers until asked to stop, then shuts down in order:
+ *   1. event workers stop consuming, write and commit their batches;
+ *   2. the hit cache drains into the stream pool;
+ *   3. the stream pool drains within the grace period (the rest stays journaled).
+ * Every phase runs even if an earlier one failed, so nothing persisted is skipped.
+ */
+export class BackupDaemon {
+  readonly #deps: BackupDaemonDeps;
+  #state: DaemonState = 'starting';
+  #stopRequested: ((reason: StopReason) => void) | undefined;
+  readonly #stop: Promise<StopReason>;
+  #stopReason: StopReason | undefined;
+
+  constructor(deps: BackupDaemonDeps) {
+    this.#deps = deps;
+    this.#stop = new Promise((resolve) => {
+      this.#stopRequested = resolve;
+    });
+  }
+
+  get state(): DaemonState {
+    return this.#state;
+  }
+
+  /** First caller wins; later requests are logged and ignored. */
+  requestStop(reason: StopReason): void {
+    if (this.#stopReason) return;
+    this.#stopReason = reason;
+    this.#stopRequested?.(reason);
+  }
+
+  async run(): Promise<ExitCodeValue> {
+    const { logger, streams, workers } = this.#deps;
+    streams.stopRequested.then((reason) => this.requestStop({ kind: 'streams', reason }));
+    try {
+      await streams.start();
+      await Promise.all(workers.map((w) => w.start()));
+    } catch (error) {
+      logger.error({ err: error }, 'startup failed');
+      this.requestStop({ kind: 'fatal', error: error as Error });
+    }
+    if (!this.#stopReason) {
+      this.#state = 'running';
+      logger.info({ pairs: workers.map((w) => `${w.pair.source}/${w.pair.event}`) }, 'backup running');
+    }
+    const reason = await this.#stop;
+    return this.#shutdown(reason);
+  }
+
+  async #shutdown(reason: StopReason): Promise<ExitCodeValue> {
+    const { logger, streams, workers, shutdownGraceMs } = this.#deps;
+    this.#state = 'draining';
+    logger.info({ reason: describe(reason) }, 'shutdown phase 1/3: event workers stop consuming, flush and commit');
+    await settle(logger, 'events', Promise.all(workers.map((w) => w.drain())));
+    logger.info('shutdown phase 2/3: hit cache drains into the stream pool');
+    await settle(logger, 'hit cache', streams.drainHitCache());
+    logger.info({ graceMs: shutdownGraceMs }, 'shutdown phase 3/3: stream pool drains');
+    let unfinished = 0;
+    await settle(
+      logger,
+      'stream pool',
+      streams.drainPool(shutdownGraceMs).then((r) => {
+        unfinished = r.unfinished;
+      }),
+    );
+    if (unfinished > 0) logger.warn({ unfinished }, 'streams left in the pending journal; they resume at the next start');
+    if (this.#deps.onStopped) await settle(logger, 'cleanup', this.#deps.onStopped());
+    this.#state = reason.kind === 'fatal' ? 'failed' : 'stopped';
+    const code = exitCodeFor(reason);
+    logger.info({ exitCode: code }, 'shutdown complete');
+    return code;
+  }
+}
+
+function exitCodeFor(reason: StopReason): ExitCodeValue {
+  switch (reason.kind) {
+    case 'signal':
+    case 'done':
+      return ExitCode.ok;
+    case 'streams':
+      return ExitCode.streamFailures;
+    case 'fatal':
+      return ExitCode.failure;
+  }
+}
+
+function describe(reason: StopReason): string {
+  switch (reason.kind) {
+    case 'signal':
+      return `signal ${reason.signal}`;
+    case 'fatal':
+      return `fatal error: ${reason.error.message}`;
+    case 'streams':
+      return `stream failures: ${reason.reason}`;
+    case 'done':
+      return 'done';
+  }
+}
+
+async function settle(logger: Logger, phase: string, work: Promise<unknown>): Promise<void> {
+  try {
+    await work;
+  } catch (error) {
+    logger.error({ err: error, phase }, 'shutdown phase failed; continuing with the next');
+  }
+}

@@ -1,0 +1,104 @@
+import type { Config } from '../config/load-config.js';
+import { batchLimits, groupIdFor, kafkaSettings } from '../config/settings.js';
+import { createEventDecoder } from '../events/event-decoder.js';
+import { resolveTypeNames } from '../events/event-type-map.js';
+import { loadSchemaRegistry } from '../events/schema-registry.js';
+import { schemaInspector } from '../events/schema-inspector.js';
+import { ExitCode, type ExitCodeValue } from '../exit-codes.js';
+import { createKafka } from '../kafka/create-kafka.js';
+import type { Logger } from '../observability/logger.js';
+import { KeyLayout } from '../storage/key-layout.js';
+import type { ObjectStore } from '../storage/object-store.js';
+import { BackupDaemon } from './backup-daemon.js';
+import { BatchWriter } from './batch-writer.js';
+import { opaqueInspector, type EventInspector } from './event-inspector.js';
+import { PairWorker, type PairWorkerObserver } from './pair-worker.js';
+import type { StreamPipeline } from './stream-pipeline.js';
+
+export interface BackupRuntime {
+  readonly logger: Logger;
+  readonly store: ObjectStore;
+  readonly streams: StreamPipeline;
+  readonly monotonicNow: () => number;
+  readonly wallNow: () => number;
+  readonly observer?: PairWorkerObserver;
+  readonly onStopped?: () => Promise<void>;
+}
+
+export type CreateDaemonResult =
+  | { kind: 'ready'; daemon: BackupDaemon; workers: PairWorker[] }
+  | { kind: 'refused'; exitCode: ExitCodeValue; message: string };
+
+/** Wires one worker per pair. Preconditions (bucket, state dir) are checked by the caller. */
+export async function createBackupDaemon(config: Config, runtime: BackupRuntime): Promise<CreateDaemonResult> {
+  const { logger } = runtime;
+  const inspectors = await createInspectors(config, logger);
+  if (inspectors.kind === 'refused') return inspectors;
+
+  const kafka = createKafka(kafkaSettings(config), logger);
+  const writer = new BatchWriter({
+    store: runtime.store,
+    layout: new KeyLayout(config.S3_PREFIX),
+    codec: config.AVRO_CODEC,
+    streamSink: runtime.streams,
+    now: () => new Date(runtime.wallNow()),
+  });
+  let daemon: BackupDaemon | undefined;
+  const workers = config.pairs.map(
+    (pair) =>
+      new PairWorker({
+        pair,
+        kafka,
+        groupId: groupIdFor(config, pair),
+        fromBeginning: config.KAFKA_FROM_BEGINNING,
+        sessionTimeoutMs: config.KAFKA_SESSION_TIMEOUT_MS,
+        limits: batchLimits(config),
+        writer,
+        inspector: inspectors.byEvent.get(pair.event) ?? opaqueInspector,
+        logger,
+        monotonicNow: runtime.monotonicNow,
+        wallNow: runtime.wallNow,
+        observer: runtime.observer,
+        onFatal: (error) => daemon?.requestStop({ kind: 'fatal', error }),
+      }),
+  );
+  daemon = new BackupDaemon({
+    workers,
+    streams: runtime.streams,
+    logger,
+    shutdownGraceMs: Math.round(config.SHUTDOWN_GRACE_SECONDS * 1000),
+    onStopped: runtime.onStopped,
+  });
+  return { kind: 'ready', daemon, workers };
+}
+
+type Inspectors =
+  | { kind: 'ready'; byEvent: Map<string, EventInspector> }
+  | { kind: 'refused'; exitCode: ExitCodeValue; message: string };
+
+async function createInspectors(config: Config, logger: Logger): Promise<Inspectors> {
+  const byEvent = new Map<string, EventInspector>();
+  if (!config.EVENT_SCHEMA) {
+    logger.warn('STREAMVAULT_EVENT_SCHEMA is empty: events are backed up without decoding, so no streams are found');
+    return { kind: 'ready', byEvent };
+  }
+  try {
+    const registry = await loadSchemaRegistry(config.EVENT_SCHEMA);
+    for (const event of new Set(config.pairs.map((p) => p.event))) {
+      const typeNames = resolveTypeNames(config.EVENT_TYPE_MAP, event);
+      if (typeNames.length === 0) {
+        logger.warn({ event }, 'no Avro type configured for this event type (STREAMVAULT_EVENT_TYPE_MAP); not decoded');
+        continue;
+      }
+      byEvent.set(event, schemaInspector(createEventDecoder(registry, typeNames), config.STREAM_REFERENCE_LAYOUT));
+    }
+    logger.info({ schema: config.EVENT_SCHEMA, types: registry.typeNames.length }, 'event schema loaded');
+    return { kind: 'ready', byEvent };
+  } catch (error) {
+    return {
+      kind: 'refused',
+      exitCode: ExitCode.badConfiguration,
+      message: `STREAMVAULT_EVENT_SCHEMA: ${(error as Error).message}`,
+    };
+  }
+}

@@ -1,0 +1,26 @@
+import type { ManifestStream } from '../storage/manifest.js';
+
+export interface StreamReferenceLike {
+  readonly source: string;
+  readonly label: string;
+  readonly sha256: string;
+}
+
+/** What the daemon learns from one event's value. It never changes what is backed up. */
+export type Inspection =
+  | { kind: 'tombstone' }
+  | { kind: 'valid'; references: readonly StreamReferenceLike[]; rejected: ReadonlyArray<{ reason: string; sha256: string }> }
+  | { kind: 'malformed'; reason: string };
+
+export interface EventInspector {
+  inspect(value: Buffer | null): Inspection;
+}
+
+/** Without a schema nothing is decoded: every event is backed up and none references streams. */
+export const opaqueInspector: EventInspector = {
+  inspect: (value) => (value === null ? { kind: 'tombstone' } : { kind: 'valid', references: [], rejected: [] }),
+};
+
+export function toManifestStreams(references: readonly StreamReferenceLike[], timestamp: number): ManifestStream[] {
+  return references.map((r) => ({ source: r.source, label: r.label, sha256: r.sha256, timestamp }));
+}

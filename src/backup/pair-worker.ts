@@ -1,0 +1,298 @@
+import type { Consumer, EachBatchPayload, Kafka } from 'kafkajs';
+import pRetry from 'p-retry';
+import type { Pair } from '../config/pair.js';
+import type { Logger } from '../observability/logger.js';
+import type { ManifestEntry } from '../storage/manifest.js';
+import { toBackupRecord } from '../kafka/to-backup-record.js';
+import type { BatchWriter } from './batch-writer.js';
+import { toManifestStreams, type EventInspector } from './event-inspector.js';
+import { PartitionBatch, type BatchLimits } from './partition-batch.js';
+
+/** Write attempts per batch once shutdown has begun. */
+const DRAIN_ATTEMPTS = 3;
+
+export type WorkerState = 'idle' | 'running' | 'draining' | 'stopped' | 'failed';
+
+export interface PairWorkerStats {
+  consumed: number;
+  backedUp: number;
+  malformed: number;
+  rejectedReferences: number;
+  batches: number;
+  bytes: number;
+  /** Wall-clock ms of the last durable batch (the recovery point), undefined before the first. */
+  lastDurableAt: number | undefined;
+  /** Batches dropped unwritten because a rebalance took their partition (the new owner re-reads them). */
+  droppedOnRebalance: number;
+}
+
+export interface PairWorkerObserver {
+  onBatchDurable?(pair: Pair, entry: ManifestEntry): void;
+  onConsumed?(pair: Pair, count: number): void;
+  onMalformed?(pair: Pair, where: { partition: number; offset: string }, reason: string): void;
+  onCommitted?(pair: Pair, partition: number, offset: string): void;
+}
+
+export interface PairWorkerDeps {
+  readonly pair: Pair;
+  readonly kafka: Kafka;
+  readonly groupId: string;
+  readonly fromBeginning: boolean;
+  readonly sessionTimeoutMs: number;
+  readonly limits: BatchLimits;
+  readonly writer: BatchWriter;
+  readonly inspector: EventInspector;
+  readonly logger: Logger;
+  /** Monotonic milliseconds, for batch age. */
+  readonly monotonicNow: () => number;
+  readonly wallNow: () => number;
+  readonly observer?: PairWorkerObserver;
+  /** Called when the worker fails beyond recovery (the consumer crashed for good). */
+  readonly onFatal: (error: Error) => void;
+}
+
+/**
+ * Consumes one pair's topic and writes a batch per partition when it is full or old enough.
+ * Offsets are committed only after BatchWriter made the batch durable; on a rebalance every
+ * unwritten batch is dropped because kafkajs resumes each partition from its committed offset.
+ */
+export class PairWorker {
+  readonly #deps: PairWorkerDeps;
+  readonly #log: Logger;
+  readonly #consumer: Consumer;
+  readonly #batches = new Map<number, PartitionBatch>();
+  /** Per-partition chain: flushes of one partition run one at a time, in order. */
+  readonly #chains = new Map<number, Promise<void>>();
+  readonly #abort = new AbortController();
+  #generation = 0;
+  #state: WorkerState = 'idle';
+  #timer: NodeJS.Timeout | undefined;
+  #drained: Promise<void> | undefined;
+  readonly stats: PairWorkerStats = {
+    consumed: 0,
+    backedUp: 0,
+    malformed: 0,
+    rejectedReferences: 0,
+    batches: 0,
+    bytes: 0,
+    lastDurableAt: undefined,
+    droppedOnRebalance: 0,
+  };
+
+  constructor(deps: PairWorkerDeps) {
+    this.#deps = deps;
+    this.#log = deps.logger.child({ pair: `${deps.pair.source}/${deps.pair.event}`, topic: deps.pair.topic });
+    this.#consumer = deps.kafka.consumer({
+      groupId: deps.groupId,
+      sessionTimeout: deps.sessionTimeoutMs,
+      heartbeatInterval: Math.min(3000, Math.floor(deps.sessionTimeoutMs / 3)),
+      // Bounded fetches: together with the per-partition byte limit this bounds memory.
+      maxBytesPerPartition: Math.min(deps.limits.maxBytes, 4 * 1024 * 1024),
+      maxBytes: 16 * 1024 * 1024,
+    });
+  }
+
+  get state(): WorkerState {
+    return this.#state;
+  }
+
+  get pair(): Pair {
+    return this.#deps.pair;
+  }
+
+  /** Assigned partitions with their unflushed event count and oldest event age. */
+  buffered(): Array<{ partition: number; events: number; ageMs: number }> {
+    const now = this.#deps.monotonicNow();
+    return [...this.#batches.values()].map((b) => ({ partition: b.partition, events: b.size, ageMs: b.age(now) }));
+  }
+
+  async start(): Promise<void> {
+    const consumer = this.#consumer;
+    consumer.on(consumer.events.GROUP_JOIN, (event) => this.#onGroupJoin(event.payload.memberAssignment));
+    consumer.on(consumer.events.CRASH, (event) => {
+      const error = event.payload.error;
+      if (event.payload.restart) {
+        this.#log.warn({ err: error }, 'consumer crashed; kafkajs restarts it from the committed offsets');
+        this.#dropUnwritten('consumer restart');
+        return;
+      }
+      this.#state = 'failed';
+      this.#log.error({ err: error }, 'consumer crashed and will not restart');
+      this.#deps.onFatal(error);
+    });
+    await consumer.connect();
+    await consumer.subscribe({ topics: [this.#deps.pair.topic], fromBeginning: this.#deps.fromBeginning });
+    this.#state = 'running';
+    const tick = Math.max(20, Math.min(1000, Math.floor(this.#deps.limits.maxAgeMs / 4)));
+    this.#timer = setInterval(() => this.#flushDue(), tick);
+    this.#timer.unref();
+    await consumer.run({
+      autoCommit: false,
+      eachBatchAutoResolve: true,
+      partitionsConsumedConcurrently: 4,
+      eachBatch: (payload) => this.#onBatch(payload),
+    });
+    this.#log.info('consuming');
+  }
+
+  /**
+   * Stops consuming, writes and commits every buffered batch, then leaves the group. Safe to
+   * call more than once; every caller gets the same promise.
+   */
+  drain(): Promise<void> {
+    this.#drained ??= this.#drainOnce();
+    return this.#drained;
+  }
+
+  async #drainOnce(): Promise<void> {
+    if (this.#state === 'running') this.#state = 'draining';
+    clearInterval(this.#timer);
+    try {
+      this.#consumer.pause([{ topic: this.#deps.pair.topic }]);
+    } catch {
+      // not running yet: nothing is fetched anyway
+    }
+    const pending = [...this.#batches.keys()].map((partition) => this.#flush(partition, 'shutdown'));
+    const results = await Promise.allSettled([...pending, ...this.#chains.values()]);
+    const failed = results.filter((r) => r.status === 'rejected').length;
+    if (failed > 0) this.#log.warn({ failed }, 'some batches could not be written at shutdown; they will be re-read at the next start');
+    this.#abort.abort();
+    try {
+      await this.#consumer.disconnect();
+    } catch (error) {
+      this.#log.warn({ err: error }, 'disconnect failed');
+    }
+    if (this.#state !== 'failed') this.#state = 'stopped';
+    this.#log.info({ ...this.stats }, 'stopped');
+  }
+
+  async #onBatch(payload: EachBatchPayload): Promise<void> {
+    const { batch, heartbeat, isRunning, isStale } = payload;
+    const { inspector, limits, monotonicNow } = this.#deps;
+    for (const message of batch.messages) {
+      if (this.#state !== 'running' || !isRunning() || isStale()) return;
+      const record = toBackupRecord(batch.topic, batch.partition, message);
+      let current = this.#batches.get(batch.partition);
+      if (!current) {
+        current = new PartitionBatch(batch.topic, batch.partition, this.#generation);
+        this.#batches.set(batch.partition, current);
+      }
+      const inspection = inspector.inspect(record.value);
+      let malformed = false;
+      let streams: ReturnType<typeof toManifestStreams> = [];
+      if (inspection.kind === 'malformed') {
+        malformed = true;
+        this.stats.malformed += 1;
+        this.#log.warn(
+          { partition: batch.partition, offset: record.offset, reason: inspection.reason },
+          'event does not decode with the schema; backed up byte for byte',
+        );
+        this.#deps.observer?.onMalformed?.(this.#deps.pair, { partition: batch.partition, offset: record.offset }, inspection.reason);
+      } else if (inspection.kind === 'valid') {
+        streams = toManifestStreams(inspection.references, record.timestamp);
+        for (const rejected of inspection.rejected) {
+          this.stats.rejectedReferences += 1;
+          this.#log.warn(
+            { partition: batch.partition, offset: record.offset, sha256: rejected.sha256, reason: rejected.reason },
+            'stream reference rejected',
+          );
+        }
+      }
+      current.add(record, monotonicNow(), { streams, malformed });
+      this.stats.consumed += 1;
+      if (current.isFull(limits)) {
+        // Backpressure: this partition fetches nothing more until its batch is durable.
+        const beat = setInterval(() => heartbeat().catch(() => {}), 3000);
+        try {
+          await this.#flush(batch.partition, 'full');
+        } finally {
+          clearInterval(beat);
+        }
+      }
+    }
+    this.#deps.observer?.onConsumed?.(this.#deps.pair, batch.messages.length);
+  }
+
+  #flushDue(): void {
+    const now = this.#deps.monotonicNow();
+    for (const [partition, batch] of this.#batches) {
+      if (batch.isDue(now, this.#deps.limits)) {
+        this.#flush(partition, 'age').catch((error: unknown) => {
+          this.#log.warn({ err: error, partition }, 'age flush failed; will retry');
+        });
+      }
+    }
+  }
+
+  #flush(partition: number, reason: 'full' | 'age' | 'shutdown'): Promise<void> {
+    const previous = this.#chains.get(partition) ?? Promise.resolve();
+    const next = previous.then(() => this.#writeAndCommit(partition, reason));
+    const settled = next.catch(() => {});
+    this.#chains.set(partition, settled);
+    settled.then(() => {
+      if (this.#chains.get(partition) === settled) this.#chains.delete(partition);
+    });
+    return next;
+  }
+
+  async #writeAndCommit(partition: number, reason: string): Promise<void> {
+    const batch = this.#batches.get(partition);
+    if (!batch || batch.size === 0) return;
+    if (batch.generation !== this.#generation) {
+      this.#batches.delete(partition);
+      return;
+    }
+    // New events go to a fresh batch while this one is written.
+    this.#batches.delete(partition);
+    const { pair, writer } = this.#deps;
+    const entry = await pRetry(() => writer.write(pair, batch), {
+      // While running, S3 outages are waited out (consumption of this partition blocks, memory
+      // stays bounded). While draining, a few attempts, then the batch is left to be re-read.
+      retries: Number.POSITIVE_INFINITY,
+      minTimeout: 500,
+      maxTimeout: 30_000,
+      randomize: true,
+      signal: this.#abort.signal,
+      shouldRetry: ({ attemptNumber }) =>
+        this.#generation === batch.generation && (this.#state === 'running' || attemptNumber < DRAIN_ATTEMPTS),
+      onFailedAttempt: ({ error, attemptNumber }) => {
+        this.#log.warn({ err: error, partition, attempt: attemptNumber }, 'batch write failed; retrying');
+      },
+    });
+    this.stats.batches += 1;
+    this.stats.backedUp += entry.count;
+    this.stats.bytes += entry.bytes;
+    this.stats.lastDurableAt = this.#deps.wallNow();
+    this.#deps.observer?.onBatchDurable?.(pair, entry);
+    if (batch.generation !== this.#generation) {
+      // The partition may have moved; its new owner re-reads from the last commit, and a replay
+      // rewrites the same keys. Committing now could move the group's offset backwards.
+      this.#log.info({ partition, key: entry.key }, 'batch written after a rebalance; not committing');
+      return;
+    }
+    const next = (BigInt(entry.lastOffset) + 1n).toString();
+    await this.#consumer.commitOffsets([{ topic: pair.topic, partition, offset: next }]);
+    this.#deps.observer?.onCommitted?.(pair, partition, next);
+    this.#log.info(
+      { partition, key: entry.key, count: entry.count, bytes: entry.bytes, firstOffset: entry.firstOffset, lastOffset: entry.lastOffset, reason },
+      'batch durable and committed',
+    );
+  }
+
+  #onGroupJoin(assignment: Record<string, number[]>): void {
+    this.#generation += 1;
+    this.#dropUnwritten('rebalance');
+    this.#log.info({ partitions: assignment[this.#deps.pair.topic] ?? [] }, 'joined consumer group');
+  }
+
+  /** kafkajs resumes every assigned partition from its committed offset: unwritten batches would duplicate. */
+  #dropUnwritten(why: string): void {
+    let dropped = 0;
+    for (const batch of this.#batches.values()) dropped += batch.size;
+    if (dropped > 0) {
+      this.stats.droppedOnRebalance += this.#batches.size;
+      this.#log.info({ events: dropped, why }, 'dropping unwritten batches; they are re-read from the last commit');
+    }
+    this.#batches.clear();
+  }
+}

@@ -1,0 +1,52 @@
+import { recordSize, type BackupRecord } from '../events/backup-record.js';
+import type { ManifestStream } from '../storage/manifest.js';
+
+export interface BatchLimits {
+  /** Events per batch. */
+  readonly maxEvents: number;
+  /** Milliseconds the oldest event may wait. */
+  readonly maxAgeMs: number;
+  /** Bytes of keys, values and headers per batch. */
+  readonly maxBytes: number;
+}
+
+/** What a worker accumulates for one partition between two writes. */
+export class PartitionBatch {
+  readonly records: BackupRecord[] = [];
+  readonly streams: ManifestStream[] = [];
+  readonly malformedOffsets: string[] = [];
+  #bytes = 0;
+  /** Monotonic time the first record arrived; undefined while empty. */
+  #startedAt: number | undefined;
+
+  constructor(readonly topic: string, readonly partition: number, readonly generation: number) {}
+
+  get size(): number {
+    return this.records.length;
+  }
+
+  get bytes(): number {
+    return this.#bytes;
+  }
+
+  add(record: BackupRecord, now: number, inspection: { streams: readonly ManifestStream[]; malformed: boolean }): void {
+    if (this.#startedAt === undefined) this.#startedAt = now;
+    this.records.push(record);
+    this.#bytes += recordSize(record);
+    this.streams.push(...inspection.streams);
+    if (inspection.malformed) this.malformedOffsets.push(record.offset);
+  }
+
+  isFull(limits: BatchLimits): boolean {
+    return this.records.length >= limits.maxEvents || this.#bytes >= limits.maxBytes;
+  }
+
+  isDue(now: number, limits: BatchLimits): boolean {
+    return this.#startedAt !== undefined && now - this.#startedAt >= limits.maxAgeMs;
+  }
+
+  /** Age of the oldest unflushed event, 0 when empty. */
+  age(now: number): number {
+    return this.#startedAt === undefined ? 0 : now - this.#startedAt;
+  }
+}

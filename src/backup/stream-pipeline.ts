@@ -1,0 +1,37 @@
+import type { ManifestStream } from '../storage/manifest.js';
+
+/**
+ * Where a batch's stream references go before its offsets may be committed. `persist` resolves
+ * once every reference is durable: stored, found already stored, or written to the pending
+ * journal in the file cache. It rejects when that cannot be guaranteed; the batch is then not
+ * committed and will be re-read.
+ */
+export interface StreamSink {
+  persist(streams: readonly ManifestStream[]): Promise<void>;
+}
+
+/**
+ * The stream side of the daemon as the shutdown sequence sees it. The events side calls
+ * `persist` (via StreamSink) for each batch; shutdown then drains in order.
+ */
+export interface StreamPipeline extends StreamSink {
+  /** Replays what the file cache holds from a previous run. */
+  start(): Promise<void>;
+  /** Phase 2: references still in the hit cache's hand-off go to the pool. */
+  drainHitCache(): Promise<void>;
+  /** Phase 3: the pool finishes within `graceMs`; what is unfinished stays journaled. */
+  drainPool(graceMs: number): Promise<{ unfinished: number }>;
+  /** Resolves with a reason when the pipeline wants the daemon to stop (e.g. consecutive failures). */
+  readonly stopRequested: Promise<string>;
+}
+
+/** No stream source configured: references are kept in manifests only. */
+export function manifestOnlyPipeline(): StreamPipeline {
+  return {
+    persist: async () => {},
+    start: async () => {},
+    drainHitCache: async () => {},
+    drainPool: async () => ({ unfinished: 0 }),
+    stopRequested: new Promise<string>(() => {}),
+  };
+}

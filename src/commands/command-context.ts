@@ -1,0 +1,58 @@
+import { formatProblems, loadConfig, type Config } from '../config/load-config.js';
+import { s3Settings } from '../config/settings.js';
+import { ExitCode, type ExitCodeValue } from '../exit-codes.js';
+import { createLogger, type Logger } from '../observability/logger.js';
+import { ensureBucket } from '../storage/ensure-bucket.js';
+import { KeyLayout } from '../storage/key-layout.js';
+import type { ObjectStore } from '../storage/object-store.js';
+import { createS3Client, S3ObjectStore } from '../storage/s3-object-store.js';
+
+/** What every command starts from: the environment, read once, and where to write messages. */
+export interface CliEnvironment {
+  readonly env: NodeJS.ProcessEnv;
+  readonly stdout: NodeJS.WritableStream;
+  readonly stderr: NodeJS.WritableStream;
+  readonly isTTY: boolean;
+}
+
+export interface CommandContext {
+  readonly config: Config;
+  readonly logger: Logger;
+  readonly store: ObjectStore;
+  readonly layout: KeyLayout;
+}
+
+export type ContextResult = { ok: true; context: CommandContext } | { ok: false; exitCode: ExitCodeValue };
+
+/**
+ * Loads and validates the configuration (printing every problem), then makes the logger and the
+ * object store. `requireBucket` checks the backup location exists (creating it only if allowed).
+ */
+export async function createCommandContext(
+  cli: CliEnvironment,
+  options: { requireBucket: 'exists' | 'create-if-allowed' | 'no-check' },
+): Promise<ContextResult> {
+  const loaded = loadConfig(cli.env);
+  if (!loaded.ok) {
+    cli.stderr.write(`streamvault: ${formatProblems(loaded.problems)}\n`);
+    return { ok: false, exitCode: ExitCode.badConfiguration };
+  }
+  const config = loaded.config;
+  const logger = createLogger(config.LOG_LEVEL);
+  const store = new S3ObjectStore(createS3Client(s3Settings(config)), config.S3_BUCKET);
+  if (options.requireBucket !== 'no-check') {
+    try {
+      const bucket = await ensureBucket(store, options.requireBucket === 'create-if-allowed' && config.S3_CREATE_BUCKET, logger);
+      if (bucket.kind === 'missing') {
+        logger.error({ bucket: config.S3_BUCKET }, bucket.message);
+        cli.stderr.write(`streamvault: ${bucket.message}\n`);
+        return { ok: false, exitCode: ExitCode.missingBackupLocation };
+      }
+    } catch (error) {
+      logger.error({ err: error, bucket: config.S3_BUCKET }, 'cannot reach the backup bucket');
+      cli.stderr.write(`streamvault: cannot reach bucket ${config.S3_BUCKET}: ${(error as Error).message}\n`);
+      return { ok: false, exitCode: ExitCode.failure };
+    }
+  }
+  return { ok: true, context: { config, logger, store, layout: new KeyLayout(config.S3_PREFIX) } };
+}

@@ -1,0 +1,41 @@
+import { ENV_PREFIX, type Variable } from './variable.js';
+import { variables } from './variables/index.js';
+
+export interface VariableDoc {
+  name: string;
+  default: string;
+  unit: string;
+  description: string;
+  group: string;
+}
+
+export function describeVariables(): VariableDoc[] {
+  return (Object.values(variables) as Variable<unknown>[]).map((v) => ({
+    name: ENV_PREFIX + v.name,
+    default: v.default === undefined ? '(required)' : v.default === '' ? '(empty)' : v.default,
+    unit: v.unit,
+    description: v.description,
+    group: v.group,
+  }));
+}
+
+/** Plain-text list for `--help`. */
+export function variablesHelpText(): string {
+  const docs = describeVariables();
+  const width = Math.max(...docs.map((d) => d.name.length));
+  return docs
+    .map((d) => {
+      const unit = d.unit ? ` ${d.unit}` : '';
+      return `  ${d.name.padEnd(width)}  ${d.description}\n  ${' '.repeat(width)}  default: ${d.default}${unit}`;
+    })
+    .join('\n');
+}
+
+/** Markdown table for the README; a test keeps the README's copy equal to this. */
+export function variablesMarkdown(): string {
+  const rows = describeVariables().map(
+    (d) =>
+      `| \`${d.name}\` | ${d.default === '(required)' || d.default === '(empty)' ? d.default : `\`${d.default}\``} | ${d.unit} | ${d.description.replaceAll('|', '\\|')} |`,
+  );
+  return ['| Variable | Default | Unit | Meaning |', '| --- | --- | --- | --- |', ...rows].join('\n');
+}

@@ -1,0 +1,41 @@
+import type { KafkaSettings } from '../kafka/create-kafka.js';
+import type { S3Settings } from '../storage/s3-object-store.js';
+import type { BatchLimits } from '../backup/partition-batch.js';
+import type { Config } from './load-config.js';
+
+/** Narrow views of the config for the parts that need them, so they do not depend on all of it. */
+export function kafkaSettings(config: Config): KafkaSettings {
+  return {
+    brokers: config.KAFKA_BROKERS,
+    clientId: config.KAFKA_CLIENT_ID,
+    ssl: config.KAFKA_SSL,
+    saslMechanism: config.KAFKA_SASL_MECHANISM,
+    saslUsername: config.KAFKA_SASL_USERNAME,
+    saslPassword: config.KAFKA_SASL_PASSWORD,
+  };
+}
+
+export function s3Settings(config: Config): S3Settings {
+  return {
+    bucket: config.S3_BUCKET,
+    endpoint: config.S3_ENDPOINT,
+    region: config.S3_REGION,
+    forcePathStyle: config.S3_FORCE_PATH_STYLE,
+    accessKeyId: config.S3_ACCESS_KEY_ID,
+    secretAccessKey: config.S3_SECRET_ACCESS_KEY,
+    maxAttempts: config.S3_MAX_ATTEMPTS,
+  };
+}
+
+export function batchLimits(config: Config): BatchLimits {
+  return {
+    maxEvents: config.BATCH_MAX_EVENTS,
+    maxAgeMs: Math.round(config.BATCH_MAX_AGE_SECONDS * 1000),
+    maxBytes: config.BATCH_MAX_BYTES,
+  };
+}
+
+/** Consumer group of one pair: replicas with the same prefix share its partitions. */
+export function groupIdFor(config: Config, pair: { source: string; event: string }): string {
+  return `${config.KAFKA_GROUP_ID}.${pair.source}.${pair.event}`;
+}

@@ -1,0 +1,113 @@
+import { z } from 'zod';
+
+/**
+ * One environment variable: its name (without the `STREAMVAULT_` prefix), how the raw string is
+ * coerced and validated, its default, unit and meaning. The README's configuration reference and
+ * `--help` are generated from these, so the documentation cannot drift from the code.
+ */
+export interface Variable<T> {
+  readonly name: string;
+  /** Parses the raw string (or the default). Its error message should say what was expected. */
+  readonly schema: z.ZodType<T>;
+  /** Raw default as the operator would type it; `undefined` means required. */
+  readonly default: string | undefined;
+  /** Unit shown in documentation (`events`, `seconds`, `bytes`); empty when not a quantity. */
+  readonly unit: string;
+  readonly description: string;
+  /** Values of secret variables never appear in logs, errors or `--help`. */
+  readonly secret: boolean;
+  /** Which commands read it; used to group the reference. */
+  readonly group: VariableGroup;
+}
+
+export type VariableGroup =
+  | 'general'
+  | 'kafka'
+  | 'pairs'
+  | 'batching'
+  | 'schema'
+  | 's3'
+  | 'streams'
+  | 'restore'
+  | 'observability';
+
+export const ENV_PREFIX = 'STREAMVAULT_';
+
+export function variable<T>(spec: {
+  name: string;
+  schema: z.ZodType<T>;
+  default?: string;
+  unit?: string;
+  description: string;
+  secret?: boolean;
+  group: VariableGroup;
+}): Variable<T> {
+  return {
+    name: spec.name,
+    schema: spec.schema,
+    default: spec.default,
+    unit: spec.unit ?? '',
+    description: spec.description,
+    secret: spec.secret ?? false,
+    group: spec.group,
+  };
+}
+
+// Coercions shared by the variable tables. Each error says what was expected.
+
+export const text = () => z.string();
+
+export const nonEmptyText = () => z.string().trim().min(1, { message: 'expected a non-empty string' });
+
+export const integer = (min: number, max = Number.MAX_SAFE_INTEGER) =>
+  z
+    .string()
+    .trim()
+    .regex(/^-?\d+$/, { message: `expected an integer from ${min} to ${max}` })
+    .transform(Number)
+    .pipe(
+      z
+        .number()
+        .min(min, { message: `expected an integer from ${min} to ${max}` })
+        .max(max, { message: `expected an integer from ${min} to ${max}` }),
+    );
+
+export const positiveNumber = () =>
+  z
+    .string()
+    .trim()
+    .regex(/^\d+(\.\d+)?$/, { message: 'expected a positive number (decimals allowed)' })
+    .transform(Number)
+    .pipe(z.number().positive({ message: 'expected a number greater than 0' }));
+
+export const boolean = () =>
+  z
+    .string()
+    .trim()
+    .toLowerCase()
+    .refine((s) => ['true', 'false', '1', '0', 'yes', 'no'].includes(s), {
+      message: 'expected one of true, false, 1, 0, yes, no',
+    })
+    .transform((s) => s === 'true' || s === '1' || s === 'yes');
+
+export const oneOf = <const T extends readonly [string, ...string[]]>(values: T) =>
+  z
+    .string()
+    .trim()
+    .toLowerCase()
+    .pipe(z.enum(values, { message: `expected one of ${values.join(', ')}` }));
+
+/** Comma-separated list; blanks dropped, so `a, b,` is `[a, b]`. */
+export const list = () =>
+  z.string().transform((s) =>
+    s
+      .split(',')
+      .map((item) => item.trim())
+      .filter((item) => item.length > 0),
+  );
+
+export const url = () =>
+  z
+    .string()
+    .trim()
+    .refine((s) => s === '' || URL.canParse(s), { message: 'expected an absolute URL such as http://host:port' });

@@ -1,0 +1,72 @@
+import { boolean, list, nonEmptyText, oneOf, text, variable, integer } from '../variable.js';
+import { z } from 'zod';
+
+export const kafkaVariables = {
+  KAFKA_BROKERS: variable({
+    name: 'KAFKA_BROKERS',
+    schema: list().pipe(z.array(z.string()).min(1, { message: 'expected at least one host:port' })),
+    default: 'localhost:9092',
+    group: 'kafka',
+    description: 'Comma-separated bootstrap brokers (host:port).',
+  }),
+  KAFKA_CLIENT_ID: variable({
+    name: 'KAFKA_CLIENT_ID',
+    schema: nonEmptyText(),
+    default: 'streamvault',
+    group: 'kafka',
+    description: 'Kafka client id, visible in broker logs and quotas.',
+  }),
+  KAFKA_GROUP_ID: variable({
+    name: 'KAFKA_GROUP_ID',
+    schema: nonEmptyText(),
+    default: 'streamvault',
+    group: 'kafka',
+    description:
+      'Consumer group prefix. Each source/event pair consumes in its own group `<prefix>.<source>.<event>`; replicas with the same prefix share the partitions.',
+  }),
+  KAFKA_FROM_BEGINNING: variable({
+    name: 'KAFKA_FROM_BEGINNING',
+    schema: boolean(),
+    default: 'true',
+    group: 'kafka',
+    description:
+      'Where a group with no committed offset starts: the earliest retained event (true) or only new events (false).',
+  }),
+  KAFKA_SSL: variable({
+    name: 'KAFKA_SSL',
+    schema: boolean(),
+    default: 'false',
+    group: 'kafka',
+    description: 'Connect to the brokers with TLS.',
+  }),
+  KAFKA_SASL_MECHANISM: variable({
+    name: 'KAFKA_SASL_MECHANISM',
+    schema: oneOf(['none', 'plain', 'scram-sha-256', 'scram-sha-512']),
+    default: 'none',
+    group: 'kafka',
+    description: 'SASL authentication mechanism.',
+  }),
+  KAFKA_SASL_USERNAME: variable({
+    name: 'KAFKA_SASL_USERNAME',
+    schema: text(),
+    default: '',
+    group: 'kafka',
+    description: 'SASL user name (when a mechanism is set).',
+  }),
+  KAFKA_SASL_PASSWORD: variable({
+    name: 'KAFKA_SASL_PASSWORD',
+    schema: text(),
+    default: '',
+    secret: true,
+    group: 'kafka',
+    description: 'SASL password (when a mechanism is set). Never logged.',
+  }),
+  KAFKA_SESSION_TIMEOUT_MS: variable({
+    name: 'KAFKA_SESSION_TIMEOUT_MS',
+    schema: integer(6000, 3_600_000),
+    default: '30000',
+    unit: 'milliseconds',
+    group: 'kafka',
+    description: 'Consumer group session timeout: how long a silent replica keeps its partitions.',
+  }),
+};

@@ -1,0 +1,51 @@
+import { z } from 'zod';
+import { DEFAULT_EVENT_TYPE_MAP, parseEventTypeMap, type EventTypeMap } from '../../events/event-type-map.js';
+import {
+  DEFAULT_REFERENCE_LAYOUT,
+  parseReferenceLayout,
+  type ReferenceLayout,
+} from '../../events/stream-references.js';
+import { text, variable } from '../variable.js';
+
+const eventTypeMap = () =>
+  z.string().transform((raw, ctx): EventTypeMap => {
+    const parsed = parseEventTypeMap(raw);
+    if (parsed.kind === 'parsed') return parsed.map;
+    for (const message of parsed.errors) ctx.addIssue({ code: 'custom', message });
+    return z.NEVER;
+  });
+
+const referenceLayout = () =>
+  z.string().transform((raw, ctx): ReferenceLayout => {
+    const parsed = parseReferenceLayout(raw);
+    if (parsed.kind === 'parsed') return parsed.layout;
+    for (const message of parsed.errors) ctx.addIssue({ code: 'custom', message });
+    return z.NEVER;
+  });
+
+export const schemaVariables = {
+  EVENT_SCHEMA: variable({
+    name: 'EVENT_SCHEMA',
+    schema: text(),
+    default: '',
+    group: 'schema',
+    description:
+      'Avro schema file, or a directory of schema files loaded in lexical order into one registry. Used only to understand events (validity, stream references); events are always backed up byte for byte. Empty: events are not decoded and no streams are found.',
+  }),
+  EVENT_TYPE_MAP: variable({
+    name: 'EVENT_TYPE_MAP',
+    schema: eventTypeMap(),
+    default: DEFAULT_EVENT_TYPE_MAP,
+    group: 'schema',
+    description:
+      'Avro types an event type may hold, tried in order: `event=Type|Type`, comma-separated; `*` is every other event type. The default is the platform\'s model.',
+  }),
+  STREAM_REFERENCE_LAYOUT: variable({
+    name: 'STREAM_REFERENCE_LAYOUT',
+    schema: referenceLayout(),
+    default: DEFAULT_REFERENCE_LAYOUT,
+    group: 'schema',
+    description:
+      'Where a decoded event names its streams: `|`-separated alternatives of `source=path; streams=path[]; label=path; sha256=path`, plus an optional `bulk=path[]` wrapper. The default is the platform\'s layout.',
+  }),
+};

@@ -1,0 +1,24 @@
+/**
+ * Process exit codes. Documented in the README; scripts and orchestrators branch on them, so a
+ * number never changes meaning.
+ */
+export const ExitCode = {
+  /** Finished as asked (or the daemon stopped cleanly on a signal). */
+  ok: 0,
+  /** Unexpected failure; the log says what. Safe to retry. */
+  failure: 1,
+  /** Invalid configuration or arguments; every problem was printed. Fix, then retry. */
+  badConfiguration: 2,
+  /** The backup bucket (or location) does not exist; nothing was created or written. */
+  missingBackupLocation: 3,
+  /** Some items failed or are damaged; they are listed. The rest completed. */
+  partial: 4,
+  /** The daemon stopped itself after too many consecutive stream failures; queued work was persisted. Restart it. */
+  streamFailures: 5,
+  /** The state directory (file cache) is missing or not writable. */
+  stateDirUnusable: 6,
+  /** A second SIGTERM/SIGINT forced an immediate exit; the journal is intact. */
+  interrupted: 130,
+} as const;
+
+export type ExitCodeValue = (typeof ExitCode)[keyof typeof ExitCode];

@@ -1,0 +1,68 @@
+/**
+ * Every S3 key streamvault writes is built here, from validated parts only, so that no event
+ * content can steer a write outside the backup's prefix.
+ *
+ *   {prefix}events/{source}/{event}/p{partition:6}/{firstOffset:20}-{yyyy-mm-dd}.avro
+ *   {prefix}manifests/{source}/{event}/p{partition:6}/{firstOffset:20}.json
+ *   {prefix}streams/{sha256[0:2]}/{sha256}
+ *
+ * Keys are deterministic from pair, partition and first offset: a batch replayed after a crash
+ * rewrites the same keys. Zero padding makes lexical order offset order. The day (UTC, from the
+ * first record's timestamp, so it is deterministic too) is for people browsing the bucket.
+ */
+import { SAFE_NAME } from '../config/pair.js';
+
+export const SHA256_HEX = /^[0-9a-f]{64}$/;
+
+export interface PairName {
+  readonly source: string;
+  readonly event: string;
+}
+
+export class KeyLayout {
+  readonly prefix: string;
+
+  constructor(prefix: string) {
+    this.prefix = prefix === '' || prefix.endsWith('/') ? prefix : `${prefix}/`;
+  }
+
+  eventsObjectKey(pair: PairName, partition: number, firstOffset: string, firstTimestampMs: number): string {
+    const day = new Date(firstTimestampMs).toISOString().slice(0, 10);
+    return `${this.partitionFolder('events', pair, partition)}${padOffset(firstOffset)}-${day}.avro`;
+  }
+
+  manifestKey(pair: PairName, partition: number, firstOffset: string): string {
+    return `${this.partitionFolder('manifests', pair, partition)}${padOffset(firstOffset)}.json`;
+  }
+
+  /** All manifests, or those of one pair. */
+  manifestsPrefix(pair?: PairName): string {
+    return pair ? `${this.prefix}manifests/${checkName(pair.source)}/${checkName(pair.event)}/` : `${this.prefix}manifests/`;
+  }
+
+  streamKey(sha256: string): string {
+    if (!SHA256_HEX.test(sha256)) {
+      throw new Error(`expected a sha256 of 64 lowercase hex characters, got ${JSON.stringify(sha256.slice(0, 80))}`);
+    }
+    return `${this.prefix}streams/${sha256.slice(0, 2)}/${sha256}`;
+  }
+
+  streamsPrefix(): string {
+    return `${this.prefix}streams/`;
+  }
+
+  private partitionFolder(kind: string, pair: PairName, partition: number): string {
+    if (!Number.isInteger(partition) || partition < 0) throw new Error(`expected a partition number >= 0, got ${partition}`);
+    return `${this.prefix}${kind}/${checkName(pair.source)}/${checkName(pair.event)}/p${String(partition).padStart(6, '0')}/`;
+  }
+}
+
+export function padOffset(offset: string): string {
+  if (!/^\d{1,20}$/.test(offset)) throw new Error(`expected a Kafka offset (non-negative integer), got ${JSON.stringify(offset)}`);
+  return offset.padStart(20, '0');
+}
+
+function checkName(name: string): string {
+  if (!SAFE_NAME.test(name)) throw new Error(`expected a safe source or event name, got ${JSON.stringify(name)}`);
+  return name;
+}

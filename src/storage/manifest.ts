@@ -1,0 +1,65 @@
+import { z } from 'zod';
+
+/**
+ * One manifest entry per batch object, written after the object (data first, index second) as
+ * its own immutable S3 object. Restore plans from manifests alone; verify checks each object
+ * against its entry.
+ */
+const offsetString = z.string().regex(/^\d{1,20}$/);
+
+export const manifestStreamSchema = z.object({
+  source: z.string(),
+  label: z.string(),
+  sha256: z.string().regex(/^[0-9a-f]{64}$/),
+  /** Kafka timestamp (ms) of the referencing event, so point-in-time restores pick exact streams. */
+  timestamp: z.number(),
+});
+
+export const manifestEntrySchema = z.object({
+  version: z.literal(1),
+  key: z.string().min(1),
+  source: z.string(),
+  event: z.string(),
+  topic: z.string(),
+  partition: z.number().int().nonnegative(),
+  firstOffset: offsetString,
+  lastOffset: offsetString,
+  count: z.number().int().positive(),
+  malformed: z.number().int().nonnegative(),
+  /** Offsets of events that did not decode with the schema; they are in the object all the same. */
+  malformedOffsets: z.array(offsetString),
+  minTimestamp: z.number(),
+  maxTimestamp: z.number(),
+  bytes: z.number().int().nonnegative(),
+  sha256: z.string().regex(/^[0-9a-f]{64}$/),
+  codec: z.enum(['null', 'deflate']),
+  writtenAt: z.string(),
+  streams: z.array(manifestStreamSchema),
+});
+
+export type ManifestEntry = z.infer<typeof manifestEntrySchema>;
+export type ManifestStream = z.infer<typeof manifestStreamSchema>;
+
+export function serializeManifest(entry: ManifestEntry): Buffer {
+  return Buffer.from(`${JSON.stringify(entry, null, 1)}\n`);
+}
+
+export type ParseManifestResult = { ok: true; entry: ManifestEntry } | { ok: false; reason: string };
+
+export function parseManifest(key: string, body: Buffer): ParseManifestResult {
+  let json: unknown;
+  try {
+    json = JSON.parse(body.toString('utf8'));
+  } catch (error) {
+    return { ok: false, reason: `manifest ${key}: expected JSON, got ${(error as Error).message}` };
+  }
+  const parsed = manifestEntrySchema.safeParse(json);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    return {
+      ok: false,
+      reason: `manifest ${key}: ${issue?.path.join('.') || '(root)'}: ${issue?.message ?? 'invalid'}`,
+    };
+  }
+  return { ok: true, entry: parsed.data };
+}

@@ -1,0 +1,37 @@
+import type { Readable } from 'node:stream';
+
+export interface StoredObjectInfo {
+  readonly key: string;
+  readonly size: number;
+}
+
+export interface PutOptions {
+  readonly contentType?: string;
+  readonly metadata?: Record<string, string>;
+}
+
+/**
+ * The few operations streamvault needs from an object store. S3 implements it for real; tests
+ * can wrap it to inject faults. Keys are always built by key-layout.ts.
+ */
+export interface ObjectStore {
+  readonly bucket: string;
+  put(key: string, body: Buffer, options?: PutOptions): Promise<void>;
+  /** Streams `body` without holding it in memory (multipart for large bodies). */
+  putStream(key: string, body: Readable, options?: PutOptions): Promise<void>;
+  get(key: string): Promise<Buffer>;
+  getStream(key: string): Promise<Readable>;
+  /** `undefined` when the key does not exist. */
+  head(key: string): Promise<{ size: number; metadata: Record<string, string> } | undefined>;
+  list(prefix: string): AsyncIterable<StoredObjectInfo>;
+  delete(key: string): Promise<void>;
+  bucketExists(): Promise<boolean>;
+  createBucket(): Promise<void>;
+}
+
+export class ObjectNotFoundError extends Error {
+  constructor(readonly bucket: string, readonly key: string) {
+    super(`object s3://${bucket}/${key} does not exist`);
+    this.name = 'ObjectNotFoundError';
+  }
+}
