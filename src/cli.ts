@@ -1,4 +1,9 @@
 #!/usr/bin/env node
+// The SDK warns on every Node 20 start that future releases need Node 22; the image runs Node 24
+// and the notice would only bury the daemon's own first log lines.
+process.env.AWS_SDK_JS_SUPPRESS_NODE_DEPRECATION_WARNING ??= '1';
+process.env.KAFKAJS_NO_PARTITIONER_WARNING ??= '1';
+
 import { runCli } from './commands/program.js';
 import { ExitCode } from './exit-codes.js';
 
