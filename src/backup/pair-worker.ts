@@ -28,7 +28,11 @@ export interface PairWorkerStats {
 
 export interface PairWorkerObserver {
   onBatchDurable?(pair: Pair, entry: ManifestEntry): void;
-  onConsumed?(pair: Pair, count: number): void;
+  /**
+   * After each fetched batch is buffered. `lastOffset` is the last offset now buffered for the
+   * partition: `backup --once` uses it to know when a partition has reached its end offset.
+   */
+  onConsumed?(pair: Pair, count: number, where: { partition: number; lastOffset: string }): void;
   onMalformed?(pair: Pair, where: { partition: number; offset: string }, reason: string): void;
   onCommitted?(pair: Pair, partition: number, offset: string): void;
 }
@@ -89,6 +93,9 @@ export class PairWorker {
       // Bounded fetches: together with the per-partition byte limit this bounds memory.
       maxBytesPerPartition: Math.min(deps.limits.maxBytes, 4 * 1024 * 1024),
       maxBytes: 16 * 1024 * 1024,
+      // A fetch waits at most this long for data; disconnect waits for the fetch in flight, so
+      // this also bounds how long phase 1 of a shutdown waits on an idle topic.
+      maxWaitTimeInMs: 1000,
     });
   }
 
@@ -210,7 +217,13 @@ export class PairWorker {
         }
       }
     }
-    this.#deps.observer?.onConsumed?.(this.#deps.pair, batch.messages.length);
+    const lastMessage = batch.messages[batch.messages.length - 1];
+    if (lastMessage) {
+      this.#deps.observer?.onConsumed?.(this.#deps.pair, batch.messages.length, {
+        partition: batch.partition,
+        lastOffset: lastMessage.offset,
+      });
+    }
   }
 
   #flushDue(): void {

@@ -39,6 +39,9 @@ export async function createCommandContext(
   }
   const config = loaded.config;
   const logger = createLogger(config.LOG_LEVEL);
+  if (loaded.unknownVariables.length > 0) {
+    logger.warn({ variables: loaded.unknownVariables }, 'ignoring unknown STREAMVAULT_ variables; is one misspelt?');
+  }
   const store = new S3ObjectStore(createS3Client(s3Settings(config)), config.S3_BUCKET);
   if (options.requireBucket !== 'no-check') {
     try {

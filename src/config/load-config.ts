@@ -17,7 +17,9 @@ export interface ConfigProblem {
   readonly received: string;
 }
 
-export type LoadConfigResult = { ok: true; config: Config } | { ok: false; problems: ConfigProblem[] };
+export type LoadConfigResult =
+  | { ok: true; config: Config; /** Set but not a streamvault variable: a typo, or injected by the platform. */ unknownVariables: string[] }
+  | { ok: false; problems: ConfigProblem[] };
 
 /**
  * Reads every STREAMVAULT_ variable once, validates all of them and reports every problem at once,
@@ -30,7 +32,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, overrides: Partial<Record<Var
   for (const [key, spec] of Object.entries(variables) as Array<[VariableKey, Variable<unknown>]>) {
     const fullName = ENV_PREFIX + spec.name;
     const raw = overrides[key] ?? env[fullName];
-    const effective = raw === undefined || (raw === '' && spec.default !== undefined) ? spec.default : raw;
+    const effective = raw === undefined || (raw === '' && !spec.emptyIsValue) ? spec.default : raw;
     if (effective === undefined) {
       problems.push({ variable: fullName, expected: `expected a value: ${spec.description}`, received: '(unset)' });
       continue;
@@ -47,16 +49,11 @@ export function loadConfig(env: NodeJS.ProcessEnv, overrides: Partial<Record<Var
     }
   }
 
-  for (const unknown of Object.keys(env).filter((name) => name.startsWith(ENV_PREFIX))) {
-    const key = unknown.slice(ENV_PREFIX.length);
-    if (!(key in variables)) {
-      problems.push({
-        variable: unknown,
-        expected: 'expected a known STREAMVAULT_ variable (see `streamvault --help`)',
-        received: 'an unknown name; is it misspelt?',
-      });
-    }
-  }
+  // Unknown names are warnings, not errors: Kubernetes injects STREAMVAULT_SERVICE_HOST,
+  // STREAMVAULT_PORT_... for a Service named streamvault, and that must not stop the daemon.
+  const unknownVariables = Object.keys(env)
+    .filter((name) => name.startsWith(ENV_PREFIX) && !(name.slice(ENV_PREFIX.length) in variables))
+    .sort();
 
   let pairs: Pair[] = [];
   if (values.SOURCES !== undefined && values.EVENT_TYPES !== undefined && values.EXTRA_PAIRS !== undefined) {
@@ -75,7 +72,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, overrides: Partial<Record<Var
 
   if (problems.length > 0) return { ok: false, problems };
   // zod output types are checked per variable above; the assembled record is complete here.
-  return { ok: true, config: { ...(values as Values), pairs } };
+  return { ok: true, config: { ...(values as Values), pairs }, unknownVariables };
 }
 
 function crossFieldProblems(values: Record<string, unknown>): ConfigProblem[] {

@@ -18,6 +18,11 @@ export interface Variable<T> {
   readonly secret: boolean;
   /** Which commands read it; used to group the reference. */
   readonly group: VariableGroup;
+  /**
+   * Whether a variable set to the empty string means "empty" (lists: no pairs from here) rather
+   * than "use the default" (how deployment tools usually render an unset value).
+   */
+  readonly emptyIsValue: boolean;
 }
 
 export type VariableGroup =
@@ -41,6 +46,7 @@ export function variable<T>(spec: {
   description: string;
   secret?: boolean;
   group: VariableGroup;
+  emptyIsValue?: boolean;
 }): Variable<T> {
   return {
     name: spec.name,
@@ -50,6 +56,7 @@ export function variable<T>(spec: {
     description: spec.description,
     secret: spec.secret ?? false,
     group: spec.group,
+    emptyIsValue: spec.emptyIsValue ?? false,
   };
 }
 

@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 /** Set by test/global-setup.ts to a directory it deletes when the run ends. */
-export const TEMP_ROOT_ENV = 'STREAMVAULT_TEST_TMPDIR';
+// Not STREAMVAULT_-prefixed: the CLI rejects unknown STREAMVAULT_ variables, and children inherit this.
+export const TEMP_ROOT_ENV = 'SV_TEST_TMPDIR';
 
 /**
  * A fresh directory under the run's temp root. Vitest ends its workers without running exit

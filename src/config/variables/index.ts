@@ -1,9 +1,12 @@
 import { batchingVariables } from './batching.js';
 import { generalVariables } from './general.js';
 import { kafkaVariables } from './kafka.js';
+import { observabilityVariables } from './observability.js';
 import { pairVariables } from './pairs.js';
+import { restoreVariables } from './restore.js';
 import { s3Variables } from './s3.js';
 import { schemaVariables } from './schema.js';
+import { streamVariables } from './streams.js';
 
 /** Every variable streamvault reads, in the order the reference documents them. */
 export const variables = {
@@ -13,6 +16,9 @@ export const variables = {
   ...batchingVariables,
   ...schemaVariables,
   ...s3Variables,
+  ...streamVariables,
+  ...observabilityVariables,
+  ...restoreVariables,
 };
 
 export type VariableKey = keyof typeof variables;

@@ -4,6 +4,7 @@ export const pairVariables = {
   SOURCES: variable({
     name: 'SOURCES',
     schema: list(),
+    emptyIsValue: true,
     default: 'samples,testing',
     group: 'pairs',
     description: 'Sources to back up; each is paired with every event type in STREAMVAULT_EVENT_TYPES.',
@@ -11,6 +12,7 @@ export const pairVariables = {
   EVENT_TYPES: variable({
     name: 'EVENT_TYPES',
     schema: list(),
+    emptyIsValue: true,
     default: 'sourced,extracted,augmented,mapped,enriched',
     group: 'pairs',
     description: 'Event types paired with every source in STREAMVAULT_SOURCES.',
@@ -18,6 +20,7 @@ export const pairVariables = {
   EXTRA_PAIRS: variable({
     name: 'EXTRA_PAIRS',
     schema: list(),
+    emptyIsValue: true,
     default: 'system/insert,system/delete',
     group: 'pairs',
     description: 'Further `source/event` pairs outside the cross product, comma-separated.',

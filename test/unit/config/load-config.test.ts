@@ -19,6 +19,12 @@ describe('loadConfig', () => {
     expect(c.pairs).toContainEqual({ source: 'system', event: 'delete', topic: 'system.delete' });
   });
 
+  it('takes an empty list variable as empty, and other empty variables as their default', () => {
+    const result = loadConfig({ ...base, STREAMVAULT_SOURCES: '', STREAMVAULT_EXTRA_PAIRS: 'a/b', STREAMVAULT_BATCH_MAX_EVENTS: '' });
+    expect(result.ok && result.config.pairs).toEqual([{ source: 'a', event: 'b', topic: 'a.b' }]);
+    expect(result.ok && result.config.BATCH_MAX_EVENTS).toBe(1000);
+  });
+
   it('maps pairs to topics by template and by explicit entries', () => {
     const result = loadConfig({
       ...base,
@@ -57,13 +63,17 @@ describe('loadConfig', () => {
     expect(byName.get('STREAMVAULT_BATCH_MAX_AGE_SECONDS')?.received).toBe('"ten"');
     expect(byName.get('STREAMVAULT_AVRO_CODEC')?.expected).toContain('deflate, null');
     expect(byName.get('STREAMVAULT_KAFKA_SSL')?.received).toBe('"maybe"');
-    expect(byName.get('STREAMVAULT_BACTH_MAX_EVENTS')?.received).toMatch(/misspelt/);
     expect(byName.get('STREAMVAULT_EVENT_TYPE_MAP')?.expected).toMatch(/expected/);
     const pairProblems = result.problems.filter((p) => p.variable === 'pairs').map((p) => p.expected);
     expect(pairProblems.join('\n')).toMatch(/STREAMVAULT_EXTRA_PAIRS: expected source\/event, got "nosslash"/);
     expect(pairProblems.join('\n')).toMatch(/STREAMVAULT_TOPICS: expected source\/event=topic/);
     const text = formatProblems(result.problems);
     expect(text).toMatch(/^invalid configuration \(\d+ problems\)/);
+  });
+
+  it('reports unknown STREAMVAULT_ names without failing (Kubernetes injects service variables)', () => {
+    const result = loadConfig({ ...base, STREAMVAULT_BACTH_MAX_EVENTS: '5', STREAMVAULT_SERVICE_HOST: '10.0.0.1' });
+    expect(result.ok && result.unknownVariables).toEqual(['STREAMVAULT_BACTH_MAX_EVENTS', 'STREAMVAULT_SERVICE_HOST']);
   });
 
   it('never prints a secret value in a problem', () => {

@@ -1,0 +1,146 @@
+import { pairId, type Pair } from '../config/pair.js';
+import { fetchPairOffsets, type OffsetsAdmin } from '../observability/consumer-lag.js';
+import type { ManifestEntry } from '../storage/manifest.js';
+import type { PairWorkerObserver } from './pair-worker.js';
+
+/** One partition's share of a `backup --once` run: from where the group resumes to the end recorded at start. */
+export interface OncePartition {
+  readonly pair: Pair;
+  readonly partition: number;
+  readonly start: bigint;
+  /** End offset recorded at start: the run is done with the partition once it is committed here. */
+  readonly end: bigint;
+}
+
+export interface OnceProgress {
+  advance(files: number, bytes: number): void;
+}
+
+export type OnceResult =
+  | { kind: 'complete'; events: number }
+  | { kind: 'incomplete'; events: number; partitions: ReadonlyArray<{ pair: string; partition: number; committed: string; end: string }> };
+
+interface PartitionState {
+  readonly plan: OncePartition;
+  /** Next offset to consume (last consumed + 1). */
+  consumed: bigint;
+  /** Offset up to which batches are durable (last durable + 1), within the plan. */
+  durable: bigint;
+  committed: bigint;
+}
+
+/**
+ * Tracks `streamvault backup --once`: the end offsets are recorded at start, and the run ends
+ * when every partition is consumed up to them (the ordered shutdown then writes and commits the
+ * last batches), not at whatever the topic holds by then. Events produced after the start are
+ * not waited for; those already fetched are backed up too, which is harmless.
+ */
+export class OnceTracker {
+  readonly #states = new Map<string, PartitionState>();
+  readonly #onAllConsumed: () => void;
+  #progress: OnceProgress | undefined;
+  #signalled = false;
+  readonly total: number;
+
+  constructor(partitions: readonly OncePartition[], onAllConsumed: () => void) {
+    this.#onAllConsumed = onAllConsumed;
+    let total = 0n;
+    for (const plan of partitions) {
+      this.#states.set(slot(plan.pair, plan.partition), { plan, consumed: plan.start, durable: plan.start, committed: plan.start });
+      if (plan.end > plan.start) total += plan.end - plan.start;
+    }
+    this.total = Number(total);
+  }
+
+  /** Records every pair's end offsets and where its group resumes, from the broker. */
+  static async plan(
+    admin: OffsetsAdmin,
+    pairs: ReadonlyArray<{ pair: Pair; groupId: string }>,
+    fromBeginning: boolean,
+  ): Promise<OncePartition[]> {
+    const all = await Promise.all(pairs.map(({ pair, groupId }) => fetchPairOffsets(admin, pair, groupId, fromBeginning)));
+    return all.flatMap((offsets) =>
+      offsets.partitions.map((p) => {
+        const end = BigInt(p.end);
+        return { pair: offsets.pair, partition: p.partition, start: end - BigInt(p.lag), end };
+      }),
+    );
+  }
+
+  /** Reports events made durable to `progress` (files = events, bytes = bytes written). */
+  attach(progress: OnceProgress): void {
+    this.#progress = progress;
+  }
+
+  /** Checks at once: a run with nothing to do ends immediately. */
+  begin(): void {
+    this.#check();
+  }
+
+  get done(): number {
+    let done = 0n;
+    for (const s of this.#states.values()) done += s.durable - s.plan.start;
+    return Number(done);
+  }
+
+  readonly observer: PairWorkerObserver = {
+    onConsumed: (pair, _count, where) => {
+      const s = this.#states.get(slot(pair, where.partition));
+      if (!s) return;
+      const next = BigInt(where.lastOffset) + 1n;
+      if (next > s.consumed) s.consumed = next;
+      this.#check();
+    },
+    onBatchDurable: (pair, entry: ManifestEntry) => {
+      const s = this.#states.get(slot(pair, entry.partition));
+      if (!s) return;
+      const upTo = min(BigInt(entry.lastOffset) + 1n, s.plan.end);
+      if (upTo > s.durable) {
+        const added = upTo - s.durable;
+        s.durable = upTo;
+        // Bytes in proportion to the part of the batch inside the plan.
+        this.#progress?.advance(Number(added), Math.round((entry.bytes * Number(added)) / entry.count));
+      }
+    },
+    onCommitted: (pair, partition, offset) => {
+      const s = this.#states.get(slot(pair, partition));
+      if (!s) return;
+      const committed = BigInt(offset);
+      if (committed > s.committed) s.committed = committed;
+      if (committed > s.consumed) s.consumed = committed;
+      this.#check();
+    },
+  };
+
+  /** Partitions another replica owns are seen through the group's committed offsets. */
+  async refreshFromBroker(admin: OffsetsAdmin, pairs: ReadonlyArray<{ pair: Pair; groupId: string }>, fromBeginning: boolean): Promise<void> {
+    for (const { pair, groupId } of pairs) {
+      const offsets = await fetchPairOffsets(admin, pair, groupId, fromBeginning);
+      for (const p of offsets.partitions) {
+        if (p.committed !== undefined) this.observer.onCommitted?.(pair, p.partition, p.committed);
+      }
+    }
+  }
+
+  result(): OnceResult {
+    const behind = [...this.#states.values()]
+      .filter((s) => s.committed < s.plan.end)
+      .map((s) => ({ pair: pairId(s.plan.pair), partition: s.plan.partition, committed: s.committed.toString(), end: s.plan.end.toString() }));
+    return behind.length === 0 ? { kind: 'complete', events: this.done } : { kind: 'incomplete', events: this.done, partitions: behind };
+  }
+
+  #check(): void {
+    if (this.#signalled) return;
+    for (const s of this.#states.values()) if (s.consumed < s.plan.end) return;
+    this.#signalled = true;
+    this.#onAllConsumed();
+  }
+}
+
+function slot(pair: Pair, partition: number): string {
+  return `${pairId(pair)}#${partition}`;
+}
+
+function min(a: bigint, b: bigint): bigint {
+  return a < b ? a : b;
+}

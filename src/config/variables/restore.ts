@@ -1,0 +1,145 @@
+import { z } from 'zod';
+import { integer, list, nonEmptyText, oneOf, positiveNumber, text, url, variable } from '../variable.js';
+
+const template = (placeholders: readonly string[], required: readonly string[]) =>
+  nonEmptyText().refine((s) => required.every((p) => s.includes(`{${p}}`)), {
+    message: `expected a template using ${required.map((p) => `{${p}}`).join(' and ')} (placeholders: ${placeholders.map((p) => `{${p}}`).join(', ')})`,
+  });
+
+/** Read only by `streamvault restore`; the backup daemon ignores them. */
+export const restoreVariables = {
+  RESTORE_KAFKA_BROKERS: variable({
+    name: 'RESTORE_KAFKA_BROKERS',
+    schema: list().pipe(z.array(z.string())),
+    default: '',
+    group: 'restore',
+    description:
+      'Bootstrap brokers (host:port, comma-separated) of the Kafka cluster restored into. Empty: STREAMVAULT_KAFKA_BROKERS (TLS/SASL settings are shared).',
+  }),
+  RESTORE_TOPIC_TEMPLATE: variable({
+    name: 'RESTORE_TOPIC_TEMPLATE',
+    schema: template(['topic', 'source', 'event'], []).refine((s) => /\{(topic|source|event)\}/.test(s), {
+      message: 'expected a template using {topic}, {source} and/or {event}',
+    }),
+    default: '{topic}',
+    group: 'restore',
+    description: 'Target topic of restored events, from the original `{topic}`, `{source}` and `{event}`.',
+  }),
+  RESTORE_STREAM_TARGET: variable({
+    name: 'RESTORE_STREAM_TARGET',
+    schema: oneOf(['http', 's3', 'none']),
+    default: 'http',
+    group: 'restore',
+    description:
+      'Where restored streams go: `http` (STREAMVAULT_RESTORE_STREAM_URL), `s3` (STREAMVAULT_RESTORE_STREAM_BUCKET on the backup\'s S3 endpoint), or `none` (streams are not restored).',
+  }),
+  RESTORE_STREAM_URL: variable({
+    name: 'RESTORE_STREAM_URL',
+    schema: url(),
+    default: '',
+    group: 'restore',
+    description: 'Base URL of the target stream service (`{base}` in the URL template). Required when the stream target is `http` and streams are restored.',
+  }),
+  RESTORE_STREAM_URL_TEMPLATE: variable({
+    name: 'RESTORE_STREAM_URL_TEMPLATE',
+    schema: template(['base', 'source', 'label', 'sha256'], ['base']),
+    default: '{base}/api/v3/stream/{source}/{label}',
+    group: 'restore',
+    description:
+      'URL a stream is POSTed to (body: the blob; header `x-expected-sha256`). `GET` of this URL + `/{sha256}` answering 200 means the target has it (--skip-existing-streams).',
+  }),
+  RESTORE_STREAM_BUCKET: variable({
+    name: 'RESTORE_STREAM_BUCKET',
+    schema: text(),
+    default: '',
+    group: 'restore',
+    description: 'Target bucket when the stream target is `s3`; it must exist (restore never creates buckets).',
+  }),
+  RESTORE_STREAM_KEY_TEMPLATE: variable({
+    name: 'RESTORE_STREAM_KEY_TEMPLATE',
+    schema: template(['source', 'label', 'sha256'], ['sha256']),
+    default: '{source}/{label}/{sha256}',
+    group: 'restore',
+    description: 'Object key of a restored stream in STREAMVAULT_RESTORE_STREAM_BUCKET.',
+  }),
+  RESTORE_STREAM_RETRIES: variable({
+    name: 'RESTORE_STREAM_RETRIES',
+    schema: integer(0, 20),
+    default: '3',
+    unit: 'retries',
+    group: 'restore',
+    description: 'Retries (exponential backoff) of a stream post that failed with a network error or a 5xx answer.',
+  }),
+  RESTORE_CONCURRENCY: variable({
+    name: 'RESTORE_CONCURRENCY',
+    schema: integer(1, 256),
+    default: '8',
+    unit: 'tasks',
+    group: 'restore',
+    description: 'Streams posted at once, and partitions restored at once (each partition is restored in offset order).',
+  }),
+  RESTORE_PRODUCE_BATCH_EVENTS: variable({
+    name: 'RESTORE_PRODUCE_BATCH_EVENTS',
+    schema: integer(1, 100_000),
+    default: '500',
+    unit: 'events',
+    group: 'restore',
+    description: 'Events per produce request (one partition each, awaited before the next).',
+  }),
+  RESTORE_EVENTS_PER_SECOND: variable({
+    name: 'RESTORE_EVENTS_PER_SECOND',
+    schema: integer(0),
+    default: '0',
+    unit: 'events/second',
+    group: 'restore',
+    description: 'Throttle for produced events, across all partitions. 0: unlimited.',
+  }),
+  RESTORE_BYTES_PER_SECOND: variable({
+    name: 'RESTORE_BYTES_PER_SECOND',
+    schema: integer(0),
+    default: '0',
+    unit: 'bytes/second',
+    group: 'restore',
+    description: 'Throttle for produced event bytes (keys, values, headers), across all partitions. 0: unlimited.',
+  }),
+  RESTORE_PRE_HOOK: variable({
+    name: 'RESTORE_PRE_HOOK',
+    schema: text(),
+    default: '',
+    group: 'restore',
+    description:
+      'Shell command run (`/bin/sh -c`) before anything is written, with the scope in RESTORE_SCOPE_* variables; a non-zero exit aborts the restore. Empty: none.',
+  }),
+  RESTORE_POST_HOOK: variable({
+    name: 'RESTORE_POST_HOOK',
+    schema: text(),
+    default: '',
+    group: 'restore',
+    description:
+      'Shell command run after the restore, also after a failed one (RESTORE_EXIT_CODE tells which), with the scope in RESTORE_SCOPE_* variables. Empty: none.',
+  }),
+  RESTORE_HOOK_TIMEOUT_SECONDS: variable({
+    name: 'RESTORE_HOOK_TIMEOUT_SECONDS',
+    schema: positiveNumber(),
+    default: '300',
+    unit: 'seconds',
+    group: 'restore',
+    description: 'A hook still running after this long is killed and counts as failed.',
+  }),
+  RESTORE_PROGRESS_SECONDS: variable({
+    name: 'RESTORE_PROGRESS_SECONDS',
+    schema: positiveNumber(),
+    default: '5',
+    unit: 'seconds',
+    group: 'restore',
+    description: 'Interval between progress status lines (--json) or bar updates.',
+  }),
+  RESTORE_SCAN_TIMEOUT_SECONDS: variable({
+    name: 'RESTORE_SCAN_TIMEOUT_SECONDS',
+    schema: positiveNumber(),
+    default: '300',
+    unit: 'seconds',
+    group: 'restore',
+    description: 'Longest time reading the target topics (to find where each partition continues) may take before the restore fails.',
+  }),
+};
