@@ -1,0 +1,67 @@
+import { Readable } from 'node:stream';
+import { ObjectNotFoundError, type ObjectStore, type PutOptions, type StoredObjectInfo } from '../../src/storage/object-store.js';
+
+/** An ObjectStore in memory, recording every call in order, for unit tests. */
+export class MemoryObjectStore implements ObjectStore {
+  readonly bucket = 'memory';
+  readonly objects = new Map<string, { body: Buffer; options: PutOptions }>();
+  readonly calls: Array<{ op: string; key: string }> = [];
+  /** Makes the next matching call fail (fault injection). */
+  failNext: ((op: string, key: string) => Error | undefined) | undefined;
+
+  #check(op: string, key: string): void {
+    this.calls.push({ op, key });
+    const error = this.failNext?.(op, key);
+    if (error) {
+      this.failNext = undefined;
+      throw error;
+    }
+  }
+
+  async put(key: string, body: Buffer, options: PutOptions = {}): Promise<void> {
+    this.#check('put', key);
+    this.objects.set(key, { body: Buffer.from(body), options });
+  }
+
+  async putStream(key: string, body: Readable, options: PutOptions = {}): Promise<void> {
+    this.#check('putStream', key);
+    const chunks: Buffer[] = [];
+    for await (const chunk of body) chunks.push(chunk as Buffer);
+    this.objects.set(key, { body: Buffer.concat(chunks), options });
+  }
+
+  async get(key: string): Promise<Buffer> {
+    this.#check('get', key);
+    const object = this.objects.get(key);
+    if (!object) throw new ObjectNotFoundError(this.bucket, key);
+    return object.body;
+  }
+
+  async getStream(key: string): Promise<Readable> {
+    return Readable.from([await this.get(key)]);
+  }
+
+  async head(key: string): Promise<{ size: number; metadata: Record<string, string> } | undefined> {
+    this.#check('head', key);
+    const object = this.objects.get(key);
+    return object ? { size: object.body.length, metadata: object.options.metadata ?? {} } : undefined;
+  }
+
+  async *list(prefix: string): AsyncIterable<StoredObjectInfo> {
+    this.#check('list', prefix);
+    for (const key of [...this.objects.keys()].sort()) {
+      if (key.startsWith(prefix)) yield { key, size: this.objects.get(key)!.body.length };
+    }
+  }
+
+  async delete(key: string): Promise<void> {
+    this.#check('delete', key);
+    this.objects.delete(key);
+  }
+
+  async bucketExists(): Promise<boolean> {
+    return true;
+  }
+
+  async createBucket(): Promise<void> {}
+}

@@ -1,0 +1,95 @@
+import { createHash } from 'node:crypto';
+import { describe, expect, it } from 'vitest';
+import { BatchWriter } from '../../../src/backup/batch-writer.js';
+import { PartitionBatch } from '../../../src/backup/partition-batch.js';
+import type { StreamSink } from '../../../src/backup/stream-pipeline.js';
+import { decodeContainer } from '../../../src/events/avro-container.js';
+import { KeyLayout } from '../../../src/storage/key-layout.js';
+import { parseManifest } from '../../../src/storage/manifest.js';
+import { MemoryObjectStore } from '../../helpers/memory-object-store.js';
+
+const pair = { source: 'samples', event: 'sourced', topic: 'samples.sourced' };
+const sha = (c: string) => c.repeat(64);
+
+function batchOf(n: number, first = 0): PartitionBatch {
+  const batch = new PartitionBatch(pair.topic, 2, 0);
+  for (let i = first; i < first + n; i++) {
+    batch.add(
+      { topic: pair.topic, partition: 2, offset: String(i), timestamp: 1_700_000_000_000 + i, key: null, value: Buffer.from(`v${i}`), headers: [] },
+      i,
+      {
+        streams: [
+          { source: 'samples', label: 'content', sha256: sha(i % 2 ? 'a' : 'b'), timestamp: 1_700_000_000_000 },
+        ],
+        malformed: i === first + 1,
+      },
+    );
+  }
+  return batch;
+}
+
+describe('BatchWriter', () => {
+  it('writes the object, then its manifest, and resolves only after the streams are durable', async () => {
+    const store = new MemoryObjectStore();
+    let releaseStreams!: () => void;
+    const persisted: unknown[] = [];
+    const sink: StreamSink = {
+      persist: (streams) => {
+        persisted.push(...streams);
+        return new Promise((resolve) => {
+          releaseStreams = resolve;
+        });
+      },
+    };
+    const writer = new BatchWriter({ store, layout: new KeyLayout(''), codec: 'deflate', streamSink: sink, now: () => new Date(0) });
+    let done = false;
+    const writing = writer.write(pair, batchOf(5, 10)).then((e) => {
+      done = true;
+      return e;
+    });
+    await new Promise((r) => setTimeout(r, 20));
+    expect(store.calls.map((c) => c.key)).toEqual([
+      'events/samples/sourced/p000002/00000000000000000010-2023-11-14.avro',
+      'manifests/samples/sourced/p000002/00000000000000000010.json',
+    ]);
+    expect(done).toBe(false); // the streams are not durable yet: no commit may happen
+    releaseStreams();
+    const entry = await writing;
+
+    const object = store.objects.get(entry.key)!.body;
+    expect(entry.sha256).toBe(createHash('sha256').update(object).digest('hex'));
+    expect(entry).toMatchObject({ firstOffset: '10', lastOffset: '14', count: 5, malformed: 1, malformedOffsets: ['11'], bytes: object.length });
+    expect((await decodeContainer(object)).map((r) => r.value?.toString())).toEqual(['v10', 'v11', 'v12', 'v13', 'v14']);
+    // Streams are deduplicated per batch: two distinct references, each once.
+    expect(entry.streams.map((s) => s.sha256).sort()).toEqual([sha('a'), sha('b')]);
+    expect(persisted).toHaveLength(2);
+    const manifest = parseManifest('m', store.objects.get('manifests/samples/sourced/p000002/00000000000000000010.json')!.body);
+    expect(manifest).toEqual({ ok: true, entry });
+  });
+
+  it('does not write the manifest when the object write fails', async () => {
+    const store = new MemoryObjectStore();
+    store.failNext = (op, key) => (op === 'put' && key.startsWith('events/') ? new Error('S3 down') : undefined);
+    const writer = new BatchWriter({
+      store,
+      layout: new KeyLayout(''),
+      codec: 'null',
+      streamSink: { persist: async () => {} },
+      now: () => new Date(0),
+    });
+    await expect(writer.write(pair, batchOf(3))).rejects.toThrow('S3 down');
+    expect([...store.objects.keys()]).toEqual([]);
+  });
+
+  it('fails the write when the streams cannot be made durable, so the batch is not committed', async () => {
+    const store = new MemoryObjectStore();
+    const writer = new BatchWriter({
+      store,
+      layout: new KeyLayout(''),
+      codec: 'null',
+      streamSink: { persist: async () => Promise.reject(new Error('journal not writable')) },
+      now: () => new Date(0),
+    });
+    await expect(writer.write(pair, batchOf(3))).rejects.toThrow('journal not writable');
+  });
+});

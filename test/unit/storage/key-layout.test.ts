@@ -1,0 +1,39 @@
+import { describe, expect, it } from 'vitest';
+import { KeyLayout, padOffset } from '../../../src/storage/key-layout.js';
+
+const pair = { source: 'samples', event: 'sourced' };
+
+describe('KeyLayout', () => {
+  it('builds deterministic keys whose lexical order is offset order and that carry the UTC day', () => {
+    const layout = new KeyLayout('prod');
+    const day = Date.UTC(2026, 10, 21, 23, 59, 59);
+    expect(layout.eventsObjectKey(pair, 3, '1000', day)).toBe(
+      'prod/events/samples/sourced/p000003/00000000000000001000-2026-11-21.avro',
+    );
+    expect(layout.manifestKey(pair, 3, '1000')).toBe('prod/manifests/samples/sourced/p000003/00000000000000001000.json');
+    const keys = ['9', '10', '100', '2', '9223372036854775807'].map((o) => layout.manifestKey(pair, 0, o));
+    expect([...keys].sort()).toEqual(['2', '9', '10', '100', '9223372036854775807'].map((o) => layout.manifestKey(pair, 0, o)));
+  });
+
+  it('keeps the prefix as given when it already ends with a slash, and allows none', () => {
+    expect(new KeyLayout('a/b/').manifestsPrefix()).toBe('a/b/manifests/');
+    expect(new KeyLayout('').streamsPrefix()).toBe('streams/');
+  });
+
+  it('content-addresses streams and refuses anything that is not a lowercase sha256', () => {
+    const layout = new KeyLayout('');
+    const sha = 'ab'.repeat(32);
+    expect(layout.streamKey(sha)).toBe(`streams/ab/${sha}`);
+    for (const hostile of ['../../etc/passwd', 'a'.repeat(63), `${'a'.repeat(63)}\u0000`, 'AB'.repeat(32), `${'a'.repeat(64)}/x`]) {
+      expect(() => layout.streamKey(hostile)).toThrow(/expected a sha256/);
+    }
+  });
+
+  it('refuses names and offsets that could escape their folder', () => {
+    const layout = new KeyLayout('');
+    expect(() => layout.manifestKey({ source: '..', event: 'x' }, 0, '1')).toThrow(/safe source or event name/);
+    expect(() => layout.manifestKey({ source: 'a/b', event: 'x' }, 0, '1')).toThrow(/safe source or event name/);
+    expect(() => layout.manifestKey(pair, -1, '1')).toThrow(/partition/);
+    expect(() => padOffset('1/../2')).toThrow(/Kafka offset/);
+  });
+});

@@ -1,0 +1,53 @@
+import { describe, expect, it } from 'vitest';
+import { parseManifest, serializeManifest, type ManifestEntry } from '../../../src/storage/manifest.js';
+import { readManifests } from '../../../src/storage/manifest-reader.js';
+import { KeyLayout } from '../../../src/storage/key-layout.js';
+import { MemoryObjectStore } from '../../helpers/memory-object-store.js';
+
+const entry = (partition: number, firstOffset: string): ManifestEntry => ({
+  version: 1,
+  key: `events/samples/sourced/p${String(partition).padStart(6, '0')}/${firstOffset.padStart(20, '0')}-2026-01-01.avro`,
+  source: 'samples',
+  event: 'sourced',
+  topic: 'samples.sourced',
+  partition,
+  firstOffset,
+  lastOffset: String(Number(firstOffset) + 9),
+  count: 10,
+  malformed: 0,
+  malformedOffsets: [],
+  minTimestamp: 1,
+  maxTimestamp: 2,
+  bytes: 100,
+  sha256: 'f'.repeat(64),
+  codec: 'deflate',
+  writtenAt: '2026-01-01T00:00:00.000Z',
+  streams: [{ source: 'samples', label: 'content', sha256: 'a'.repeat(64), timestamp: 1 }],
+});
+
+describe('manifests', () => {
+  it('round-trip through their serialized form', () => {
+    const e = entry(0, '0');
+    expect(parseManifest('k', serializeManifest(e))).toEqual({ ok: true, entry: e });
+  });
+
+  it('say which field is wrong in a damaged manifest', () => {
+    const bad = { ...entry(0, '0'), sha256: 'nothex' };
+    const parsed = parseManifest('m.json', Buffer.from(JSON.stringify(bad)));
+    expect(parsed).toEqual({ ok: false, reason: expect.stringMatching(/^manifest m\.json: sha256: /) });
+    expect(parseManifest('m.json', Buffer.from('{not json'))).toMatchObject({ ok: false, reason: expect.stringMatching(/expected JSON/) });
+  });
+
+  it('are read back sorted by partition and numeric offset, with unreadable ones reported', async () => {
+    const store = new MemoryObjectStore();
+    const layout = new KeyLayout('');
+    const pair = { source: 'samples', event: 'sourced' };
+    for (const [p, o] of [[1, '100'], [0, '20'], [0, '3'], [1, '9']] as const) {
+      await store.put(layout.manifestKey(pair, p, o), serializeManifest(entry(p, o)));
+    }
+    await store.put(layout.manifestKey(pair, 2, '0'), Buffer.from('garbage'));
+    const { entries, problems } = await readManifests(store, layout);
+    expect(entries.map((e) => [e.partition, e.firstOffset])).toEqual([[0, '3'], [0, '20'], [1, '9'], [1, '100']]);
+    expect(problems).toEqual([{ key: layout.manifestKey(pair, 2, '0'), reason: expect.stringMatching(/expected JSON/) }]);
+  });
+});
