@@ -8,6 +8,10 @@ import type { BatchWriter } from './batch-writer.js';
 import { toManifestStreams, type EventInspector } from './event-inspector.js';
 import { PartitionBatch, type BatchLimits } from './partition-batch.js';
 
+/** Consumer restarts tolerated within RESTART_WINDOW_MS before the worker is declared failed. */
+const MAX_RESTARTS_PER_WINDOW = 5;
+const RESTART_WINDOW_MS = 5 * 60_000;
+
 /** Write attempts per batch once shutdown has begun. */
 const DRAIN_ATTEMPTS = 3;
 
@@ -69,6 +73,8 @@ export class PairWorker {
   readonly #chains = new Map<number, Promise<void>>();
   readonly #abort = new AbortController();
   #generation = 0;
+  /** Monotonic times of recent consumer restarts. */
+  #restarts: number[] = [];
   #state: WorkerState = 'idle';
   #timer: NodeJS.Timeout | undefined;
   #drained: Promise<void> | undefined;
@@ -118,28 +124,50 @@ export class PairWorker {
     consumer.on(consumer.events.GROUP_JOIN, (event) => this.#onGroupJoin(event.payload.memberAssignment));
     consumer.on(consumer.events.CRASH, (event) => {
       const error = event.payload.error;
+      this.#dropUnwritten('consumer crash');
       if (event.payload.restart) {
         this.#log.warn({ err: error }, 'consumer crashed; kafkajs restarts it from the committed offsets');
-        this.#dropUnwritten('consumer restart');
+        return;
+      }
+      if (this.#shouldRestart(error)) {
+        this.#log.warn({ err: error }, 'consumer crashed on an error kafkajs does not retry; restarting it');
+        this.#restart();
         return;
       }
       this.#state = 'failed';
       this.#log.error({ err: error }, 'consumer crashed and will not restart');
       this.#deps.onFatal(error);
     });
-    await consumer.connect();
-    await consumer.subscribe({ topics: [this.#deps.pair.topic], fromBeginning: this.#deps.fromBeginning });
     this.#state = 'running';
     const tick = Math.max(20, Math.min(1000, Math.floor(this.#deps.limits.maxAgeMs / 4)));
     this.#timer = setInterval(() => this.#flushDue(), tick);
     this.#timer.unref();
+    await this.#run();
+    this.#log.info('consuming');
+  }
+
+  async #run(): Promise<void> {
+    const consumer = this.#consumer;
+    await consumer.connect();
+    await consumer.subscribe({ topics: [this.#deps.pair.topic], fromBeginning: this.#deps.fromBeginning });
     await consumer.run({
       autoCommit: false,
       eachBatchAutoResolve: true,
       partitionsConsumedConcurrently: 4,
       eachBatch: (payload) => this.#onBatch(payload),
     });
-    this.#log.info('consuming');
+  }
+
+  #restart(): void {
+    const delay = 500 * 2 ** Math.min(this.#restarts.length, 5) * (0.5 + Math.random());
+    setTimeout(() => {
+      if (this.#state !== 'running') return;
+      this.#run().catch((error: Error) => {
+        this.#state = 'failed';
+        this.#log.error({ err: error }, 'consumer restart failed');
+        this.#deps.onFatal(error);
+      });
+    }, delay).unref();
   }
 
   /**
@@ -290,6 +318,20 @@ export class PairWorker {
       { partition, key: entry.key, count: entry.count, bytes: entry.bytes, firstOffset: entry.firstOffset, lastOffset: entry.lastOffset, reason },
       'batch durable and committed',
     );
+  }
+
+  /**
+   * kafkajs gives up on errors it deems non-retriable, but during rebalances brokers answer some
+   * requests with such errors transiently. Restart the consumer (it resumes from the committed
+   * offsets) unless the error is about credentials or permissions, or restarts keep failing.
+   */
+  #shouldRestart(error: Error): boolean {
+    if (this.#state !== 'running') return false;
+    if (/authoriz|authentic|sasl|ssl/i.test(`${error.name} ${error.message}`)) return false;
+    const now = this.#deps.monotonicNow();
+    this.#restarts = this.#restarts.filter((t) => now - t < RESTART_WINDOW_MS);
+    this.#restarts.push(now);
+    return this.#restarts.length <= MAX_RESTARTS_PER_WINDOW;
   }
 
   #onGroupJoin(assignment: Record<string, number[]>): void {

@@ -2,6 +2,11 @@ import { Command, CommanderError } from 'commander';
 import { variablesHelpText } from '../config/describe-variables.js';
 import { ExitCode, type ExitCodeValue } from '../exit-codes.js';
 import { registerBackupCommand } from './backup-command.js';
+import { registerGetCommand } from './get-command.js';
+import { registerRestoreCommand } from './restore-command.js';
+import { registerStreamsCommand } from './streams-command.js';
+import { registerStatsCommand } from './stats-command.js';
+import { registerVerifyCommand } from './verify-command.js';
 import type { CliEnvironment } from './command-context.js';
 
 const EXIT_CODES_HELP = `
@@ -33,6 +38,11 @@ export async function runCli(argv: readonly string[], cli: CliEnvironment): Prom
     .addHelpText('after', `\nConfiguration (environment variables):\n${variablesHelpText()}\n${EXIT_CODES_HELP}\n`);
 
   registerBackupCommand(program, cli, setExit);
+  registerRestoreCommand(program, cli, setExit);
+  registerStreamsCommand(program, cli, setExit);
+  registerVerifyCommand(program, cli, setExit);
+  registerStatsCommand(program, cli, setExit);
+  registerGetCommand(program, cli, setExit);
 
   for (const command of program.commands) {
     command.exitOverride().addHelpText('after', `\nConfiguration (environment variables):\n${variablesHelpText()}\n`);

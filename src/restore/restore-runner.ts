@@ -1,0 +1,267 @@
+import { join } from 'node:path';
+import type { Kafka } from 'kafkajs';
+import { ExitCode, type ExitCodeValue } from '../exit-codes.js';
+import type { Logger } from '../observability/logger.js';
+import { ProgressReporter } from '../progress/progress-reporter.js';
+import type { KeyLayout } from '../storage/key-layout.js';
+import type { ObjectStore } from '../storage/object-store.js';
+import { batchNeedsRestore, restoreEvents, type EventRestoreResult } from './event-restorer.js';
+import { runHook } from './hooks.js';
+import { decideResume, partitionId, type CheckMode, type ResumeDecision } from './incremental.js';
+import { buildRestorePlan, planTotals, type PlannedPartition, type PlanTotals, type RestorePlan, type RestoreScope } from './restore-plan.js';
+import { RestoreJournal, type TargetIdentity } from './resume.js';
+import { restoreStreams, type StreamRestoreResult } from './stream-restorer.js';
+import type { StreamTarget } from './stream-targets.js';
+import { TargetReader } from './target-scan.js';
+import { Throttle } from './throttle.js';
+
+export interface RestoreOptions {
+  readonly scope: RestoreScope;
+  readonly dryRun: boolean;
+  readonly checkMode: CheckMode;
+  readonly forceFull: boolean;
+  readonly skipExistingStreams: boolean;
+  readonly topicTemplate: string;
+  readonly concurrency: number;
+  readonly produceBatchEvents: number;
+  readonly eventsPerSecond: number;
+  readonly bytesPerSecond: number;
+  readonly streamRetries: number;
+  readonly scanTimeoutMs: number;
+  readonly stateDir: string;
+  readonly identity: TargetIdentity;
+  readonly preHook: string;
+  readonly postHook: string;
+  readonly hookTimeoutMs: number;
+}
+
+export interface RestoreDeps {
+  readonly store: ObjectStore;
+  readonly layout: KeyLayout;
+  readonly logger: Logger;
+  /** Target cluster; only touched when events are in scope and this is not a dry run. */
+  readonly targetKafka: () => Kafka;
+  /** `undefined` when streams are not restored (target `none`). */
+  readonly streamTarget: StreamTarget | undefined;
+  readonly progress: ProgressReporter;
+  readonly stdout: NodeJS.WritableStream;
+  readonly json: boolean;
+  readonly env: NodeJS.ProcessEnv;
+  readonly hookOutput: NodeJS.WritableStream;
+}
+
+export type RestoreOutcome =
+  | { kind: 'dry-run'; totals: PlanTotals; exitCode: ExitCodeValue }
+  | { kind: 'aborted'; reason: string; exitCode: ExitCodeValue }
+  | {
+      kind: 'restored';
+      exitCode: ExitCodeValue;
+      decision: ResumeDecision | undefined;
+      totals: PlanTotals;
+      streams: StreamRestoreResult | undefined;
+      events: EventRestoreResult | undefined;
+    };
+
+export function renderTopic(template: string, p: Pick<PlannedPartition, 'topic' | 'source' | 'event'>): string {
+  return template.replaceAll('{topic}', p.topic).replaceAll('{source}', p.source).replaceAll('{event}', p.event);
+}
+
+/**
+ * plan (manifests) -> pre-hook -> decide where each partition continues (target + journal) ->
+ * streams -> events -> post-hook. The plan's totals, narrowed to what this run still has to do,
+ * are the progress denominator and the summary's totals.
+ */
+export async function runRestore(options: RestoreOptions, deps: RestoreDeps): Promise<RestoreOutcome> {
+  const { logger, progress } = deps;
+  const plan = await buildRestorePlan(deps.store, deps.layout, options.scope, { concurrency: 16 });
+  const targetTopicOf = (p: PlannedPartition) => renderTopic(options.topicTemplate, p);
+
+  if (options.dryRun) {
+    const totals = planTotals(plan);
+    writePlan(deps, plan, totals, targetTopicOf);
+    return { kind: 'dry-run', totals, exitCode: plan.problems.length > 0 ? ExitCode.partial : ExitCode.ok };
+  }
+
+  const pre = await runHook({ command: options.preHook, phase: 'pre', scope: options.scope, env: deps.env, output: deps.hookOutput, timeoutMs: options.hookTimeoutMs });
+  if (pre.kind === 'failed') {
+    logger.error({ hook: 'pre' }, `${pre.message}; restore aborted, nothing written`);
+    progress.error('pre-hook', pre.message, 'pre-hook');
+    progress.finish({ aborted: true });
+    return { kind: 'aborted', reason: pre.message, exitCode: ExitCode.failure };
+  }
+
+  let outcome: RestoreOutcome;
+  try {
+    outcome = await restore(options, deps, plan, targetTopicOf);
+  } catch (error) {
+    logger.error({ err: error }, 'restore failed');
+    progress.error('restore', (error as Error).message, 'restore');
+    progress.finish({ failed: true });
+    outcome = { kind: 'aborted', reason: (error as Error).message, exitCode: ExitCode.failure };
+  }
+
+  const post = await runHook({
+    command: options.postHook,
+    phase: 'post',
+    scope: options.scope,
+    env: deps.env,
+    output: deps.hookOutput,
+    timeoutMs: options.hookTimeoutMs,
+    exitCode: outcome.exitCode,
+  });
+  if (post.kind === 'failed') {
+    logger.error({ hook: 'post' }, post.message);
+    if (outcome.exitCode === ExitCode.ok) return { ...outcome, exitCode: ExitCode.failure };
+  }
+  return outcome;
+}
+
+async function restore(
+  options: RestoreOptions,
+  deps: RestoreDeps,
+  plan: RestorePlan,
+  targetTopicOf: (p: PlannedPartition) => string,
+): Promise<RestoreOutcome> {
+  const { logger, progress } = deps;
+  const journal = await RestoreJournal.open(options.stateDir, options.identity);
+  try {
+    for (const problem of plan.problems) progress.error(problem.key, problem.reason, 'plan');
+    const withEvents = options.scope.what !== 'streams' && plan.partitions.length > 0;
+    const withStreams = options.scope.what !== 'events' && deps.streamTarget !== undefined;
+
+    let kafka: Kafka | undefined;
+    let decision: ResumeDecision | undefined;
+    let restoredUpTo: ReadonlyMap<string, bigint> = new Map();
+    let bounds = new Map<string, readonly { low: bigint; high: bigint }[]>() as ReadonlyMap<string, readonly { low: bigint; high: bigint }[]>;
+    if (withEvents) {
+      kafka = deps.targetKafka();
+      const resume = await decideResume({
+        partitions: plan.partitions,
+        targetTopicOf,
+        journal,
+        reader: new TargetReader(kafka, logger, options.scanTimeoutMs),
+        mode: options.checkMode,
+        forceFull: options.forceFull,
+        logger,
+      });
+      decision = resume.decision;
+      restoredUpTo = resume.restoredUpTo;
+      bounds = resume.bounds;
+    } else if (options.forceFull) {
+      await journal.reset();
+    }
+
+    // What this run still has to do: the plan minus what the target (or the journal) already holds.
+    const partitions: PlannedPartition[] = withEvents
+      ? plan.partitions
+          .map((p) => ({ ...p, batches: p.batches.filter((b) => batchNeedsRestore(b, restoredUpTo.get(partitionId(targetTopicOf(p), p.topic, p.partition)) ?? -1n)) }))
+          .filter((p) => p.batches.length > 0)
+      : [];
+    const streams = withStreams
+      ? plan.streams
+          .map((s) => ({ ...s, references: s.references.filter((r) => !journal.hasStream({ sha256: s.sha256, ...r })) }))
+          .filter((s) => s.references.length > 0)
+      : [];
+    const totals = planTotals({ scope: plan.scope, partitions, streams });
+    logger.info(
+      { decision, batches: totals.batches, events: totals.events, streams: totals.streams, bytes: totals.bytes },
+      'restore planned',
+    );
+    progress.start({ files: totals.files, bytes: totals.bytes }, 'streams');
+
+    let streamResult: StreamRestoreResult | undefined;
+    if (withStreams && deps.streamTarget) {
+      streamResult = await restoreStreams(streams, {
+        store: deps.store,
+        target: deps.streamTarget,
+        journal,
+        logger,
+        spoolDir: join(journal.dir, 'spool'),
+        concurrency: options.concurrency,
+        retries: options.streamRetries,
+        skipExisting: options.skipExistingStreams,
+        onProgress: (files, bytes) => progress.advance(files, bytes),
+        onError: (item, error) => progress.error(item, error, 'streams'),
+      });
+    }
+
+    let eventResult: EventRestoreResult | undefined;
+    if (withEvents && kafka) {
+      progress.setPhase('events');
+      const producer = kafka.producer({ retry: { retries: 0 }, idempotent: false, maxInFlightRequests: 1, allowAutoTopicCreation: true });
+      await producer.connect();
+      try {
+        eventResult = await restoreEvents(partitions, {
+          store: deps.store,
+          producer,
+          journal,
+          throttle: new Throttle({ eventsPerSecond: options.eventsPerSecond, bytesPerSecond: options.bytesPerSecond }),
+          logger,
+          scope: options.scope,
+          targetTopicOf,
+          bounds,
+          restoredUpTo,
+          produceBatchEvents: options.produceBatchEvents,
+          concurrency: options.concurrency,
+          onProgress: (files, bytes) => progress.advance(files, bytes),
+          onError: (item, error) => progress.error(item, error, 'events'),
+        });
+      } finally {
+        await producer.disconnect();
+      }
+    }
+
+    const exitCode: ExitCodeValue =
+      (eventResult?.produceFailures ?? 0) > 0 ? ExitCode.failure : progress.errorCount > 0 ? ExitCode.partial : ExitCode.ok;
+    progress.finish({
+      mode: decision?.kind ?? 'streams-only',
+      ...(decision?.kind === 'full' ? { full_reason: decision.reason } : {}),
+      batches: totals.batches,
+      events_planned: totals.events,
+      events_restored: eventResult?.produced ?? 0,
+      events_skipped_present: eventResult?.skippedPresent ?? 0,
+      events_skipped_by_time: eventResult?.skippedByTime ?? 0,
+      null_headers_sent_empty: eventResult?.nullHeaders ?? 0,
+      streams_planned: totals.streams,
+      streams_posted: streamResult?.posted ?? 0,
+      streams_skipped_existing: streamResult?.skippedExisting ?? 0,
+      streams_failed: streamResult?.failed ?? 0,
+      exit_code: exitCode,
+    });
+    return { kind: 'restored', exitCode, decision, totals, streams: streamResult, events: eventResult };
+  } finally {
+    await journal.close();
+  }
+}
+
+function writePlan(deps: RestoreDeps, plan: RestorePlan, totals: PlanTotals, targetTopicOf: (p: PlannedPartition) => string): void {
+  const pairs = totals.pairs.map((p) => ({ ...p, target_topic: targetTopicOf({ ...p, partition: 0, batches: [] }) }));
+  if (deps.json) {
+    deps.stdout.write(
+      `${JSON.stringify({
+        message_type: 'plan',
+        dry_run: true,
+        what: plan.scope.what,
+        pairs,
+        batches: totals.batches,
+        events: totals.events,
+        event_bytes: totals.eventBytes,
+        streams: totals.streams,
+        stream_posts: totals.streamPosts,
+        stream_bytes: totals.streamBytes,
+        missing_streams: totals.missingStreams,
+        total_files: totals.files,
+        total_bytes: totals.bytes,
+        manifest_problems: plan.problems,
+      })}\n`,
+    );
+    return;
+  }
+  const lines = ['dry run: nothing is written', `${'pair'.padEnd(32)} ${'batches'.padStart(8)} ${'events'.padStart(10)} ${'bytes'.padStart(14)}  target topic`];
+  for (const p of pairs) {
+    lines.push(`${`${p.source}/${p.event}`.padEnd(32)} ${String(p.batches).padStart(8)} ${`${p.eventsExact ? '' : '<='}${p.events}`.padStart(10)} ${String(p.bytes).padStart(14)}  ${p.target_topic}`);
+  }
+  lines.push(`streams: ${totals.streams} (${totals.streamPosts} posts, ${totals.streamBytes} bytes${totals.missingStreams > 0 ? `, ${totals.missingStreams} missing from the backup` : ''})`);
+  for (const problem of plan.problems) lines.push(`unreadable manifest: ${problem.reason}`);
+  deps.stdout.write(`${lines.join('\n')}\n`);
+}

@@ -1,0 +1,216 @@
+import { createHash } from 'node:crypto';
+import { spawn } from 'node:child_process';
+import { Kafka, logLevel, type IHeaders } from 'kafkajs';
+import { BatchWriter } from '../../../src/backup/batch-writer.js';
+import { PartitionBatch } from '../../../src/backup/partition-batch.js';
+import { manifestOnlyPipeline } from '../../../src/backup/stream-pipeline.js';
+import type { BackupRecord } from '../../../src/events/backup-record.js';
+import { KeyLayout } from '../../../src/storage/key-layout.js';
+import type { ManifestEntry, ManifestStream } from '../../../src/storage/manifest.js';
+import { S3ObjectStore } from '../../../src/storage/s3-object-store.js';
+import { createBucket, s3ClientFor } from '../../helpers/s3-server.js';
+import { sharedS3Endpoint } from '../../helpers/shared-servers.js';
+import { uniqueName } from '../../helpers/names.js';
+import { makeTempDir } from '../../helpers/temp-dir.js';
+
+export const BASE_TS = Date.UTC(2026, 0, 2, 3, 0, 0);
+
+export interface Backup {
+  bucket: string;
+  store: S3ObjectStore;
+  layout: KeyLayout;
+  topic: string;
+  pair: { source: string; event: string; topic: string };
+  records: BackupRecord[];
+  entries: ManifestEntry[];
+  blobs: Map<string, Buffer>;
+}
+
+export async function makeBackup(): Promise<Backup> {
+  const bucket = uniqueName('restore');
+  const client = s3ClientFor(sharedS3Endpoint());
+  await createBucket(client, bucket);
+  const topic = uniqueName('orig');
+  return {
+    bucket,
+    store: new S3ObjectStore(client, bucket),
+    layout: new KeyLayout(''),
+    topic,
+    pair: { source: 'samples', event: 'sourced', topic },
+    records: [],
+    entries: [],
+    blobs: new Map(),
+  };
+}
+
+/** A record with the awkward cases mixed in: null key, tombstone, empty value, repeated headers. */
+export function makeRecord(topic: string, partition: number, offset: number, timestamp = BASE_TS + offset * 1000): BackupRecord {
+  const i = partition * 100_000 + offset;
+  return {
+    topic,
+    partition,
+    offset: String(offset),
+    timestamp,
+    key: i % 7 === 0 ? null : Buffer.from(`key-${i}`),
+    value: i % 11 === 0 ? null : i % 13 === 0 ? Buffer.alloc(0) : Buffer.from(`value-${i}-${'x'.repeat(i % 50)}`),
+    headers: i % 5 === 0 ? [{ key: 'rep', value: Buffer.from('a') }, { key: 'rep', value: Buffer.from('b') }, { key: 'n', value: Buffer.from(String(i)) }] : [{ key: 'n', value: Buffer.from(String(i)) }],
+  };
+}
+
+/**
+ * Writes one backup batch (object + manifest) the way the daemon does, with BatchWriter.
+ * `streams` are stored as blobs at streamKey(sha) and named in the manifest.
+ */
+export async function writeBatch(
+  backup: Backup,
+  partition: number,
+  firstOffset: number,
+  count: number,
+  streams: Array<{ label: string; content: Buffer; offset: number }> = [],
+): Promise<ManifestEntry> {
+  const writer = new BatchWriter({ store: backup.store, layout: backup.layout, codec: 'deflate', streamSink: manifestOnlyPipeline(), now: () => new Date() });
+  const batch = new PartitionBatch(backup.topic, partition, 0);
+  for (let offset = firstOffset; offset < firstOffset + count; offset += 1) {
+    const record = makeRecord(backup.topic, partition, offset);
+    const refs: ManifestStream[] = streams
+      .filter((s) => s.offset === offset)
+      .map((s) => ({ source: backup.pair.source, label: s.label, sha256: sha256(s.content), timestamp: record.timestamp }));
+    batch.add(record, 0, { streams: refs, malformed: false });
+    if (!backup.records.some((r) => r.partition === partition && r.offset === record.offset)) backup.records.push(record);
+  }
+  for (const s of streams) {
+    const sha = sha256(s.content);
+    await backup.store.put(backup.layout.streamKey(sha), s.content);
+    backup.blobs.set(sha, s.content);
+  }
+  const entry = await writer.write(backup.pair, batch);
+  backup.entries.push(entry);
+  return entry;
+}
+
+export const sha256 = (b: Buffer) => createHash('sha256').update(b).digest('hex');
+
+export interface RunResult {
+  code: number | null;
+  signal: string | null;
+  stdout: string;
+  stderr: string;
+}
+
+export function restoreEnv(backup: Backup, brokers: string[], stateDir: string, extra: Record<string, string> = {}): NodeJS.ProcessEnv {
+  // The test process carries STREAMVAULT_TEST_TMPDIR; the CLI refuses unknown STREAMVAULT_ names.
+  const env: NodeJS.ProcessEnv = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('STREAMVAULT_')));
+  return {
+    ...env,
+    STREAMVAULT_S3_BUCKET: backup.bucket,
+    STREAMVAULT_S3_ENDPOINT: sharedS3Endpoint(),
+    STREAMVAULT_S3_FORCE_PATH_STYLE: 'true',
+    STREAMVAULT_S3_ACCESS_KEY_ID: 'S3RVER',
+    STREAMVAULT_S3_SECRET_ACCESS_KEY: 'S3RVER',
+    STREAMVAULT_S3_MAX_ATTEMPTS: '2',
+    STREAMVAULT_KAFKA_BROKERS: brokers.join(','),
+    STREAMVAULT_STATE_DIR: stateDir,
+    STREAMVAULT_LOG_LEVEL: 'info',
+    STREAMVAULT_RESTORE_PROGRESS_SECONDS: '0.2',
+    STREAMVAULT_RESTORE_SCAN_TIMEOUT_SECONDS: '30',
+    ...extra,
+  };
+}
+
+/** Runs `node dist/src/cli.js restore ...`; `killAfterMs` sends SIGKILL after that long. */
+export function runRestoreCli(args: string[], env: NodeJS.ProcessEnv, killAfterMs?: number): Promise<RunResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['dist/src/cli.js', 'restore', ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (c: string) => (stdout += c));
+    child.stderr.setEncoding('utf8').on('data', (c: string) => (stderr += c));
+    const timer = killAfterMs === undefined ? undefined : setTimeout(() => child.kill('SIGKILL'), killAfterMs);
+    const guard = setTimeout(() => child.kill('SIGKILL'), 90_000);
+    child.once('error', reject);
+    child.once('close', (code, signal) => {
+      clearTimeout(timer);
+      clearTimeout(guard);
+      resolve({ code, signal, stdout, stderr });
+    });
+  });
+}
+
+export function jsonLines(stdout: string): Array<Record<string, unknown>> {
+  return stdout
+    .split('\n')
+    .filter((l) => l.trim() !== '')
+    .map((l) => JSON.parse(l) as Record<string, unknown>);
+}
+
+export interface TargetRecord {
+  partition: number;
+  offset: string;
+  key: Buffer | null;
+  value: Buffer | null;
+  timestamp: string;
+  headers: IHeaders;
+}
+
+/** Every record of a topic on the target, read to the high watermarks. */
+export async function readTopic(brokers: string[], topic: string): Promise<TargetRecord[]> {
+  const kafka = new Kafka({ clientId: 'restore-test-reader', brokers, logLevel: logLevel.NOTHING });
+  const admin = kafka.admin();
+  await admin.connect();
+  const offsets = await admin.fetchTopicOffsets(topic);
+  await admin.disconnect();
+  const remaining = new Map(offsets.filter((o) => BigInt(o.high) > BigInt(o.low)).map((o) => [o.partition, BigInt(o.high)]));
+  const records: TargetRecord[] = [];
+  if (remaining.size === 0) return records;
+  const consumer = kafka.consumer({ groupId: uniqueName('reader'), maxWaitTimeInMs: 200 });
+  await consumer.connect();
+  try {
+    await consumer.subscribe({ topic, fromBeginning: true });
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`reading ${topic} timed out; still waiting for ${[...remaining.keys()]}`)), 30_000);
+      void consumer.run({
+        eachBatch: async ({ batch }) => {
+          const high = remaining.get(batch.partition);
+          for (const m of batch.messages) {
+            records.push({ partition: batch.partition, offset: m.offset, key: m.key, value: m.value, timestamp: m.timestamp, headers: m.headers ?? {} });
+          }
+          if (high !== undefined && BigInt(batch.lastOffset()) + 1n >= high) remaining.delete(batch.partition);
+          if (remaining.size === 0) {
+            clearTimeout(timer);
+            resolve();
+          }
+        },
+      });
+    });
+  } finally {
+    await consumer.disconnect();
+  }
+  return records;
+}
+
+export function origin(r: TargetRecord): string {
+  const last = (v: IHeaders[string]) => String(Array.isArray(v) ? v[v.length - 1] : v);
+  return `${last(r.headers['streamvault.original.partition'])}:${last(r.headers['streamvault.original.offset'])}`;
+}
+
+/** Expected headers as kafkajs delivers them back (repeated keys grouped), plus the origin. */
+export function expectedHeaders(record: BackupRecord): Record<string, string | string[]> {
+  const out: Record<string, string | string[]> = {};
+  for (const h of record.headers) {
+    const v = h.value?.toString() ?? '';
+    const existing = out[h.key];
+    out[h.key] = existing === undefined ? v : [...(Array.isArray(existing) ? existing : [existing]), v];
+  }
+  out['streamvault.original.topic'] = record.topic;
+  out['streamvault.original.partition'] = String(record.partition);
+  out['streamvault.original.offset'] = record.offset;
+  return out;
+}
+
+export function headersAsStrings(headers: IHeaders): Record<string, string | string[]> {
+  return Object.fromEntries(
+    Object.entries(headers).map(([k, v]) => [k, Array.isArray(v) ? v.map((x) => x.toString()) : String(v)]),
+  );
+}
+
+export const newStateDir = () => makeTempDir('restore-state-');

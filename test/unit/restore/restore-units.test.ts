@@ -1,0 +1,90 @@
+import { appendFileSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { parseTimestamp } from '../../../src/restore/restore-plan.js';
+import { comparableFromBackup, originalPosition, recordDigest, toRestoredMessage } from '../../../src/restore/restored-record.js';
+import { RestoreJournal } from '../../../src/restore/resume.js';
+import { Throttle } from '../../../src/restore/throttle.js';
+import { targetPartition } from '../../../src/restore/event-restorer.js';
+import { makeTempDir } from '../../helpers/temp-dir.js';
+
+const record = {
+  topic: 'samples.sourced',
+  partition: 2,
+  offset: '41',
+  timestamp: 1_767_322_800_000,
+  key: Buffer.from('k'),
+  value: null,
+  headers: [
+    { key: 'a', value: Buffer.from('1') },
+    { key: 'a', value: null },
+  ],
+};
+
+describe('parseTimestamp', () => {
+  it('accepts UTC times, dates and epoch ms; refuses a time without a zone', () => {
+    expect(parseTimestamp('--until', '2026-01-02T03:00:00Z')).toEqual({ ok: true, ms: Date.UTC(2026, 0, 2, 3) });
+    expect(parseTimestamp('--until', '2026-01-02')).toEqual({ ok: true, ms: Date.UTC(2026, 0, 2) });
+    expect(parseTimestamp('--until', '1767322800000')).toEqual({ ok: true, ms: 1_767_322_800_000 });
+    const refused = parseTimestamp('--until', '2026-01-02T03:00:00');
+    expect(refused.ok).toBe(false);
+    expect(!refused.ok && refused.message).toContain('got "2026-01-02T03:00:00"');
+  });
+});
+
+describe('restored records', () => {
+  it('carries the original position and sends null header values as empty ones, counted', () => {
+    const { message, nullHeaders } = toRestoredMessage(record, 0);
+    expect(nullHeaders).toBe(1);
+    expect(message.headers!.a).toEqual([Buffer.from('1'), Buffer.alloc(0)]);
+    expect(originalPosition(message.headers)).toEqual({ topic: 'samples.sourced', partition: 2, offset: 41n });
+    expect(message.timestamp).toBe('1767322800000');
+  });
+
+  it('digests differ when any reproduced field differs', () => {
+    const base = recordDigest(comparableFromBackup(record));
+    expect(recordDigest(comparableFromBackup({ ...record }))).toBe(base);
+    expect(recordDigest(comparableFromBackup({ ...record, value: Buffer.alloc(0) }))).not.toBe(base);
+    expect(recordDigest(comparableFromBackup({ ...record, offset: '42' }))).not.toBe(base);
+    expect(recordDigest(comparableFromBackup({ ...record, timestamp: record.timestamp + 1 }))).not.toBe(base);
+  });
+
+  it('keeps the partition number when the target has it, else partitions by key deterministically', () => {
+    expect(targetPartition('t', record, 4)).toBe(2);
+    const byKey = targetPartition('t', { ...record, partition: 9 }, 4);
+    expect(byKey).toBe(targetPartition('t', { ...record, partition: 7 }, 4));
+    expect(targetPartition('t', { ...record, partition: 9, key: null }, 4)).toBe(1);
+  });
+});
+
+describe('RestoreJournal', () => {
+  it('drops a torn last line and appends after it cleanly', async () => {
+    const stateDir = makeTempDir('journal-');
+    const identity = { backup: 's3://b/', topicTemplate: '{topic}', streamTarget: 'none', brokers: ['x:1'] };
+    const journal = await RestoreJournal.open(stateDir, identity);
+    await journal.appendStream({ sha256: 'a'.repeat(64), source: 's', label: 'l' });
+    await journal.close();
+    const file = join(journal.dir, 'streams.jsonl');
+    appendFileSync(file, '{"sha256":"bbb');
+    const reopened = await RestoreJournal.open(stateDir, identity);
+    expect(reopened.hasStream({ sha256: 'a'.repeat(64), source: 's', label: 'l' })).toBe(true);
+    await reopened.appendStream({ sha256: 'c'.repeat(64), source: 's', label: 'l' });
+    await reopened.close();
+    expect(readFileSync(file, 'utf8').trim().split('\n').map((l) => JSON.parse(l).sha256[0])).toEqual(['a', 'c']);
+    writeFileSync(file, '');
+  });
+});
+
+describe('Throttle', () => {
+  it('allows one second of burst, then holds the rate', () => {
+    let now = 10_000;
+    const throttle = new Throttle({ eventsPerSecond: 100, bytesPerSecond: 0, now: () => now });
+    expect(throttle.reserve(100, 0)).toBe(0);
+    expect(throttle.reserve(50, 0)).toBe(500);
+    now += 500;
+    expect(throttle.reserve(10, 0)).toBe(100);
+    const unlimited = new Throttle({ eventsPerSecond: 0, bytesPerSecond: 0, now: () => now });
+    expect(unlimited.reserve(1e9, 1e12)).toBe(0);
+    expect(() => new Throttle({ eventsPerSecond: -1, bytesPerSecond: 0 })).toThrow('got `-1`');
+  });
+});
