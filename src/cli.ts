@@ -2,6 +2,7 @@
 // The SDK warns on every Node 20 start that future releases need Node 22; the image runs Node 24
 // and the notice would only bury the daemon's own first log lines.
 process.env.AWS_SDK_JS_SUPPRESS_NODE_DEPRECATION_WARNING ??= '1';
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 process.env.KAFKAJS_NO_PARTITIONER_WARNING ??= '1';
 
 import { runCli } from './commands/program.js';
