@@ -1,0 +1,115 @@
+import { join } from 'node:path';
+import { z } from 'zod';
+import { isSafeSegment } from '../events/stream-references.js';
+import { SHA256_HEX } from '../storage/key-layout.js';
+import { KeyedJournal } from './keyed-journal.js';
+import { acquireStateLock } from './state-lock.js';
+
+/**
+ * The streams' durable state in STREAMVAULT_STATE_DIR. File names are fixed here; nothing from an
+ * event (sha256, source, label) is ever part of a path.
+ *   streams-pending.jsonl  references acknowledged to Kafka but not yet copied
+ *   streams-failed.jsonl   references whose copy failed after retries, or whose blob is missing
+ */
+export const PENDING_FILE = 'streams-pending.jsonl';
+export const FAILED_FILE = 'streams-failed.jsonl';
+
+const MAX_REASON = 2000;
+
+// Validated again on every read: a journal is a file anyone with access to the volume can edit.
+const streamRefShape = {
+  source: z.string().refine(isSafeSegment, { message: 'expected a safe source name (one path segment, no control characters)' }),
+  label: z.string().refine(isSafeSegment, { message: 'expected a safe label (one path segment, no control characters)' }),
+  sha256: z.string().regex(SHA256_HEX, { message: 'expected a sha256 of 64 lowercase hex characters' }),
+};
+
+export const pendingStreamSchema = z.object({ ...streamRefShape, since: z.string().max(40) });
+export type PendingStream = z.infer<typeof pendingStreamSchema>;
+
+export const failedStreamSchema = z.object({
+  ...streamRefShape,
+  /** `missing`: the source answered 404; `failed`: anything else (errors, wrong content). */
+  kind: z.enum(['missing', 'failed']),
+  reason: z.string().max(MAX_REASON),
+  at: z.string().max(40),
+});
+export type FailedStream = z.infer<typeof failedStreamSchema>;
+
+export interface StreamRef {
+  readonly source: string;
+  readonly label: string;
+  readonly sha256: string;
+}
+
+export function isValidStreamRef(ref: StreamRef): boolean {
+  return typeof ref.sha256 === 'string' && SHA256_HEX.test(ref.sha256) && isSafeSegment(ref.source) && isSafeSegment(ref.label);
+}
+
+export function truncateReason(reason: string): string {
+  return reason.length > MAX_REASON ? `${reason.slice(0, MAX_REASON - 1)}…` : reason;
+}
+
+export interface StreamFileCache {
+  readonly pending: KeyedJournal<PendingStream>;
+  readonly failed: KeyedJournal<FailedStream>;
+  /** Lines skipped while reading (torn last line, damaged or hostile entries), for the log. */
+  readonly problems: readonly string[];
+  /** Closes both journals and releases the lock. Idempotent. */
+  close(): Promise<void>;
+}
+
+export type OpenStreamFileCache =
+  | { kind: 'open'; cache: StreamFileCache }
+  | { kind: 'locked'; message: string }
+  | { kind: 'unusable'; message: string };
+
+/** Content-addressed: one entry per sha256, whichever reference brought it. */
+const bySha = (entry: { sha256: string }) => entry.sha256;
+
+/**
+ * Opens the journals for writing (taking the state directory's lock), or read-only for listing.
+ * A read-only cache needs no lock and changes nothing on disk.
+ */
+export async function openStreamFileCache(stateDir: string, options: { readonly?: boolean } = {}): Promise<OpenStreamFileCache> {
+  let release = async () => {};
+  try {
+    if (!options.readonly) {
+      const lock = await acquireStateLock(stateDir);
+      if (lock.kind === 'held') {
+        return {
+          kind: 'locked',
+          message: `state directory ${stateDir} is in use by process ${lock.pid} (lock ${lock.path}); expected no other streamvault writing to it. Stop that process first (the daemon retries failed streams at its next start).`,
+        };
+      }
+      release = lock.release;
+    }
+    const pending = await KeyedJournal.open(join(stateDir, PENDING_FILE), pendingStreamSchema, bySha, options);
+    const failed = await KeyedJournal.open(join(stateDir, FAILED_FILE), failedStreamSchema, bySha, options);
+    const problems = [
+      ...pending.problems.map((p) => `${PENDING_FILE} ${p}`),
+      ...failed.problems.map((p) => `${FAILED_FILE} ${p}`),
+    ];
+    let closing: Promise<void> | undefined;
+    return {
+      kind: 'open',
+      cache: {
+        pending: pending.journal,
+        failed: failed.journal,
+        problems,
+        close: () =>
+          (closing ??= (async () => {
+            const results = await Promise.allSettled([pending.journal.close(), failed.journal.close()]);
+            await release();
+            const failure = results.find((r) => r.status === 'rejected');
+            if (failure) throw failure.reason;
+          })()),
+      },
+    };
+  } catch (error) {
+    await release().catch(() => {});
+    return {
+      kind: 'unusable',
+      message: `stream journals in ${stateDir} (STREAMVAULT_STATE_DIR): expected readable and writable files, got ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`,
+    };
+  }
+}

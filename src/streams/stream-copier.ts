@@ -1,0 +1,167 @@
+import { pipeline } from 'node:stream';
+import pRetry, { AbortError } from 'p-retry';
+import { renderForLog } from '../events/stream-references.js';
+import { isValidStreamRef, type StreamRef } from '../filecache/stream-file-cache.js';
+import type { Logger } from '../observability/logger.js';
+import type { KeyLayout } from '../storage/key-layout.js';
+import type { ObjectStore } from '../storage/object-store.js';
+import { HashMismatchError, Sha256Verifier } from './sha256-verifier.js';
+import { StreamSourceError, type StreamSource } from './stream-source.js';
+
+export type CopyOutcome =
+  | { kind: 'stored'; bytes: number; attempts: number }
+  | { kind: 'deduped' }
+  | { kind: 'missing'; reason: string }
+  | { kind: 'failed'; reason: string }
+  /** Stopped by the caller (shutdown past its grace): the reference stays journaled. */
+  | { kind: 'aborted' };
+
+export interface StreamCopierOptions {
+  readonly store: ObjectStore;
+  readonly layout: KeyLayout;
+  readonly source: StreamSource;
+  readonly logger: Logger;
+  /** Further attempts after the first; default 4. */
+  readonly retries: number;
+  /** Milliseconds before the first retry; doubled (randomized) each time, at most 60 s. */
+  readonly minRetryDelayMs: number;
+  /** Milliseconds without a response or a byte before an attempt is abandoned. */
+  readonly idleTimeoutMs: number;
+}
+
+export class StreamTimeoutError extends Error {
+  constructor(ms: number) {
+    super(`expected bytes from the stream source at least every ${ms} ms, got none for ${ms} ms`);
+    this.name = 'StreamTimeoutError';
+  }
+}
+
+/**
+ * Copies one blob from the source into `{prefix}streams/{sha[0:2]}/{sha}`, once: skipped when the
+ * object already exists (dedup across restarts and replicas), streamed through a sha256 check
+ * that keeps non-matching content out of that key (see Sha256Verifier), retried with backoff and
+ * jitter on transient errors. Never throws: the outcome says what happened.
+ */
+export class StreamCopier {
+  readonly #options: StreamCopierOptions;
+
+  constructor(options: StreamCopierOptions) {
+    this.#options = options;
+  }
+
+  async copy(ref: StreamRef, signal: AbortSignal): Promise<CopyOutcome> {
+    if (!isValidStreamRef(ref)) {
+      // Second defense: references are validated when extracted and when journaled.
+      return { kind: 'failed', reason: `expected a valid reference, got sha256 ${renderForLog(ref.sha256)}` };
+    }
+    const { store, layout, retries, minRetryDelayMs, logger } = this.#options;
+    const key = layout.streamKey(ref.sha256);
+    let attempts = 0;
+    try {
+      return await pRetry(
+        async () => {
+          attempts += 1;
+          if (await store.head(key)) return { kind: 'deduped' } as const;
+          return await this.#attempt(ref, key, signal, attempts);
+        },
+        {
+          retries,
+          factor: 2,
+          minTimeout: minRetryDelayMs,
+          maxTimeout: 60_000,
+          randomize: true,
+          signal,
+          shouldRetry: ({ error }) => isRetriable(error),
+          onFailedAttempt: ({ error, attemptNumber, retriesLeft }) => {
+            if (retriesLeft > 0 && isRetriable(error)) {
+              logger.warn({ sha256: ref.sha256, attempt: attemptNumber, retriesLeft, err: error.message }, 'stream copy attempt failed; retrying');
+            }
+          },
+        },
+      );
+    } catch (error) {
+      if (signal.aborted) return { kind: 'aborted' };
+      const reason = (error as Error).message || String(error);
+      return { kind: 'failed', reason: attempts > 1 ? `${reason} (after ${attempts} attempts)` : reason };
+    }
+  }
+
+  async #attempt(ref: StreamRef, key: string, outer: AbortSignal, attempt: number): Promise<CopyOutcome> {
+    const { store, source, idleTimeoutMs } = this.#options;
+    const controller = new AbortController();
+    const forward = () => controller.abort(outer.reason);
+    outer.addEventListener('abort', forward, { once: true });
+    let timer: NodeJS.Timeout | undefined;
+    const arm = () => {
+      clearTimeout(timer);
+      timer = setTimeout(() => controller.abort(new StreamTimeoutError(idleTimeoutMs)), idleTimeoutMs);
+    };
+    arm();
+    try {
+      const opened = await raceAbort(source.open(ref, controller.signal), controller.signal);
+      if (opened.kind === 'missing') return { kind: 'missing', reason: opened.detail };
+
+      const body = opened.body;
+      const verifier = new Sha256Verifier(ref.sha256, arm);
+      const destroyBody = () => body.destroy(controller.signal.reason as Error);
+      controller.signal.addEventListener('abort', destroyBody, { once: true });
+      // The callback form: an error on either side destroys both, so a failed upload frees the
+      // source connection and a failed download fails the upload.
+      pipeline(body, verifier, () => {});
+      try {
+        await store.putStream(key, verifier, {
+          contentType: 'application/octet-stream',
+          // Restore learns every (source, label) from the manifests; this is for people browsing.
+          metadata: { sha256: ref.sha256, 'first-source': encodeURIComponent(ref.source), 'first-label': encodeURIComponent(ref.label) },
+        });
+      } catch (error) {
+        if (verifier.mismatch) throw new AbortError(verifier.mismatch);
+        if (controller.signal.aborted) throw controller.signal.reason;
+        throw error;
+      } finally {
+        controller.signal.removeEventListener('abort', destroyBody);
+        body.destroy();
+      }
+      if (!verifier.verified) {
+        // Unreachable with an uploader that reads to the end; if one did not, take the object back.
+        await store.delete(key).catch(() => {});
+        throw new AbortError(`upload of ${ref.sha256} completed before its content was verified; removed`);
+      }
+      if (opened.size !== undefined && opened.size !== verifier.bytes) {
+        // The hash matched, so the content is right; the source's header was wrong. Worth a note only.
+        this.#options.logger.warn({ sha256: ref.sha256, announced: opened.size, received: verifier.bytes }, 'stream size differs from Content-Length');
+      }
+      return { kind: 'stored', bytes: verifier.bytes, attempts: attempt };
+    } finally {
+      clearTimeout(timer);
+      outer.removeEventListener('abort', forward);
+    }
+  }
+}
+
+function isRetriable(error: unknown): boolean {
+  if (error instanceof HashMismatchError) return false;
+  if (error instanceof StreamSourceError) return error.retriable;
+  return true;
+}
+
+function raceAbort<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
+  if (signal.aborted) return Promise.reject(signal.reason);
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(signal.reason);
+    signal.addEventListener('abort', onAbort, { once: true });
+    work.then(
+      (value) => {
+        signal.removeEventListener('abort', onAbort);
+        if (signal.aborted && typeof (value as { body?: { destroy?: () => void } }).body?.destroy === 'function') {
+          (value as { body: { destroy: () => void } }).body.destroy();
+        }
+        resolve(value);
+      },
+      (error: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(error);
+      },
+    );
+  });
+}

@@ -1,0 +1,133 @@
+import PQueue from 'p-queue';
+import type { StreamRef } from '../filecache/stream-file-cache.js';
+
+export interface UploadPoolOptions {
+  /** Copies at the same time, from 1 (STREAMVAULT_STREAM_CONCURRENCY, default 20). */
+  readonly concurrency: number;
+  /** References waiting for a slot, from 1 (STREAMVAULT_STREAM_QUEUE_SIZE, default 1000). */
+  readonly maxQueued: number;
+  /** Does the copy and its bookkeeping; must not throw. `signal` aborts it (grace expired). */
+  readonly run: (ref: StreamRef, signal: AbortSignal) => Promise<void>;
+}
+
+export type Admission = 'queued' | 'duplicate' | 'closed';
+
+/**
+ * A p-queue with a bounded waiting line. `admit` waits for room (backpressure: the event worker
+ * that persists is awaiting it, so its partition stops fetching) until admission closes at
+ * shutdown. Every reference it holds is journaled already, so dropping the waiting line
+ * (`halt`, or a drain past its grace) loses nothing: the journal replays it at the next start.
+ */
+export class UploadPool {
+  readonly #queue: PQueue;
+  readonly #options: UploadPoolOptions;
+  /** sha256 -> reference, waiting for a slot. */
+  readonly #waiting = new Map<string, StreamRef>();
+  /** sha256 -> abort of the running copy. */
+  readonly #running = new Map<string, AbortController>();
+  readonly #settled = new Set<Promise<void>>();
+  #closed = false;
+  #wakeClosed: () => void = () => {};
+  readonly #closedSignal = new Promise<void>((resolve) => {
+    this.#wakeClosed = resolve;
+  });
+
+  constructor(options: UploadPoolOptions) {
+    for (const name of ['concurrency', 'maxQueued'] as const) {
+      const value = options[name];
+      if (!Number.isInteger(value) || value < 1) {
+        throw new TypeError(`Expected \`${name}\` to be an integer from 1 and up, got \`${value}\` (${typeof value})`);
+      }
+    }
+    this.#options = options;
+    this.#queue = new PQueue({ concurrency: options.concurrency });
+  }
+
+  get queued(): number {
+    return this.#waiting.size;
+  }
+
+  get running(): number {
+    return this.#running.size;
+  }
+
+  has(sha256: string): boolean {
+    return this.#waiting.has(sha256) || this.#running.has(sha256);
+  }
+
+  /** Waits while the waiting line is full; `closed` once admission stopped (the ref stays journaled). */
+  async admit(ref: StreamRef): Promise<Admission> {
+    // Each waiter re-checks after waking, and `#schedule` grows the line synchronously, so the
+    // bound holds however many persists wait at once.
+    while (!this.#closed && this.#waiting.size >= this.#options.maxQueued) {
+      await Promise.race([this.#queue.onSizeLessThan(this.#options.maxQueued), this.#closedSignal]);
+    }
+    if (this.#closed) return 'closed';
+    return this.#schedule(ref);
+  }
+
+  /** Past the bound: for the shutdown hand-off, which must not wait for room. */
+  enqueue(ref: StreamRef): Admission {
+    return this.#schedule(ref);
+  }
+
+  /** Stops admission; waiters get `closed`. Enqueue still works (phase 2 hands off). */
+  closeAdmission(): void {
+    this.#closed = true;
+    this.#wakeClosed();
+  }
+
+  /** Drops the waiting line (journaled) and stops admission; running copies finish. */
+  halt(): number {
+    this.closeAdmission();
+    const dropped = this.#waiting.size;
+    this.#queue.clear();
+    this.#waiting.clear();
+    return dropped;
+  }
+
+  /**
+   * Waits for everything queued and running, at most `graceMs`; then drops the waiting line,
+   * aborts running copies and waits for them to notice (at most `abortWaitMs`).
+   */
+  async drain(graceMs: number, abortWaitMs = 5_000): Promise<{ completed: boolean }> {
+    this.closeAdmission();
+    let timer: NodeJS.Timeout | undefined;
+    const expired = new Promise<'expired'>((resolve) => {
+      timer = setTimeout(() => resolve('expired'), graceMs);
+    });
+    const idle = this.#queue.onIdle().then(() => Promise.allSettled([...this.#settled])).then(() => 'idle' as const);
+    const first = await Promise.race([idle, expired]);
+    clearTimeout(timer);
+    if (first === 'idle') return { completed: true };
+    this.halt();
+    for (const controller of this.#running.values()) controller.abort(new Error(`shutdown grace of ${graceMs} ms expired`));
+    let abortTimer: NodeJS.Timeout | undefined;
+    await Promise.race([
+      Promise.allSettled([...this.#settled]),
+      new Promise((resolve) => {
+        abortTimer = setTimeout(resolve, abortWaitMs);
+      }),
+    ]);
+    clearTimeout(abortTimer);
+    return { completed: false };
+  }
+
+  #schedule(ref: StreamRef): Admission {
+    if (this.has(ref.sha256)) return 'duplicate';
+    this.#waiting.set(ref.sha256, ref);
+    void this.#queue.add(async () => {
+      // Dropped from the line (halt) after p-queue had already picked the task: do nothing.
+      if (!this.#waiting.delete(ref.sha256)) return;
+      const controller = new AbortController();
+      this.#running.set(ref.sha256, controller);
+      const done = this.#options.run(ref, controller.signal).finally(() => {
+        this.#running.delete(ref.sha256);
+        this.#settled.delete(done);
+      });
+      this.#settled.add(done);
+      await done;
+    });
+    return 'queued';
+  }
+}

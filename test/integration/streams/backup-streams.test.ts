@@ -1,0 +1,303 @@
+// The daemon as an orchestrator sees it (`node dist/src/cli.js backup`, built by `npm test`),
+// with the real Kafka-protocol broker, s3rver and the HTTP stream server: exit code 5 after
+// consecutive failures, SIGKILL during uploads, the shutdown order, and the real corpus.
+import avro from 'avsc';
+import { createHash } from 'node:crypto';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Kafka, logLevel, type Producer } from 'kafkajs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DEFAULT_REFERENCE_LAYOUT, extractStreamReferences, parseReferenceLayout } from '../../../src/events/stream-references.js';
+import { openStreamFileCache } from '../../../src/filecache/stream-file-cache.js';
+import { KeyLayout } from '../../../src/storage/key-layout.js';
+import { S3ObjectStore } from '../../../src/storage/s3-object-store.js';
+import { backupEnv } from '../../helpers/backup-env.js';
+import { withCleanup } from '../../helpers/cleanup.js';
+import { uniqueName } from '../../helpers/names.js';
+import { readBackup } from '../../helpers/read-backup.js';
+import { createBucket, s3ClientFor } from '../../helpers/s3-server.js';
+import { sharedKafkaBrokers, sharedS3Endpoint } from '../../helpers/shared-servers.js';
+import { startStreamServer, type StreamServer } from '../../helpers/stream-server.js';
+import { spawnStreamvault, type LogLine } from '../../helpers/streamvault-process.js';
+import { makeTempDir } from '../../helpers/temp-dir.js';
+
+const CORPUS = resolve(fileURLToPath(new URL('../../../', import.meta.url)), '../shared/azul-corpus');
+
+// The smallest event with the platform's reference layout (source.name, entity.datastreams[]).
+const REF_EVENT_SCHEMA = {
+  name: 'RefEvent',
+  type: 'record',
+  fields: [
+    { name: 'source', type: { name: 'RefSource', type: 'record', fields: [{ name: 'name', type: 'string' }] } },
+    {
+      name: 'entity',
+      type: {
+        name: 'RefEntity',
+        type: 'record',
+        fields: [
+          {
+            name: 'datastreams',
+            type: {
+              type: 'array',
+              items: { name: 'RefStream', type: 'record', fields: [{ name: 'label', type: 'string' }, { name: 'sha256', type: 'string' }] },
+            },
+          },
+        ],
+      },
+    },
+  ],
+};
+const refEventType = avro.Type.forSchema(REF_EVENT_SCHEMA as avro.Schema);
+const refEvent = (source: string, streams: Array<{ label: string; sha256: string }>) =>
+  refEventType.toBuffer({ source: { name: source }, entity: { datastreams: streams } });
+
+let producer: Producer;
+
+beforeAll(async () => {
+  producer = new Kafka({ brokers: sharedKafkaBrokers(), logLevel: logLevel.NOTHING }).producer({ allowAutoTopicCreation: true });
+  await producer.connect();
+});
+
+afterAll(async () => {
+  await producer?.disconnect();
+});
+
+interface Setup {
+  topic: string;
+  env: Record<string, string>;
+  stateDir: string;
+  store: S3ObjectStore;
+  layout: KeyLayout;
+  server: StreamServer;
+}
+
+async function setup(extra: Record<string, string> = {}, pairs?: Record<string, string>): Promise<Setup> {
+  const server = withCleanup(await startStreamServer());
+  const bucket = uniqueName('streams-cli');
+  const client = s3ClientFor(sharedS3Endpoint());
+  await createBucket(client, bucket);
+  const topic = uniqueName('refs');
+  const pairMap = pairs ?? { 'samples/sourced': topic };
+  const schemaDir = makeTempDir('schema-');
+  writeFileSync(join(schemaDir, 'ref-event.json'), JSON.stringify(REF_EVENT_SCHEMA));
+  const stateDir = makeTempDir('state-');
+  const env = backupEnv({
+    brokers: sharedKafkaBrokers(),
+    s3Endpoint: sharedS3Endpoint(),
+    bucket,
+    stateDir,
+    extra: {
+      STREAMVAULT_SOURCES: '',
+      STREAMVAULT_EVENT_TYPES: '',
+      STREAMVAULT_EXTRA_PAIRS: Object.keys(pairMap).join(','),
+      STREAMVAULT_TOPICS: Object.entries(pairMap).map(([pair, t]) => `${pair}=${t}`).join(','),
+      STREAMVAULT_KAFKA_GROUP_ID: uniqueName('grp'),
+      STREAMVAULT_EVENT_SCHEMA: schemaDir,
+      STREAMVAULT_EVENT_TYPE_MAP: '*=RefEvent',
+      STREAMVAULT_STREAM_SOURCE_URL: server.baseUrl,
+      STREAMVAULT_STREAM_RETRY_MIN_DELAY_SECONDS: '0.05',
+      ...extra,
+    },
+  });
+  return { topic, env, stateDir, store: new S3ObjectStore(client, bucket), layout: new KeyLayout(''), server };
+}
+
+/** sha256 -> hash of the object stored under that sha's key (streamed). */
+async function storedStreams(s: Setup): Promise<Map<string, string>> {
+  const out = new Map<string, string>();
+  for await (const object of s.store.list(s.layout.streamsPrefix())) {
+    const hash = createHash('sha256');
+    for await (const chunk of await s.store.getStream(object.key)) hash.update(chunk as Buffer);
+    out.set(object.key.slice(object.key.lastIndexOf('/') + 1), hash.digest('hex'));
+  }
+  return out;
+}
+
+async function journals(stateDir: string) {
+  const opened = await openStreamFileCache(stateDir, { readonly: true });
+  if (opened.kind !== 'open') throw new Error(`expected readable journals, got ${opened.kind}`);
+  return { pending: opened.cache.pending.values(), failed: opened.cache.failed.values() };
+}
+
+async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 40_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
+const indexOf = (logs: LogLine[], predicate: (l: LogLine) => boolean) => logs.findIndex(predicate);
+const lastIndexOf = (logs: LogLine[], predicate: (l: LogLine) => boolean) => logs.findLastIndex(predicate);
+const phase = (n: number) => (l: LogLine) => l.msg.startsWith(`shutdown phase ${n}/3`);
+
+function blobs(s: Setup, count: number, size: number): string[] {
+  return Array.from({ length: count }, (_, i) => s.server.put('samples', 'content', Buffer.alloc(size, `blob ${i} of ${s.topic}`)));
+}
+
+async function produceRefs(topic: string, shas: readonly string[]): Promise<void> {
+  // One key: one partition, so the batch (and the commit) is one unit the test can wait for.
+  await producer.send({ topic, messages: shas.map((sha) => ({ key: 'k', value: refEvent('samples', [{ label: 'content', sha256: sha }]) })) });
+}
+
+describe('backup daemon with streams', () => {
+  it('stops gracefully with exit code 5 after consecutive stream failures, every reference journaled', async () => {
+    const s = await setup({
+      STREAMVAULT_STREAM_RETRIES: '1',
+      STREAMVAULT_STREAM_MAX_CONSECUTIVE_FAILURES: '3',
+      STREAMVAULT_STREAM_CONCURRENCY: '1',
+    });
+    const shas = blobs(s, 10, 100);
+    s.server.failNext('/api/v3/stream/', 100_000, 500);
+    await produceRefs(s.topic, shas);
+    const daemon = withCleanup(spawnStreamvault(['backup'], s.env));
+    expect(await daemon.exited).toBe(5);
+
+    const logs = daemon.logs;
+    const halted = indexOf(logs, (l) => l.msg.includes('consecutive stream copies failed'));
+    expect(halted).toBeGreaterThanOrEqual(0);
+    expect(indexOf(logs, phase(1))).toBeGreaterThan(halted);
+    expect(indexOf(logs, phase(2))).toBeGreaterThan(indexOf(logs, phase(1)));
+    expect(indexOf(logs, phase(3))).toBeGreaterThan(indexOf(logs, phase(2)));
+    expect(logs.at(-1)).toMatchObject({ msg: 'shutdown complete', exitCode: 5 });
+
+    // Every stream a committed batch references is durable: stored, pending or failed.
+    const contents = await readBackup(s.store, s.layout);
+    const referenced = new Set(contents.manifests.flatMap((m) => m.streams.map((r) => r.sha256)));
+    expect(referenced.size).toBeGreaterThan(0);
+    const { pending, failed } = await journals(s.stateDir);
+    expect(failed.filter((f) => f.kind === 'failed').length).toBe(3);
+    const durable = new Set([...pending, ...failed].map((e) => e.sha256));
+    for (const sha of referenced) expect(durable.has(sha), `${sha} journaled`).toBe(true);
+    expect((await storedStreams(s)).size).toBe(0);
+  });
+
+  it('loses no stream when SIGKILLed during uploads: after a restart every referenced stream is stored with its hash', async () => {
+    // A short session: the killed member's partitions go to the restarted one sooner.
+    const s = await setup({ STREAMVAULT_STREAM_CONCURRENCY: '2', STREAMVAULT_KAFKA_SESSION_TIMEOUT_MS: '6000' });
+    s.server.setLatency(300);
+    const shas = blobs(s, 30, 64 * 1024);
+    await produceRefs(s.topic, shas);
+    const first = withCleanup(spawnStreamvault(['backup'], s.env));
+    await first.waitForLog((l) => l.msg === 'batch durable and committed');
+    await first.waitForLog((l) => l.msg === 'stream stored');
+    first.child.kill('SIGKILL');
+    expect(await first.exited).toBe(137);
+    const before = await storedStreams(s);
+    expect(before.size).toBeLessThan(30);
+    expect((await journals(s.stateDir)).pending.length).toBeGreaterThan(0);
+
+    s.server.setLatency(0);
+    const second = withCleanup(spawnStreamvault(['backup'], s.env));
+    const stored = await until('all 30 streams stored', async () => {
+      const now = await storedStreams(s);
+      return now.size === 30 ? now : undefined;
+    });
+    second.child.kill('SIGTERM');
+    expect(await second.exited).toBe(0);
+    expect([...stored.keys()].sort()).toEqual([...shas].sort());
+    for (const [key, hash] of stored) expect(hash).toBe(key);
+    const { pending, failed } = await journals(s.stateDir);
+    expect(pending).toEqual([]);
+    expect(failed).toEqual([]);
+  });
+
+  it('shuts down in order: events flushed and committed, then the hit cache, then the pool finishes its uploads', async () => {
+    const s = await setup({ STREAMVAULT_STREAM_CONCURRENCY: '2', STREAMVAULT_BATCH_MAX_AGE_SECONDS: '0.5' });
+    s.server.setLatency(400);
+    const shas = blobs(s, 8, 1000);
+    await produceRefs(s.topic, shas);
+    const daemon = withCleanup(spawnStreamvault(['backup'], s.env));
+    await daemon.waitForLog((l) => l.msg === 'batch durable and committed');
+    daemon.child.kill('SIGTERM');
+    expect(await daemon.exited).toBe(0);
+
+    const logs = daemon.logs;
+    const [p1, p2, p3] = [indexOf(logs, phase(1)), indexOf(logs, phase(2)), indexOf(logs, phase(3))];
+    const complete = indexOf(logs, (l) => l.msg === 'shutdown complete');
+    expect(p1).toBeGreaterThanOrEqual(0);
+    expect(p2).toBeGreaterThan(p1);
+    expect(p3).toBeGreaterThan(p2);
+    expect(complete).toBeGreaterThan(p3);
+    expect(lastIndexOf(logs, (l) => l.msg === 'batch durable and committed')).toBeLessThan(p2);
+    expect(lastIndexOf(logs, (l) => l.msg === 'stream stored')).toBeGreaterThan(p2);
+    const drained = logs.find((l) => l.msg === 'stream pool drained');
+    expect(drained).toMatchObject({ completed: true, unfinished: 0 });
+    const stored = await storedStreams(s);
+    expect([...stored.keys()].sort()).toEqual([...shas].sort());
+    for (const [key, hash] of stored) expect(hash).toBe(key);
+  });
+
+  it('refuses to start when another process holds the state directory', async () => {
+    const s = await setup();
+    const first = withCleanup(spawnStreamvault(['backup'], s.env));
+    await first.waitForLog((l) => l.msg === 'backup running');
+    const second = withCleanup(spawnStreamvault(['backup'], s.env));
+    expect(await second.exited).toBe(6);
+    expect(second.stderrText()).toContain(`in use by process ${first.child.pid}`);
+    first.child.kill('SIGTERM');
+    expect(await first.exited).toBe(0);
+  });
+});
+
+const layout = (() => {
+  const parsed = parseReferenceLayout(DEFAULT_REFERENCE_LAYOUT);
+  if (parsed.kind !== 'parsed') throw new Error('expected the default layout to parse');
+  return parsed.layout;
+})();
+
+describe.skipIf(!existsSync(join(CORPUS, 'events')))('with the real platform corpus (../shared/azul-corpus)', () => {
+  it('asks the source for exactly the references of the JSON twins of the binary, bulk and insert events', async () => {
+    const topics = { binary: uniqueName('corpus-binary'), insert: uniqueName('corpus-insert'), delete: uniqueName('corpus-delete') };
+    const s = await setup(
+      {
+        STREAMVAULT_EVENT_SCHEMA: join(CORPUS, 'schemas/v6'),
+        STREAMVAULT_EVENT_TYPE_MAP: 'insert=InsertEvent|BulkInsertEvent,delete=DeleteEvent|BulkDeleteEvent,*=BinaryEvent|BulkBinaryEvent',
+      },
+      { 'corpus/sourced': topics.binary, 'corpus/insert': topics.insert, 'corpus/delete': topics.delete },
+    );
+    const expected = new Map<string, string>(); // source/label/sha256 -> sha256
+    let produced = 0;
+    for (const [kind, topic] of Object.entries(topics)) {
+      const dir = join(CORPUS, 'events', kind);
+      const files = readdirSync(dir).filter((f) => f.endsWith('.json.avro')).sort();
+      for (const file of files) {
+        const json = JSON.parse(readFileSync(join(dir, file.slice(0, -'.avro'.length)), 'utf8')) as unknown;
+        for (const r of extractStreamReferences(json, layout).references) expected.set(`${r.source}/${r.label}/${r.sha256}`, r.sha256);
+      }
+      await producer.send({ topic, messages: files.map((f) => ({ key: 'k', value: readFileSync(join(dir, f)) })) });
+      produced += files.length;
+    }
+    expect(expected.size).toBeGreaterThan(0);
+    // The source has none of these blobs (their content is not in the corpus): each is a 404,
+    // which shows exactly what the daemon asked for, and lands in the failed list as missing.
+    const daemon = withCleanup(spawnStreamvault(['backup'], s.env));
+    const contents = await until('every corpus event backed up', async () => {
+      const c = await readBackup(s.store, s.layout);
+      return c.records.size >= produced ? c : undefined;
+    });
+    const expectedShas = new Set(expected.values());
+    await until('every referenced stream tried', async () => {
+      const { failed } = await journals(s.stateDir);
+      return failed.length >= expectedShas.size ? true : undefined;
+    });
+    daemon.child.kill('SIGTERM');
+    expect(await daemon.exited).toBe(0);
+
+    const inManifests = new Set(contents.manifests.flatMap((m) => m.streams.map((r) => `${r.source}/${r.label}/${r.sha256}`)));
+    expect(inManifests).toEqual(new Set(expected.keys()));
+    const { failed } = await journals(s.stateDir);
+    expect(new Set(failed.map((f) => f.sha256))).toEqual(expectedShas);
+    for (const f of failed) {
+      expect(f.kind).toBe('missing');
+      expect(expected.has(`${f.source}/${f.label}/${f.sha256}`)).toBe(true);
+    }
+    const asked = s.server.requests.filter((r) => r.method === 'GET').map((r) => decodeURIComponent(r.path.replace('/api/v3/stream/', '')));
+    expect(new Set(asked)).toEqual(new Set(failed.map((f) => `${f.source}/${f.label}/${f.sha256}`)));
+    expect((await storedStreams(s)).size).toBe(0);
+  });
+});
+

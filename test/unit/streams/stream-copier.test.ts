@@ -1,0 +1,128 @@
+import { HeadObjectCommand, PutObjectCommand, S3Client, S3ServiceException } from '@aws-sdk/client-s3';
+import { mockClient } from 'aws-sdk-client-mock';
+import { createHash } from 'node:crypto';
+import { PassThrough, Readable, Writable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { describe, expect, it } from 'vitest';
+import type { StreamRef } from '../../../src/filecache/stream-file-cache.js';
+import { createLogger } from '../../../src/observability/logger.js';
+import { KeyLayout } from '../../../src/storage/key-layout.js';
+import { S3ObjectStore } from '../../../src/storage/s3-object-store.js';
+import { buildStreamUrl } from '../../../src/streams/http-stream-source.js';
+import { buildSourceKey } from '../../../src/streams/s3-stream-source.js';
+import { HashMismatchError, Sha256Verifier } from '../../../src/streams/sha256-verifier.js';
+import { StreamCopier } from '../../../src/streams/stream-copier.js';
+import { StreamSourceError, type OpenedStream, type StreamSource } from '../../../src/streams/stream-source.js';
+import { MemoryObjectStore } from '../../helpers/memory-object-store.js';
+
+const logger = createLogger('silent');
+const layout = new KeyLayout('');
+const hash = (b: Buffer) => createHash('sha256').update(b).digest('hex');
+
+function source(open: (ref: StreamRef, signal: AbortSignal) => Promise<OpenedStream>): StreamSource & { calls: number } {
+  const s = { kind: 'fake', calls: 0, open: (ref: StreamRef, signal: AbortSignal) => (s.calls++, open(ref, signal)) };
+  return s;
+}
+
+const copier = (store: MemoryObjectStore | S3ObjectStore, src: StreamSource, extra: Partial<{ retries: number; idleTimeoutMs: number }> = {}) =>
+  new StreamCopier({ store, layout, source: src, logger, retries: extra.retries ?? 2, minRetryDelayMs: 1, idleTimeoutMs: extra.idleTimeoutMs ?? 5_000 });
+
+const never = new AbortController().signal;
+
+describe('Sha256Verifier', () => {
+  it('withholds the last chunk until the hash matched, so a consumer never sees all of wrong content', async () => {
+    const chunks = [Buffer.alloc(1000, 1), Buffer.alloc(1000, 2), Buffer.alloc(500, 3)];
+    let received = 0;
+    const verifier = new Sha256Verifier('0'.repeat(64));
+    const sink = new Writable({ write: (c: Buffer, _e, done) => ((received += c.length), done()) });
+    await expect(pipeline(Readable.from(chunks), verifier, sink)).rejects.toBeInstanceOf(HashMismatchError);
+    expect(received).toBe(2000);
+    expect(verifier.verified).toBe(false);
+  });
+
+  it('passes every byte once the hash matched', async () => {
+    const content = Buffer.alloc(5000, 9);
+    const out: Buffer[] = [];
+    const verifier = new Sha256Verifier(hash(content));
+    await pipeline(Readable.from([content.subarray(0, 100), content.subarray(100)]), verifier, new Writable({ write: (c, _e, done) => (out.push(c), done()) }));
+    expect(Buffer.concat(out)).toEqual(content);
+    expect(verifier.verified).toBe(true);
+  });
+});
+
+describe('StreamCopier', () => {
+  it('abandons an attempt when the source goes quiet (idle timeout), retries, then reports the failure', async () => {
+    const store = new MemoryObjectStore();
+    const src = source(async () => ({ kind: 'found', body: new PassThrough(), size: undefined }));
+    const outcome = await copier(store, src, { retries: 1, idleTimeoutMs: 50 }).copy({ source: 's', label: 'l', sha256: 'a'.repeat(64) }, never);
+    expect(outcome).toMatchObject({ kind: 'failed', reason: expect.stringContaining('got none for 50 ms') });
+    expect(src.calls).toBe(2);
+    expect(store.objects.size).toBe(0);
+  });
+
+  it('does not retry a source error marked not retriable (a 403)', async () => {
+    const src = source(async () => {
+      throw new StreamSourceError('GET x: expected 200, got 403 Forbidden', false);
+    });
+    const outcome = await copier(new MemoryObjectStore(), src).copy({ source: 's', label: 'l', sha256: 'a'.repeat(64) }, never);
+    expect(outcome).toEqual({ kind: 'failed', reason: 'GET x: expected 200, got 403 Forbidden' });
+    expect(src.calls).toBe(1);
+  });
+
+  it('reports aborted (not failed) when shutdown aborts a copy, so it stays journaled', async () => {
+    const controller = new AbortController();
+    const src = source(async () => ({ kind: 'found', body: new PassThrough(), size: undefined }));
+    const copying = copier(new MemoryObjectStore(), src).copy({ source: 's', label: 'l', sha256: 'a'.repeat(64) }, controller.signal);
+    setTimeout(() => controller.abort(new Error('grace expired')), 30);
+    expect(await copying).toEqual({ kind: 'aborted' });
+  });
+
+  it('retries an S3 PutObject that failed with a 500 and stores the blob (S3 fault via aws-sdk-client-mock)', async () => {
+    const client = new S3Client({ region: 'us-east-1', maxAttempts: 1, credentials: { accessKeyId: 'x', secretAccessKey: 'y' } });
+    const s3 = mockClient(client);
+    const content = Buffer.from('blob that meets a flaky S3');
+    const sha = hash(content);
+    const puts: Buffer[] = [];
+    s3.on(HeadObjectCommand).rejects(Object.assign(new S3ServiceException({ name: 'NotFound', $fault: 'client', $metadata: { httpStatusCode: 404 } }), {}));
+    s3.on(PutObjectCommand)
+      .rejectsOnce(new S3ServiceException({ name: 'InternalError', $fault: 'server', $metadata: { httpStatusCode: 500 }, message: 'We encountered an internal error' }))
+      .callsFake(async (input: { Body: Buffer | Uint8Array; Key: string }) => {
+        puts.push(Buffer.from(input.Body));
+        return {};
+      });
+    const store = new S3ObjectStore(client, 'bucket');
+    const src = source(async () => ({ kind: 'found', body: Readable.from([content]), size: content.length }));
+    const outcome = await copier(store, src).copy({ source: 's', label: 'l', sha256: sha }, never);
+    expect(outcome).toMatchObject({ kind: 'stored', bytes: content.length, attempts: 2 });
+    expect(puts.map((b) => hash(b))).toEqual([sha]);
+    expect(s3.commandCalls(PutObjectCommand).map((c) => c.args[0].input.Key)).toEqual([layout.streamKey(sha), layout.streamKey(sha)]);
+    s3.restore();
+  });
+
+  it('never builds a key from an invalid reference', async () => {
+    const store = new MemoryObjectStore();
+    const src = source(async () => {
+      throw new Error('must not be called');
+    });
+    const outcome = await copier(store, src).copy({ source: 's', label: 'l', sha256: '../../etc/passwd' }, never);
+    expect(outcome.kind).toBe('failed');
+    expect(store.calls).toEqual([]);
+    expect(src.calls).toBe(0);
+  });
+});
+
+describe('source addresses', () => {
+  const ref = { source: '%2e%2e', label: 'la bel?#', sha256: 'ab'.repeat(32) };
+
+  it('percent-encodes source and label as single URL segments', () => {
+    expect(buildStreamUrl('{base}/api/v3/stream/{source}/{label}/{sha256}', 'http://h:1/', ref)).toBe(
+      `http://h:1/api/v3/stream/%252e%252e/la%20bel%3F%23/${'ab'.repeat(32)}`,
+    );
+    expect(() => buildStreamUrl('{base}/{sha256}', 'http://h', { ...ref, sha256: '../x' })).toThrow(/expected a sha256/);
+  });
+
+  it('fills the S3 key template', () => {
+    expect(buildSourceKey('blobs/{sha256_2}/{sha256}', ref)).toBe(`blobs/ab/${'ab'.repeat(32)}`);
+    expect(buildSourceKey('{source}/{label}/{sha256}', { ...ref, source: 'samples', label: 'content' })).toBe(`samples/content/${'ab'.repeat(32)}`);
+  });
+});
