@@ -1,0 +1,58 @@
+import { PassThrough } from 'node:stream';
+import { describe, expect, it } from 'vitest';
+import { runCli } from '../../../src/commands/program.js';
+import { describeVariables } from '../../../src/config/describe-variables.js';
+import { ExitCode } from '../../../src/exit-codes.js';
+
+async function run(argv: string[], env: NodeJS.ProcessEnv = {}) {
+  const stdout = new PassThrough();
+  const stderr = new PassThrough();
+  const code = await runCli(argv, { env, stdout, stderr, isTTY: false });
+  return { code, out: String(stdout.read() ?? ''), err: String(stderr.read() ?? '') };
+}
+
+describe('streamvault CLI', () => {
+  it('--help lists the commands and every variable with its default', async () => {
+    const { code, out } = await run(['--help']);
+    expect(code).toBe(ExitCode.ok);
+    for (const command of ['backup', 'restore', 'verify', 'stats', 'get', 'streams']) expect(out).toMatch(new RegExp(`\\n  ${command}\\b`));
+    for (const v of describeVariables()) expect(out).toContain(v.name);
+    expect(out).toContain('default: 1000 events');
+    expect(out).toContain('Exit codes:');
+  });
+
+  it('backup --help lists every variable too', async () => {
+    const { code, out } = await run(['backup', '--help']);
+    expect(code).toBe(ExitCode.ok);
+    for (const v of describeVariables()) expect(out).toContain(v.name);
+  });
+
+  it('reports every configuration problem at once and exits with the documented code', async () => {
+    const { code, err } = await run(['backup'], {
+      STREAMVAULT_BATCH_MAX_EVENTS: 'many',
+      STREAMVAULT_AVRO_CODEC: 'zip',
+      STREAMVAULT_S3_SECRET_ACCESS_KEY: 'do-not-print-me',
+    });
+    expect(code).toBe(ExitCode.badConfiguration);
+    expect(err).toContain('STREAMVAULT_S3_BUCKET: expected a value');
+    expect(err).toContain('STREAMVAULT_BATCH_MAX_EVENTS: expected an integer from 1 to 1000000; got "many"');
+    expect(err).toContain('STREAMVAULT_AVRO_CODEC: expected one of deflate, null; got "zip"');
+    expect(err).not.toContain('do-not-print-me');
+  });
+
+  it('exits with the usage code on an unknown command', async () => {
+    const { code, err } = await run(['bakup']);
+    expect(code).toBe(ExitCode.badConfiguration);
+    expect(err).toMatch(/unknown command/);
+  });
+
+  it('runs the command named by STREAMVAULT_MODE when none is given', async () => {
+    // Config is invalid (no bucket), so the chosen command fails fast at validation, naming it.
+    const restore = await run([], { STREAMVAULT_MODE: 'restore' });
+    expect(restore.code).toBe(ExitCode.badConfiguration);
+    expect(restore.err).toContain('STREAMVAULT_S3_BUCKET: expected a value');
+    const bogus = await run([], { STREAMVAULT_MODE: 'sing' });
+    expect(bogus.code).toBe(ExitCode.badConfiguration);
+    expect(bogus.err).toMatch(/unknown command 'sing'/);
+  });
+});
