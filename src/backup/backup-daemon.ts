@@ -58,7 +58,9 @@ export class BackupDaemon {
     streams.stopRequested.then((reason) => this.requestStop({ kind: 'streams', reason }));
     try {
       await streams.start();
-      await Promise.all(workers.map((w) => w.start()));
+      // A stop asked for before the workers start (e.g. `backup --once` with nothing to back up)
+      // must not wait for a consumer group join first.
+      if (!this.#stopReason) await Promise.all(workers.map((w) => w.start()));
     } catch (error) {
       logger.error({ err: error }, 'startup failed');
       this.requestStop({ kind: 'fatal', error: error as Error });

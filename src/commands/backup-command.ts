@@ -1,8 +1,10 @@
 import type { Command } from 'commander';
 import { createBackupDaemon } from '../backup/create-backup-daemon.js';
-import { manifestOnlyPipeline } from '../backup/stream-pipeline.js';
+import { ObserverList } from '../backup/observer-list.js';
 import { ExitCode, type ExitCodeValue } from '../exit-codes.js';
 import { checkStateDir } from '../filecache/state-dir.js';
+import { openBackupStreams } from '../streams/open-backup-streams.js';
+import { attachBackupWatch, type BackupRunOptions, type BackupWatch } from './backup-watch.js';
 import { createCommandContext, type CliEnvironment } from './command-context.js';
 import { onShutdownSignals } from './shutdown-signals.js';
 
@@ -10,13 +12,15 @@ export function registerBackupCommand(program: Command, cli: CliEnvironment, set
   program
     .command('backup')
     .description('run the backup daemon: every configured source/event pair from Kafka into S3, with its streams')
-    .action(async () => setExit(await runBackup(cli)));
+    .option('--once', 'back up to the end offsets recorded at start, shut down in order and exit (for scheduled jobs)')
+    .option('--json', 'with --once: JSON progress lines (message_type status/error/summary) on stdout')
+    .action(async (options: BackupRunOptions) => setExit(await runBackup(cli, options)));
 }
 
-export async function runBackup(cli: CliEnvironment): Promise<ExitCodeValue> {
+export async function runBackup(cli: CliEnvironment, options: BackupRunOptions = {}): Promise<ExitCodeValue> {
   const created = await createCommandContext(cli, { requireBucket: 'create-if-allowed' });
   if (!created.ok) return created.exitCode;
-  const { config, logger, store } = created.context;
+  const { config, logger, store, layout } = created.context;
 
   const stateDir = await checkStateDir(config.STATE_DIR);
   if (!stateDir.ok) {
@@ -25,23 +29,49 @@ export async function runBackup(cli: CliEnvironment): Promise<ExitCodeValue> {
     return ExitCode.stateDirUnusable;
   }
 
+  const streams = await openBackupStreams(config, { logger, store, stateDir: stateDir.path });
+  if (streams.kind === 'refused') {
+    logger.error(streams.message);
+    cli.stderr.write(`streamvault: ${streams.message}\n`);
+    return streams.exitCode;
+  }
+
+  const observers = new ObserverList((error) => logger.warn({ err: error }, 'a worker observer failed; ignored'));
+  let watch: BackupWatch | undefined;
   const made = await createBackupDaemon(config, {
     logger,
     store,
-    streams: manifestOnlyPipeline(),
+    streams: streams.pipeline,
     monotonicNow: () => performance.now(),
     wallNow: () => Date.now(),
+    observer: observers,
+    // Metrics and /readyz stay up through the ordered shutdown (readyz answers 503 meanwhile).
+    onStopped: async () => watch?.stopObserving(),
   });
   if (made.kind === 'refused') {
+    await streams.close();
     logger.error(made.message);
     cli.stderr.write(`streamvault: ${made.message}\n`);
     return made.exitCode;
   }
   const { daemon } = made;
+  const attached = await attachBackupWatch(
+    { cli, config, logger, store, layout, daemon, workers: made.workers, streams: streams.pipeline, observers },
+    options,
+  );
+  if (attached.kind === 'refused') {
+    await streams.close();
+    logger.error(attached.message);
+    cli.stderr.write(`streamvault: ${attached.message}\n`);
+    return attached.exitCode;
+  }
+  watch = attached.watch;
   const detach = onShutdownSignals(logger, (signal) => daemon.requestStop({ kind: 'signal', signal }));
   try {
-    return await daemon.run();
+    return await attached.watch.finish(await daemon.run());
   } finally {
     detach();
+    await attached.watch.close();
+    await streams.close().catch((error: unknown) => logger.warn({ err: error }, 'closing the stream journals failed; they are fsynced already'));
   }
 }

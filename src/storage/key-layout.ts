@@ -51,6 +51,14 @@ export class KeyLayout {
     return `${this.prefix}streams/`;
   }
 
+  /**
+   * A tiny object the daemon rewrites to prove the bucket is writable (`/readyz`); one per
+   * instance, outside events/, manifests/ and streams/ so no reader mistakes it for backup data.
+   */
+  readinessProbeKey(instance: string): string {
+    return `${this.prefix}health/${instance.replace(/[^A-Za-z0-9._-]/g, '_').slice(0, 200) || 'instance'}`;
+  }
+
   private partitionFolder(kind: string, pair: PairName, partition: number): string {
     if (!Number.isInteger(partition) || partition < 0) throw new Error(`expected a partition number >= 0, got ${partition}`);
     return `${this.prefix}${kind}/${checkName(pair.source)}/${checkName(pair.event)}/p${String(partition).padStart(6, '0')}/`;

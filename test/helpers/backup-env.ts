@@ -18,6 +18,9 @@ export function backupEnv(options: {
     STREAMVAULT_BATCH_MAX_AGE_SECONDS: '1',
     STREAMVAULT_SHUTDOWN_GRACE_SECONDS: '10',
     STREAMVAULT_LOG_LEVEL: 'info',
+    // Daemons of parallel test files would collide on the default port; 0 picks a free one (logged).
+    STREAMVAULT_METRICS_PORT: '0',
+    STREAMVAULT_METRICS_HOST: '127.0.0.1',
     ...options.extra,
   };
 }

@@ -1,0 +1,46 @@
+import type { Pair } from '../config/pair.js';
+import type { ManifestEntry } from '../storage/manifest.js';
+import type { PairWorkerObserver } from './pair-worker.js';
+
+/**
+ * Fans one worker observer out to several (metrics, validation, `--once`), added after the
+ * workers exist. An observer that throws is isolated: observing must never stop a worker.
+ */
+export class ObserverList implements PairWorkerObserver {
+  readonly #observers: PairWorkerObserver[] = [];
+  readonly #onError: (error: unknown) => void;
+
+  constructor(onError: (error: unknown) => void = () => {}) {
+    this.#onError = onError;
+  }
+
+  add(observer: PairWorkerObserver): void {
+    this.#observers.push(observer);
+  }
+
+  onBatchDurable(pair: Pair, entry: ManifestEntry): void {
+    this.#each((o) => o.onBatchDurable?.(pair, entry));
+  }
+
+  onConsumed(pair: Pair, count: number, where: { partition: number; lastOffset: string }): void {
+    this.#each((o) => o.onConsumed?.(pair, count, where));
+  }
+
+  onMalformed(pair: Pair, where: { partition: number; offset: string }, reason: string): void {
+    this.#each((o) => o.onMalformed?.(pair, where, reason));
+  }
+
+  onCommitted(pair: Pair, partition: number, offset: string): void {
+    this.#each((o) => o.onCommitted?.(pair, partition, offset));
+  }
+
+  #each(call: (observer: PairWorkerObserver) => void): void {
+    for (const observer of this.#observers) {
+      try {
+        call(observer);
+      } catch (error) {
+        this.#onError(error);
+      }
+    }
+  }
+}

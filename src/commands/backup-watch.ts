@@ -1,0 +1,177 @@
+import type { Admin } from 'kafkajs';
+import type { BackupDaemon } from '../backup/backup-daemon.js';
+import { OnceTracker } from '../backup/once-tracker.js';
+import type { ObserverList } from '../backup/observer-list.js';
+import type { PairWorker } from '../backup/pair-worker.js';
+import type { Config } from '../config/load-config.js';
+import { groupIdFor, kafkaSettings } from '../config/settings.js';
+import { ExitCode, type ExitCodeValue } from '../exit-codes.js';
+import { createKafka } from '../kafka/create-kafka.js';
+import { startDaemonObservability, type DaemonObservability } from '../observability/daemon-observability.js';
+import type { Logger } from '../observability/logger.js';
+import { ProgressReporter } from '../progress/progress-reporter.js';
+import type { KeyLayout } from '../storage/key-layout.js';
+import type { ObjectStore } from '../storage/object-store.js';
+import type { CliEnvironment } from './command-context.js';
+
+export interface BackupRunOptions {
+  /** Back up to the end offsets recorded at start, then shut down in order and exit. */
+  readonly once?: boolean;
+  /** With `once`: JSON progress lines and summary on stdout. */
+  readonly json?: boolean;
+}
+
+export interface BackupWatchDeps {
+  readonly cli: CliEnvironment;
+  readonly config: Config;
+  readonly logger: Logger;
+  readonly store: ObjectStore;
+  readonly layout: KeyLayout;
+  readonly daemon: BackupDaemon;
+  readonly workers: readonly PairWorker[];
+  readonly streams: unknown;
+  /** The workers' observer; watchers add theirs to it. */
+  readonly observers: ObserverList;
+}
+
+export type AttachResult = { kind: 'attached'; watch: BackupWatch } | { kind: 'refused'; exitCode: ExitCodeValue; message: string };
+
+export interface BackupWatch {
+  /** Turns the daemon's exit code into the run's: `--once` is partial when a partition fell short. */
+  finish(code: ExitCodeValue): Promise<ExitCodeValue>;
+  /** Stops the metrics server and timers; the daemon's onStopped, once every shutdown phase ran. */
+  stopObserving(): Promise<void>;
+  /** stopObserving, and the Kafka admin client. Safe to call twice. */
+  close(): Promise<void>;
+}
+
+/** Once-mode poll of the group's committed offsets, for partitions another replica owns. */
+const ONCE_POLL_MS = 2000;
+/** Status lines on stdout during `--once`. */
+const ONCE_STATUS_MS = 1000;
+
+/**
+ * Attaches what watches a backup run: metrics, health, lag, progress log and validation; and for
+ * `--once`, the end offsets recorded at start with restore-style progress on stdout.
+ */
+export async function attachBackupWatch(deps: BackupWatchDeps, options: BackupRunOptions): Promise<AttachResult> {
+  const { cli, config, logger, daemon, workers, observers } = deps;
+  const pairs = workers.map((w) => ({ pair: w.pair, groupId: groupIdFor(config, w.pair) }));
+  const admin: Admin = createKafka(kafkaSettings(config), logger).admin();
+  let adminReady = false;
+  try {
+    await admin.connect();
+    adminReady = true;
+  } catch (error) {
+    if (options.once) {
+      return { kind: 'refused', exitCode: ExitCode.failure, message: `backup --once needs the end offsets from Kafka: ${(error as Error).message}` };
+    }
+    logger.warn({ err: error }, 'Kafka admin client unavailable; consumer lag is not reported');
+  }
+  const disconnectAdmin = async () => {
+    if (adminReady) await admin.disconnect().catch(() => {});
+  };
+
+  let tracker: OnceTracker | undefined;
+  let reporter: ProgressReporter | undefined;
+  if (options.once) {
+    try {
+      const plan = await OnceTracker.plan(admin, pairs, config.KAFKA_FROM_BEGINNING);
+      tracker = new OnceTracker(plan, () => {
+        logger.info('backup --once: every partition consumed up to its end offset recorded at start; shutting down');
+        daemon.requestStop({ kind: 'done' });
+      });
+      logger.info(
+        { events: tracker.total, partitions: plan.map((p) => ({ pair: `${p.pair.source}/${p.pair.event}`, partition: p.partition, from: p.start.toString(), to: p.end.toString() })) },
+        'backup --once: end offsets recorded',
+      );
+    } catch (error) {
+      await disconnectAdmin();
+      return { kind: 'refused', exitCode: ExitCode.failure, message: `backup --once could not read the end offsets from Kafka: ${(error as Error).message}` };
+    }
+    reporter = new ProgressReporter({
+      mode: options.json ? 'json' : cli.isTTY ? 'bar' : 'none',
+      out: cli.stdout,
+      intervalMs: ONCE_STATUS_MS,
+    });
+    reporter.start({ files: tracker.total, bytes: 0 }, 'events');
+    tracker.attach(reporter);
+    observers.add(tracker.observer);
+  }
+
+  const started = await startDaemonObservability({
+    config,
+    logger,
+    store: deps.store,
+    layout: deps.layout,
+    daemon,
+    workers,
+    streams: deps.streams,
+    admin: adminReady ? admin : undefined,
+    wallNow: () => Date.now(),
+  });
+  if (started.kind === 'refused') {
+    await disconnectAdmin();
+    return { kind: 'refused', exitCode: ExitCode.failure, message: started.message };
+  }
+  const observability: DaemonObservability = started.observability;
+  observers.add(observability.observer);
+
+  let poll: NodeJS.Timeout | undefined;
+  if (tracker) {
+    const t = tracker;
+    poll = setInterval(() => {
+      t.refreshFromBroker(admin, pairs, config.KAFKA_FROM_BEGINNING).catch((error: unknown) =>
+        logger.debug({ err: error }, 'backup --once: committed offsets poll failed'),
+      );
+    }, ONCE_POLL_MS);
+    poll.unref();
+    t.begin();
+  }
+
+  let closing: Promise<void> | undefined;
+  const close = () =>
+    (closing ??= (async () => {
+      clearInterval(poll);
+      await observability.stop();
+      await disconnectAdmin();
+    })());
+
+  return {
+    kind: 'attached',
+    watch: {
+      close,
+      stopObserving: () => observability.stop(),
+      async finish(code) {
+        clearInterval(poll);
+        if (!tracker || !reporter) {
+          await close();
+          return code;
+        }
+        // Commits by other replicas count too; our own are already tracked.
+        await tracker.refreshFromBroker(admin, pairs, config.KAFKA_FROM_BEGINNING).catch(() => {});
+        await close();
+        const result = tracker.result();
+        if (result.kind === 'incomplete') {
+          for (const p of result.partitions) {
+            reporter.error(`${p.pair}#${p.partition}`, `committed offset ${p.committed}, expected ${p.end} (the end recorded at start)`, 'events');
+          }
+        }
+        const exitCode = code === ExitCode.ok && result.kind === 'incomplete' ? ExitCode.partial : code;
+        const summary = reporter.finish({
+          events_backed_up: result.events,
+          events_expected: tracker.total,
+          incomplete_partitions: result.kind === 'incomplete' ? result.partitions : [],
+          exit_code: exitCode,
+        });
+        if (!options.json) {
+          cli.stdout.write(
+            `backup --once: ${result.events}/${tracker.total} events backed up in ${summary.seconds_elapsed} s` +
+              `${result.kind === 'incomplete' ? `; ${result.partitions.length} partition(s) fell short of their end offset` : ''}\n`,
+          );
+        }
+        return exitCode;
+      },
+    },
+  };
+}

@@ -1,0 +1,28 @@
+import type { Command } from 'commander';
+import { ExitCode, type ExitCodeValue } from '../exit-codes.js';
+import { computeBackupStats, formatBackupStats } from '../verify/backup-stats.js';
+import { createCommandContext, type CliEnvironment } from './command-context.js';
+
+export function registerStatsCommand(program: Command, cli: CliEnvironment, setExit: (code: ExitCodeValue) => void): void {
+  program
+    .command('stats')
+    .description('summarise the backup from its manifests: per pair batches, events, bytes, first and last event; streams and what dedup saved')
+    .option('--json', 'one JSON document on stdout')
+    .action(async (options: { json?: boolean }) => setExit(await runStats(cli, options.json === true)));
+}
+
+export async function runStats(cli: CliEnvironment, json: boolean): Promise<ExitCodeValue> {
+  const created = await createCommandContext(cli, { requireBucket: 'exists' });
+  if (!created.ok) return created.exitCode;
+  const { logger, store, layout } = created.context;
+  try {
+    const stats = await computeBackupStats({ store, layout });
+    cli.stdout.write(json ? `${JSON.stringify(stats, null, 1)}\n` : `${formatBackupStats(stats)}\n`);
+    // Unreadable manifests are damage; `verify` says more.
+    return stats.problems.length > 0 ? ExitCode.partial : ExitCode.ok;
+  } catch (error) {
+    logger.error({ err: error }, 'stats failed');
+    cli.stderr.write(`streamvault: stats failed: ${(error as Error).message}\n`);
+    return ExitCode.failure;
+  }
+}

@@ -1,0 +1,117 @@
+import type { Admin } from 'kafkajs';
+import { pairId, type Pair } from '../config/pair.js';
+
+/** The two admin calls lag needs; a fake in unit tests, kafkajs's Admin for real. */
+export type OffsetsAdmin = Pick<Admin, 'fetchTopicOffsets' | 'fetchOffsets'>;
+
+export interface PartitionOffsets {
+  readonly partition: number;
+  /** Oldest retained offset. */
+  readonly low: string;
+  /** End (high watermark): the offset the next produced event gets. */
+  readonly end: string;
+  /** The group's committed offset (next to read), or undefined when the group has none. */
+  readonly committed: string | undefined;
+  /** Events between where the group resumes and the end. */
+  readonly lag: number;
+}
+
+export interface PairOffsets {
+  readonly pair: Pair;
+  readonly groupId: string;
+  readonly partitions: readonly PartitionOffsets[];
+}
+
+/**
+ * End and committed offsets of each pair's topic and consumer group. Committed offsets come from
+ * the broker, not from this process, so lag is right when replicas share the partitions.
+ * Without a commit a group resumes at the oldest retained event (or the end, when it does not
+ * read from the beginning); lag counts from there.
+ */
+export async function fetchPairOffsets(
+  admin: OffsetsAdmin,
+  pair: Pair,
+  groupId: string,
+  fromBeginning: boolean,
+): Promise<PairOffsets> {
+  const [ends, groups] = await Promise.all([
+    admin.fetchTopicOffsets(pair.topic),
+    admin.fetchOffsets({ groupId, topics: [pair.topic] }),
+  ]);
+  const committedByPartition = new Map<number, string>();
+  for (const topic of groups) {
+    if (topic.topic !== pair.topic) continue;
+    for (const p of topic.partitions) if (BigInt(p.offset) >= 0n) committedByPartition.set(p.partition, p.offset);
+  }
+  const partitions = ends
+    .map((p) => {
+      const committed = committedByPartition.get(p.partition);
+      const end = BigInt(p.high);
+      const low = BigInt(p.low);
+      const resume = committed !== undefined ? max(BigInt(committed), low) : fromBeginning ? low : end;
+      return { partition: p.partition, low: p.low, end: p.high, committed, lag: Number(max(end - resume, 0n)) };
+    })
+    .sort((a, b) => a.partition - b.partition);
+  return { pair, groupId, partitions };
+}
+
+function max(a: bigint, b: bigint): bigint {
+  return a > b ? a : b;
+}
+
+export interface LagMonitorDeps {
+  readonly admin: OffsetsAdmin;
+  readonly pairs: ReadonlyArray<{ pair: Pair; groupId: string }>;
+  readonly fromBeginning: boolean;
+  /** Milliseconds between polls. */
+  readonly intervalMs: number;
+  readonly onError: (pair: Pair, error: Error) => void;
+}
+
+/** Polls every pair's offsets on an interval and keeps the latest answer for metrics and logs. */
+export class LagMonitor {
+  readonly #deps: LagMonitorDeps;
+  readonly #latest = new Map<string, PairOffsets>();
+  #timer: NodeJS.Timeout | undefined;
+  #polling: Promise<void> | undefined;
+
+  constructor(deps: LagMonitorDeps) {
+    this.#deps = deps;
+  }
+
+  start(): void {
+    void this.poll();
+    this.#timer = setInterval(() => void this.poll(), this.#deps.intervalMs);
+    this.#timer.unref();
+  }
+
+  stop(): void {
+    clearInterval(this.#timer);
+  }
+
+  /** One poll of every pair; overlapping callers share it. A failing pair keeps its last answer. */
+  poll(): Promise<void> {
+    this.#polling ??= Promise.all(
+      this.#deps.pairs.map(async ({ pair, groupId }) => {
+        try {
+          this.#latest.set(pairId(pair), await fetchPairOffsets(this.#deps.admin, pair, groupId, this.#deps.fromBeginning));
+        } catch (error) {
+          this.#deps.onError(pair, error as Error);
+        }
+      }),
+    ).then(() => {
+      this.#polling = undefined;
+    });
+    return this.#polling;
+  }
+
+  /** Latest offsets of every pair polled successfully at least once. */
+  snapshot(): PairOffsets[] {
+    return [...this.#latest.values()];
+  }
+
+  /** Total lag of one pair, or undefined before its first successful poll. */
+  lagOf(pair: Pair): number | undefined {
+    return this.#latest.get(pairId(pair))?.partitions.reduce((sum, p) => sum + p.lag, 0);
+  }
+}

@@ -1,0 +1,144 @@
+import { hostname } from 'node:os';
+import { Registry } from 'prom-client';
+import type { BackupDaemon } from '../backup/backup-daemon.js';
+import type { PairWorker, PairWorkerObserver } from '../backup/pair-worker.js';
+import type { Config } from '../config/load-config.js';
+import { groupIdFor } from '../config/settings.js';
+import type { KeyLayout } from '../storage/key-layout.js';
+import type { ObjectStore } from '../storage/object-store.js';
+import { PeriodicValidation } from '../verify/periodic-validation.js';
+import { LagMonitor, type OffsetsAdmin } from './consumer-lag.js';
+import { startHealthServer, type HealthServer } from './health-server.js';
+import type { Logger } from './logger.js';
+import { registerBackupMetrics } from './metrics.js';
+import { ProgressLog } from './progress-log.js';
+import { readinessOf } from './readiness.js';
+import { S3WriteProbe } from './s3-write-probe.js';
+import { readStreamStats } from './stream-stats.js';
+
+export interface DaemonObservabilityDeps {
+  readonly config: Config;
+  readonly logger: Logger;
+  readonly store: ObjectStore;
+  readonly layout: KeyLayout;
+  readonly daemon: Pick<BackupDaemon, 'state'>;
+  readonly workers: readonly PairWorker[];
+  /** The stream pipeline; its `stats` feed the stream metrics when it has them. */
+  readonly streams: unknown;
+  /** Connected admin client, for consumer lag; undefined when Kafka admin is unavailable. */
+  readonly admin: OffsetsAdmin | undefined;
+  readonly wallNow: () => number;
+}
+
+export type StartObservabilityResult =
+  | { kind: 'started'; observability: DaemonObservability }
+  | { kind: 'refused'; message: string };
+
+export interface DaemonObservability {
+  /** Feed for the workers' observer (periodic validation remembers recent batches). */
+  readonly observer: PairWorkerObserver;
+  readonly registry: Registry;
+  /** The bound port of the metrics/health server, undefined when disabled. */
+  readonly port: number | undefined;
+  readonly lag: LagMonitor | undefined;
+  /** Stops timers, waits for a validation in progress, closes the server. Safe to call twice. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts everything that lets operators watch the daemon: metrics and health on one port, the
+ * S3 write probe behind readiness, the consumer-lag poll, the per-pair progress line, and the
+ * periodic validation.
+ */
+export async function startDaemonObservability(deps: DaemonObservabilityDeps): Promise<StartObservabilityResult> {
+  const { config, logger, store, layout, workers, daemon, wallNow } = deps;
+  const startedAt = wallNow();
+  const registry = new Registry();
+
+  const lag = deps.admin
+    ? new LagMonitor({
+        admin: deps.admin,
+        pairs: workers.map((w) => ({ pair: w.pair, groupId: groupIdFor(config, w.pair) })),
+        fromBeginning: config.KAFKA_FROM_BEGINNING,
+        intervalMs: Math.round(config.LAG_POLL_SECONDS * 1000),
+        onError: (pair, error) => logger.debug({ pair: `${pair.source}/${pair.event}`, err: error }, 'consumer lag poll failed'),
+      })
+    : undefined;
+
+  const probeIntervalMs = Math.round(config.READINESS_PROBE_SECONDS * 1000);
+  const probe = new S3WriteProbe({
+    store,
+    key: layout.readinessProbeKey(hostname()),
+    intervalMs: probeIntervalMs,
+    timeoutMs: Math.max(1000, Math.min(10_000, probeIntervalMs)),
+    wallNow,
+    logger,
+  });
+  const readiness = () => readinessOf({ daemonState: () => daemon.state, workers, s3: () => probe.status });
+
+  const metrics = registerBackupMetrics(registry, {
+    workers,
+    offsets: () => lag?.snapshot() ?? [],
+    streams: () => readStreamStats(deps.streams),
+    ready: () => readiness().ready,
+    s3Writable: () => (probe.status.kind === 'unknown' ? undefined : probe.status.kind === 'ok'),
+    wallNow,
+    startedAt,
+  });
+
+  const validation =
+    config.VALIDATION_INTERVAL_SECONDS > 0
+      ? new PeriodicValidation({
+          store,
+          layout,
+          logger,
+          intervalMs: config.VALIDATION_INTERVAL_SECONDS * 1000,
+          sampleSize: config.VALIDATION_SAMPLE_SIZE,
+          onResult: (result) => metrics.recordValidation(result),
+        })
+      : undefined;
+
+  const progressLog = new ProgressLog({
+    workers,
+    lagOf: (pair) => lag?.lagOf(pair),
+    logger,
+    intervalMs: Math.round(config.PROGRESS_LOG_SECONDS * 1000),
+  });
+
+  let server: HealthServer | undefined;
+  if (config.METRICS_ENABLED) {
+    try {
+      server = await startHealthServer({ registry, readiness, host: config.METRICS_HOST, port: config.METRICS_PORT });
+    } catch (error) {
+      return {
+        kind: 'refused',
+        message: `cannot serve metrics on ${config.METRICS_HOST}:${config.METRICS_PORT}: ${(error as Error).message}; set STREAMVAULT_METRICS_PORT to a free port or STREAMVAULT_METRICS_ENABLED=false`,
+      };
+    }
+    logger.info({ host: config.METRICS_HOST, port: server.port }, 'metrics and health listening (/metrics, /healthz, /readyz)');
+  }
+  probe.start();
+  lag?.start();
+  progressLog.start();
+  validation?.start();
+
+  let stopping: Promise<void> | undefined;
+  return {
+    kind: 'started',
+    observability: {
+      observer: { onBatchDurable: (_pair, entry) => validation?.remember(entry) },
+      registry,
+      port: server?.port,
+      lag,
+      stop: () =>
+        (stopping ??= (async () => {
+          probe.stop();
+          lag?.stop();
+          progressLog.stop();
+          progressLog.logNow();
+          await validation?.stop();
+          await server?.close();
+        })()),
+    },
+  };
+}

@@ -1,0 +1,51 @@
+import { pairId } from '../config/pair.js';
+import type { Logger } from './logger.js';
+import type { MetricsWorker } from './metrics.js';
+
+export interface ProgressLogDeps {
+  readonly workers: readonly MetricsWorker[];
+  /** Total lag of a pair from the last Kafka poll; undefined before it. */
+  readonly lagOf: (pair: MetricsWorker['pair']) => number | undefined;
+  readonly logger: Logger;
+  /** Milliseconds between lines. */
+  readonly intervalMs: number;
+}
+
+/** One info line per pair on an interval, so an operator tailing the log sees the daemon working. */
+export class ProgressLog {
+  readonly #deps: ProgressLogDeps;
+  #timer: NodeJS.Timeout | undefined;
+
+  constructor(deps: ProgressLogDeps) {
+    this.#deps = deps;
+  }
+
+  start(): void {
+    this.#timer = setInterval(() => this.logNow(), this.#deps.intervalMs);
+    this.#timer.unref();
+  }
+
+  stop(): void {
+    clearInterval(this.#timer);
+  }
+
+  logNow(): void {
+    for (const worker of this.#deps.workers) {
+      const buffered = worker.buffered();
+      this.#deps.logger.info(
+        {
+          pair: pairId(worker.pair),
+          state: worker.state,
+          backedUpSinceStart: worker.stats.backedUp,
+          consumedSinceStart: worker.stats.consumed,
+          batchesSinceStart: worker.stats.batches,
+          malformedSinceStart: worker.stats.malformed,
+          lag: this.#deps.lagOf(worker.pair) ?? null,
+          unflushedEvents: buffered.reduce((n, b) => n + b.events, 0),
+          oldestUnflushedSeconds: Math.round(Math.max(0, ...buffered.map((b) => b.ageMs)) / 100) / 10,
+        },
+        'progress',
+      );
+    }
+  }
+}

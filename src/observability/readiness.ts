@@ -1,0 +1,24 @@
+import type { DaemonState } from '../backup/backup-daemon.js';
+import type { WorkerState } from '../backup/pair-worker.js';
+import type { Readiness } from './health-server.js';
+import type { ProbeStatus } from './s3-write-probe.js';
+
+export interface ReadinessSources {
+  readonly daemonState: () => DaemonState;
+  readonly workers: ReadonlyArray<{ readonly pair: { source: string; event: string }; readonly state: WorkerState }>;
+  readonly s3: () => ProbeStatus;
+}
+
+/** Ready = the daemon runs (not starting, not draining), every worker consumes, and S3 takes writes. */
+export function readinessOf(sources: ReadinessSources): Readiness {
+  const reasons: string[] = [];
+  const state = sources.daemonState();
+  if (state !== 'running') reasons.push(`daemon is ${state}, expected running`);
+  for (const w of sources.workers) {
+    if (w.state !== 'running') reasons.push(`worker ${w.pair.source}/${w.pair.event} is ${w.state}, expected running`);
+  }
+  const s3 = sources.s3();
+  if (s3.kind === 'unknown') reasons.push('S3 writability not probed yet');
+  else if (s3.kind === 'failed') reasons.push(`S3 not writable since ${new Date(s3.since).toISOString()}: ${s3.error}`);
+  return { ready: reasons.length === 0, reasons };
+}

@@ -1,0 +1,83 @@
+import type { Logger } from './logger.js';
+import type { ObjectStore } from '../storage/object-store.js';
+
+export type ProbeStatus =
+  | { kind: 'unknown' }
+  | { kind: 'ok'; at: number }
+  | { kind: 'failed'; error: string; since: number };
+
+export interface S3WriteProbeDeps {
+  readonly store: ObjectStore;
+  /** From KeyLayout.readinessProbeKey. */
+  readonly key: string;
+  /** Milliseconds between probes. */
+  readonly intervalMs: number;
+  /** Milliseconds a probe may take before it counts as failed (the SDK's own retries can take long). */
+  readonly timeoutMs: number;
+  readonly wallNow: () => number;
+  readonly logger: Logger;
+}
+
+/**
+ * Proves the bucket is writable by rewriting one tiny object on an interval. A HEAD would only
+ * prove it is reachable; the daemon needs to write. The status flips on the first failure and
+ * back on the first success, and each flip is logged once.
+ */
+export class S3WriteProbe {
+  readonly #deps: S3WriteProbeDeps;
+  #status: ProbeStatus = { kind: 'unknown' };
+  #timer: NodeJS.Timeout | undefined;
+  #inFlight: Promise<ProbeStatus> | undefined;
+
+  constructor(deps: S3WriteProbeDeps) {
+    this.#deps = deps;
+  }
+
+  get status(): ProbeStatus {
+    return this.#status;
+  }
+
+  start(): void {
+    void this.probe();
+    this.#timer = setInterval(() => void this.probe(), this.#deps.intervalMs);
+    this.#timer.unref();
+  }
+
+  stop(): void {
+    clearInterval(this.#timer);
+  }
+
+  /** One probe; callers during a probe in flight share it. */
+  probe(): Promise<ProbeStatus> {
+    this.#inFlight ??= this.#probeOnce().finally(() => {
+      this.#inFlight = undefined;
+    });
+    return this.#inFlight;
+  }
+
+  async #probeOnce(): Promise<ProbeStatus> {
+    const { store, key, timeoutMs, wallNow, logger } = this.#deps;
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`expected the probe write to finish within ${timeoutMs} ms, it did not`)), timeoutMs);
+    });
+    const write = store.put(key, Buffer.from(`${new Date(wallNow()).toISOString()}\n`), { contentType: 'text/plain' });
+    write.catch(() => {}); // a write that outlives the timeout must not become an unhandled rejection
+    try {
+      await Promise.race([write, timeout]);
+      if (this.#status.kind === 'failed') logger.info({ key }, 'S3 is writable again; ready');
+      this.#status = { kind: 'ok', at: wallNow() };
+    } catch (error) {
+      const message = (error as Error).message || (error as Error).name;
+      if (this.#status.kind !== 'failed') {
+        logger.warn({ key, err: error }, 'S3 readiness probe failed; not ready until a write succeeds');
+        this.#status = { kind: 'failed', error: message, since: wallNow() };
+      } else {
+        this.#status = { ...this.#status, error: message };
+      }
+    } finally {
+      clearTimeout(timer);
+    }
+    return this.#status;
+  }
+}

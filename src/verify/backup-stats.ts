@@ -1,0 +1,164 @@
+import type { KeyLayout } from '../storage/key-layout.js';
+import { readManifests, type ManifestReadProblem } from '../storage/manifest-reader.js';
+import type { ObjectStore } from '../storage/object-store.js';
+
+export interface PairStats {
+  readonly source: string;
+  readonly event: string;
+  readonly topic: string;
+  readonly batches: number;
+  /** Records in the pair's objects. Batches can overlap after a crash, so this may count a replayed event twice. */
+  readonly events: number;
+  readonly malformed: number;
+  /** Bytes of the pair's events objects. */
+  readonly bytes: number;
+  readonly partitions: number;
+  /** Kafka timestamps (ms) of the oldest and newest event; undefined for a pair without batches. */
+  readonly firstTimestamp: number | undefined;
+  readonly lastTimestamp: number | undefined;
+}
+
+export interface StreamStats {
+  /** Blobs stored under streams/. */
+  readonly stored: number;
+  readonly storedBytes: number;
+  /** Stream references in the manifests (one per event that names a stream). */
+  readonly references: number;
+  /** Distinct sha256 the manifests reference. */
+  readonly referenced: number;
+  /** Bytes the references would take if every one were stored separately (stored blobs only). */
+  readonly referencedBytes: number;
+  /** referencedBytes minus the bytes of the distinct referenced blobs: what content addressing saved. */
+  readonly dedupSavedBytes: number;
+  /** Referenced sha256 with no stored blob (see `streamvault verify`). */
+  readonly missing: number;
+}
+
+export interface BackupStats {
+  readonly pairs: readonly PairStats[];
+  readonly totals: { readonly batches: number; readonly events: number; readonly bytes: number };
+  readonly streams: StreamStats;
+  readonly problems: readonly ManifestReadProblem[];
+}
+
+/** Summarises a backup from its manifests and one listing of the streams; downloads no data. */
+export async function computeBackupStats(deps: { store: ObjectStore; layout: KeyLayout }): Promise<BackupStats> {
+  const { store, layout } = deps;
+  const listing = await readManifests(store, layout);
+  const byPair = new Map<string, { stats: Mutable<PairStats>; partitions: Set<number> }>();
+  const referenceCounts = new Map<string, number>();
+  for (const entry of listing.entries) {
+    const id = `${entry.source}/${entry.event}`;
+    let slot = byPair.get(id);
+    if (!slot) {
+      slot = {
+        stats: {
+          source: entry.source,
+          event: entry.event,
+          topic: entry.topic,
+          batches: 0,
+          events: 0,
+          malformed: 0,
+          bytes: 0,
+          partitions: 0,
+          firstTimestamp: undefined,
+          lastTimestamp: undefined,
+        },
+        partitions: new Set(),
+      };
+      byPair.set(id, slot);
+    }
+    const s = slot.stats;
+    s.batches += 1;
+    s.events += entry.count;
+    s.malformed += entry.malformed;
+    s.bytes += entry.bytes;
+    slot.partitions.add(entry.partition);
+    s.firstTimestamp = s.firstTimestamp === undefined ? entry.minTimestamp : Math.min(s.firstTimestamp, entry.minTimestamp);
+    s.lastTimestamp = s.lastTimestamp === undefined ? entry.maxTimestamp : Math.max(s.lastTimestamp, entry.maxTimestamp);
+    for (const stream of entry.streams) referenceCounts.set(stream.sha256, (referenceCounts.get(stream.sha256) ?? 0) + 1);
+  }
+
+  const storedSizes = new Map<string, number>();
+  for await (const object of store.list(layout.streamsPrefix())) {
+    const sha256 = object.key.slice(object.key.lastIndexOf('/') + 1);
+    storedSizes.set(sha256, object.size);
+  }
+  let references = 0;
+  let referencedBytes = 0;
+  let distinctBytes = 0;
+  let missing = 0;
+  for (const [sha256, count] of referenceCounts) {
+    references += count;
+    const size = storedSizes.get(sha256);
+    if (size === undefined) {
+      missing += 1;
+      continue;
+    }
+    referencedBytes += size * count;
+    distinctBytes += size;
+  }
+  let storedBytes = 0;
+  for (const size of storedSizes.values()) storedBytes += size;
+
+  const pairs = [...byPair.values()].map(({ stats, partitions }) => ({ ...stats, partitions: partitions.size }));
+  return {
+    pairs,
+    totals: {
+      batches: pairs.reduce((n, p) => n + p.batches, 0),
+      events: pairs.reduce((n, p) => n + p.events, 0),
+      bytes: pairs.reduce((n, p) => n + p.bytes, 0),
+    },
+    streams: {
+      stored: storedSizes.size,
+      storedBytes,
+      references,
+      referenced: referenceCounts.size,
+      referencedBytes,
+      dedupSavedBytes: referencedBytes - distinctBytes,
+      missing,
+    },
+    problems: listing.problems,
+  };
+}
+
+type Mutable<T> = { -readonly [K in keyof T]: T[K] };
+
+/** Human-readable table for the terminal. */
+export function formatBackupStats(stats: BackupStats): string {
+  const iso = (ms: number | undefined) => (ms === undefined ? '-' : new Date(ms).toISOString());
+  const rows = stats.pairs.map((p) => [
+    `${p.source}/${p.event}`,
+    String(p.batches),
+    String(p.events),
+    String(p.malformed),
+    formatBytes(p.bytes),
+    iso(p.firstTimestamp),
+    iso(p.lastTimestamp),
+  ]);
+  const header = ['pair', 'batches', 'events', 'malformed', 'bytes', 'first event', 'last event'];
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+  const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd();
+  const s = stats.streams;
+  return [
+    line(header),
+    ...rows.map(line),
+    '',
+    `total: ${stats.totals.batches} batches, ${stats.totals.events} events, ${formatBytes(stats.totals.bytes)}`,
+    `streams: ${s.stored} stored (${formatBytes(s.storedBytes)}); ${s.references} references to ${s.referenced} distinct streams` +
+      `${s.missing > 0 ? ` (${s.missing} missing)` : ''}; dedup saved ${formatBytes(s.dedupSavedBytes)}`,
+    ...stats.problems.map((p) => `unreadable manifest: ${p.reason}`),
+  ].join('\n');
+}
+
+function formatBytes(n: number): string {
+  if (n < 1024) return `${n} B`;
+  const units = ['KiB', 'MiB', 'GiB', 'TiB'];
+  let value = n / 1024;
+  let unit = 0;
+  while (value >= 1024 && unit < units.length - 1) {
+    value /= 1024;
+    unit += 1;
+  }
+  return `${value.toFixed(1)} ${units[unit]}`;
+}

@@ -1,0 +1,67 @@
+import { randomBytes, createHash } from 'node:crypto';
+import { createReadStream, createWriteStream } from 'node:fs';
+import { mkdtemp, rename, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { basename, dirname, join } from 'node:path';
+import { Transform } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import type { KeyLayout } from '../storage/key-layout.js';
+import { ObjectNotFoundError, type ObjectStore } from '../storage/object-store.js';
+
+export type GetStreamTarget = { kind: 'file'; path: string } | { kind: 'stream'; out: NodeJS.WritableStream };
+
+export type GetStreamResult =
+  | { kind: 'written'; key: string; bytes: number; path?: string }
+  | { kind: 'missing'; key: string }
+  | { kind: 'corrupt'; key: string; expected: string; got: string; bytes: number };
+
+/**
+ * Downloads one blob and hands it over only once its content hashes to its name. The bytes go
+ * to a temporary file first (next to the target, so the final rename is atomic); a damaged blob
+ * leaves nothing behind, and an existing file at the target is only replaced by verified content.
+ */
+export async function getStream(
+  deps: { store: ObjectStore; layout: KeyLayout },
+  sha256: string,
+  target: GetStreamTarget,
+): Promise<GetStreamResult> {
+  const key = deps.layout.streamKey(sha256);
+  const scratchDir = target.kind === 'file' ? undefined : await mkdtemp(join(tmpdir(), 'streamvault-get-'));
+  const temp =
+    target.kind === 'file'
+      ? join(dirname(target.path), `.${basename(target.path)}.${randomBytes(4).toString('hex')}.partial`)
+      : join(scratchDir!, sha256);
+  try {
+    let body;
+    try {
+      body = await deps.store.getStream(key);
+    } catch (error) {
+      if (error instanceof ObjectNotFoundError) return { kind: 'missing', key };
+      throw error;
+    }
+    const hash = createHash('sha256');
+    let bytes = 0;
+    await pipeline(
+      body,
+      new Transform({
+        transform(chunk: Buffer, _encoding, done) {
+          hash.update(chunk);
+          bytes += chunk.length;
+          done(null, chunk);
+        },
+      }),
+      createWriteStream(temp, { flags: 'wx' }),
+    );
+    const got = hash.digest('hex');
+    if (got !== sha256) return { kind: 'corrupt', key, expected: sha256, got, bytes };
+    if (target.kind === 'file') {
+      await rename(temp, target.path);
+      return { kind: 'written', key, bytes, path: target.path };
+    }
+    await pipeline(createReadStream(temp), target.out, { end: false });
+    return { kind: 'written', key, bytes };
+  } finally {
+    await rm(temp, { force: true });
+    if (scratchDir) await rm(scratchDir, { recursive: true, force: true });
+  }
+}

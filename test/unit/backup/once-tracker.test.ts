@@ -1,0 +1,67 @@
+import { describe, expect, it } from 'vitest';
+import { OnceTracker } from '../../../src/backup/once-tracker.js';
+import type { OffsetsAdmin } from '../../../src/observability/consumer-lag.js';
+
+const pair = { source: 'samples', event: 'sourced', topic: 'samples.sourced' };
+
+function fakeAdmin(ends: Record<number, [low: string, high: string]>, committed: Record<number, string>): OffsetsAdmin {
+  return {
+    fetchTopicOffsets: async () =>
+      Object.entries(ends).map(([p, [low, high]]) => ({ partition: Number(p), offset: high, high, low })),
+    fetchOffsets: async () => [
+      { topic: pair.topic, partitions: Object.entries(committed).map(([p, offset]) => ({ partition: Number(p), offset, metadata: null })) },
+    ],
+  } as unknown as OffsetsAdmin;
+}
+
+describe('OnceTracker', () => {
+  it('plans from the committed offsets to the end, stops once all is consumed, and completes on commits', async () => {
+    const admin = fakeAdmin({ 0: ['0', '10'], 1: ['0', '5'], 2: ['3', '3'] }, { 0: '4', 1: '-1' });
+    const plan = await OnceTracker.plan(admin, [{ pair, groupId: 'g' }], true);
+    expect(plan.map((p) => [p.partition, p.start, p.end])).toEqual([
+      [0, 4n, 10n],
+      [1, 0n, 5n],
+      [2, 3n, 3n],
+    ]);
+    let stops = 0;
+    const tracker = new OnceTracker(plan, () => (stops += 1));
+    expect(tracker.total).toBe(11);
+    const advanced: number[] = [];
+    tracker.attach({ advance: (files) => advanced.push(files) });
+    tracker.begin();
+    expect(stops).toBe(0);
+
+    tracker.observer.onConsumed!(pair, 6, { partition: 0, lastOffset: '9' });
+    expect(stops).toBe(0);
+    // Events produced after the start (offset 5..) are not waited for.
+    tracker.observer.onConsumed!(pair, 5, { partition: 1, lastOffset: '4' });
+    expect(stops).toBe(1);
+    tracker.observer.onConsumed!(pair, 1, { partition: 1, lastOffset: '5' });
+    expect(stops).toBe(1);
+
+    const entry = (partition: number, first: string, last: string, count: number) =>
+      ({ partition, firstOffset: first, lastOffset: last, count, bytes: count * 10 }) as never;
+    tracker.observer.onBatchDurable!(pair, entry(0, '4', '9', 6));
+    tracker.observer.onBatchDurable!(pair, entry(1, '0', '5', 6)); // one event past the plan
+    expect(advanced).toEqual([6, 5]);
+    expect(tracker.done).toBe(11);
+    expect(tracker.result()).toMatchObject({ kind: 'incomplete' });
+    tracker.observer.onCommitted!(pair, 0, '10');
+    tracker.observer.onCommitted!(pair, 1, '6');
+    expect(tracker.result()).toEqual({ kind: 'complete', events: 11 });
+  });
+
+  it('ends at once when nothing is left, and sees commits by other replicas', async () => {
+    let stops = 0;
+    const idle = new OnceTracker(await OnceTracker.plan(fakeAdmin({ 0: ['0', '7'] }, { 0: '7' }), [{ pair, groupId: 'g' }], true), () => (stops += 1));
+    idle.begin();
+    expect(stops).toBe(1);
+    expect(idle.result()).toEqual({ kind: 'complete', events: 0 });
+
+    const shared = new OnceTracker(await OnceTracker.plan(fakeAdmin({ 0: ['0', '7'] }, { 0: '2' }), [{ pair, groupId: 'g' }], true), () => (stops += 1));
+    shared.begin();
+    await shared.refreshFromBroker(fakeAdmin({ 0: ['0', '9'] }, { 0: '7' }), [{ pair, groupId: 'g' }], true);
+    expect(stops).toBe(2);
+    expect(shared.result().kind).toBe('complete');
+  });
+});
