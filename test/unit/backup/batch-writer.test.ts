@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { BatchWriter } from '../../../src/backup/batch-writer.js';
 import { PartitionBatch } from '../../../src/backup/partition-batch.js';
 import type { StreamSink } from '../../../src/backup/stream-pipeline.js';
@@ -47,11 +47,12 @@ describe('BatchWriter', () => {
       done = true;
       return e;
     });
-    await new Promise((r) => setTimeout(r, 20));
-    expect(store.calls.map((c) => c.key)).toEqual([
-      'events/samples/sourced/p000002/00000000000000000010-2023-11-14.avro',
-      'manifests/samples/sourced/p000002/00000000000000000010.json',
-    ]);
+    await vi.waitFor(() =>
+      expect(store.calls.map((c) => c.key)).toEqual([
+        'events/samples/sourced/p000002/00000000000000000010-2023-11-14.avro',
+        'manifests/samples/sourced/p000002/00000000000000000010.json',
+      ]),
+    );
     expect(done).toBe(false); // the streams are not durable yet: no commit may happen
     releaseStreams();
     const entry = await writing;
