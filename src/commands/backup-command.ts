@@ -22,19 +22,18 @@ export async function runBackup(cli: CliEnvironment, options: BackupRunOptions =
   if (!created.ok) return created.exitCode;
   const { config, logger, store, layout } = created.context;
 
+  // A refusal is said twice: in the JSON log for collectors, in plain words for the operator.
+  const refuse = (message: string, exitCode: ExitCodeValue): ExitCodeValue => {
+    logger.error(message);
+    cli.stderr.write(`streamvault: ${message}\n`);
+    return exitCode;
+  };
+
   const stateDir = await checkStateDir(config.STATE_DIR);
-  if (!stateDir.ok) {
-    logger.error(stateDir.message);
-    cli.stderr.write(`streamvault: ${stateDir.message}\n`);
-    return ExitCode.stateDirUnusable;
-  }
+  if (!stateDir.ok) return refuse(stateDir.message, ExitCode.stateDirUnusable);
 
   const streams = await openBackupStreams(config, { logger, store, stateDir: stateDir.path });
-  if (streams.kind === 'refused') {
-    logger.error(streams.message);
-    cli.stderr.write(`streamvault: ${streams.message}\n`);
-    return streams.exitCode;
-  }
+  if (streams.kind === 'refused') return refuse(streams.message, streams.exitCode);
 
   const observers = new ObserverList((error) => logger.warn({ err: error }, 'a worker observer failed; ignored'));
   let watch: BackupWatch | undefined;
@@ -50,9 +49,7 @@ export async function runBackup(cli: CliEnvironment, options: BackupRunOptions =
   });
   if (made.kind === 'refused') {
     await streams.close();
-    logger.error(made.message);
-    cli.stderr.write(`streamvault: ${made.message}\n`);
-    return made.exitCode;
+    return refuse(made.message, made.exitCode);
   }
   const { daemon } = made;
   const attached = await attachBackupWatch(
@@ -61,9 +58,7 @@ export async function runBackup(cli: CliEnvironment, options: BackupRunOptions =
   );
   if (attached.kind === 'refused') {
     await streams.close();
-    logger.error(attached.message);
-    cli.stderr.write(`streamvault: ${attached.message}\n`);
-    return attached.exitCode;
+    return refuse(attached.message, attached.exitCode);
   }
   watch = attached.watch;
   const detach = onShutdownSignals(logger, (signal) => daemon.requestStop({ kind: 'signal', signal }));
