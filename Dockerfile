@@ -1,0 +1,43 @@
+# streamvault: the backup daemon (default) or a restore, as a container.
+#   docker build -t streamvault .
+#   docker run --env-file streamvault.env -v streamvault-state:/var/lib/streamvault -p 9464:9464 streamvault
+#   docker run --env-file streamvault.env -v streamvault-state:/var/lib/streamvault streamvault restore --dry-run
+
+# --- build: all dependencies, compile TypeScript -------------------------------------------------
+FROM node:24-slim AS build
+WORKDIR /app
+COPY package.json package-lock.json tsconfig.json ./
+RUN npm ci --no-audit --no-fund
+COPY src ./src
+RUN npx tsc -p tsconfig.json
+
+# --- runtime: production dependencies and the compiled daemon only ------------------------------
+FROM node:24-slim AS runtime
+ENV NODE_ENV=production \
+    STREAMVAULT_STATE_DIR=/var/lib/streamvault \
+    STREAMVAULT_METRICS_PORT=9464
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
+COPY --from=build /app/dist/src ./dist/src
+
+# The file cache (stream journals, restore cursors) must survive restarts: mount a volume here.
+RUN mkdir -p /var/lib/streamvault && chown node:node /var/lib/streamvault
+# `node` (uid 1000) comes with the base image.
+USER node
+VOLUME ["/var/lib/streamvault"]
+EXPOSE 9464
+
+# Liveness of the daemon's health server (the slim image has no curl; node has fetch).
+# A restore run has no health server; orchestrators should not health-check restore jobs.
+HEALTHCHECK --interval=30s --timeout=5s --start-period=60s --retries=3 \
+  CMD ["node", "-e", "fetch('http://127.0.0.1:' + (process.env.STREAMVAULT_METRICS_PORT || '9464') + '/healthz').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
+
+# Give the ordered shutdown time: `docker stop -t 60` (the default 10 s is shorter than the
+# default STREAMVAULT_SHUTDOWN_GRACE_SECONDS of 25 s plus the event flush).
+STOPSIGNAL SIGTERM
+ENTRYPOINT ["node", "/app/dist/src/cli.js"]
+# No default arguments on purpose: with none, the CLI runs the command STREAMVAULT_MODE names,
+# `backup` unless set, so `-e STREAMVAULT_MODE=restore` turns the same container into a restore.
+# A fixed CMD ["backup"] would always win over that variable. Arguments still choose explicitly.
+CMD []

@@ -1,0 +1,118 @@
+import { readdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { createEventDecoder } from '../../../src/events/event-decoder.js';
+import { DEFAULT_EVENT_TYPE_MAP, parseEventTypeMap, resolveTypeNames, type EventTypeMap } from '../../../src/events/event-type-map.js';
+import { loadSchemaRegistry, type SchemaRegistry } from '../../../src/events/schema-registry.js';
+import { DEFAULT_REFERENCE_LAYOUT, extractStreamReferences, parseReferenceLayout, type ReferenceLayout } from '../../../src/events/stream-references.js';
+import { generatedSha256 } from '../../../scripts/local/generated-bytes.js';
+import { generateSamples, type StreamsFile } from '../../../scripts/testdata/generate-samples.js';
+import { jsonTwinName, jsonTwinToDatum, listSamplePairs, type SamplePair } from '../../../scripts/testdata/sample-files.js';
+import { makeTempDir } from '../../helpers/temp-dir.js';
+
+const ROOT = join(import.meta.dirname, '../../../testdata');
+
+let registry: SchemaRegistry;
+let pairs: SamplePair[];
+let typeMap: EventTypeMap;
+let layout: ReferenceLayout;
+
+beforeAll(async () => {
+  registry = await loadSchemaRegistry(join(ROOT, 'schema'));
+  pairs = await listSamplePairs(ROOT);
+  const map = parseEventTypeMap(DEFAULT_EVENT_TYPE_MAP);
+  const parsedLayout = parseReferenceLayout(DEFAULT_REFERENCE_LAYOUT);
+  if (map.kind !== 'parsed' || parsedLayout.kind !== 'parsed') throw new Error('defaults do not parse');
+  typeMap = map.map;
+  layout = parsedLayout.layout;
+});
+
+/** Every reference of every sample, decoded the way the daemon decodes them (default settings). */
+async function allReferences(): Promise<Array<{ pair: string; source: string; label: string; sha256: string }>> {
+  const found = [];
+  for (const pair of pairs) {
+    const decoder = createEventDecoder(registry, resolveTypeNames(typeMap, pair.event));
+    for (const record of pair.records) {
+      const outcome = decoder.decode(await readFile(join(pair.dir, record.datum)));
+      if (outcome.kind !== 'decoded') throw new Error(`${pair.source}/${pair.event}/${record.datum}: ${outcome.reason}`);
+      const { references, rejected } = extractStreamReferences(outcome.value, layout);
+      expect(rejected).toEqual([]);
+      found.push(...references.map((r) => ({ pair: `${pair.source}/${pair.event}`, ...r })));
+    }
+  }
+  return found;
+}
+
+describe('testdata', () => {
+  it('covers several source/event pairs, including inserts, deletes and a bulk event', () => {
+    const ids = pairs.map((p) => `${p.source}/${p.event}`);
+    expect(ids).toEqual(expect.arrayContaining(['samples/sourced', 'samples/extracted', 'testing/enriched', 'system/insert', 'system/delete']));
+    expect(pairs.flatMap((p) => p.records.map((r) => r.type))).toEqual(
+      expect.arrayContaining(['BinaryEvent', 'BulkBinaryEvent', 'InsertEvent', 'DeleteEvent']),
+    );
+  });
+
+  it('decodes with the default event type map as the type records.json names, and the JSON twin encodes to the same bytes', async () => {
+    for (const pair of pairs) {
+      const decoder = createEventDecoder(registry, resolveTypeNames(typeMap, pair.event));
+      for (const record of pair.records) {
+        const datum = await readFile(join(pair.dir, record.datum));
+        const outcome = decoder.decode(datum);
+        expect(outcome, `${pair.event}/${record.datum}`).toMatchObject({ kind: 'decoded', typeName: record.type });
+        const twin = await readFile(join(pair.dir, jsonTwinName(record.datum)), 'utf8');
+        expect(jsonTwinToDatum(registry.type(record.type)!, twin).equals(datum)).toBe(true);
+      }
+    }
+  });
+
+  it('lists every file of each pair directory in records.json', async () => {
+    for (const pair of pairs) {
+      const files = (await readdir(pair.dir)).filter((f) => f !== 'records.json').sort();
+      const listed = pair.records.flatMap((r) => [r.datum, jsonTwinName(r.datum)]).sort();
+      expect(files).toEqual(listed);
+    }
+  });
+
+  it('references only streams whose recipe in streams.json yields bytes with that sha256, with duplicates', async () => {
+    const { streams } = JSON.parse(await readFile(join(ROOT, 'streams.json'), 'utf8')) as StreamsFile;
+    const recipes = new Map(streams.map((s) => [s.sha256, s]));
+    const references = await allReferences();
+    expect(references.length).toBeGreaterThan(20);
+    for (const ref of references) expect(recipes.has(ref.sha256), `${ref.pair} ${ref.sha256}`).toBe(true);
+    for (const recipe of streams) expect(generatedSha256(recipe.size, recipe.seed)).toBe(recipe.sha256);
+    // Dedup has something to show: blobs referenced by several events, and under several sources.
+    const unique = new Set(references.map((r) => r.sha256));
+    expect(unique.size).toBe(streams.length);
+    expect(references.length - unique.size).toBeGreaterThan(10);
+    const sources = new Map<string, Set<string>>();
+    for (const r of references) sources.set(r.sha256, (sources.get(r.sha256) ?? new Set()).add(r.source));
+    expect([...sources.values()].some((s) => s.size > 1)).toBe(true);
+  });
+
+  it('keeps a long beyond 2^53 exactly', async () => {
+    const deletes = pairs.find((p) => p.source === 'system' && p.event === 'delete')!;
+    const decoder = createEventDecoder(registry, resolveTypeNames(typeMap, 'delete'));
+    const ids = [];
+    for (const record of deletes.records) {
+      const outcome = decoder.decode(await readFile(join(deletes.dir, record.datum)));
+      if (outcome.kind === 'decoded') ids.push((outcome.value as { entity: { tracking_id: bigint } }).entity.tracking_id);
+    }
+    expect(ids).toContain(9_007_199_254_740_993n);
+  });
+
+  it('is exactly what the generator writes (regenerate with `npm run testdata`)', async () => {
+    const dir = makeTempDir('testdata-');
+    await generateSamples(dir, registry);
+    expect(await readFile(join(dir, 'streams.json'), 'utf8')).toBe(await readFile(join(ROOT, 'streams.json'), 'utf8'));
+    const fresh = await listSamplePairs(dir);
+    expect(fresh.map((p) => [p.source, p.event, p.records])).toEqual(pairs.map((p) => [p.source, p.event, p.records]));
+    for (const pair of fresh) {
+      const committed = join(ROOT, 'events', pair.source, pair.event);
+      for (const record of pair.records) {
+        for (const name of [record.datum, jsonTwinName(record.datum)]) {
+          expect((await readFile(join(pair.dir, name))).equals(await readFile(join(committed, name))), name).toBe(true);
+        }
+      }
+    }
+  });
+});
