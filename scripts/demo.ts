@@ -67,7 +67,6 @@ export interface DemoSummary {
   backup_objects: number;
   backup_exit_code: number;
   restore_exit_code: number;
-  restore_attempts: number;
   mismatches: number;
   mismatch_examples: string[];
   phases: Record<string, number>;
@@ -169,19 +168,10 @@ async function main(options: Options): Promise<number> {
       STREAMVAULT_STATE_DIR: join(work, 'state-restore'),
       STREAMVAULT_RESTORE_PROGRESS_SECONDS: '0.5',
     };
-    const { restoreExit, restoreAttempts } = await timed('restore', async () => {
-      let attempts = 1;
-      let code = await runRestore(out, restoreEnv, join(work, 'restore.log'));
+    const restoreExit = await timed('restore', async () => {
+      const code = await runRestore(out, restoreEnv, join(work, 'restore.log'));
       out.line(`      exit code ${code}`);
-      // Exit code 1 means "unexpected failure, safe to retry": a rerun resumes from the cursors
-      // and the target's tail, so every record still lands exactly once (the comparison checks it).
-      if (code === 1) {
-        attempts += 1;
-        out.line('      rerunning the restore, as an operator would after exit code 1: it resumes where it stopped');
-        code = await runRestore(out, restoreEnv, join(work, 'restore-2.log'));
-        out.line(`      exit code ${code}`);
-      }
-      return { restoreExit: code, restoreAttempts: attempts };
+      return code;
     });
 
     // 6. Compare every record and every blob.
@@ -202,7 +192,6 @@ async function main(options: Options): Promise<number> {
       backup_objects: backup.objects,
       backup_exit_code: backup.exitCode,
       restore_exit_code: restoreExit,
-      restore_attempts: restoreAttempts,
       mismatches: comparison.mismatches.length,
       mismatch_examples: comparison.mismatches.slice(0, 10),
       phases: Object.fromEntries(phases.map((p) => [p.name, round(p.seconds)])),
@@ -218,7 +207,7 @@ async function main(options: Options): Promise<number> {
     out.line(`  events      ${summary.events_produced} produced, ${summary.events_restored} restored (${formatBytes(summary.event_bytes)}) in ${summary.backup_objects} backup objects`);
     out.line(`  streams     ${summary.streams_referenced} distinct of ${summary.stream_references} references, ${summary.streams_restored} restored (${formatBytes(summary.stream_bytes)})`);
     out.line(`  dedup       saved ${formatBytes(summary.dedup_saved_bytes)}: each blob is fetched and stored once`);
-    out.line(`  mismatches  ${summary.mismatches}${restoreAttempts > 1 ? ` (after ${restoreAttempts} restore runs)` : ''}`);
+    out.line(`  mismatches  ${summary.mismatches}`);
     out.line(`  time        ${phases.map((p) => `${p.name} ${p.seconds.toFixed(1)} s`).join(', ')}`);
     out.line(summary.ok ? '\nOK: the restored platform equals the original.' : '\nFAILED: the restored platform differs from the original (see above).');
     if (options.keep) out.line(`kept ${work} (backup.log, restore.log, s3/, state-*/)`);

@@ -1,3 +1,4 @@
+import pRetry from 'p-retry';
 import { createHash } from 'node:crypto';
 import { Partitioners, type Message, type Producer } from 'kafkajs';
 import PQueue from 'p-queue';
@@ -122,7 +123,15 @@ async function restorePartition(
       const current = run;
       run = undefined;
       await deps.throttle.take(current.messages.length, current.bytes);
-      const metadata = await deps.producer.send({ topic: targetTopic, acks: -1, messages: current.messages });
+      // Producer retries are off (a retried request whose first attempt landed would duplicate),
+      // but kafkajs raises KafkaJSMetadataNotLoaded before it sends anything, e.g. while a fresh
+      // target auto-creates the topic: that one is safe to retry.
+      const metadata = await pRetry(() => deps.producer.send({ topic: targetTopic, acks: -1, messages: current.messages }), {
+        retries: 8,
+        minTimeout: 100,
+        maxTimeout: 2000,
+        shouldRetry: ({ error }) => error.name === 'KafkaJSMetadataNotLoaded',
+      });
       const base = BigInt(metadata.find((m) => m.partition === current.partition)?.baseOffset ?? '-1');
       if (base < 0n) throw new Error(`expected the target to acknowledge partition ${current.partition} of ${targetTopic}, got ${JSON.stringify(metadata)}`);
       const last = base + BigInt(current.messages.length - 1);
