@@ -13,7 +13,10 @@ RUN npx tsc -p tsconfig.json
 
 # --- runtime: production dependencies and the compiled daemon only ------------------------------
 FROM node:24-slim AS runtime
+# kafkajs 2.2.4 sets a timer from a negative delay (tulios/kafkajs#1751); Node 24 then prints a
+# harmless TimeoutNegativeWarning line that is not JSON. Silence that one warning only.
 ENV NODE_ENV=production \
+    NODE_OPTIONS=--disable-warning=TimeoutNegativeWarning \
     STREAMVAULT_STATE_DIR=/var/lib/streamvault \
     STREAMVAULT_METRICS_PORT=9464
 WORKDIR /app

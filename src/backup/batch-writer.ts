@@ -27,7 +27,11 @@ export class BatchWriter {
     this.#deps = deps;
   }
 
-  async write(pair: Pair, batch: PartitionBatch): Promise<ManifestEntry> {
+  /**
+   * `isCurrent` is asked before each PUT: after a rebalance the partition's new owner re-reads and
+   * rewrites the same keys, and a stale writer must not overwrite them with its older batch.
+   */
+  async write(pair: Pair, batch: PartitionBatch, isCurrent: () => boolean = () => true): Promise<ManifestEntry> {
     const { store, layout, codec, streamSink } = this.#deps;
     const first = batch.records[0];
     const last = batch.records[batch.records.length - 1];
@@ -49,6 +53,7 @@ export class BatchWriter {
       },
     });
     const sha256 = createHash('sha256').update(body).digest('hex');
+    if (!isCurrent()) throw new StaleBatchError(key);
     await store.put(key, body, {
       contentType: 'application/avro',
       metadata: { sha256, 'first-offset': first.offset, 'last-offset': last.offset, count: String(batch.size) },
@@ -80,11 +85,20 @@ export class BatchWriter {
       writtenAt: this.#deps.now().toISOString(),
       streams,
     };
+    if (!isCurrent()) throw new StaleBatchError(key);
     await store.put(layout.manifestKey(pair, batch.partition, first.offset), serializeManifest(entry), {
       contentType: 'application/json',
     });
     await streamsDurable;
     return entry;
+  }
+}
+
+export class StaleBatchError extends Error {
+  readonly retriable = false;
+  constructor(readonly key: string) {
+    super(`batch ${key} was not written: its partition was reassigned by a rebalance; the new owner re-reads it`);
+    this.name = 'StaleBatchError';
   }
 }
 

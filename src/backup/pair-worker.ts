@@ -286,7 +286,7 @@ export class PairWorker {
     // New events go to a fresh batch while this one is written.
     this.#batches.delete(partition);
     const { pair, writer } = this.#deps;
-    const entry = await pRetry(() => writer.write(pair, batch), {
+    const entry = await pRetry(() => writer.write(pair, batch, () => this.#generation === batch.generation), {
       // While running, S3 outages are waited out (consumption of this partition blocks, memory
       // stays bounded). While draining, a few attempts, then the batch is left to be re-read.
       retries: Number.POSITIVE_INFINITY,

@@ -120,10 +120,18 @@ describe('backup daemon (real broker, real S3)', () => {
       produced.set(topic, messages);
     }
 
-    const daemon = withCleanup(spawnStreamvault(['backup'], s.env));
+    const secret = 'kafka-sasl-secret-do-not-log';
+    const daemon = withCleanup(
+      spawnStreamvault(['backup'], { ...s.env, STREAMVAULT_S3_SECRET_ACCESS_KEY: 'S3RVER', STREAMVAULT_STREAM_SOURCE_TOKEN: secret }),
+    );
     const contents = await waitForBackup(s, 300);
     daemon.child.kill('SIGTERM');
     expect(await daemon.exited).toBe(0);
+    // No credential reaches a log line (the S3 secret here equals the test server's access key id,
+    // which streamvault never logs either).
+    const logText = `${JSON.stringify(daemon.logs)}${daemon.stderrText()}`;
+    expect(logText).not.toContain(secret);
+    expect(logText).not.toContain('S3RVER');
 
     for (const [topic, messages] of produced) {
       for (let partition = 0; partition < 4; partition++) {

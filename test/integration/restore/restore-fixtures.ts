@@ -98,7 +98,7 @@ export interface RunResult {
 }
 
 export function restoreEnv(backup: Backup, brokers: string[], stateDir: string, extra: Record<string, string> = {}): NodeJS.ProcessEnv {
-  // The test process carries STREAMVAULT_TEST_TMPDIR; the CLI refuses unknown STREAMVAULT_ names.
+  // Nothing of the test process's own STREAMVAULT_ settings leaks into the restore under test.
   const env: NodeJS.ProcessEnv = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('STREAMVAULT_')));
   return {
     ...env,
@@ -117,15 +117,35 @@ export function restoreEnv(backup: Backup, brokers: string[], stateDir: string, 
   };
 }
 
-/** Runs `node dist/src/cli.js restore ...`; `killAfterMs` sends SIGKILL after that long. */
-export function runRestoreCli(args: string[], env: NodeJS.ProcessEnv, killAfterMs?: number): Promise<RunResult> {
+/**
+ * Runs `node dist/src/cli.js restore ...`. `kill` sends SIGKILL: `afterMs` after the start, or
+ * `afterProducingMs` after the first status line that shows events being produced (so the kill
+ * lands mid-restore however fast this machine is).
+ */
+export function runRestoreCli(
+  args: string[],
+  env: NodeJS.ProcessEnv,
+  kill?: { afterMs: number } | { afterProducingMs: number },
+): Promise<RunResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ['dist/src/cli.js', 'restore', ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (c: string) => (stdout += c));
+    let timer: NodeJS.Timeout | undefined;
+    const scheduleKill = (ms: number) => {
+      timer ??= setTimeout(() => child.kill('SIGKILL'), ms);
+    };
+    if (kill && 'afterMs' in kill) scheduleKill(kill.afterMs);
+    child.stdout.setEncoding('utf8').on('data', (c: string) => {
+      stdout += c;
+      if (kill && 'afterProducingMs' in kill && timer === undefined) {
+        const producing = stdout
+          .split('\n')
+          .some((l) => l.includes('"message_type":"status"') && l.includes('"phase":"events"') && !l.includes('"bytes_done":0,'));
+        if (producing) scheduleKill(kill.afterProducingMs);
+      }
+    });
     child.stderr.setEncoding('utf8').on('data', (c: string) => (stderr += c));
-    const timer = killAfterMs === undefined ? undefined : setTimeout(() => child.kill('SIGKILL'), killAfterMs);
     const guard = setTimeout(() => child.kill('SIGKILL'), 90_000);
     child.once('error', reject);
     child.once('close', (code, signal) => {

@@ -102,9 +102,9 @@ describe('streamvault restore', () => {
     });
     const kills: string[] = [];
     for (let i = 0; i < 4; i += 1) {
-      // Restore reads the target first (a few seconds for the scan group); kill during production.
-      const delay = 3_500 + Math.floor(Math.random() * 2_500);
-      const killed = await runRestoreCli(['--json', i % 2 === 0 ? '--quick' : '--json'], env, delay);
+      // Kill at a random moment once events are being produced (after the target scan).
+      const delay = Math.floor(Math.random() * 1_000);
+      const killed = await runRestoreCli(['--json', i % 2 === 0 ? '--quick' : '--json'], env, { afterProducingMs: delay });
       kills.push(`${delay}ms:${killed.signal ?? killed.code}`);
     }
     const last = await runRestoreCli(['--json'], env);

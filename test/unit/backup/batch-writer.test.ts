@@ -68,6 +68,19 @@ describe('BatchWriter', () => {
     expect(manifest).toEqual({ ok: true, entry });
   });
 
+  it('writes nothing for a batch whose partition was reassigned meanwhile', async () => {
+    const store = new MemoryObjectStore();
+    const writer = new BatchWriter({
+      store,
+      layout: new KeyLayout(''),
+      codec: 'null',
+      streamSink: { persist: async () => {} },
+      now: () => new Date(0),
+    });
+    await expect(writer.write(pair, batchOf(3), () => false)).rejects.toThrow(/reassigned by a rebalance/);
+    expect([...store.objects.keys()]).toEqual([]);
+  });
+
   it('does not write the manifest when the object write fails', async () => {
     const store = new MemoryObjectStore();
     store.failNext = (op, key) => (op === 'put' && key.startsWith('events/') ? new Error('S3 down') : undefined);
