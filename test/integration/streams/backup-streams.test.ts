@@ -231,6 +231,32 @@ describe('backup daemon with streams', () => {
     for (const [key, hash] of stored) expect(hash).toBe(key);
   });
 
+  it('exits at once with 130 on a second signal during the pool drain, leaving the journal intact for the next start', async () => {
+    const s = await setup({ STREAMVAULT_STREAM_CONCURRENCY: '1', STREAMVAULT_SHUTDOWN_GRACE_SECONDS: '60' });
+    s.server.setLatency(2000);
+    const shas = blobs(s, 6, 1000);
+    await produceRefs(s.topic, shas);
+    const daemon = withCleanup(spawnStreamvault(['backup'], s.env));
+    await daemon.waitForLog((l) => l.msg === 'batch durable and committed');
+    daemon.child.kill('SIGTERM');
+    await daemon.waitForLog(phase(3));
+    daemon.child.kill('SIGTERM');
+    expect(await daemon.exited).toBe(130);
+    expect(daemon.logs.some((l) => l.msg === 'shutdown complete')).toBe(false);
+    // What the pool had not finished is still pending: a restart stores it.
+    const { pending } = await journals(s.stateDir);
+    expect(pending.length).toBeGreaterThan(0);
+    s.server.setLatency(0);
+    const again = withCleanup(spawnStreamvault(['backup'], s.env));
+    const stored = await until('all 6 streams stored', async () => {
+      const now = await storedStreams(s);
+      return now.size === 6 ? now : undefined;
+    });
+    again.child.kill('SIGTERM');
+    expect(await again.exited).toBe(0);
+    expect([...stored.keys()].sort()).toEqual([...shas].sort());
+  });
+
   it('refuses to start when another process holds the state directory', async () => {
     const s = await setup();
     const first = withCleanup(spawnStreamvault(['backup'], s.env));
