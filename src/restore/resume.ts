@@ -1,6 +1,8 @@
 import { createHash } from 'node:crypto';
-import { mkdir, open, readFile, rename, truncate, type FileHandle } from 'node:fs/promises';
+import { mkdir, open, rename } from 'node:fs/promises';
 import { join } from 'node:path';
+import { z } from 'zod';
+import { KeyedJournal } from '../filecache/keyed-journal.js';
 
 /**
  * The restore's cursors in the file cache (STREAMVAULT_STATE_DIR/restore/<target id>/):
@@ -9,7 +11,7 @@ import { join } from 'node:path';
  *   streams.jsonl  one line per (sha256, source, label) the stream target accepted
  *   target.json    what this target is (backup location, topic template, brokers), for people
  *
- * Lines are appended and fsynced; a torn last line (SIGKILL mid-write) is dropped at open. These
+ * Lines are appended and fsynced; a torn last line (SIGKILL mid-write) is ignored at open. These
  * files are hints: where each target partition continues is decided by reading the target (see
  * target-scan.ts), and the batch lines are what the incremental check compares the target with.
  */
@@ -65,38 +67,63 @@ export function streamLineKey(s: PostedStreamLine): string {
   return `${s.sha256}\u0000${s.source}\u0000${s.label}`;
 }
 
+const offset = z.string().regex(/^-?\d{1,20}$/);
+
+const restoredBatchLineSchema: z.ZodType<RestoredBatchLine> = z.object({
+  key: z.string().min(1),
+  topic: z.string().min(1),
+  partition: z.number().int().nonnegative(),
+  targetTopic: z.string().min(1),
+  from: offset,
+  to: offset,
+  count: z.number().int().nonnegative(),
+  digest: z.string().regex(/^[0-9a-f]+$/),
+  targets: z.record(z.string(), z.tuple([offset, offset])),
+  after: z.record(z.string(), offset),
+});
+
+const postedStreamLineSchema: z.ZodType<PostedStreamLine> = z.object({
+  sha256: z.string().regex(/^[0-9a-f]{64}$/),
+  source: z.string().min(1),
+  label: z.string().min(1),
+});
+
+/** One line per batch and target topic; a batch finished again (after a reset) replaces its line. */
+const batchLineKey = (line: RestoredBatchLine) => `${line.targetTopic}\u0000${line.key}`;
+
+/**
+ * Both files are KeyedJournals (src/filecache/keyed-journal.ts), the same crash-safe JSON-lines
+ * store the stream journals use: appends are fdatasync'ed before they resolve, a torn last line is
+ * ignored, and every line is validated again when read.
+ */
 export class RestoreJournal {
   readonly dir: string;
-  #batches: RestoredBatchLine[];
-  #streams: Set<string>;
-  #events: AppendOnlyLines;
-  #streamLines: AppendOnlyLines;
+  #events: KeyedJournal<RestoredBatchLine>;
+  #streams: KeyedJournal<PostedStreamLine>;
 
-  private constructor(dir: string, batches: RestoredBatchLine[], streams: Set<string>, events: AppendOnlyLines, streamLines: AppendOnlyLines) {
+  private constructor(dir: string, events: KeyedJournal<RestoredBatchLine>, streams: KeyedJournal<PostedStreamLine>) {
     this.dir = dir;
-    this.#batches = batches;
-    this.#streams = streams;
     this.#events = events;
-    this.#streamLines = streamLines;
+    this.#streams = streams;
   }
 
   static async open(stateDir: string, identity: TargetIdentity): Promise<RestoreJournal> {
     const dir = join(stateDir, 'restore', targetId(identity));
     await mkdir(dir, { recursive: true });
     await writeFileAtomic(join(dir, 'target.json'), `${JSON.stringify({ version: 1, ...identity }, null, 1)}\n`);
-    const events = await AppendOnlyLines.open(join(dir, 'events.jsonl'));
-    const streams = await AppendOnlyLines.open(join(dir, 'streams.jsonl'));
-    return new RestoreJournal(
-      dir,
-      events.lines as unknown as RestoredBatchLine[],
-      new Set((streams.lines as unknown as PostedStreamLine[]).map(streamLineKey)),
-      events,
-      streams,
-    );
+    const [events, streams] = await RestoreJournal.#openFiles(dir);
+    return new RestoreJournal(dir, events, streams);
   }
 
+  static async #openFiles(dir: string): Promise<[KeyedJournal<RestoredBatchLine>, KeyedJournal<PostedStreamLine>]> {
+    const events = await KeyedJournal.open(join(dir, EVENTS_FILE), restoredBatchLineSchema, batchLineKey);
+    const streams = await KeyedJournal.open(join(dir, STREAMS_FILE), postedStreamLineSchema, streamLineKey);
+    return [events.journal, streams.journal];
+  }
+
+  /** In the order the batches were finished. */
   get batches(): readonly RestoredBatchLine[] {
-    return this.#batches;
+    return this.#events.values();
   }
 
   hasStream(s: PostedStreamLine): boolean {
@@ -104,90 +131,36 @@ export class RestoreJournal {
   }
 
   async appendBatch(line: RestoredBatchLine): Promise<void> {
-    await this.#events.append(line);
-    this.#batches.push(line);
+    // Delete first so that a batch finished again moves to the end: order is finishing order.
+    await this.#events.apply([
+      { op: 'del', key: batchLineKey(line) },
+      { op: 'put', value: line },
+    ]);
   }
 
   async appendStream(line: PostedStreamLine): Promise<void> {
-    await this.#streamLines.append(line);
-    this.#streams.add(streamLineKey(line));
+    await this.#streams.put(line);
   }
 
   /** Forgets what was restored before (a full restore follows). The old files are kept as `*.previous`. */
   async reset(): Promise<void> {
-    await this.#events.reset();
-    await this.#streamLines.reset();
-    this.#batches = [];
-    this.#streams = new Set();
+    await this.close();
+    for (const name of [EVENTS_FILE, STREAMS_FILE]) {
+      await rename(join(this.dir, name), join(this.dir, `${name}.previous`)).catch((error: NodeJS.ErrnoException) => {
+        if (error.code !== 'ENOENT') throw error;
+      });
+    }
+    await fsyncDir(join(this.dir, EVENTS_FILE));
+    [this.#events, this.#streams] = await RestoreJournal.#openFiles(this.dir);
   }
 
   async close(): Promise<void> {
-    await Promise.allSettled([this.#events.close(), this.#streamLines.close()]);
+    await Promise.allSettled([this.#events.close(), this.#streams.close()]);
   }
 }
 
-/** JSON lines appended one at a time, each fsynced before `append` resolves. */
-class AppendOnlyLines {
-  readonly #path: string;
-  #handle: FileHandle;
-  #chain: Promise<void> = Promise.resolve();
-  readonly lines: unknown[];
-
-  private constructor(path: string, handle: FileHandle, lines: unknown[]) {
-    this.#path = path;
-    this.#handle = handle;
-    this.lines = lines;
-  }
-
-  static async open(path: string): Promise<AppendOnlyLines> {
-    let text = '';
-    try {
-      text = await readFile(path, 'utf8');
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
-    }
-    const lines: unknown[] = [];
-    let validLength = 0;
-    let position = 0;
-    for (const raw of text.split('\n')) {
-      const end = position + raw.length + 1;
-      if (end > text.length) break; // no newline yet: a torn last line
-      try {
-        lines.push(JSON.parse(raw));
-        validLength = end;
-      } catch {
-        break; // a torn line can only be the last one; nothing valid follows it
-      }
-      position = end;
-    }
-    // Cut the torn tail, or the next append would be glued to it and both lines lost.
-    if (validLength < text.length) await truncate(path, Buffer.byteLength(text.slice(0, validLength)));
-    return new AppendOnlyLines(path, await open(path, 'a'), lines);
-  }
-
-  append(line: unknown): Promise<void> {
-    const next = this.#chain.then(async () => {
-      await this.#handle.write(`${JSON.stringify(line)}\n`);
-      await this.#handle.datasync();
-    });
-    this.#chain = next.catch(() => {});
-    return next;
-  }
-
-  async reset(): Promise<void> {
-    await this.#chain;
-    await this.#handle.close();
-    await rename(this.#path, `${this.#path}.previous`);
-    this.#handle = await open(this.#path, 'a');
-    await fsyncDir(this.#path);
-    this.lines.length = 0;
-  }
-
-  async close(): Promise<void> {
-    await this.#chain;
-    await this.#handle.close();
-  }
-}
+const EVENTS_FILE = 'events.jsonl';
+const STREAMS_FILE = 'streams.jsonl';
 
 /** Write to a temporary file, fsync, rename over the target, fsync the directory. */
 export async function writeFileAtomic(path: string, content: string): Promise<void> {

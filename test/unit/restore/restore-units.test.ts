@@ -1,4 +1,4 @@
-import { appendFileSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, appendFileSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseTimestamp } from '../../../src/restore/restore-plan.js';
@@ -58,20 +58,61 @@ describe('restored records', () => {
 });
 
 describe('RestoreJournal', () => {
-  it('drops a torn last line and appends after it cleanly', async () => {
+  const identity = { backup: 's3://b/', topicTemplate: '{topic}', streamTarget: 'none', brokers: ['x:1'] };
+  const stream = (c: string) => ({ sha256: c.repeat(64), source: 's', label: 'l' });
+
+  it('ignores a torn last line and appends after it cleanly', async () => {
     const stateDir = makeTempDir('journal-');
-    const identity = { backup: 's3://b/', topicTemplate: '{topic}', streamTarget: 'none', brokers: ['x:1'] };
     const journal = await RestoreJournal.open(stateDir, identity);
-    await journal.appendStream({ sha256: 'a'.repeat(64), source: 's', label: 'l' });
+    await journal.appendStream(stream('a'));
     await journal.close();
-    const file = join(journal.dir, 'streams.jsonl');
-    appendFileSync(file, '{"sha256":"bbb');
+    appendFileSync(join(journal.dir, 'streams.jsonl'), '{"op":"put","value":{"sha256":"bbb');
     const reopened = await RestoreJournal.open(stateDir, identity);
-    expect(reopened.hasStream({ sha256: 'a'.repeat(64), source: 's', label: 'l' })).toBe(true);
-    await reopened.appendStream({ sha256: 'c'.repeat(64), source: 's', label: 'l' });
+    expect(reopened.hasStream(stream('a'))).toBe(true);
+    expect(reopened.hasStream(stream('b'))).toBe(false);
+    await reopened.appendStream(stream('c'));
     await reopened.close();
-    expect(readFileSync(file, 'utf8').trim().split('\n').map((l) => JSON.parse(l).sha256[0])).toEqual(['a', 'c']);
-    writeFileSync(file, '');
+    const again = await RestoreJournal.open(stateDir, identity);
+    expect([stream('a'), stream('b'), stream('c')].map((s) => again.hasStream(s))).toEqual([true, false, true]);
+    await again.close();
+  });
+
+  it('refuses to trust a line that is not a valid cursor', async () => {
+    const stateDir = makeTempDir('journal-');
+    const journal = await RestoreJournal.open(stateDir, identity);
+    await journal.close();
+    writeFileSync(join(journal.dir, 'streams.jsonl'), `${JSON.stringify({ op: 'put', value: { sha256: '../../etc/passwd', source: 's', label: 'l' } })}\n`);
+    const reopened = await RestoreJournal.open(stateDir, identity);
+    expect(reopened.hasStream({ sha256: '../../etc/passwd', source: 's', label: 'l' })).toBe(false);
+    await reopened.close();
+  });
+
+  it('keeps batches in the order they finished, and forgets them on reset while keeping the old file', async () => {
+    const stateDir = makeTempDir('journal-');
+    const journal = await RestoreJournal.open(stateDir, identity);
+    const line = (key: string) => ({
+      key,
+      topic: 't',
+      partition: 0,
+      targetTopic: 't',
+      from: '0',
+      to: '9',
+      count: 10,
+      digest: 'ab',
+      targets: { '0': ['0', '9'] as const },
+      after: { '0': '10' },
+    });
+    await journal.appendBatch(line('k2'));
+    await journal.appendBatch(line('k1'));
+    expect(journal.batches.map((b) => b.key)).toEqual(['k2', 'k1']);
+    await journal.reset();
+    expect(journal.batches).toEqual([]);
+    expect(existsSync(join(journal.dir, 'events.jsonl.previous'))).toBe(true);
+    await journal.appendBatch(line('k3'));
+    await journal.close();
+    const reopened = await RestoreJournal.open(stateDir, identity);
+    expect(reopened.batches.map((b) => b.key)).toEqual(['k3']);
+    await reopened.close();
   });
 });
 
