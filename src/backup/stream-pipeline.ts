@@ -10,6 +10,30 @@ export interface StreamSink {
   persist(streams: readonly ManifestStream[]): Promise<void>;
 }
 
+/** Counters of a stream pipeline, for metrics and logs. */
+export interface StreamPipelineStats {
+  /** References passed to persist (after per-call dedup). */
+  readonly referenced: number;
+  /** Dropped by the hit cache or because already pending/failed. */
+  readonly hitCacheHits: number;
+  /** Invalid references refused (never reached a key, URL or path). */
+  readonly rejected: number;
+  readonly uploaded: number;
+  readonly uploadedBytes: number;
+  /** Already in the bucket (HEAD found it). */
+  readonly deduped: number;
+  readonly missing: number;
+  readonly failed: number;
+  readonly consecutiveFailures: number;
+  /** Waiting for a copy slot. */
+  readonly queued: number;
+  readonly running: number;
+  /** Entries in the pending journal (queued, running, or waiting for the next start). */
+  readonly pending: number;
+  /** Entries in the failed list. */
+  readonly failedList: number;
+}
+
 /**
  * The stream side of the daemon as the shutdown sequence sees it. The events side calls
  * `persist` (via StreamSink) for each batch; shutdown then drains in order.
@@ -23,6 +47,8 @@ export interface StreamPipeline extends StreamSink {
   drainPool(graceMs: number): Promise<{ unfinished: number }>;
   /** Resolves with a reason when the pipeline wants the daemon to stop (e.g. consecutive failures). */
   readonly stopRequested: Promise<string>;
+  /** Absent when there is nothing to count (no stream source configured). */
+  readonly stats?: StreamPipelineStats;
 }
 
 /** No stream source configured: references are kept in manifests only. */

@@ -1,3 +1,4 @@
+import type { StreamPipeline } from '../backup/stream-pipeline.js';
 import type { Admin } from 'kafkajs';
 import type { BackupDaemon } from '../backup/backup-daemon.js';
 import { OnceTracker } from '../backup/once-tracker.js';
@@ -29,7 +30,7 @@ export interface BackupWatchDeps {
   readonly layout: KeyLayout;
   readonly daemon: BackupDaemon;
   readonly workers: readonly PairWorker[];
-  readonly streams: unknown;
+  readonly streams: StreamPipeline;
   /** The workers' observer; watchers add theirs to it. */
   readonly observers: ObserverList;
 }

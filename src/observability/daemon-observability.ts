@@ -1,3 +1,4 @@
+import type { StreamPipeline } from '../backup/stream-pipeline.js';
 import { hostname } from 'node:os';
 import { Registry } from 'prom-client';
 import type { BackupDaemon } from '../backup/backup-daemon.js';
@@ -24,7 +25,7 @@ export interface DaemonObservabilityDeps {
   readonly daemon: Pick<BackupDaemon, 'state'>;
   readonly workers: readonly PairWorker[];
   /** The stream pipeline; its `stats` feed the stream metrics when it has them. */
-  readonly streams: unknown;
+  readonly streams: StreamPipeline;
   /** Connected admin client, for consumer lag; undefined when Kafka admin is unavailable. */
   readonly admin: OffsetsAdmin | undefined;
   readonly wallNow: () => number;

@@ -1,4 +1,4 @@
-import type { StreamPipeline } from '../backup/stream-pipeline.js';
+import type { StreamPipeline, StreamPipelineStats } from '../backup/stream-pipeline.js';
 import { renderForLog } from '../events/stream-references.js';
 import {
   isValidStreamRef,
@@ -33,34 +33,14 @@ export interface StreamPipelineOptions {
  * For metrics (issue 6) and tests: called synchronously, must not throw. Counters are also
  * readable at any time on `pipeline.stats`.
  */
+export type { StreamPipelineStats };
+
 export interface StreamPipelineObserver {
   onOutcome?(ref: StreamRef, outcome: CopyOutcome, durationMs: number): void;
   onRejected?(reason: string): void;
   onHitCache?(hit: boolean): void;
 }
 
-export interface StreamPipelineStats {
-  /** References passed to persist (after per-call dedup). */
-  readonly referenced: number;
-  /** Dropped by the hit cache or because already pending/failed. */
-  readonly hitCacheHits: number;
-  /** Invalid references refused (never reached a key, URL or path). */
-  readonly rejected: number;
-  readonly uploaded: number;
-  readonly uploadedBytes: number;
-  /** Already in the bucket (HEAD found it). */
-  readonly deduped: number;
-  readonly missing: number;
-  readonly failed: number;
-  readonly consecutiveFailures: number;
-  /** Waiting for a copy slot. */
-  readonly queued: number;
-  readonly running: number;
-  /** Entries in the pending journal (queued, running, or waiting for the next start). */
-  readonly pending: number;
-  /** Entries in the failed list. */
-  readonly failedList: number;
-}
 
 type State = 'idle' | 'running' | 'draining' | 'halted' | 'stopped';
 
