@@ -66,6 +66,22 @@ function records(count: number): BackupRecord[] {
   }));
 }
 
+/** The one pair the benchmark backs up, against the local servers. */
+function benchEnv(broker: KafkaBroker, s3: S3Server, bucket: string, stateDir: string): Record<string, string> {
+  return {
+    STREAMVAULT_KAFKA_BROKERS: broker.brokers.join(','),
+    STREAMVAULT_S3_BUCKET: bucket,
+    STREAMVAULT_S3_ENDPOINT: s3.endpoint,
+    STREAMVAULT_S3_FORCE_PATH_STYLE: 'true',
+    STREAMVAULT_S3_ACCESS_KEY_ID: 'S3RVER',
+    STREAMVAULT_S3_SECRET_ACCESS_KEY: 'S3RVER',
+    STREAMVAULT_SOURCES: '',
+    STREAMVAULT_EVENT_TYPES: '',
+    STREAMVAULT_EXTRA_PAIRS: 'bench/events',
+    STREAMVAULT_STATE_DIR: stateDir,
+  };
+}
+
 async function benchAvro(): Promise<void> {
   const batch = records(1000);
   for (const codec of ['null', 'deflate'] as const) {
@@ -117,19 +133,7 @@ async function benchBackup(broker: KafkaBroker, s3: S3Server, bucket: string, st
   await produce(broker, topic);
   report('kcat (C client) reads the topic', EVENTS / (await kcatBaseline(broker, topic)), 'events/s');
 
-  const loaded = loadConfig({
-    STREAMVAULT_KAFKA_BROKERS: broker.brokers.join(','),
-    STREAMVAULT_S3_BUCKET: bucket,
-    STREAMVAULT_S3_ENDPOINT: s3.endpoint,
-    STREAMVAULT_S3_FORCE_PATH_STYLE: 'true',
-    STREAMVAULT_S3_ACCESS_KEY_ID: 'S3RVER',
-    STREAMVAULT_S3_SECRET_ACCESS_KEY: 'S3RVER',
-    STREAMVAULT_SOURCES: '',
-    STREAMVAULT_EVENT_TYPES: '',
-    STREAMVAULT_EXTRA_PAIRS: 'bench/events',
-    STREAMVAULT_STATE_DIR: stateDir,
-    STREAMVAULT_BATCH_MAX_AGE_SECONDS: '2',
-  });
+  const loaded = loadConfig({ ...benchEnv(broker, s3, bucket, stateDir), STREAMVAULT_BATCH_MAX_AGE_SECONDS: '2' });
   if (!loaded.ok) throw new Error(JSON.stringify(loaded.problems));
   const store = new S3ObjectStore(s3ClientFor(s3), bucket);
   let committed = 0;
@@ -234,16 +238,7 @@ async function benchRestore(s3: S3Server, bucket: string, stateDir: string): Pro
         env: {
           PATH: process.env.PATH ?? '',
           AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
-          STREAMVAULT_KAFKA_BROKERS: target.brokers.join(','),
-          STREAMVAULT_S3_BUCKET: bucket,
-          STREAMVAULT_S3_ENDPOINT: s3.endpoint,
-          STREAMVAULT_S3_FORCE_PATH_STYLE: 'true',
-          STREAMVAULT_S3_ACCESS_KEY_ID: 'S3RVER',
-          STREAMVAULT_S3_SECRET_ACCESS_KEY: 'S3RVER',
-          STREAMVAULT_SOURCES: '',
-          STREAMVAULT_EVENT_TYPES: '',
-          STREAMVAULT_EXTRA_PAIRS: 'bench/events',
-          STREAMVAULT_STATE_DIR: join(stateDir, 'restore'),
+          ...benchEnv(target, s3, bucket, join(stateDir, 'restore')),
           STREAMVAULT_RESTORE_STREAM_TARGET: 'none',
           STREAMVAULT_LOG_LEVEL: 'warn',
         },

@@ -24,3 +24,18 @@ export function backupEnv(options: {
     ...options.extra,
   };
 }
+
+/**
+ * Exactly these pairs, each on its own topic (`source/event` -> topic): no cross product of
+ * STREAMVAULT_SOURCES and STREAMVAULT_EVENT_TYPES, so a test's daemon consumes only its own topics.
+ */
+export function pairsEnv(pairs: Record<string, string>): Record<string, string> {
+  return {
+    STREAMVAULT_SOURCES: '',
+    STREAMVAULT_EVENT_TYPES: '',
+    STREAMVAULT_EXTRA_PAIRS: Object.keys(pairs).join(','),
+    STREAMVAULT_TOPICS: Object.entries(pairs)
+      .map(([pair, topic]) => `${pair}=${topic}`)
+      .join(','),
+  };
+}

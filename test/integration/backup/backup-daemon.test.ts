@@ -7,7 +7,7 @@ import { KeyLayout } from '../../../src/storage/key-layout.js';
 import { S3ObjectStore } from '../../../src/storage/s3-object-store.js';
 import { createEventDecoder } from '../../../src/events/event-decoder.js';
 import { loadSchemaRegistry } from '../../../src/events/schema-registry.js';
-import { backupEnv } from '../../helpers/backup-env.js';
+import { backupEnv, pairsEnv } from '../../helpers/backup-env.js';
 import { spawnTied } from '../../helpers/child-process.js';
 import { withCleanup } from '../../helpers/cleanup.js';
 import { uniqueName } from '../../helpers/names.js';
@@ -47,17 +47,13 @@ async function setup(pairs: Record<string, string>, extra: Record<string, string
   const client = s3ClientFor(sharedS3Endpoint());
   await createBucket(client, bucket);
   const group = uniqueName('grp');
-  const pairNames = Object.keys(pairs);
   const env = backupEnv({
     brokers: sharedKafkaBrokers(),
     s3Endpoint: sharedS3Endpoint(),
     bucket,
     stateDir: makeTempDir('state-'),
     extra: {
-      STREAMVAULT_SOURCES: '',
-      STREAMVAULT_EVENT_TYPES: '',
-      STREAMVAULT_EXTRA_PAIRS: pairNames.join(','),
-      STREAMVAULT_TOPICS: pairNames.map((p) => `${p}=${pairs[p]}`).join(','),
+      ...pairsEnv(pairs),
       STREAMVAULT_KAFKA_GROUP_ID: group,
       ...extra,
     },

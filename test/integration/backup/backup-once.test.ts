@@ -2,7 +2,7 @@ import { Kafka, logLevel } from 'kafkajs';
 import { describe, expect, it } from 'vitest';
 import { KeyLayout } from '../../../src/storage/key-layout.js';
 import { S3ObjectStore } from '../../../src/storage/s3-object-store.js';
-import { backupEnv } from '../../helpers/backup-env.js';
+import { backupEnv, pairsEnv } from '../../helpers/backup-env.js';
 import { withCleanup } from '../../helpers/cleanup.js';
 import { uniqueName } from '../../helpers/names.js';
 import { readBackup } from '../../helpers/read-backup.js';
@@ -35,10 +35,7 @@ describe('streamvault backup --once (built CLI, real broker, real S3)', () => {
       bucket,
       stateDir: makeTempDir('state-'),
       extra: {
-        STREAMVAULT_SOURCES: '',
-        STREAMVAULT_EVENT_TYPES: '',
-        STREAMVAULT_EXTRA_PAIRS: 'samples/sourced',
-        STREAMVAULT_TOPICS: `samples/sourced=${topic}`,
+        ...pairsEnv({ 'samples/sourced': topic }),
         STREAMVAULT_KAFKA_GROUP_ID: group,
         // Batches by count, and an age limit far beyond the test: the run must not wait for it.
         STREAMVAULT_BATCH_MAX_EVENTS: '25',

@@ -2,7 +2,7 @@ import { Kafka, logLevel, type Admin, type Producer } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KeyLayout } from '../../../src/storage/key-layout.js';
 import { S3ObjectStore } from '../../../src/storage/s3-object-store.js';
-import { backupEnv } from '../../helpers/backup-env.js';
+import { backupEnv, pairsEnv } from '../../helpers/backup-env.js';
 import { withCleanup } from '../../helpers/cleanup.js';
 import { uniqueName } from '../../helpers/names.js';
 import { readBackup } from '../../helpers/read-backup.js';
@@ -39,10 +39,7 @@ describe('scaling out: replicas in one consumer group', () => {
         bucket,
         stateDir,
         extra: {
-          STREAMVAULT_SOURCES: '',
-          STREAMVAULT_EVENT_TYPES: '',
-          STREAMVAULT_EXTRA_PAIRS: 'samples/sourced',
-          STREAMVAULT_TOPICS: `samples/sourced=${topic}`,
+          ...pairsEnv({ 'samples/sourced': topic }),
           STREAMVAULT_KAFKA_GROUP_ID: group,
           STREAMVAULT_KAFKA_SESSION_TIMEOUT_MS: '6000',
           STREAMVAULT_BATCH_MAX_EVENTS: '25',

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KeyLayout } from '../../../src/storage/key-layout.js';
 import { S3ObjectStore } from '../../../src/storage/s3-object-store.js';
-import { backupEnv } from '../../helpers/backup-env.js';
+import { backupEnv, pairsEnv } from '../../helpers/backup-env.js';
 import { withCleanup } from '../../helpers/cleanup.js';
 import { uniqueName } from '../../helpers/names.js';
 import { readBackup } from '../../helpers/read-backup.js';
@@ -73,10 +73,7 @@ describe('metrics and health endpoints of the running daemon (built CLI, real br
       bucket,
       stateDir: makeTempDir('state-'),
       extra: {
-        STREAMVAULT_SOURCES: '',
-        STREAMVAULT_EVENT_TYPES: '',
-        STREAMVAULT_EXTRA_PAIRS: pair,
-        STREAMVAULT_TOPICS: `${pair}=${topic}`,
+        ...pairsEnv({ [pair]: topic }),
         STREAMVAULT_KAFKA_GROUP_ID: uniqueName('grp'),
         STREAMVAULT_EVENT_SCHEMA: dir,
         STREAMVAULT_EVENT_TYPE_MAP: '*=test.Simple',

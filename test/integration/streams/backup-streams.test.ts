@@ -12,7 +12,7 @@ import { DEFAULT_REFERENCE_LAYOUT, extractStreamReferences, parseReferenceLayout
 import { openStreamFileCache } from '../../../src/filecache/stream-file-cache.js';
 import { KeyLayout } from '../../../src/storage/key-layout.js';
 import { S3ObjectStore } from '../../../src/storage/s3-object-store.js';
-import { backupEnv } from '../../helpers/backup-env.js';
+import { backupEnv, pairsEnv } from '../../helpers/backup-env.js';
 import { withCleanup } from '../../helpers/cleanup.js';
 import { uniqueName } from '../../helpers/names.js';
 import { readBackup } from '../../helpers/read-backup.js';
@@ -88,10 +88,7 @@ async function setup(extra: Record<string, string> = {}, pairs?: Record<string, 
     bucket,
     stateDir,
     extra: {
-      STREAMVAULT_SOURCES: '',
-      STREAMVAULT_EVENT_TYPES: '',
-      STREAMVAULT_EXTRA_PAIRS: Object.keys(pairMap).join(','),
-      STREAMVAULT_TOPICS: Object.entries(pairMap).map(([pair, t]) => `${pair}=${t}`).join(','),
+      ...pairsEnv(pairMap),
       STREAMVAULT_KAFKA_GROUP_ID: uniqueName('grp'),
       STREAMVAULT_EVENT_SCHEMA: schemaDir,
       STREAMVAULT_EVENT_TYPE_MAP: '*=RefEvent',
