@@ -69,8 +69,15 @@ export class BackupDaemon {
       this.#state = 'running';
       logger.info({ pairs: workers.map((w) => `${w.pair.source}/${w.pair.event}`) }, 'backup running');
     }
-    const reason = await this.#stop;
-    return this.#shutdown(reason);
+    // A daemon must never end by the event loop running dry (e.g. every consumer between a crash
+    // and its restart holds no socket): only a stop request ends it, with a meaningful exit code.
+    const keepAlive = setInterval(() => {}, 60_000);
+    try {
+      const reason = await this.#stop;
+      return await this.#shutdown(reason);
+    } finally {
+      clearInterval(keepAlive);
+    }
   }
 
   async #shutdown(reason: StopReason): Promise<ExitCodeValue> {

@@ -160,6 +160,8 @@ export class PairWorker {
 
   #restart(): void {
     const delay = 500 * 2 ** Math.min(this.#restarts.length, 5) * (0.5 + Math.random());
+    // Not unref'd: after a crash kafkajs holds no socket, and this timer may be all that keeps
+    // the process alive until the consumer is back.
     setTimeout(() => {
       if (this.#state !== 'running') return;
       this.#run().catch((error: Error) => {
@@ -167,7 +169,7 @@ export class PairWorker {
         this.#log.error({ err: error }, 'consumer restart failed');
         this.#deps.onFatal(error);
       });
-    }, delay).unref();
+    }, delay);
   }
 
   /**
