@@ -1,6 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import { variablesHelpText } from '../config/describe-variables.js';
 import { ExitCode, type ExitCodeValue } from '../exit-codes.js';
+import { VERSION } from '../version.js';
 import { registerBackupCommand } from './backup-command.js';
 import { registerGetCommand } from './get-command.js';
 import { registerRestoreCommand } from './restore-command.js';
@@ -29,7 +30,7 @@ export async function runCli(argv: readonly string[], cli: CliEnvironment): Prom
   const program = new Command()
     .name('streamvault')
     .description('Streaming backup of Kafka events and the content blobs they reference, into S3; and their restore.')
-    .version(process.env.npm_package_version ?? '0.1.0')
+    .version(VERSION)
     .configureOutput({
       writeOut: (s) => cli.stdout.write(s),
       writeErr: (s) => cli.stderr.write(s),

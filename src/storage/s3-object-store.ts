@@ -27,9 +27,9 @@ export function createS3Client(settings: S3Settings): S3Client {
   const config: S3ClientConfig = {
     forcePathStyle: settings.forcePathStyle,
     maxAttempts: settings.maxAttempts,
-    // The SDK needs a region even for S3-compatible stores; AWS_REGION and profiles still win
-    // when the operator leaves STREAMVAULT_S3_REGION empty.
-    region: settings.region || process.env.AWS_REGION || process.env.AWS_DEFAULT_REGION || 'us-east-1',
+    // Unset: the SDK's own chain (AWS_REGION, profile). S3-compatible stores rarely care about
+    // the region, but the SDK needs one to sign, so they get us-east-1 unless one is configured.
+    region: settings.region || (settings.endpoint ? 'us-east-1' : undefined),
   };
   if (settings.endpoint) config.endpoint = settings.endpoint;
   if (settings.accessKeyId) {

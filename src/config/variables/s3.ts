@@ -30,7 +30,7 @@ export const s3Variables = {
     schema: text(),
     default: '',
     group: 's3',
-    description: 'Region. Empty: the AWS SDK chain (AWS_REGION, profile), else us-east-1.',
+    description: 'Region. Empty: the AWS SDK chain (AWS_REGION, profile); us-east-1 when STREAMVAULT_S3_ENDPOINT is set.',
   }),
   S3_FORCE_PATH_STYLE: variable({
     name: 'S3_FORCE_PATH_STYLE',

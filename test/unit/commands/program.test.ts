@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { runCli } from '../../../src/commands/program.js';
@@ -19,6 +20,13 @@ describe('streamvault CLI', () => {
     for (const v of describeVariables()) expect(out).toContain(v.name);
     expect(out).toContain('default: 1000 events');
     expect(out).toContain('Exit codes:');
+  });
+
+  it('--version prints the version of package.json', async () => {
+    const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };
+    const { code, out } = await run(['--version']);
+    expect(code).toBe(ExitCode.ok);
+    expect(out.trim()).toBe(pkg.version);
   });
 
   it('backup --help lists every variable too', async () => {
