@@ -12,6 +12,7 @@ import { createBucket, s3ClientFor } from '../../helpers/s3-server.js';
 import { sharedS3Endpoint } from '../../helpers/shared-servers.js';
 import { uniqueName } from '../../helpers/names.js';
 import { makeTempDir } from '../../helpers/temp-dir.js';
+import { readTopics, type TopicRecord } from '../../../scripts/local/read-topics.js';
 
 export const BASE_TS = Date.UTC(2026, 0, 2, 3, 0, 0);
 
@@ -163,49 +164,11 @@ export function jsonLines(stdout: string): Array<Record<string, unknown>> {
     .map((l) => JSON.parse(l) as Record<string, unknown>);
 }
 
-export interface TargetRecord {
-  partition: number;
-  offset: string;
-  key: Buffer | null;
-  value: Buffer | null;
-  timestamp: string;
-  headers: IHeaders;
-}
+export type TargetRecord = TopicRecord;
 
 /** Every record of a topic on the target, read to the high watermarks. */
-export async function readTopic(brokers: string[], topic: string): Promise<TargetRecord[]> {
-  const kafka = new Kafka({ clientId: 'restore-test-reader', brokers, logLevel: logLevel.NOTHING });
-  const admin = kafka.admin();
-  await admin.connect();
-  const offsets = await admin.fetchTopicOffsets(topic);
-  await admin.disconnect();
-  const remaining = new Map(offsets.filter((o) => BigInt(o.high) > BigInt(o.low)).map((o) => [o.partition, BigInt(o.high)]));
-  const records: TargetRecord[] = [];
-  if (remaining.size === 0) return records;
-  const consumer = kafka.consumer({ groupId: uniqueName('reader'), maxWaitTimeInMs: 200 });
-  await consumer.connect();
-  try {
-    await consumer.subscribe({ topic, fromBeginning: true });
-    await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`reading ${topic} timed out; still waiting for ${[...remaining.keys()]}`)), 30_000);
-      void consumer.run({
-        eachBatch: async ({ batch }) => {
-          const high = remaining.get(batch.partition);
-          for (const m of batch.messages) {
-            records.push({ partition: batch.partition, offset: m.offset, key: m.key, value: m.value, timestamp: m.timestamp, headers: m.headers ?? {} });
-          }
-          if (high !== undefined && BigInt(batch.lastOffset()) + 1n >= high) remaining.delete(batch.partition);
-          if (remaining.size === 0) {
-            clearTimeout(timer);
-            resolve();
-          }
-        },
-      });
-    });
-  } finally {
-    await consumer.disconnect();
-  }
-  return records;
+export function readTopic(brokers: string[], topic: string): Promise<TargetRecord[]> {
+  return readTopics(new Kafka({ clientId: 'restore-test-reader', brokers, logLevel: logLevel.NOTHING }), [topic], 30_000);
 }
 
 export function origin(r: TargetRecord): string {

@@ -28,6 +28,10 @@ function batchOf(n: number, first = 0): PartitionBatch {
   return batch;
 }
 
+function writerWith(store: MemoryObjectStore, streamSink: StreamSink, codec: 'null' | 'deflate' = 'null'): BatchWriter {
+  return new BatchWriter({ store, layout: new KeyLayout(''), codec, streamSink, now: () => new Date(0) });
+}
+
 describe('BatchWriter', () => {
   it('writes the object, then its manifest, and resolves only after the streams are durable', async () => {
     const store = new MemoryObjectStore();
@@ -41,7 +45,7 @@ describe('BatchWriter', () => {
         });
       },
     };
-    const writer = new BatchWriter({ store, layout: new KeyLayout(''), codec: 'deflate', streamSink: sink, now: () => new Date(0) });
+    const writer = writerWith(store, sink, 'deflate');
     let done = false;
     const writing = writer.write(pair, batchOf(5, 10)).then((e) => {
       done = true;
@@ -70,13 +74,7 @@ describe('BatchWriter', () => {
 
   it('writes nothing for a batch whose partition was reassigned meanwhile', async () => {
     const store = new MemoryObjectStore();
-    const writer = new BatchWriter({
-      store,
-      layout: new KeyLayout(''),
-      codec: 'null',
-      streamSink: { persist: async () => {} },
-      now: () => new Date(0),
-    });
+    const writer = writerWith(store, { persist: async () => {} });
     await expect(writer.write(pair, batchOf(3), () => false)).rejects.toThrow(/reassigned by a rebalance/);
     expect([...store.objects.keys()]).toEqual([]);
   });
@@ -84,26 +82,14 @@ describe('BatchWriter', () => {
   it('does not write the manifest when the object write fails', async () => {
     const store = new MemoryObjectStore();
     store.failNext = (op, key) => (op === 'put' && key.startsWith('events/') ? new Error('S3 down') : undefined);
-    const writer = new BatchWriter({
-      store,
-      layout: new KeyLayout(''),
-      codec: 'null',
-      streamSink: { persist: async () => {} },
-      now: () => new Date(0),
-    });
+    const writer = writerWith(store, { persist: async () => {} });
     await expect(writer.write(pair, batchOf(3))).rejects.toThrow('S3 down');
     expect([...store.objects.keys()]).toEqual([]);
   });
 
   it('fails the write when the streams cannot be made durable, so the batch is not committed', async () => {
     const store = new MemoryObjectStore();
-    const writer = new BatchWriter({
-      store,
-      layout: new KeyLayout(''),
-      codec: 'null',
-      streamSink: { persist: async () => Promise.reject(new Error('journal not writable')) },
-      now: () => new Date(0),
-    });
+    const writer = writerWith(store, { persist: async () => Promise.reject(new Error('journal not writable')) });
     await expect(writer.write(pair, batchOf(3))).rejects.toThrow('journal not writable');
   });
 });
