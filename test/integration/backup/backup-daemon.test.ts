@@ -11,7 +11,7 @@ import { backupEnv, pairsEnv } from '../../helpers/backup-env.js';
 import { spawnTied } from '../../helpers/child-process.js';
 import { withCleanup } from '../../helpers/cleanup.js';
 import { uniqueName } from '../../helpers/names.js';
-import { readBackup, type BackupContents } from '../../helpers/read-backup.js';
+import { readBackup, waitForBackup } from '../../helpers/read-backup.js';
 import { createBucket, s3ClientFor } from '../../helpers/s3-server.js';
 import { sharedKafkaBrokers, sharedS3Endpoint } from '../../helpers/shared-servers.js';
 import { spawnStreamvault } from '../../helpers/streamvault-process.js';
@@ -66,16 +66,6 @@ async function produce(topic: string, messages: Array<Message & { partition: num
   await producer.send({ topic, messages });
 }
 
-async function waitForBackup(s: Setup, expected: number, timeoutMs = 40_000): Promise<BackupContents> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const contents = await readBackup(s.store, s.layout);
-    if (contents.records.size >= expected) return contents;
-    if (Date.now() > deadline) throw new Error(`backup holds ${contents.records.size} records, expected ${expected}`);
-    await new Promise((r) => setTimeout(r, 500));
-  }
-}
-
 async function committedEqualsEnd(groupId: string, topic: string): Promise<void> {
   const ends = await admin.fetchTopicOffsets(topic);
   const [committed] = await admin.fetchOffsets({ groupId, topics: [topic] });
@@ -120,7 +110,7 @@ describe('backup daemon (real broker, real S3)', () => {
     const daemon = withCleanup(
       spawnStreamvault(['backup'], { ...s.env, STREAMVAULT_S3_SECRET_ACCESS_KEY: 'S3RVER', STREAMVAULT_STREAM_SOURCE_TOKEN: secret }),
     );
-    const contents = await waitForBackup(s, 300);
+    const contents = await waitForBackup(s.store, s.layout, 300);
     daemon.child.kill('SIGTERM');
     expect(await daemon.exited).toBe(0);
     // No credential reaches a log line (the S3 secret here equals the test server's access key id,
@@ -168,7 +158,7 @@ describe('backup daemon (real broker, real S3)', () => {
       topic,
       Array.from({ length: 25 }, (_, i) => ({ partition: 0, value: Buffer.from(`e${i}`) })),
     );
-    await waitForBackup(s, 25);
+    await waitForBackup(s.store, s.layout, 25);
     daemon.child.kill('SIGTERM');
     expect(await daemon.exited).toBe(0);
     const { manifests } = await readBackup(s.store, s.layout);
@@ -202,7 +192,7 @@ describe('backup daemon (real broker, real S3)', () => {
       { partition: 2, value: good(3) },
     ]);
     const daemon = withCleanup(spawnStreamvault(['backup'], s.env));
-    const contents = await waitForBackup(s, 3);
+    const contents = await waitForBackup(s.store, s.layout, 3);
     daemon.child.kill('SIGTERM');
     expect(await daemon.exited).toBe(0);
     const records = [...contents.records.values()].sort((a, b) => Number(a.offset) - Number(b.offset));
@@ -240,7 +230,7 @@ describe('backup daemon (real broker, real S3)', () => {
     expect(afterCrash.records.size).toBeGreaterThan(committedBefore);
 
     const daemon = withCleanup(spawnStreamvault(['backup'], s.env));
-    const contents = await waitForBackup(s, 200);
+    const contents = await waitForBackup(s.store, s.layout, 200);
     daemon.child.kill('SIGTERM');
     expect(await daemon.exited).toBe(0);
     for (let partition = 0; partition < 4; partition++) {
@@ -275,7 +265,7 @@ describe('backup daemon (real broker, real S3)', () => {
       }
       const expected = [...sent.values()].reduce((n, v) => n + v.length, 0);
       const daemon = withCleanup(spawnStreamvault(['backup'], s.env));
-      const contents = await waitForBackup(s, expected);
+      const contents = await waitForBackup(s.store, s.layout, expected);
       daemon.child.kill('SIGTERM');
       expect(await daemon.exited).toBe(0);
       expect(contents.manifests.map((m) => m.malformed)).toEqual(contents.manifests.map(() => 0));

@@ -59,6 +59,7 @@ describe('streamvault backup --once (built CLI, real broker, real S3)', () => {
 
     // The data: every produced event, no more, and the group committed to the end.
     const contents = await readBackup(new S3ObjectStore(client, bucket), new KeyLayout(''));
+    expect(contents.indexed).toBe(true);
     expect(contents.records.size).toBe(N);
     const values = [...contents.records.values()].map((r) => r.value!.toString()).sort();
     expect(values).toEqual(Array.from({ length: N }, (_, i) => `value-${i}`).sort());

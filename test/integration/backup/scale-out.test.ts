@@ -5,7 +5,7 @@ import { S3ObjectStore } from '../../../src/storage/s3-object-store.js';
 import { backupEnv, pairsEnv } from '../../helpers/backup-env.js';
 import { withCleanup } from '../../helpers/cleanup.js';
 import { uniqueName } from '../../helpers/names.js';
-import { readBackup } from '../../helpers/read-backup.js';
+import { waitForBackup } from '../../helpers/read-backup.js';
 import { createBucket, s3ClientFor } from '../../helpers/s3-server.js';
 import { sharedKafkaBrokers, sharedS3Endpoint } from '../../helpers/shared-servers.js';
 import { spawnStreamvault } from '../../helpers/streamvault-process.js';
@@ -70,12 +70,7 @@ describe('scaling out: replicas in one consumer group', () => {
 
     const store = new S3ObjectStore(client, bucket);
     const layout = new KeyLayout('');
-    const deadline = Date.now() + 45_000;
-    let contents = await readBackup(store, layout);
-    while (contents.records.size < 600 && Date.now() < deadline) {
-      await new Promise((r) => setTimeout(r, 500));
-      contents = await readBackup(store, layout);
-    }
+    const contents = await waitForBackup(store, layout, 600, 45_000);
     b.child.kill('SIGTERM');
     expect(await b.exited).toBe(0);
 

@@ -13,6 +13,7 @@ import { createBucket, s3ClientFor, startS3Server, type S3Server } from '../../h
 import { sharedKafkaBrokers } from '../../helpers/shared-servers.js';
 import { spawnStreamvault, type StreamvaultProcess } from '../../helpers/streamvault-process.js';
 import { makeTempDir } from '../../helpers/temp-dir.js';
+import { until } from '../../helpers/until.js';
 
 let producer: Producer;
 beforeAll(async () => {
@@ -31,21 +32,6 @@ function parseMetrics(text: string): Map<string, number> {
     values.set(line.slice(0, at), Number(line.slice(at + 1)));
   }
   return values;
-}
-
-async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const value = await probe();
-      if (value !== undefined) return value;
-    } catch (error) {
-      last = error;
-    }
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
-    await new Promise((r) => setTimeout(r, 250));
-  }
 }
 
 describe('metrics and health endpoints of the running daemon (built CLI, real broker, own S3)', () => {
@@ -109,6 +95,7 @@ describe('metrics and health endpoints of the running daemon (built CLI, real br
 
     // The counters agree with what is really in the bucket.
     const contents = await readBackup(store, new KeyLayout(''));
+    expect(contents.indexed).toBe(true);
     expect(contents.records.size).toBe(N + 1);
     expect(metrics.get(`streamvault_batches_total${label}`)).toBe(contents.manifests.length);
     expect(metrics.get(`streamvault_batch_bytes_total${label}`)).toBe(contents.manifests.reduce((n, e) => n + e.bytes, 0));

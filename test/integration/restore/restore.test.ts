@@ -183,7 +183,7 @@ describe('streamvault restore', () => {
     const missing = await writeBatch(backup, 2, 0, 10);
     const after = await writeBatch(backup, 2, 10, 10);
     const body = await backup.store.get(corrupt.key);
-    body[body.length - 5] ^= 0xff;
+    body.writeUInt8(body.readUInt8(body.length - 5) ^ 0xff, body.length - 5);
     await backup.store.put(corrupt.key, body);
     await backup.store.delete(missing.key);
     const target = withCleanup(await startKafkaBroker());

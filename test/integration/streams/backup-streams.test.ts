@@ -15,7 +15,8 @@ import { S3ObjectStore } from '../../../src/storage/s3-object-store.js';
 import { backupEnv, pairsEnv } from '../../helpers/backup-env.js';
 import { withCleanup } from '../../helpers/cleanup.js';
 import { uniqueName } from '../../helpers/names.js';
-import { readBackup } from '../../helpers/read-backup.js';
+import { readBackup, waitForBackup } from '../../helpers/read-backup.js';
+import { until } from '../../helpers/until.js';
 import { createBucket, s3ClientFor } from '../../helpers/s3-server.js';
 import { sharedKafkaBrokers, sharedS3Endpoint } from '../../helpers/shared-servers.js';
 import { startStreamServer, type StreamServer } from '../../helpers/stream-server.js';
@@ -115,16 +116,6 @@ async function journals(stateDir: string) {
   const opened = await openStreamFileCache(stateDir, { readonly: true });
   if (opened.kind !== 'open') throw new Error(`expected readable journals, got ${opened.kind}`);
   return { pending: opened.cache.pending.values(), failed: opened.cache.failed.values() };
-}
-
-async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 40_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 250));
-  }
 }
 
 const indexOf = (logs: LogLine[], predicate: (l: LogLine) => boolean) => logs.findIndex(predicate);
@@ -298,10 +289,7 @@ describe.skipIf(!existsSync(join(CORPUS, 'events')))('with the real platform cor
     // The source has none of these blobs (their content is not in the corpus): each is a 404,
     // which shows exactly what the daemon asked for, and lands in the failed list as missing.
     const daemon = withCleanup(spawnStreamvault(['backup'], s.env));
-    const contents = await until('every corpus event backed up', async () => {
-      const c = await readBackup(s.store, s.layout);
-      return c.records.size >= produced ? c : undefined;
-    });
+    const contents = await waitForBackup(s.store, s.layout, produced);
     const expectedShas = new Set(expected.values());
     await until('every referenced stream tried', async () => {
       const { failed } = await journals(s.stateDir);
