@@ -204,7 +204,9 @@ describe('stream pipeline with the HTTP source and S3', () => {
 
   it('journals before it waits: with the queue full, persist holds back (backpressure) yet the reference is durable', async () => {
     const f = await fixture({ concurrency: 1, maxQueued: 2 });
-    f.server.setLatency(300);
+    // Each GET takes a second, far longer than the 150 ms the test watches the fourth persist for,
+    // so a slow fsync on a busy machine cannot free a slot early.
+    f.server.setLatency(1000);
     const shas = Array.from({ length: 6 }, (_, i) => f.server.put('samples', 'content', Buffer.from(`slow ${i}`)));
     let maxQueued = 0;
     const sampler = setInterval(() => (maxQueued = Math.max(maxQueued, f.pipeline.stats.queued)), 5);
