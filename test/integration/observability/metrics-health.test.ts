@@ -8,6 +8,7 @@ import { S3ObjectStore } from '../../../src/storage/s3-object-store.js';
 import { backupEnv, pairsEnv } from '../../helpers/backup-env.js';
 import { withCleanup } from '../../helpers/cleanup.js';
 import { uniqueName } from '../../helpers/names.js';
+import { parseMetrics } from '../../helpers/prometheus-text.js';
 import { readBackup } from '../../helpers/read-backup.js';
 import { createBucket, s3ClientFor, startS3Server, type S3Server } from '../../helpers/s3-server.js';
 import { sharedKafkaBrokers } from '../../helpers/shared-servers.js';
@@ -23,16 +24,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await producer?.disconnect();
 });
-
-function parseMetrics(text: string): Map<string, number> {
-  const values = new Map<string, number>();
-  for (const line of text.split('\n')) {
-    if (line === '' || line.startsWith('#')) continue;
-    const at = line.lastIndexOf(' ');
-    values.set(line.slice(0, at), Number(line.slice(at + 1)));
-  }
-  return values;
-}
 
 describe('metrics and health endpoints of the running daemon (built CLI, real broker, own S3)', () => {
   let s3: S3Server;

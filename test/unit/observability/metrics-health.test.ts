@@ -9,6 +9,7 @@ import { readinessOf } from '../../../src/observability/readiness.js';
 import { S3WriteProbe } from '../../../src/observability/s3-write-probe.js';
 import { readStreamStats } from '../../../src/observability/stream-stats.js';
 import { MemoryObjectStore } from '../../helpers/memory-object-store.js';
+import { parseMetrics } from '../../helpers/prometheus-text.js';
 
 const logger = createLogger('silent');
 
@@ -23,17 +24,6 @@ function fakeWorker(source: string, event: string): MetricsWorker & { stats: Pai
     },
   };
   return worker;
-}
-
-/** Parses Prometheus text into `name{labels}` -> value. */
-function parseMetrics(text: string): Map<string, number> {
-  const values = new Map<string, number>();
-  for (const line of text.split('\n')) {
-    if (line === '' || line.startsWith('#')) continue;
-    const at = line.lastIndexOf(' ');
-    values.set(line.slice(0, at), Number(line.slice(at + 1)));
-  }
-  return values;
 }
 
 let server: HealthServer | undefined;
