@@ -35,3 +35,13 @@ export class ObjectNotFoundError extends Error {
     this.name = 'ObjectNotFoundError';
   }
 }
+
+/** Opens `key` for streaming, or `undefined` when it does not exist; other errors propagate. */
+export async function getStreamIfExists(store: ObjectStore, key: string): Promise<Readable | undefined> {
+  try {
+    return await store.getStream(key);
+  } catch (error) {
+    if (error instanceof ObjectNotFoundError) return undefined;
+    throw error;
+  }
+}

@@ -2,7 +2,7 @@ import type { BackupRecord } from '../events/backup-record.js';
 import { readContainer } from '../events/avro-container.js';
 import type { EventDecoder } from '../events/event-decoder.js';
 import type { KeyLayout } from '../storage/key-layout.js';
-import { ObjectNotFoundError, type ObjectStore } from '../storage/object-store.js';
+import { getStreamIfExists, type ObjectStore } from '../storage/object-store.js';
 
 /** One backed-up record as `get events` prints it; bytes are base64 so the output is exact. */
 export interface PrintedRecord {
@@ -42,13 +42,8 @@ export async function printEvents(
   key: string,
   format: 'json' | 'text',
 ): Promise<GetEventsResult> {
-  let body;
-  try {
-    body = await deps.store.getStream(key);
-  } catch (error) {
-    if (error instanceof ObjectNotFoundError) return { kind: 'missing', key };
-    throw error;
-  }
+  const body = await getStreamIfExists(deps.store, key);
+  if (!body) return { kind: 'missing', key };
   let records = 0;
   try {
     for await (const record of readContainer(body)) {

@@ -6,7 +6,7 @@ import { basename, dirname, join } from 'node:path';
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { KeyLayout } from '../storage/key-layout.js';
-import { ObjectNotFoundError, type ObjectStore } from '../storage/object-store.js';
+import { getStreamIfExists, type ObjectStore } from '../storage/object-store.js';
 
 export type GetStreamTarget = { kind: 'file'; path: string } | { kind: 'stream'; out: NodeJS.WritableStream };
 
@@ -32,13 +32,8 @@ export async function getStream(
       ? join(dirname(target.path), `.${basename(target.path)}.${randomBytes(4).toString('hex')}.partial`)
       : join(scratchDir!, sha256);
   try {
-    let body;
-    try {
-      body = await deps.store.getStream(key);
-    } catch (error) {
-      if (error instanceof ObjectNotFoundError) return { kind: 'missing', key };
-      throw error;
-    }
+    const body = await getStreamIfExists(deps.store, key);
+    if (!body) return { kind: 'missing', key };
     const hash = createHash('sha256');
     let bytes = 0;
     await pipeline(

@@ -177,6 +177,12 @@ describe('streamvault stats and get (built CLI, real S3)', () => {
     expect(existsSync(badTarget)).toBe(false);
     expect(readdirSync(dir)).toEqual(['blob.bin']);
     await damaged.store.put(layout.streamKey(badSha), badContent);
+
+    const absentSha = 'ab'.repeat(32);
+    const absent = await runCli(f.bucket, ['get', 'stream', absentSha, '-o', join(dir, 'absent.bin')]);
+    expect(absent.code).toBe(4);
+    expect(absent.stderr).toContain(`stream ${absentSha} is not in the backup (no object at ${layout.streamKey(absentSha)})`);
+    expect(readdirSync(dir)).toEqual(['blob.bin']);
   });
 
   it('get events --json prints the records of one batch exactly', async () => {
@@ -189,5 +195,11 @@ describe('streamvault stats and get (built CLI, real S3)', () => {
     const first = lines[0]!;
     expect(first).toMatchObject({ topic: entry.topic, partition: entry.partition, value_encoding: 'base64', key: Buffer.from('k0').toString('base64') });
     expect(Buffer.from(first.value as string, 'base64').toString()).toBe(`value ${entry.topic} ${entry.partition} 0`);
+
+    const absentKey = entry.key.replace(/\/\d{20}-/, `/${'9'.repeat(20)}-`);
+    const absent = await runCli(f.bucket, ['get', 'events', absentKey, '--json']);
+    expect(absent.code).toBe(4);
+    expect(absent.stdout).toBe('');
+    expect(absent.stderr).toContain(`no events object at ${absentKey}`);
   });
 });
