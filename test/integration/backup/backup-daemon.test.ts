@@ -1,19 +1,16 @@
 import { Kafka, logLevel, type Admin, type Message, type Producer } from 'kafkajs';
-import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fileURLToPath } from 'node:url';
-import { KeyLayout } from '../../../src/storage/key-layout.js';
-import { S3ObjectStore } from '../../../src/storage/s3-object-store.js';
 import { createEventDecoder } from '../../../src/events/event-decoder.js';
 import { loadSchemaRegistry } from '../../../src/events/schema-registry.js';
-import { backupEnv, pairsEnv } from '../../helpers/backup-env.js';
+import { newBackupTarget, type BackupTarget } from '../../helpers/backup-target.js';
 import { spawnTied } from '../../helpers/child-process.js';
 import { withCleanup } from '../../helpers/cleanup.js';
 import { uniqueName } from '../../helpers/names.js';
 import { readBackup, waitForBackup } from '../../helpers/read-backup.js';
-import { createBucket, s3ClientFor } from '../../helpers/s3-server.js';
-import { sharedKafkaBrokers, sharedS3Endpoint } from '../../helpers/shared-servers.js';
+import { sharedKafkaBrokers } from '../../helpers/shared-servers.js';
 import { spawnStreamvault } from '../../helpers/streamvault-process.js';
 import { makeTempDir } from '../../helpers/temp-dir.js';
 
@@ -34,32 +31,10 @@ afterAll(async () => {
   await Promise.allSettled([producer?.disconnect(), admin?.disconnect()]);
 });
 
-interface Setup {
-  bucket: string;
-  group: string;
-  env: Record<string, string>;
-  store: S3ObjectStore;
-  layout: KeyLayout;
-}
+type Setup = BackupTarget;
 
-async function setup(pairs: Record<string, string>, extra: Record<string, string> = {}): Promise<Setup> {
-  const bucket = uniqueName('backup');
-  const client = s3ClientFor(sharedS3Endpoint());
-  await createBucket(client, bucket);
-  const group = uniqueName('grp');
-  const env = backupEnv({
-    brokers: sharedKafkaBrokers(),
-    s3Endpoint: sharedS3Endpoint(),
-    bucket,
-    stateDir: makeTempDir('state-'),
-    extra: {
-      ...pairsEnv(pairs),
-      STREAMVAULT_KAFKA_GROUP_ID: group,
-      ...extra,
-    },
-  });
-  return { bucket, group, env, store: new S3ObjectStore(client, bucket), layout: new KeyLayout('') };
-}
+const setup = (pairs: Record<string, string>, extra: Record<string, string> = {}): Promise<Setup> =>
+  newBackupTarget('backup', { pairs, extra });
 
 /** Produces to explicit partitions; returns what each partition should hold, in order. */
 async function produce(topic: string, messages: Array<Message & { partition: number }>): Promise<void> {

@@ -1,15 +1,11 @@
 import { Kafka, logLevel } from 'kafkajs';
 import { describe, expect, it } from 'vitest';
-import { KeyLayout } from '../../../src/storage/key-layout.js';
-import { S3ObjectStore } from '../../../src/storage/s3-object-store.js';
-import { backupEnv, pairsEnv } from '../../helpers/backup-env.js';
+import { newBackupTarget } from '../../helpers/backup-target.js';
 import { withCleanup } from '../../helpers/cleanup.js';
 import { uniqueName } from '../../helpers/names.js';
 import { readBackup } from '../../helpers/read-backup.js';
-import { createBucket, s3ClientFor } from '../../helpers/s3-server.js';
-import { sharedKafkaBrokers, sharedS3Endpoint } from '../../helpers/shared-servers.js';
+import { sharedKafkaBrokers } from '../../helpers/shared-servers.js';
 import { spawnStreamvault } from '../../helpers/streamvault-process.js';
-import { makeTempDir } from '../../helpers/temp-dir.js';
 
 describe('streamvault backup --once (built CLI, real broker, real S3)', () => {
   it('backs up exactly the events present at start, prints monotonic JSON progress and a summary, and exits 0', async () => {
@@ -25,22 +21,10 @@ describe('streamvault backup --once (built CLI, real broker, real S3)', () => {
       topic,
       messages: Array.from({ length: N }, (_, i) => ({ partition: i % 4, key: `k${i}`, value: Buffer.from(`value-${i}`) })),
     });
-    const bucket = uniqueName('once');
-    const client = s3ClientFor(sharedS3Endpoint());
-    await createBucket(client, bucket);
-    const group = uniqueName('grp');
-    const env = backupEnv({
-      brokers: sharedKafkaBrokers(),
-      s3Endpoint: sharedS3Endpoint(),
-      bucket,
-      stateDir: makeTempDir('state-'),
-      extra: {
-        ...pairsEnv({ 'samples/sourced': topic }),
-        STREAMVAULT_KAFKA_GROUP_ID: group,
-        // Batches by count, and an age limit far beyond the test: the run must not wait for it.
-        STREAMVAULT_BATCH_MAX_EVENTS: '25',
-        STREAMVAULT_BATCH_MAX_AGE_SECONDS: '600',
-      },
+    const { env, group, store, layout } = await newBackupTarget('once', {
+      pairs: { 'samples/sourced': topic },
+      // Batches by count, and an age limit far beyond the test: the run must not wait for it.
+      extra: { STREAMVAULT_BATCH_MAX_EVENTS: '25', STREAMVAULT_BATCH_MAX_AGE_SECONDS: '600' },
     });
 
     const run = withCleanup(spawnStreamvault(['backup', '--once', '--json'], env));
@@ -58,7 +42,7 @@ describe('streamvault backup --once (built CLI, real broker, real S3)', () => {
     expect(summary).toMatchObject({ events_backed_up: N, events_expected: N, files_done: N, error_count: 0, incomplete_partitions: [], exit_code: 0 });
 
     // The data: every produced event, no more, and the group committed to the end.
-    const contents = await readBackup(new S3ObjectStore(client, bucket), new KeyLayout(''));
+    const contents = await readBackup(store, layout);
     expect(contents.indexed).toBe(true);
     expect(contents.records.size).toBe(N);
     const values = [...contents.records.values()].map((r) => r.value!.toString()).sort();

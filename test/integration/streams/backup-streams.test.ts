@@ -10,18 +10,17 @@ import { Kafka, logLevel, type Producer } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_REFERENCE_LAYOUT, extractStreamReferences, parseReferenceLayout } from '../../../src/events/stream-references.js';
 import { openStreamFileCache } from '../../../src/filecache/stream-file-cache.js';
-import { KeyLayout } from '../../../src/storage/key-layout.js';
-import { S3ObjectStore } from '../../../src/storage/s3-object-store.js';
-import { backupEnv, pairsEnv } from '../../helpers/backup-env.js';
+import type { KeyLayout } from '../../../src/storage/key-layout.js';
+import type { S3ObjectStore } from '../../../src/storage/s3-object-store.js';
+import { newBackupTarget } from '../../helpers/backup-target.js';
 import { withCleanup } from '../../helpers/cleanup.js';
 import { uniqueName } from '../../helpers/names.js';
 import { readBackup, waitForBackup } from '../../helpers/read-backup.js';
-import { until } from '../../helpers/until.js';
-import { createBucket, s3ClientFor } from '../../helpers/s3-server.js';
-import { sharedKafkaBrokers, sharedS3Endpoint } from '../../helpers/shared-servers.js';
+import { sharedKafkaBrokers } from '../../helpers/shared-servers.js';
 import { startStreamServer, type StreamServer } from '../../helpers/stream-server.js';
 import { spawnStreamvault, type LogLine } from '../../helpers/streamvault-process.js';
 import { makeTempDir } from '../../helpers/temp-dir.js';
+import { until } from '../../helpers/until.js';
 
 const CORPUS = resolve(fileURLToPath(new URL('../../../', import.meta.url)), '../shared/azul-corpus');
 
@@ -75,22 +74,12 @@ interface Setup {
 
 async function setup(extra: Record<string, string> = {}, pairs?: Record<string, string>): Promise<Setup> {
   const server = withCleanup(await startStreamServer());
-  const bucket = uniqueName('streams-cli');
-  const client = s3ClientFor(sharedS3Endpoint());
-  await createBucket(client, bucket);
   const topic = uniqueName('refs');
-  const pairMap = pairs ?? { 'samples/sourced': topic };
   const schemaDir = makeTempDir('schema-');
   writeFileSync(join(schemaDir, 'ref-event.json'), JSON.stringify(REF_EVENT_SCHEMA));
-  const stateDir = makeTempDir('state-');
-  const env = backupEnv({
-    brokers: sharedKafkaBrokers(),
-    s3Endpoint: sharedS3Endpoint(),
-    bucket,
-    stateDir,
+  const target = await newBackupTarget('streams-cli', {
+    pairs: pairs ?? { 'samples/sourced': topic },
     extra: {
-      ...pairsEnv(pairMap),
-      STREAMVAULT_KAFKA_GROUP_ID: uniqueName('grp'),
       STREAMVAULT_EVENT_SCHEMA: schemaDir,
       STREAMVAULT_EVENT_TYPE_MAP: '*=RefEvent',
       STREAMVAULT_STREAM_SOURCE_URL: server.baseUrl,
@@ -98,7 +87,7 @@ async function setup(extra: Record<string, string> = {}, pairs?: Record<string, 
       ...extra,
     },
   });
-  return { topic, env, stateDir, store: new S3ObjectStore(client, bucket), layout: new KeyLayout(''), server };
+  return { topic, env: target.env, stateDir: target.stateDir, store: target.store, layout: target.layout, server };
 }
 
 /** sha256 -> hash of the object stored under that sha's key (streamed). */

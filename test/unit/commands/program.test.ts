@@ -1,16 +1,10 @@
 import { readFileSync } from 'node:fs';
-import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { runCli } from '../../../src/commands/program.js';
 import { describeVariables } from '../../../src/config/describe-variables.js';
 import { ExitCode } from '../../../src/exit-codes.js';
+import { runCliCaptured } from '../../helpers/run-cli-captured.js';
 
-async function run(argv: string[], env: NodeJS.ProcessEnv = {}) {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  const code = await runCli(argv, { env, stdout, stderr, isTTY: false });
-  return { code, out: String(stdout.read() ?? ''), err: String(stderr.read() ?? '') };
-}
+const run = runCliCaptured;
 
 describe('streamvault CLI', () => {
   it('--help lists the commands and every variable with its default', async () => {

@@ -1,26 +1,13 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { runCli } from '../../../src/commands/program.js';
 import { openStreamFileCache } from '../../../src/filecache/stream-file-cache.js';
+import { runCliCaptured } from '../../helpers/run-cli-captured.js';
 import { makeTempDir } from '../../helpers/temp-dir.js';
 
-async function run(args: string[], stateDir: string) {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let out = '';
-  let err = '';
-  stdout.on('data', (c: Buffer) => (out += c.toString()));
-  stderr.on('data', (c: Buffer) => (err += c.toString()));
-  const code = await runCli(args, {
-    env: { STREAMVAULT_S3_BUCKET: 'bucket', STREAMVAULT_STATE_DIR: stateDir, STREAMVAULT_LOG_LEVEL: 'silent' },
-    stdout,
-    stderr,
-    isTTY: false,
-  });
-  return { code, out, err };
-}
+/** The streams commands need only a bucket name and the state directory; nothing here touches S3. */
+const run = (args: string[], stateDir: string) =>
+  runCliCaptured(args, { STREAMVAULT_S3_BUCKET: 'bucket', STREAMVAULT_STATE_DIR: stateDir, STREAMVAULT_LOG_LEVEL: 'silent' });
 
 const SHA = 'AB'.repeat(32);
 

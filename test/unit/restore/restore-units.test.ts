@@ -1,4 +1,4 @@
-import { existsSync, appendFileSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, appendFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseTimestamp } from '../../../src/restore/restore-plan.js';
