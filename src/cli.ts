@@ -8,6 +8,16 @@ process.env.KAFKAJS_NO_PARTITIONER_WARNING ??= '1';
 import { runCli } from './commands/program.js';
 import { ExitCode } from './exit-codes.js';
 
+// A reader that stops early (`streamvault get events ... | head`, `--help | head`) is not a failure
+// and deserves no stack trace: stop at once with the code chosen so far. Nothing is lost by it: the
+// daemon commits only what is durable.
+for (const output of [process.stdout, process.stderr]) {
+  output.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code !== 'EPIPE') throw error;
+    process.exit(process.exitCode ?? ExitCode.ok);
+  });
+}
+
 try {
   process.exitCode = await runCli(process.argv.slice(2), {
     env: process.env,

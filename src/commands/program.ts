@@ -1,5 +1,6 @@
 import { Command, CommanderError } from 'commander';
 import { variablesHelpText } from '../config/describe-variables.js';
+import type { VariableGroup } from '../config/variable.js';
 import { ExitCode, type ExitCodeValue } from '../exit-codes.js';
 import { VERSION } from '../version.js';
 import { registerBackupCommand } from './backup-command.js';
@@ -20,6 +21,19 @@ Exit codes:
   5    the daemon stopped after too many consecutive stream failures; restart it
   6    the state directory is not writable
   130  a second signal forced an immediate exit`;
+
+/**
+ * The variable groups each command reads, for its own `--help`; the program's `--help` and the
+ * README list every variable.
+ */
+const COMMAND_VARIABLE_GROUPS: Readonly<Record<string, readonly VariableGroup[]>> = {
+  backup: ['general', 'kafka', 'pairs', 'batching', 'schema', 's3', 'streams', 'observability'],
+  restore: ['general', 'kafka', 's3', 'restore'],
+  streams: ['general', 's3', 'streams'],
+  verify: ['general', 's3'],
+  stats: ['general', 's3'],
+  get: ['general', 's3', 'schema'],
+};
 
 /** Parses argv and runs one command. Returns the exit code instead of exiting, for tests. */
 export async function runCli(argv: readonly string[], cli: CliEnvironment): Promise<ExitCodeValue> {
@@ -46,11 +60,26 @@ export async function runCli(argv: readonly string[], cli: CliEnvironment): Prom
   registerGetCommand(program, cli, setExit);
 
   for (const command of program.commands) {
-    command.exitOverride().addHelpText('after', `\nConfiguration (environment variables):\n${variablesHelpText()}\n`);
+    const groups = COMMAND_VARIABLE_GROUPS[command.name()];
+    if (!groups) throw new Error(`expected the variable groups of command ${command.name()} in COMMAND_VARIABLE_GROUPS, got none`);
+    command
+      .exitOverride()
+      .addHelpText(
+        'after',
+        `\nConfiguration (the environment variables this command reads; all of them: streamvault --help, or the README's configuration reference):\n${variablesHelpText(groups)}\n`,
+      );
   }
 
   const args = [...argv];
   if (args.length === 0) args.push(cli.env.STREAMVAULT_MODE?.trim().toLowerCase() || 'backup');
+  // Commander shows the program's help for `streamvault drill --help` and exits 0; an unknown
+  // command is a usage error whatever follows it.
+  const first = args[0]!;
+  if (!first.startsWith('-') && first !== 'help' && !program.commands.some((c) => c.name() === first || c.aliases().includes(first))) {
+    const known = program.commands.map((c) => c.name()).join(', ');
+    cli.stderr.write(`streamvault: unknown command '${first}'; expected one of ${known} (see streamvault --help)\n`);
+    return ExitCode.badConfiguration;
+  }
   try {
     await program.parseAsync(args, { from: 'user' });
   } catch (error) {

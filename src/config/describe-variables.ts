@@ -1,4 +1,4 @@
-import { ENV_PREFIX, type Variable } from './variable.js';
+import { ENV_PREFIX, type Variable, type VariableGroup } from './variable.js';
 import { variables } from './variables/index.js';
 
 export interface VariableDoc {
@@ -6,7 +6,7 @@ export interface VariableDoc {
   default: string;
   unit: string;
   description: string;
-  group: string;
+  group: VariableGroup;
 }
 
 export function describeVariables(): VariableDoc[] {
@@ -19,9 +19,12 @@ export function describeVariables(): VariableDoc[] {
   }));
 }
 
-/** Plain-text list for `--help`. */
-export function variablesHelpText(): string {
-  const docs = describeVariables();
+/**
+ * Plain-text list for `--help`: every variable, or only those of the given groups (a command's
+ * own help shows what that command reads).
+ */
+export function variablesHelpText(groups?: readonly VariableGroup[]): string {
+  const docs = describeVariables().filter((d) => !groups || groups.includes(d.group));
   const width = Math.max(...docs.map((d) => d.name.length));
   return docs
     .map((d) => {

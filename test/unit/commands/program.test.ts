@@ -23,10 +23,29 @@ describe('streamvault CLI', () => {
     expect(out.trim()).toBe(pkg.version);
   });
 
-  it('backup --help lists every variable too', async () => {
-    const { code, out } = await run(['backup', '--help']);
-    expect(code).toBe(ExitCode.ok);
-    for (const v of describeVariables()) expect(out).toContain(v.name);
+  it("a command's --help lists the variables that command reads, and points to the full reference", async () => {
+    const backup = await run(['backup', '--help']);
+    expect(backup.code).toBe(ExitCode.ok);
+    for (const v of describeVariables()) {
+      if (v.group === 'restore') expect(backup.out).not.toContain(v.name);
+      else expect(backup.out).toContain(v.name);
+    }
+    const verify = await run(['verify', '--help']);
+    expect(verify.code).toBe(ExitCode.ok);
+    expect(verify.out).toContain('STREAMVAULT_S3_BUCKET');
+    expect(verify.out).not.toContain('STREAMVAULT_KAFKA_BROKERS');
+    expect(verify.out).not.toContain('STREAMVAULT_BATCH_MAX_EVENTS');
+    expect(verify.out).toContain('streamvault --help');
+    const restore = await run(['restore', '--help']);
+    expect(restore.out).toContain('STREAMVAULT_RESTORE_TOPIC_TEMPLATE');
+    expect(restore.out).not.toContain('STREAMVAULT_BATCH_MAX_EVENTS');
+  });
+
+  it('treats an unknown command as a usage error even when --help follows it', async () => {
+    const { code, out, err } = await run(['drill', '--help']);
+    expect(code).toBe(ExitCode.badConfiguration);
+    expect(err).toContain("unknown command 'drill'");
+    expect(out).toBe('');
   });
 
   it('reports every configuration problem at once and exits with the documented code', async () => {
