@@ -1,5 +1,6 @@
 import cliProgress from 'cli-progress';
 import type { ErrorMessage, StatusMessage, SummaryMessage } from './progress-messages.js';
+import { formatBytes } from './format-bytes.js';
 
 export interface ProgressReporterOptions {
   /** `json`: JSON lines on `out` (and nothing else there). `bar`: a terminal bar. `none`: quiet. */
@@ -42,7 +43,7 @@ export class ProgressReporter {
     if (this.#options.mode === 'bar') {
       this.#bar = new cliProgress.SingleBar(
         {
-          format: ' {phase} |{bar}| {percentage}% | {files_done}/{total_files} objects | {mb_done}/{mb_total} MB | ETA {eta_formatted} | errors {errors}',
+          format: ' {phase} |{bar}| {percentage}% | {files_done}/{total_files} objects | {size_done}/{size_total} | ETA {eta_formatted} | errors {errors}',
           stream: this.#options.out as NodeJS.WriteStream,
           hideCursor: true,
         },
@@ -146,8 +147,8 @@ export class ProgressReporter {
       phase: this.#phase.padEnd(7),
       files_done: this.#filesDone,
       total_files: this.#totalFiles,
-      mb_done: (this.#bytesDone / 1e6).toFixed(1),
-      mb_total: (this.#totalBytes / 1e6).toFixed(1),
+      size_done: formatBytes(this.#bytesDone),
+      size_total: formatBytes(this.#totalBytes),
       errors: this.#errors,
     };
   }

@@ -1,6 +1,7 @@
 import type { KeyLayout } from '../storage/key-layout.js';
 import { readManifests, type ManifestReadProblem } from '../storage/manifest-reader.js';
 import type { ObjectStore } from '../storage/object-store.js';
+import { formatBytes } from '../progress/format-bytes.js';
 
 export interface PairStats {
   readonly source: string;
@@ -149,16 +150,4 @@ export function formatBackupStats(stats: BackupStats): string {
       `${s.missing > 0 ? ` (${s.missing} missing)` : ''}; dedup saved ${formatBytes(s.dedupSavedBytes)}`,
     ...stats.problems.map((p) => `unreadable manifest: ${p.reason}`),
   ].join('\n');
-}
-
-function formatBytes(n: number): string {
-  if (n < 1024) return `${n} B`;
-  const units = ['KiB', 'MiB', 'GiB', 'TiB'];
-  let value = n / 1024;
-  let unit = 0;
-  while (value >= 1024 && unit < units.length - 1) {
-    value /= 1024;
-    unit += 1;
-  }
-  return `${value.toFixed(1)} ${units[unit]}`;
 }

@@ -70,7 +70,7 @@ export const streamVariables = {
     default: '20',
     unit: 'uploads',
     group: 'streams',
-    description: 'Streams copied at the same time. Each large copy buffers up to about 24 MB (S3 multipart parts).',
+    description: 'Streams copied at the same time. Each large copy buffers up to about 24 MiB (S3 multipart parts).',
   }),
   STREAM_QUEUE_SIZE: variable({
     name: 'STREAM_QUEUE_SIZE',
