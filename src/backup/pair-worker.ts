@@ -149,7 +149,16 @@ export class PairWorker {
   async #run(): Promise<void> {
     const consumer = this.#consumer;
     await consumer.connect();
-    await consumer.subscribe({ topics: [this.#deps.pair.topic], fromBeginning: this.#deps.fromBeginning });
+    // A topic that does not exist yet, on a cluster that auto-creates topics: the first metadata
+    // request creates it, but kafkajs throws that request's answer (unknown topic, retriable)
+    // instead of asking again. Ask again a few times; a topic that never appears still fails.
+    await pRetry(() => consumer.subscribe({ topics: [this.#deps.pair.topic], fromBeginning: this.#deps.fromBeginning }), {
+      retries: 6,
+      minTimeout: 250,
+      maxTimeout: 2000,
+      signal: this.#abort.signal,
+      shouldRetry: ({ error }) => (error as { retriable?: unknown }).retriable === true,
+    });
     await consumer.run({
       autoCommit: false,
       eachBatchAutoResolve: true,

@@ -1,4 +1,5 @@
 import type { Admin } from 'kafkajs';
+import pRetry from 'p-retry';
 import { pairId, type Pair } from '../config/pair.js';
 
 /** The two admin calls lag needs; a fake in unit tests, kafkajs's Admin for real. */
@@ -34,10 +35,12 @@ export async function fetchPairOffsets(
   groupId: string,
   fromBeginning: boolean,
 ): Promise<PairOffsets> {
-  const [ends, groups] = await Promise.all([
-    admin.fetchTopicOffsets(pair.topic),
-    admin.fetchOffsets({ groupId, topics: [pair.topic] }),
-  ]);
+  // kafkajs does not retry the offset fetch itself: a coordinator that is still loading or just
+  // moved (a new cluster's first group, a broker restart) answers with a retriable error.
+  const [ends, groups] = await pRetry(
+    () => Promise.all([admin.fetchTopicOffsets(pair.topic), admin.fetchOffsets({ groupId, topics: [pair.topic] })]),
+    { retries: 5, minTimeout: 200, maxTimeout: 2000, shouldRetry: ({ error }) => (error as { retriable?: unknown }).retriable === true },
+  );
   const committedByPartition = new Map<number, string>();
   for (const topic of groups) {
     if (topic.topic !== pair.topic) continue;

@@ -18,12 +18,12 @@ export interface BackupTarget {
 
 /**
  * A fresh bucket on the shared S3 server, a fresh state directory and consumer group, and the
- * environment of a backup using them with the shared broker: `pairs` (`source/event` -> topic)
- * as in pairsEnv, then `extra` on top.
+ * environment of a backup using them with the shared broker (or `brokers`): `pairs`
+ * (`source/event` -> topic) as in pairsEnv, then `extra` on top.
  */
 export async function newBackupTarget(
   name: string,
-  options: { pairs?: Record<string, string>; extra?: Record<string, string> } = {},
+  options: { pairs?: Record<string, string>; extra?: Record<string, string>; brokers?: readonly string[] } = {},
 ): Promise<BackupTarget> {
   const bucket = uniqueName(name);
   const client = s3ClientFor(sharedS3Endpoint());
@@ -31,7 +31,7 @@ export async function newBackupTarget(
   const group = uniqueName('grp');
   const stateDir = makeTempDir('state-');
   const env = backupEnv({
-    brokers: sharedKafkaBrokers(),
+    brokers: options.brokers ?? sharedKafkaBrokers(),
     s3Endpoint: sharedS3Endpoint(),
     bucket,
     stateDir,
