@@ -52,8 +52,12 @@ export async function createCommandContext(
         return { ok: false, exitCode: ExitCode.missingBackupLocation };
       }
     } catch (error) {
-      logger.error({ err: error, bucket: config.S3_BUCKET }, 'cannot reach the backup bucket');
-      cli.stderr.write(`streamvault: cannot reach bucket ${config.S3_BUCKET}: ${(error as Error).message}\n`);
+      const where = config.S3_ENDPOINT || 'AWS S3';
+      logger.error({ err: error, bucket: config.S3_BUCKET, endpoint: where }, 'cannot reach the backup bucket');
+      cli.stderr.write(
+        `streamvault: cannot reach bucket ${config.S3_BUCKET} at ${where} (${config.S3_MAX_ATTEMPTS} attempts; timeouts: ` +
+          `connect ${config.S3_CONNECT_TIMEOUT_MS} ms, request ${config.S3_REQUEST_TIMEOUT_MS} ms, idle socket ${config.S3_SOCKET_TIMEOUT_MS} ms): ${(error as Error).message}\n`,
+      );
       return { ok: false, exitCode: ExitCode.failure };
     }
   }
