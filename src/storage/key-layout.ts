@@ -59,6 +59,11 @@ export class KeyLayout {
     return `${this.prefix}health/${instance.replace(/[^A-Za-z0-9._-]/g, '_').slice(0, 200) || 'instance'}`;
   }
 
+  /** A throwaway key the backup writes and deletes at start to see whether the store enforces conditional writes. */
+  conditionalWriteProbeKey(nonce: string): string {
+    return `${this.prefix}health/conditional-write-probe-${nonce.replace(/[^A-Za-z0-9-]/g, '_').slice(0, 64)}`;
+  }
+
   private partitionFolder(kind: string, pair: PairName, partition: number): string {
     if (!Number.isInteger(partition) || partition < 0) throw new Error(`expected a partition number >= 0, got ${partition}`);
     return `${this.prefix}${kind}/${checkName(pair.source)}/${checkName(pair.event)}/p${String(partition).padStart(6, '0')}/`;
