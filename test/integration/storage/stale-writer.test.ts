@@ -1,3 +1,4 @@
+import { Kafka, logLevel } from 'kafkajs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { BatchWriter } from '../../../src/backup/batch-writer.js';
 import { PartitionBatch } from '../../../src/backup/partition-batch.js';
@@ -16,7 +17,11 @@ import { runCliCaptured } from '../../helpers/run-cli-captured.js';
 import { createBucket, s3ClientFor, type S3Server } from '../../helpers/s3-server.js';
 import { startS3MockServer } from '../../helpers/s3mock-server.js';
 import { sharedKafkaBrokers, sharedS3Endpoint } from '../../helpers/shared-servers.js';
+import { readBackup } from '../../helpers/read-backup.js';
+import { spawnStreamvault } from '../../helpers/streamvault-process.js';
 import { makeTempDir } from '../../helpers/temp-dir.js';
+import { storedFence } from '../../../src/storage/fenced-write.js';
+import { pairsEnv } from '../../helpers/backup-env.js';
 
 // Issue 9: a replica that lost a partition must not overwrite a batch its new owner rewrote.
 // Two BatchWriters race on the same keys on S3Mock (which enforces If-None-Match / If-Match);
@@ -105,5 +110,43 @@ describe('stale writer after a rebalance, on an S3 that enforces conditional wri
     await staleWrite;
     // Records 3 and 4, committed by the new owner, are in no object any more.
     expect((await decodeContainer(await store.get(objectKey))).map((r) => r.offset)).toEqual(['0', '1', '2']);
+  });
+
+  it('the daemon writes every batch fenced with its group generation when conditional writes are on', async () => {
+    const kafka = new Kafka({ brokers: sharedKafkaBrokers(), logLevel: logLevel.NOTHING });
+    const producer = kafka.producer({ allowAutoTopicCreation: true });
+    withCleanup({ stop: () => producer.disconnect() });
+    await producer.connect();
+    const topic = uniqueName('fenced');
+    const N = 60;
+    await producer.send({ topic, messages: Array.from({ length: N }, (_, i) => ({ partition: i % 4, value: Buffer.from(`value-${i}`) })) });
+    const { bucket, store } = await newBucket(s3mock);
+    const groupId = uniqueName('grp');
+    const env = backupEnv({
+      brokers: sharedKafkaBrokers(),
+      s3Endpoint: s3mock.endpoint,
+      bucket,
+      stateDir: makeTempDir('state-'),
+      extra: {
+        ...pairsEnv({ 'samples/sourced': topic }),
+        STREAMVAULT_KAFKA_GROUP_ID: groupId,
+        STREAMVAULT_BATCH_MAX_EVENTS: '10',
+        STREAMVAULT_S3_CONDITIONAL_WRITES: 'on',
+      },
+    });
+    const run = withCleanup(spawnStreamvault(['backup', '--once'], env));
+    expect(await run.exited, run.stderrText()).toBe(0);
+
+    const contents = await readBackup(store, layout);
+    expect([...contents.records.values()].map((r) => r.value!.toString()).sort()).toEqual(
+      Array.from({ length: N }, (_, i) => `value-${i}`).sort(),
+    );
+    expect(contents.manifests.length).toBeGreaterThan(0);
+    const manifestKeys = contents.manifests.map((m) => layout.manifestKey(m, m.partition, m.firstOffset));
+    for (const key of [...contents.objectKeys, ...manifestKeys]) {
+      const fence = storedFence((await store.head(key))!.metadata);
+      expect(fence?.group, key).toBe(`${groupId}.samples.sourced`);
+      expect(fence!.generation).toBeGreaterThan(0);
+    }
   });
 });
