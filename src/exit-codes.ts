@@ -9,7 +9,7 @@ export const ExitCode = {
   failure: 1,
   /** Invalid configuration or arguments; every problem was printed. Fix, then retry. */
   badConfiguration: 2,
-  /** The backup bucket (or location) does not exist; nothing was created or written. */
+  /** The backup bucket does not exist, or (read commands) holds no backup under the prefix; nothing was created or written. */
   missingBackupLocation: 3,
   /** Some items failed or are damaged; they are listed. The rest completed. */
   partial: 4,

@@ -2,7 +2,8 @@ import { createHash } from 'node:crypto';
 import { encodeContainer, type AvroCodec } from '../events/avro-container.js';
 import type { Pair } from '../config/pair.js';
 import type { KeyLayout } from '../storage/key-layout.js';
-import { serializeManifest, type ManifestEntry, type ManifestStream } from '../storage/manifest.js';
+import { fencedPut, unfencedPut, type FencedPutRequest, type WriteFence } from '../storage/fenced-write.js';
+import { parseManifest, serializeManifest, unionStreams, type ManifestEntry, type ManifestStream } from '../storage/manifest.js';
 import type { ObjectStore } from '../storage/object-store.js';
 import type { PartitionBatch } from './partition-batch.js';
 import type { StreamSink } from './stream-pipeline.js';
@@ -14,6 +15,11 @@ export interface BatchWriterDeps {
   readonly streamSink: StreamSink;
   /** Wall clock, for `writtenAt`. */
   readonly now: () => Date;
+  /**
+   * The store enforces If-None-Match / If-Match (STREAMVAULT_S3_CONDITIONAL_WRITES resolved at
+   * start): every object and manifest is then written fenced (storage/fenced-write.ts).
+   */
+  readonly conditionalWrites?: boolean;
 }
 
 /**
@@ -30,12 +36,16 @@ export class BatchWriter {
   /**
    * `isCurrent` is asked before each PUT: after a rebalance the partition's new owner re-reads and
    * rewrites the same keys, and a stale writer must not overwrite them with its older batch.
+   * `fence` (the consumer group generation the batch was read in) closes the rest of that window
+   * with conditional writes: a PUT still in flight when the new owner wrote is refused by the store.
+   * Required when conditional writes are on; FenceUnknownError (retriable) without it.
    */
-  async write(pair: Pair, batch: PartitionBatch, isCurrent: () => boolean = () => true): Promise<ManifestEntry> {
+  async write(pair: Pair, batch: PartitionBatch, isCurrent: () => boolean = () => true, fence?: WriteFence): Promise<ManifestEntry> {
     const { store, layout, codec, streamSink } = this.#deps;
     const first = batch.records[0];
     const last = batch.records[batch.records.length - 1];
     if (!first || !last) throw new Error('expected a batch with at least one record, got an empty one');
+    if (this.#deps.conditionalWrites && !fence) throw new FenceUnknownError(pair.topic, batch.partition);
 
     // The journal write (or upload) of streams runs while the object goes to S3.
     const streams = dedupeStreams(batch.streams);
@@ -54,10 +64,17 @@ export class BatchWriter {
     });
     const sha256 = createHash('sha256').update(body).digest('hex');
     if (!isCurrent()) throw new StaleBatchError(key);
-    await store.put(key, body, {
-      contentType: 'application/avro',
-      metadata: { sha256, 'first-offset': first.offset, 'last-offset': last.offset, count: String(batch.size) },
-    });
+    await this.#put(
+      {
+        key,
+        body,
+        options: {
+          contentType: 'application/avro',
+          metadata: { sha256, 'first-offset': first.offset, 'last-offset': last.offset, count: String(batch.size) },
+        },
+      },
+      fence,
+    );
 
     let minTimestamp = first.timestamp;
     let maxTimestamp = first.timestamp;
@@ -86,19 +103,70 @@ export class BatchWriter {
       streams,
     };
     if (!isCurrent()) throw new StaleBatchError(key);
-    await store.put(layout.manifestKey(pair, batch.partition, first.offset), serializeManifest(entry), {
-      contentType: 'application/json',
-    });
+    const manifestKey = layout.manifestKey(pair, batch.partition, first.offset);
+    let written = entry;
+    await this.#put(
+      {
+        key: manifestKey,
+        body: async (stored) => {
+          written = stored ? await withRecordedStreams(store, manifestKey, entry) : entry;
+          return serializeManifest(written);
+        },
+        options: { contentType: 'application/json' },
+      },
+      fence,
+    );
     await streamsDurable;
-    return entry;
+    return written;
   }
+
+  async #put(request: FencedPutRequest, fence: WriteFence | undefined): Promise<void> {
+    const { store, conditionalWrites } = this.#deps;
+    if (!conditionalWrites || !fence) return unfencedPut(store, request, fence);
+    const result = await fencedPut(store, request, fence);
+    if (result.kind === 'refused') {
+      throw new StaleBatchError(
+        request.key,
+        `the stored version was written at generation ${result.stored.generation} of group ${result.stored.group}, newer than this writer's ${fence.generation}`,
+      );
+    }
+  }
+}
+
+/**
+ * `entry` with the streams the stored manifest of the same key recorded: a replay never drops
+ * them (a run without a schema would otherwise rewrite history with `"streams": []`).
+ */
+async function withRecordedStreams(store: ObjectStore, key: string, entry: ManifestEntry): Promise<ManifestEntry> {
+  let body: Buffer;
+  try {
+    body = await store.get(key);
+  } catch (error) {
+    if ((error as Error).name === 'ObjectNotFoundError') return entry;
+    throw error;
+  }
+  const stored = parseManifest(key, body);
+  if (!stored.ok) return entry; // unreadable: replaced by a readable one
+  return { ...entry, streams: unionStreams(stored.entry.streams, entry.streams) };
 }
 
 export class StaleBatchError extends Error {
   readonly retriable = false;
-  constructor(readonly key: string) {
-    super(`batch ${key} was not written: its partition was reassigned by a rebalance; the new owner re-reads it`);
+  constructor(
+    readonly key: string,
+    detail = 'its partition was reassigned by a rebalance',
+  ) {
+    super(`batch ${key} was not written: ${detail}; the partition's new owner re-reads it`);
     this.name = 'StaleBatchError';
+  }
+}
+
+/** Conditional writes are on but the batch came without its group generation: retried once the worker knows it. */
+export class FenceUnknownError extends Error {
+  readonly retriable = true;
+  constructor(readonly topic: string, readonly partition: number) {
+    super(`batch of ${topic}/${partition} not written yet: the consumer group generation (its fencing token) is not known yet`);
+    this.name = 'FenceUnknownError';
   }
 }
 

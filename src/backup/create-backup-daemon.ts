@@ -7,7 +7,9 @@ import { schemaInspector } from '../events/schema-inspector.js';
 import { ExitCode, type ExitCodeValue } from '../exit-codes.js';
 import { createKafka } from '../kafka/create-kafka.js';
 import type { Logger } from '../observability/logger.js';
+import { resolveConditionalWrites } from '../storage/conditional-writes.js';
 import { KeyLayout } from '../storage/key-layout.js';
+import { checkRepositoryConfig, repositorySettings } from '../storage/repository-config.js';
 import type { ObjectStore } from '../storage/object-store.js';
 import { BackupDaemon } from './backup-daemon.js';
 import { BatchWriter } from './batch-writer.js';
@@ -35,13 +37,31 @@ export async function createBackupDaemon(config: Config, runtime: BackupRuntime)
   const inspectors = await createInspectors(config, logger);
   if (inspectors.kind === 'refused') return inspectors;
 
+  const layout = new KeyLayout(config.S3_PREFIX);
+  const conditional = await resolveConditionalWrites(config.S3_CONDITIONAL_WRITES, runtime.store, layout, logger);
+  if (conditional.kind === 'refused') return { kind: 'refused', exitCode: ExitCode.badConfiguration, message: conditional.message };
+  const repository = await checkRepositoryConfig(
+    runtime.store,
+    layout,
+    repositorySettings({
+      eventSchema: config.EVENT_SCHEMA,
+      eventTypeMap: config.EVENT_TYPE_MAP,
+      streamReferenceLayout: config.STREAM_REFERENCE_LAYOUT,
+      pairs: config.pairs,
+    }),
+    { conditionalWrites: conditional.enabled, now: () => new Date(runtime.wallNow()) },
+  );
+  if (repository.kind === 'conflict') return { kind: 'refused', exitCode: ExitCode.badConfiguration, message: repository.message };
+  if (repository.kind === 'created') logger.info({ key: layout.repositoryConfigKey() }, 'new backup location: its config is written');
+
   const kafka = createKafka(kafkaSettings(config), logger);
   const writer = new BatchWriter({
     store: runtime.store,
-    layout: new KeyLayout(config.S3_PREFIX),
+    layout,
     codec: config.AVRO_CODEC,
     streamSink: runtime.streams,
     now: () => new Date(runtime.wallNow()),
+    conditionalWrites: conditional.enabled,
   });
   let daemon: BackupDaemon | undefined;
   const workers = config.pairs.map(

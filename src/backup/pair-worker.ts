@@ -73,6 +73,11 @@ export class PairWorker {
   readonly #chains = new Map<number, Promise<void>>();
   readonly #abort = new AbortController();
   #generation = 0;
+  /**
+   * The consumer group's generation (Kafka's, not #generation) since the last join, learnt from
+   * the first heartbeat after it (kafkajs reports it nowhere else): the batches' fencing token.
+   */
+  #groupGeneration: number | undefined;
   /** Monotonic times of recent consumer restarts. */
   #restarts: number[] = [];
   #state: WorkerState = 'idle';
@@ -122,6 +127,9 @@ export class PairWorker {
   async start(): Promise<void> {
     const consumer = this.#consumer;
     consumer.on(consumer.events.GROUP_JOIN, (event) => this.#onGroupJoin(event.payload.memberAssignment));
+    consumer.on(consumer.events.HEARTBEAT, (event) => {
+      this.#groupGeneration = Math.max(this.#groupGeneration ?? 0, event.payload.groupGenerationId);
+    });
     consumer.on(consumer.events.CRASH, (event) => {
       const error = event.payload.error;
       this.#dropUnwritten('consumer crash');
@@ -297,7 +305,10 @@ export class PairWorker {
     // New events go to a fresh batch while this one is written.
     this.#batches.delete(partition);
     const { pair, writer } = this.#deps;
-    const entry = await pRetry(() => writer.write(pair, batch, () => this.#generation === batch.generation), {
+    const isCurrent = () => this.#generation === batch.generation;
+    const fence = () =>
+      isCurrent() && this.#groupGeneration !== undefined ? { group: this.#deps.groupId, generation: this.#groupGeneration } : undefined;
+    const entry = await pRetry(() => writer.write(pair, batch, isCurrent, fence()), {
       // While running, S3 outages are waited out (consumption of this partition blocks, memory
       // stays bounded). While draining, a few attempts, then the batch is left to be re-read.
       retries: Number.POSITIVE_INFINITY,
@@ -347,6 +358,7 @@ export class PairWorker {
 
   #onGroupJoin(assignment: Record<string, number[]>): void {
     this.#generation += 1;
+    this.#groupGeneration = undefined;
     this.#dropUnwritten('rebalance');
     this.#log.info({ partitions: assignment[this.#deps.pair.topic] ?? [] }, 'joined consumer group');
   }

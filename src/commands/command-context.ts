@@ -5,6 +5,7 @@ import { createLogger, type Logger } from '../observability/logger.js';
 import { ensureBucket } from '../storage/ensure-bucket.js';
 import { KeyLayout } from '../storage/key-layout.js';
 import type { ObjectStore } from '../storage/object-store.js';
+import { checkBackupPresent } from '../storage/repository-config.js';
 import { createS3Client, S3ObjectStore } from '../storage/s3-object-store.js';
 
 /** What every command starts from: the environment, read once, and where to write messages. */
@@ -26,11 +27,12 @@ export type ContextResult = { ok: true; context: CommandContext } | { ok: false;
 
 /**
  * Loads and validates the configuration (printing every problem), then makes the logger and the
- * object store. `requireBucket` checks the backup location exists (creating it only if allowed).
+ * object store. `requireBucket` checks the backup location exists (creating it only if allowed);
+ * `backup`: the bucket exists and holds a backup under the prefix (read commands), else exit 3.
  */
 export async function createCommandContext(
   cli: CliEnvironment,
-  options: { requireBucket: 'exists' | 'create-if-allowed' | 'no-check' },
+  options: { requireBucket: 'exists' | 'backup' | 'create-if-allowed' | 'no-check' },
 ): Promise<ContextResult> {
   const loaded = loadConfig(cli.env);
   if (!loaded.ok) {
@@ -51,9 +53,21 @@ export async function createCommandContext(
         cli.stderr.write(`streamvault: ${bucket.message}\n`);
         return { ok: false, exitCode: ExitCode.missingBackupLocation };
       }
+      if (options.requireBucket === 'backup') {
+        const presence = await checkBackupPresent(store, new KeyLayout(config.S3_PREFIX));
+        if (presence.kind === 'empty') {
+          logger.error({ bucket: config.S3_BUCKET, prefix: config.S3_PREFIX }, presence.message);
+          cli.stderr.write(`streamvault: ${presence.message}\n`);
+          return { ok: false, exitCode: ExitCode.missingBackupLocation };
+        }
+      }
     } catch (error) {
-      logger.error({ err: error, bucket: config.S3_BUCKET }, 'cannot reach the backup bucket');
-      cli.stderr.write(`streamvault: cannot reach bucket ${config.S3_BUCKET}: ${(error as Error).message}\n`);
+      const where = config.S3_ENDPOINT || 'AWS S3';
+      logger.error({ err: error, bucket: config.S3_BUCKET, endpoint: where }, 'cannot reach the backup bucket');
+      cli.stderr.write(
+        `streamvault: cannot reach bucket ${config.S3_BUCKET} at ${where} (${config.S3_MAX_ATTEMPTS} attempts; timeouts: ` +
+          `connect ${config.S3_CONNECT_TIMEOUT_MS} ms, request ${config.S3_REQUEST_TIMEOUT_MS} ms, idle socket ${config.S3_SOCKET_TIMEOUT_MS} ms): ${(error as Error).message}\n`,
+      );
       return { ok: false, exitCode: ExitCode.failure };
     }
   }

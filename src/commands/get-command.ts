@@ -31,7 +31,7 @@ export async function runGetStream(cli: CliEnvironment, rawSha: string, output: 
     cli.stderr.write(`streamvault: expected a sha256 of 64 hex characters, got ${JSON.stringify(rawSha.slice(0, 80))}\n`);
     return ExitCode.badConfiguration;
   }
-  const created = await createCommandContext(cli, { requireBucket: 'exists' });
+  const created = await createCommandContext(cli, { requireBucket: 'backup' });
   if (!created.ok) return created.exitCode;
   const { store, layout, logger } = created.context;
   try {
@@ -61,7 +61,7 @@ export async function runGetStream(cli: CliEnvironment, rawSha: string, output: 
 }
 
 export async function runGetEvents(cli: CliEnvironment, rawKey: string, json: boolean): Promise<ExitCodeValue> {
-  const created = await createCommandContext(cli, { requireBucket: 'exists' });
+  const created = await createCommandContext(cli, { requireBucket: 'backup' });
   if (!created.ok) return created.exitCode;
   const { store, layout, logger } = created.context;
   const parsed = parseEventsKey(layout, rawKey.trim());

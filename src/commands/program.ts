@@ -16,7 +16,7 @@ Exit codes:
   0    done (or the daemon stopped cleanly on a signal)
   1    unexpected failure; see the log
   2    invalid configuration or arguments; every problem is printed
-  3    the backup bucket/location does not exist
+  3    the backup bucket does not exist, or holds no backup under the prefix
   4    partial: some items failed or are damaged; they are listed
   5    the daemon stopped after too many consecutive stream failures; restart it
   6    the state directory is not writable

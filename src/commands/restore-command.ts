@@ -64,7 +64,7 @@ export async function runRestoreCommand(cli: CliEnvironment, flags: RestoreFlags
   }
 
   // Restore reads the backup and never creates buckets: a missing one is exit 3.
-  const created = await createCommandContext(cli, { requireBucket: 'exists' });
+  const created = await createCommandContext(cli, { requireBucket: 'backup' });
   if (!created.ok) return created.exitCode;
   const { config, logger, store, layout } = created.context;
 

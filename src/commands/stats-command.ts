@@ -12,7 +12,7 @@ export function registerStatsCommand(program: Command, cli: CliEnvironment, setE
 }
 
 export async function runStats(cli: CliEnvironment, json: boolean): Promise<ExitCodeValue> {
-  const created = await createCommandContext(cli, { requireBucket: 'exists' });
+  const created = await createCommandContext(cli, { requireBucket: 'backup' });
   if (!created.ok) return created.exitCode;
   const { logger, store, layout } = created.context;
   try {

@@ -38,7 +38,7 @@ export async function runVerify(cli: CliEnvironment, options: VerifyCommandOptio
   }
   const readData = options.readData === true || options.readDataSubset !== undefined;
 
-  const created = await createCommandContext(cli, { requireBucket: 'exists' });
+  const created = await createCommandContext(cli, { requireBucket: 'backup' });
   if (!created.ok) return created.exitCode;
   const { logger, store, layout } = created.context;
 

@@ -24,6 +24,9 @@ export function s3Settings(config: Config): S3Settings {
     accessKeyId: config.S3_ACCESS_KEY_ID,
     secretAccessKey: config.S3_SECRET_ACCESS_KEY,
     maxAttempts: config.S3_MAX_ATTEMPTS,
+    connectTimeoutMs: config.S3_CONNECT_TIMEOUT_MS,
+    requestTimeoutMs: config.S3_REQUEST_TIMEOUT_MS,
+    socketTimeoutMs: config.S3_SOCKET_TIMEOUT_MS,
   };
 }
 

@@ -5,6 +5,7 @@
  *   {prefix}events/{source}/{event}/p{partition:6}/{firstOffset:20}-{yyyy-mm-dd}.avro
  *   {prefix}manifests/{source}/{event}/p{partition:6}/{firstOffset:20}.json
  *   {prefix}streams/{sha256[0:2]}/{sha256}
+ *   {prefix}streamvault.json                     the location's config (repository-config.ts)
  *
  * Keys are deterministic from pair, partition and first offset: a batch replayed after a crash
  * rewrites the same keys. Zero padding makes lexical order offset order. The day (UTC, from the
@@ -57,6 +58,16 @@ export class KeyLayout {
    */
   readinessProbeKey(instance: string): string {
     return `${this.prefix}health/${instance.replace(/[^A-Za-z0-9._-]/g, '_').slice(0, 200) || 'instance'}`;
+  }
+
+  /** What the location is: format and the settings that shape what is written (repository-config.ts). */
+  repositoryConfigKey(): string {
+    return `${this.prefix}streamvault.json`;
+  }
+
+  /** A throwaway key the backup writes and deletes at start to see whether the store enforces conditional writes. */
+  conditionalWriteProbeKey(nonce: string): string {
+    return `${this.prefix}health/conditional-write-probe-${nonce.replace(/[^A-Za-z0-9-]/g, '_').slice(0, 64)}`;
   }
 
   private partitionFolder(kind: string, pair: PairName, partition: number): string {

@@ -63,3 +63,14 @@ export function parseManifest(key: string, body: Buffer): ParseManifestResult {
   }
   return { ok: true, entry: parsed.data };
 }
+
+/**
+ * The streams of `mine` plus every stream `stored` recorded and `mine` lacks. A replay of a batch
+ * (same key) may run with settings that find fewer references (no schema, another type map): what
+ * a manifest once recorded is never dropped by a rewrite, so restores keep planning those streams.
+ */
+export function unionStreams(stored: readonly ManifestStream[], mine: readonly ManifestStream[]): ManifestStream[] {
+  const identity = (s: ManifestStream) => `${s.sha256}\u0000${s.source}\u0000${s.label}\u0000${s.timestamp}`;
+  const seen = new Set(mine.map(identity));
+  return [...mine, ...stored.filter((s) => !seen.has(identity(s)))];
+}

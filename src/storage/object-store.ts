@@ -5,9 +5,24 @@ export interface StoredObjectInfo {
   readonly size: number;
 }
 
+/**
+ * A conditional write: `absent` sends `If-None-Match: *` (create only), `matches` sends
+ * `If-Match: <etag>` (replace only the version that was read). A store that enforces it answers
+ * 412 when the condition does not hold: `put` then throws PreconditionFailedError.
+ */
+export type WriteCondition = { readonly kind: 'absent' } | { readonly kind: 'matches'; readonly etag: string };
+
 export interface PutOptions {
   readonly contentType?: string;
   readonly metadata?: Record<string, string>;
+  readonly condition?: WriteCondition;
+}
+
+export interface StoredObjectHead {
+  readonly size: number;
+  readonly metadata: Record<string, string>;
+  /** The version's ETag, for a conditional rewrite (`{ kind: 'matches', etag }`). */
+  readonly etag?: string;
 }
 
 /**
@@ -22,7 +37,7 @@ export interface ObjectStore {
   get(key: string): Promise<Buffer>;
   getStream(key: string): Promise<Readable>;
   /** `undefined` when the key does not exist. */
-  head(key: string): Promise<{ size: number; metadata: Record<string, string> } | undefined>;
+  head(key: string): Promise<StoredObjectHead | undefined>;
   list(prefix: string): AsyncIterable<StoredObjectInfo>;
   delete(key: string): Promise<void>;
   bucketExists(): Promise<boolean>;
@@ -33,6 +48,16 @@ export class ObjectNotFoundError extends Error {
   constructor(readonly bucket: string, readonly key: string) {
     super(`object s3://${bucket}/${key} does not exist`);
     this.name = 'ObjectNotFoundError';
+  }
+}
+
+/** The store refused a conditional write: someone else wrote (or deleted) the key since it was read. */
+export class PreconditionFailedError extends Error {
+  constructor(readonly bucket: string, readonly key: string, readonly condition: WriteCondition) {
+    super(
+      `conditional write of s3://${bucket}/${key} refused (${condition.kind === 'absent' ? 'If-None-Match: *' : `If-Match: ${condition.etag}`}): another writer changed it`,
+    );
+    this.name = 'PreconditionFailedError';
   }
 }
 

@@ -11,7 +11,14 @@ import {
 } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
 import type { Readable } from 'node:stream';
-import { ObjectNotFoundError, type ObjectStore, type PutOptions, type StoredObjectInfo } from './object-store.js';
+import {
+  ObjectNotFoundError,
+  PreconditionFailedError,
+  type ObjectStore,
+  type PutOptions,
+  type StoredObjectHead,
+  type StoredObjectInfo,
+} from './object-store.js';
 
 export interface S3Settings {
   bucket: string;
@@ -21,6 +28,12 @@ export interface S3Settings {
   accessKeyId: string;
   secretAccessKey: string;
   maxAttempts: number;
+  /** Per attempt, milliseconds: opening a connection (default 5000). */
+  connectTimeoutMs?: number;
+  /** Per attempt, milliseconds: until the response starts, the request body included (default 120000). */
+  requestTimeoutMs?: number;
+  /** Per attempt, milliseconds: a connection with nothing sent or received (default 30000). */
+  socketTimeoutMs?: number;
 }
 
 export function createS3Client(settings: S3Settings): S3Client {
@@ -30,6 +43,14 @@ export function createS3Client(settings: S3Settings): S3Client {
     // Unset: the SDK's own chain (AWS_REGION, profile). S3-compatible stores rarely care about
     // the region, but the SDK needs one to sign, so they get us-east-1 unless one is configured.
     region: settings.region || (settings.endpoint ? 'us-east-1' : undefined),
+  };
+  // Without these a store that accepts connections but never answers hangs every command.
+  // (The SDK builds its NodeHttpHandler from these options.)
+  config.requestHandler = {
+    connectionTimeout: settings.connectTimeoutMs ?? 5_000,
+    requestTimeout: settings.requestTimeoutMs ?? 120_000,
+    throwOnRequestTimeout: true,
+    socketTimeout: settings.socketTimeoutMs ?? 30_000,
   };
   if (settings.endpoint) config.endpoint = settings.endpoint;
   if (settings.accessKeyId) {
@@ -52,16 +73,24 @@ export class S3ObjectStore implements ObjectStore {
   }
 
   async put(key: string, body: Buffer, options: PutOptions = {}): Promise<void> {
-    await this.#client.send(
-      new PutObjectCommand({
-        Bucket: this.bucket,
-        Key: key,
-        Body: body,
-        ContentLength: body.length,
-        ContentType: options.contentType,
-        Metadata: options.metadata,
-      }),
-    );
+    const condition = options.condition;
+    try {
+      await this.#client.send(
+        new PutObjectCommand({
+          Bucket: this.bucket,
+          Key: key,
+          Body: body,
+          ContentLength: body.length,
+          ContentType: options.contentType,
+          Metadata: options.metadata,
+          IfNoneMatch: condition?.kind === 'absent' ? '*' : undefined,
+          IfMatch: condition?.kind === 'matches' ? condition.etag : undefined,
+        }),
+      );
+    } catch (error) {
+      if (condition && isConditionFailure(error)) throw new PreconditionFailedError(this.bucket, key, condition);
+      throw error;
+    }
   }
 
   async putStream(key: string, body: Readable, options: PutOptions = {}): Promise<void> {
@@ -92,10 +121,10 @@ export class S3ObjectStore implements ObjectStore {
     }
   }
 
-  async head(key: string): Promise<{ size: number; metadata: Record<string, string> } | undefined> {
+  async head(key: string): Promise<StoredObjectHead | undefined> {
     try {
       const out = await this.#client.send(new HeadObjectCommand({ Bucket: this.bucket, Key: key }));
-      return { size: out.ContentLength ?? 0, metadata: out.Metadata ?? {} };
+      return { size: out.ContentLength ?? 0, metadata: out.Metadata ?? {}, etag: out.ETag };
     } catch (error) {
       if (isNotFound(error)) return undefined;
       throw error;
@@ -132,6 +161,16 @@ export class S3ObjectStore implements ObjectStore {
   async createBucket(): Promise<void> {
     await this.#client.send(new CreateBucketCommand({ Bucket: this.bucket }));
   }
+}
+
+/**
+ * 412: the condition did not hold. 409 ConditionalRequestConflict: AWS S3's answer when another
+ * conditional write of the key was in progress; both mean "someone else wrote it: read again".
+ */
+function isConditionFailure(error: unknown): boolean {
+  const e = error as { name?: string; $metadata?: { httpStatusCode?: number } };
+  const status = e?.$metadata?.httpStatusCode;
+  return status === 412 || e?.name === 'PreconditionFailed' || (status === 409 && e?.name === 'ConditionalRequestConflict');
 }
 
 function isNotFound(error: unknown): boolean {

@@ -1,7 +1,15 @@
 import { Readable } from 'node:stream';
-import { ObjectNotFoundError, type ObjectStore, type PutOptions, type StoredObjectInfo } from '../../src/storage/object-store.js';
+import { createHash } from 'node:crypto';
+import {
+  ObjectNotFoundError,
+  PreconditionFailedError,
+  type ObjectStore,
+  type PutOptions,
+  type StoredObjectHead,
+  type StoredObjectInfo,
+} from '../../src/storage/object-store.js';
 
-/** An ObjectStore in memory, recording every call in order, for unit tests. */
+/** An ObjectStore in memory, recording every call in order, for unit tests. Enforces conditional writes like S3. */
 export class MemoryObjectStore implements ObjectStore {
   readonly bucket = 'memory';
   readonly objects = new Map<string, { body: Buffer; options: PutOptions }>();
@@ -20,6 +28,12 @@ export class MemoryObjectStore implements ObjectStore {
 
   async put(key: string, body: Buffer, options: PutOptions = {}): Promise<void> {
     this.#check('put', key);
+    const existing = this.objects.get(key);
+    const condition = options.condition;
+    if (condition?.kind === 'absent' && existing) throw new PreconditionFailedError(this.bucket, key, condition);
+    if (condition?.kind === 'matches' && (!existing || etagOf(existing.body) !== condition.etag)) {
+      throw new PreconditionFailedError(this.bucket, key, condition);
+    }
     this.objects.set(key, { body: Buffer.from(body), options });
   }
 
@@ -41,10 +55,10 @@ export class MemoryObjectStore implements ObjectStore {
     return Readable.from([await this.get(key)]);
   }
 
-  async head(key: string): Promise<{ size: number; metadata: Record<string, string> } | undefined> {
+  async head(key: string): Promise<StoredObjectHead | undefined> {
     this.#check('head', key);
     const object = this.objects.get(key);
-    return object ? { size: object.body.length, metadata: object.options.metadata ?? {} } : undefined;
+    return object ? { size: object.body.length, metadata: object.options.metadata ?? {}, etag: etagOf(object.body) } : undefined;
   }
 
   async *list(prefix: string): AsyncIterable<StoredObjectInfo> {
@@ -64,4 +78,9 @@ export class MemoryObjectStore implements ObjectStore {
   }
 
   async createBucket(): Promise<void> {}
+}
+
+/** Like S3's ETag of a single-part upload: the quoted MD5 of the body. */
+function etagOf(body: Buffer): string {
+  return `"${createHash('md5').update(body).digest('hex')}"`;
 }

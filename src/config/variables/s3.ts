@@ -1,4 +1,4 @@
-import { boolean, nonEmptyText, text, url, variable } from '../variable.js';
+import { boolean, integer, nonEmptyText, oneOf, text, url, variable } from '../variable.js';
 
 export const s3Variables = {
   S3_BUCKET: variable({
@@ -60,5 +60,41 @@ export const s3Variables = {
     default: 'false',
     group: 's3',
     description: 'Create the bucket at start when missing. Off: a missing bucket is a startup error.',
+  }),
+  S3_CONNECT_TIMEOUT_MS: variable({
+    name: 'S3_CONNECT_TIMEOUT_MS',
+    schema: integer(1, 600_000),
+    default: '5000',
+    unit: 'milliseconds',
+    group: 's3',
+    description:
+      'Per attempt: how long opening a connection to S3 may take. Applies to every S3 client (backup, S3 stream source, restore target).',
+  }),
+  S3_REQUEST_TIMEOUT_MS: variable({
+    name: 'S3_REQUEST_TIMEOUT_MS',
+    schema: integer(1, 3_600_000),
+    default: '120000',
+    unit: 'milliseconds',
+    group: 's3',
+    description:
+      'Per attempt: how long an S3 request may take until its response starts, sending its body included (up to one 8 MiB part).',
+  }),
+  S3_SOCKET_TIMEOUT_MS: variable({
+    name: 'S3_SOCKET_TIMEOUT_MS',
+    schema: integer(1, 3_600_000),
+    default: '30000',
+    unit: 'milliseconds',
+    group: 's3',
+    description:
+      'Per attempt: how long an S3 connection may stay silent (nothing sent or received, e.g. a download that stalls) before the attempt fails.',
+  }),
+  S3_CONDITIONAL_WRITES: variable({
+    name: 'S3_CONDITIONAL_WRITES',
+    schema: oneOf(['auto', 'on', 'off']),
+    default: 'auto',
+    group: 's3',
+    description:
+      'Fenced batch and manifest writes (If-None-Match / If-Match), so a replica that lost a partition cannot overwrite the new owner. ' +
+      '`auto`: probed once at backup start, used when the store enforces them; `on`: refuse to start without; `off`: plain overwrites.',
   }),
 };

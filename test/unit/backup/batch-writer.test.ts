@@ -28,9 +28,24 @@ function batchOf(n: number, first = 0): PartitionBatch {
   return batch;
 }
 
-function writerWith(store: MemoryObjectStore, streamSink: StreamSink, codec: 'null' | 'deflate' = 'null'): BatchWriter {
-  return new BatchWriter({ store, layout: new KeyLayout(''), codec, streamSink, now: () => new Date(0) });
+function writerWith(store: MemoryObjectStore, streamSink: StreamSink, codec: 'null' | 'deflate' = 'null', conditionalWrites = false): BatchWriter {
+  return new BatchWriter({ store, layout: new KeyLayout(''), codec, streamSink, now: () => new Date(0), conditionalWrites });
 }
+
+/** A batch like batchOf, but its events referenced no streams (as a run without a schema sees them). */
+function batchWithoutStreams(n: number, first = 0): PartitionBatch {
+  const batch = new PartitionBatch(pair.topic, 2, 0);
+  for (let i = first; i < first + n; i++) {
+    batch.add({ topic: pair.topic, partition: 2, offset: String(i), timestamp: 1_700_000_000_000 + i, key: null, value: Buffer.from(`v${i}`), headers: [] }, i, {
+      streams: [],
+      malformed: false,
+    });
+  }
+  return batch;
+}
+
+const manifestKey = 'manifests/samples/sourced/p000002/00000000000000000000.json';
+const objectKey = 'events/samples/sourced/p000002/00000000000000000000-2023-11-14.avro';
 
 describe('BatchWriter', () => {
   it('writes the object, then its manifest, and resolves only after the streams are durable', async () => {
@@ -52,9 +67,11 @@ describe('BatchWriter', () => {
       return e;
     });
     await vi.waitFor(() =>
-      expect(store.calls.map((c) => c.key)).toEqual([
-        'events/samples/sourced/p000002/00000000000000000010-2023-11-14.avro',
-        'manifests/samples/sourced/p000002/00000000000000000010.json',
+      expect(store.calls).toEqual([
+        { op: 'put', key: 'events/samples/sourced/p000002/00000000000000000010-2023-11-14.avro' },
+        // the manifest it replaces, if any, is read first: its streams are kept (see below)
+        { op: 'head', key: 'manifests/samples/sourced/p000002/00000000000000000010.json' },
+        { op: 'put', key: 'manifests/samples/sourced/p000002/00000000000000000010.json' },
       ]),
     );
     expect(done).toBe(false); // the streams are not durable yet: no commit may happen
@@ -91,5 +108,46 @@ describe('BatchWriter', () => {
     const store = new MemoryObjectStore();
     const writer = writerWith(store, { persist: async () => Promise.reject(new Error('journal not writable')) });
     await expect(writer.write(pair, batchOf(3))).rejects.toThrow('journal not writable');
+  });
+
+  it('keeps the streams a manifest recorded when a replay of its batch finds fewer (issue 10, item 12)', async () => {
+    const store = new MemoryObjectStore();
+    const writer = writerWith(store, { persist: async () => {} });
+    const first = await writer.write(pair, batchOf(3));
+    expect(first.streams).toHaveLength(2);
+    const replay = await writer.write(pair, batchWithoutStreams(3));
+    expect(replay.streams).toEqual(first.streams);
+    const stored = parseManifest('m', store.objects.get(manifestKey)!.body);
+    expect(stored.ok && stored.entry.streams).toEqual(first.streams);
+  });
+
+  describe('with conditional writes', () => {
+    const g = (generation: number) => ({ group: 'sv.samples.sourced', generation });
+
+    it('refuses to write without a fence (the worker retries once it knows its generation)', async () => {
+      const store = new MemoryObjectStore();
+      const writer = writerWith(store, { persist: async () => {} }, 'null', true);
+      await expect(writer.write(pair, batchOf(3), () => true)).rejects.toMatchObject({ name: 'FenceUnknownError' });
+      expect([...store.objects.keys()]).toEqual([]);
+    });
+
+    it('does not overwrite the object or manifest of a newer generation; rewrites its own and older ones', async () => {
+      const store = new MemoryObjectStore();
+      const writer = writerWith(store, { persist: async () => {} }, 'null', true);
+      const newer = await writer.write(pair, batchOf(5), () => true, g(7));
+      const newerObject = store.objects.get(objectKey)!.body;
+      const newerManifest = store.objects.get(manifestKey)!.body;
+
+      await expect(writer.write(pair, batchOf(3), () => true, g(6))).rejects.toMatchObject({ name: 'StaleBatchError' });
+      expect(store.objects.get(objectKey)!.body.equals(newerObject)).toBe(true);
+      expect(store.objects.get(manifestKey)!.body.equals(newerManifest)).toBe(true);
+      expect(newer.count).toBe(5);
+
+      const again = await writer.write(pair, batchOf(4), () => true, g(7));
+      expect(again.count).toBe(4);
+      const later = await writer.write(pair, batchOf(2), () => true, g(8));
+      const stored = parseManifest('m', store.objects.get(manifestKey)!.body);
+      expect(stored.ok && stored.entry).toEqual(later);
+    });
   });
 });

@@ -1,0 +1,85 @@
+import { describe, expect, it } from 'vitest';
+import { KeyLayout } from '../../../src/storage/key-layout.js';
+import { checkBackupPresent, checkRepositoryConfig, readRepositoryConfig, repositorySettings } from '../../../src/storage/repository-config.js';
+import { MemoryObjectStore } from '../../helpers/memory-object-store.js';
+
+const layout = new KeyLayout('prod/');
+const pairs = [{ source: 'samples', event: 'sourced', topic: 'samples.sourced' }];
+const withSchema = (overrides: Partial<Parameters<typeof repositorySettings>[0]> = {}) =>
+  repositorySettings({ eventSchema: 'schema/', eventTypeMap: { sourced: ['A'] }, streamReferenceLayout: [{ streams: 'x' }], pairs, ...overrides });
+const options = { conditionalWrites: true, now: () => new Date(0) };
+
+describe('repository config (issue 10, item 12)', () => {
+  it('is created on a new location, then matches the same settings', async () => {
+    const store = new MemoryObjectStore();
+    expect(await checkRepositoryConfig(store, layout, withSchema(), options)).toEqual({ kind: 'created' });
+    const stored = await readRepositoryConfig(store, layout);
+    expect(stored.kind === 'present' && stored.config.settings).toEqual(withSchema());
+    expect(JSON.parse(store.objects.get('prod/streamvault.json')!.body.toString())).toMatchObject({
+      format: 'streamvault-repository',
+      version: 1,
+      settings: { keyLayout: 1, eventDecoding: 'schema', pairs: { 'samples/sourced': 'samples.sourced' } },
+    });
+    expect(await checkRepositoryConfig(store, layout, withSchema(), options)).toEqual({ kind: 'matches', addedPairs: [] });
+  });
+
+  it('refuses a run without the schema the location was written with, naming the setting and both values', async () => {
+    const store = new MemoryObjectStore();
+    await checkRepositoryConfig(store, layout, withSchema(), options);
+    const before = store.objects.get('prod/streamvault.json')!.body;
+    const check = await checkRepositoryConfig(store, layout, withSchema({ eventSchema: '' }), options);
+    expect(check.kind).toBe('conflict');
+    if (check.kind !== 'conflict') return;
+    expect(check.conflicts.map((c) => c.setting)).toEqual(['STREAMVAULT_EVENT_SCHEMA']);
+    expect(check.message).toContain('STREAMVAULT_EVENT_SCHEMA: the location was written with a schema');
+    expect(check.message).toContain('this run has empty (no decoding, no streams)');
+    expect(check.message).toContain('STREAMVAULT_S3_PREFIX');
+    expect(store.objects.get('prod/streamvault.json')!.body.equals(before)).toBe(true);
+  });
+
+  it('refuses another type map, reference layout or topic for a known pair; records new pairs', async () => {
+    const store = new MemoryObjectStore();
+    await checkRepositoryConfig(store, layout, withSchema(), options);
+    const settings = (o: Partial<Parameters<typeof repositorySettings>[0]>) => checkRepositoryConfig(store, layout, withSchema(o), options);
+    const settingsOf = async (o: Partial<Parameters<typeof repositorySettings>[0]>) => {
+      const check = await settings(o);
+      return check.kind === 'conflict' ? check.conflicts.map((c) => c.setting) : [];
+    };
+    expect(await settingsOf({ eventTypeMap: { sourced: ['B'] } })).toEqual(['STREAMVAULT_EVENT_TYPE_MAP']);
+    expect(await settingsOf({ streamReferenceLayout: [{ streams: 'y' }] })).toEqual(['STREAMVAULT_STREAM_REFERENCE_LAYOUT']);
+    expect(await settingsOf({ pairs: [{ ...pairs[0]!, topic: 'other' }] })).toEqual(['topic of pair samples/sourced (STREAMVAULT_TOPICS)']);
+
+    const more = [...pairs, { source: 'samples', event: 'deleted', topic: 'samples.deleted' }];
+    expect(await settings({ pairs: more })).toEqual({ kind: 'matches', addedPairs: ['samples/deleted'] });
+    const stored = await readRepositoryConfig(store, layout);
+    expect(stored.kind === 'present' && stored.config.settings.pairs).toEqual({ 'samples/sourced': 'samples.sourced', 'samples/deleted': 'samples.deleted' });
+    // A run with fewer pairs is fine: the location keeps them all.
+    expect(await settings({ pairs })).toEqual({ kind: 'matches', addedPairs: [] });
+  });
+
+  it('an unreadable config is a conflict, not silently replaced', async () => {
+    const store = new MemoryObjectStore();
+    await store.put('prod/streamvault.json', Buffer.from('{"format":"x"'));
+    expect(await checkRepositoryConfig(store, layout, withSchema(), options)).toMatchObject({ kind: 'conflict', message: expect.stringContaining('unreadable') });
+  });
+});
+
+describe('checkBackupPresent (issue 10, item 13)', () => {
+  it('a location with its config, or with manifests only (written before the config existed), holds a backup', async () => {
+    const store = new MemoryObjectStore();
+    await checkRepositoryConfig(store, layout, withSchema(), options);
+    expect(await checkBackupPresent(store, layout)).toEqual({ kind: 'present' });
+
+    const legacy = new MemoryObjectStore();
+    await legacy.put('prod/manifests/samples/sourced/p000000/00000000000000000000.json', Buffer.from('{}'));
+    expect(await checkBackupPresent(legacy, layout)).toEqual({ kind: 'present' });
+  });
+
+  it('an empty location (a mistyped prefix) names the bucket and the prefix', async () => {
+    const store = new MemoryObjectStore();
+    await store.put('prod/manifests/samples/sourced/p000000/00000000000000000000.json', Buffer.from('{}'));
+    const presence = await checkBackupPresent(store, new KeyLayout('prdo/'));
+    expect(presence.kind).toBe('empty');
+    expect(presence.kind === 'empty' && presence.message).toMatch(/no backup in bucket memory under prefix "prdo\/"/);
+  });
+});
