@@ -31,10 +31,12 @@ USER node
 VOLUME ["/var/lib/streamvault"]
 EXPOSE 9464
 
-# Liveness of the daemon's health server (the slim image has no curl; node has fetch).
-# A restore run has no health server; orchestrators should not health-check restore jobs.
+# Liveness of the backup daemon's health server. The same image runs restores, which serve no
+# health endpoint: healthcheck.js reads what PID 1 runs (/proc/1/cmdline, through docker-init or
+# tini with `docker run --init`; STREAMVAULT_MODE when no command is given) and probes /healthz
+# only for `backup`, passing for anything else (`docker inspect` shows which it did and why).
 HEALTHCHECK --interval=30s --timeout=5s --start-period=60s --retries=3 \
-  CMD ["node", "-e", "fetch('http://127.0.0.1:' + (process.env.STREAMVAULT_METRICS_PORT || '9464') + '/healthz').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
+  CMD ["node", "/app/dist/src/healthcheck.js"]
 
 # Give the ordered shutdown time: `docker stop -t 60` (the default 10 s is shorter than the
 # default STREAMVAULT_SHUTDOWN_GRACE_SECONDS of 25 s plus the event flush).

@@ -1,57 +1,128 @@
-import { readdirSync, readFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { Deployment } from 'kubernetes-models/apps/v1';
+import { Job } from 'kubernetes-models/batch/v1';
+import { ConfigMap, PersistentVolumeClaim, Secret, Service } from 'kubernetes-models/v1';
 import { describe, expect, it } from 'vitest';
 import { ENV_PREFIX } from '../../../src/config/variable.js';
 import { variables } from '../../../src/config/variables/index.js';
+import { ExitCode } from '../../../src/exit-codes.js';
+import { byKind, DIR, loadManifests } from './manifests.js';
 
-// The manifests are checked as text (no YAML parser among the dependencies): the facts that
-// must agree with the daemon's configuration, so that a renamed variable or port breaks a test.
-const DIR = resolve(import.meta.dirname, '../../../deploy/kubernetes');
-const read = (name: string) => readFileSync(join(DIR, name), 'utf8');
+// kubectl and a cluster are not available on the CI machines: the manifests are parsed (yaml) and
+// validated against the Kubernetes JSON schemas that kubernetes-models ships, then checked for the
+// facts that must agree with the daemon's configuration. The schemas check types, enums and
+// required fields; like kubectl without --validate=strict, they do not reject unknown fields.
+const manifests = loadManifests();
+const models: Record<string, new (data: any) => { validate(): void }> = {
+  'apps/v1/Deployment': Deployment,
+  'batch/v1/Job': Job,
+  'v1/ConfigMap': ConfigMap,
+  'v1/Secret': Secret,
+  'v1/Service': Service,
+  'v1/PersistentVolumeClaim': PersistentVolumeClaim,
+};
+const kubernetesObjects = manifests.filter((m) => m.file !== 'kustomization.yaml');
+const config = byKind(manifests, 'ConfigMap', 'streamvault-config').data as Record<string, string>;
+const secret = byKind(manifests, 'Secret', 'streamvault-credentials').stringData as Record<string, string>;
+const deployment = byKind(manifests, 'Deployment');
+const job = byKind(manifests, 'Job');
+const pods = { 'deployment.yaml': deployment.spec.template.spec, 'restore-job.yaml': job.spec.template.spec } as Record<string, any>;
 const known = new Set(Object.values(variables).map((v) => `${ENV_PREFIX}${v.name}`));
-const configValue = (name: string) => new RegExp(`^\\s+${name}: "([^"]*)"`, 'm').exec(read('configmap.yaml'))?.[1];
+const containerOf = (pod: any) => pod.containers[0];
+const envOf = (pod: any) => new Map<string, string>(containerOf(pod).env.map((e: any) => [e.name, e.value]));
 
 describe('deploy/kubernetes', () => {
-  it('names only variables streamvault reads', () => {
-    for (const file of readdirSync(DIR).filter((f) => f.endsWith('.yaml'))) {
-      const withoutComments = read(file).replace(/#.*$/gm, '');
-      for (const [name] of withoutComments.matchAll(/STREAMVAULT_[A-Z0-9_]+/g)) {
-        expect(known.has(name), `${file}: ${name}`).toBe(true);
-      }
+  it('validates every object against the Kubernetes schema of its kind', () => {
+    const kinds = kubernetesObjects.map((m) => `${m.object.apiVersion}/${m.object.kind}`);
+    expect(new Set(kinds)).toEqual(new Set(Object.keys(models)));
+    for (const { file, object } of kubernetesObjects) {
+      const Model = models[`${object.apiVersion}/${object.kind}`]!;
+      expect(() => new Model(object).validate(), `${file}: ${object.kind} ${object.metadata?.name}`).not.toThrow();
+    }
+  });
+
+  it('the schema check is not a no-op: it rejects a wrong enum and a missing required field', () => {
+    const broken = structuredClone(job);
+    broken.spec.template.spec.containers[0].terminationMessagePolicy = 'FallbackToLogs';
+    delete broken.spec.template.spec.containers[0].name;
+    expect(() => new Job(broken).validate()).toThrow(/terminationMessagePolicy.*|name/);
+  });
+
+  it('kustomization.yaml lists files that exist, every manifest but the on-demand restore Job', () => {
+    const kustomization = byKind(manifests, 'Kustomization');
+    expect(kustomization.apiVersion).toBe('kustomize.config.k8s.io/v1beta1');
+    const resources = kustomization.resources as string[];
+    for (const file of resources) expect(existsSync(join(DIR, file)), file).toBe(true);
+    const files = new Set(kubernetesObjects.map((m) => m.file));
+    expect(new Set(resources)).toEqual(new Set([...files].filter((f) => f !== 'restore-job.yaml')));
+  });
+
+  it('names only variables streamvault reads, and keeps credentials in the Secret', () => {
+    const named = [...Object.keys(config), ...Object.keys(secret), ...Object.values(pods).flatMap((pod) => [...envOf(pod).keys()])];
+    for (const name of named) expect(known.has(name), name).toBe(true);
+    for (const v of Object.values(variables).filter((v) => v.secret)) {
+      expect(Object.keys(secret), v.name).toContain(`${ENV_PREFIX}${v.name}`);
+      expect(Object.keys(config)).not.toContain(`${ENV_PREFIX}${v.name}`);
+    }
+    for (const pod of Object.values(pods)) {
+      expect(containerOf(pod).envFrom).toEqual([{ configMapRef: { name: 'streamvault-config' } }, { secretRef: { name: 'streamvault-credentials' } }]);
     }
   });
 
   it('gives the backup pod more time to stop than the shutdown grace plus the event flush', () => {
-    const grace = Number(configValue('STREAMVAULT_SHUTDOWN_GRACE_SECONDS') ?? variables.SHUTDOWN_GRACE_SECONDS.default);
-    const termination = Number(/terminationGracePeriodSeconds: (\d+)/.exec(read('deployment.yaml'))?.[1]);
-    expect(termination).toBeGreaterThanOrEqual(grace + 30);
+    const grace = Number(config.STREAMVAULT_SHUTDOWN_GRACE_SECONDS ?? variables.SHUTDOWN_GRACE_SECONDS.default);
+    expect(pods['deployment.yaml'].terminationGracePeriodSeconds).toBeGreaterThanOrEqual(grace + 30);
   });
 
   it('probes /healthz and /readyz on the metrics port the daemon listens on', () => {
-    const deployment = read('deployment.yaml');
-    const port = configValue('STREAMVAULT_METRICS_PORT') ?? variables.METRICS_PORT.default;
-    expect(deployment).toMatch(new RegExp(`name: metrics\\s+containerPort: ${port}\\b`));
-    expect(deployment).toMatch(/livenessProbe:\s+httpGet:\s+path: \/healthz\s+port: metrics/);
-    expect(deployment).toMatch(/readinessProbe:\s+(#.*\s+)*httpGet:\s+path: \/readyz\s+port: metrics/);
+    const container = containerOf(pods['deployment.yaml']);
+    const port = Number(config.STREAMVAULT_METRICS_PORT ?? variables.METRICS_PORT.default);
+    expect(container.ports).toEqual([{ name: 'metrics', containerPort: port }]);
+    expect(container.livenessProbe.httpGet).toEqual({ path: '/healthz', port: 'metrics' });
+    expect(container.readinessProbe.httpGet).toEqual({ path: '/readyz', port: 'metrics' });
+    const service = byKind(manifests, 'Service');
+    expect(service.spec.ports).toEqual([{ name: 'metrics', port, targetPort: 'metrics' }]);
+    expect(service.spec.selector).toEqual(deployment.spec.template.metadata.labels);
   });
 
-  it('mounts a persistent volume at the state directory, and turns service links off, in both pods', () => {
-    for (const file of ['deployment.yaml', 'restore-job.yaml']) {
-      const text = read(file);
-      const stateDir = /name: STREAMVAULT_STATE_DIR\s+value: (\S+)/.exec(text)?.[1];
+  it('mounts a persistent volume at the state directory, writable for the pod user, and turns service links off, in both pods', () => {
+    const claims = new Set(manifests.filter((m) => m.object.kind === 'PersistentVolumeClaim').map((m) => m.object.metadata.name));
+    for (const [file, pod] of Object.entries(pods)) {
+      const stateDir = envOf(pod).get('STREAMVAULT_STATE_DIR');
       expect(stateDir, file).toBeDefined();
-      expect(text).toMatch(new RegExp(`- name: state\\s+mountPath: ${stateDir}\\s`));
-      expect(text).toMatch(/- name: state\s+persistentVolumeClaim:\s+claimName: \S+/);
-      expect(text).toMatch(/enableServiceLinks: false/);
+      const mount = containerOf(pod).volumeMounts.find((m: any) => m.mountPath === stateDir);
+      expect(mount, `${file}: a volume at ${stateDir}`).toBeDefined();
+      const volume = pod.volumes.find((v: any) => v.name === mount.name);
+      expect(claims.has(volume.persistentVolumeClaim?.claimName), `${file}: a claim this directory defines`).toBe(true);
+      expect(pod.enableServiceLinks, file).toBe(false);
+      // The image's user (uid 1000); the kubelet gives the volume to fsGroup, group-writable.
+      expect(pod.securityContext).toMatchObject({ runAsNonRoot: true, runAsUser: 1000, runAsGroup: 1000, fsGroup: 1000, fsGroupChangePolicy: 'OnRootMismatch' });
     }
+    expect(new Set(Object.values(pods).map((pod) => pod.volumes.find((v: any) => v.name === 'state').persistentVolumeClaim.claimName)).size).toBe(2);
   });
 
-  it('runs the restore Job through STREAMVAULT_MODE and keeps credentials in the Secret', () => {
-    expect(read('restore-job.yaml')).toMatch(/name: STREAMVAULT_MODE\s+value: restore/);
-    const secret = read('secret.yaml');
-    for (const v of Object.values(variables).filter((v) => v.secret)) {
-      expect(secret, v.name).toContain(`${ENV_PREFIX}${v.name}:`);
-      expect(read('configmap.yaml')).not.toContain(`${ENV_PREFIX}${v.name}`);
+  it('makes a failed container show its reason: the end of its log becomes the termination message', () => {
+    for (const [file, pod] of Object.entries(pods)) {
+      for (const container of pod.containers) expect(container.terminationMessagePolicy, file).toBe('FallbackToLogsOnError');
     }
+    // A crash-looping Deployment (exit 6 for ever) fails `kubectl rollout status` instead of hanging.
+    expect(deployment.spec.progressDeadlineSeconds).toBeLessThanOrEqual(600);
+  });
+
+  it('runs the restore Job through STREAMVAULT_MODE and fails it at once on the exit codes a retry cannot fix', () => {
+    const pod = pods['restore-job.yaml'];
+    expect(envOf(pod).get('STREAMVAULT_MODE')).toBe('restore');
+    expect(pod.restartPolicy).toBe('Never');
+    const failJob = job.spec.podFailurePolicy.rules
+      .filter((r: any) => r.action === 'FailJob' && r.onExitCodes?.operator === 'In')
+      .flatMap((r: any) => {
+        expect(r.onExitCodes.containerName).toBe(containerOf(pod).name);
+        return r.onExitCodes.values as number[];
+      });
+    const permanent = [ExitCode.badConfiguration, ExitCode.missingBackupLocation, ExitCode.partial, ExitCode.stateDirUnusable];
+    expect([...failJob].sort()).toEqual([...permanent].sort());
+    // Retried: 1 (unexpected, resumes), 5 (stream failures), 130 (forced stop), and evictions.
+    expect(job.spec.podFailurePolicy.rules).toContainEqual({ action: 'Ignore', onPodConditions: [{ type: 'DisruptionTarget' }] });
   });
 });
