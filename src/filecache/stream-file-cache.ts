@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { z } from 'zod';
 import { isSafeSegment } from '../events/stream-references.js';
 import { SHA256_HEX } from '../storage/key-layout.js';
-import { KeyedJournal } from './keyed-journal.js';
+import { KeyedJournal, type JournalFs } from './keyed-journal.js';
 import { acquireStateLock } from './state-lock.js';
 
 /**
@@ -70,7 +70,7 @@ const bySha = (entry: { sha256: string }) => entry.sha256;
  * Opens the journals for writing (taking the state directory's lock), or read-only for listing.
  * A read-only cache needs no lock and changes nothing on disk.
  */
-export async function openStreamFileCache(stateDir: string, options: { readonly?: boolean } = {}): Promise<OpenStreamFileCache> {
+export async function openStreamFileCache(stateDir: string, options: { readonly?: boolean; fs?: JournalFs } = {}): Promise<OpenStreamFileCache> {
   let release = async () => {};
   try {
     if (!options.readonly) {
