@@ -26,12 +26,23 @@ const streamRefShape = {
 export const pendingStreamSchema = z.object({ ...streamRefShape, since: z.string().max(40) });
 export type PendingStream = z.infer<typeof pendingStreamSchema>;
 
+const isoTime = z.string().max(40);
+
 export const failedStreamSchema = z.object({
   ...streamRefShape,
   /** `missing`: the source answered 404; `failed`: anything else (errors, wrong content). */
   kind: z.enum(['missing', 'failed']),
   reason: z.string().max(MAX_REASON),
-  at: z.string().max(40),
+  /** The last attempt. */
+  at: isoTime,
+  /** The first failure (absent in entries of older versions: `at`). */
+  firstAt: isoTime.optional(),
+  /** Attempts so far (absent in older entries: 1). */
+  attempts: z.number().int().min(1).max(1_000_000_000).optional(),
+  /** When the scheduled retry is due; absent once a missing stream was recorded in the backup. */
+  nextAt: isoTime.optional(),
+  /** When a `streams-missing/` marker was written for it (missing after the retry window). */
+  markedAt: isoTime.optional(),
 });
 export type FailedStream = z.infer<typeof failedStreamSchema>;
 
