@@ -89,7 +89,7 @@ export async function openStreamFileCache(stateDir: string, options: { readonly?
       if (lock.kind === 'held') {
         return {
           kind: 'locked',
-          message: `state directory ${stateDir} is in use by process ${lock.pid} (lock ${lock.path}); expected no other streamvault writing to it. Stop that process first (the daemon retries failed streams at its next start).`,
+          message: `state directory ${stateDir} is in use by process ${lock.pid} (lock ${lock.path}); expected no other streamvault writing to it. Stop that process first (the daemon retries failed streams on their schedule).`,
         };
       }
       release = lock.release;
