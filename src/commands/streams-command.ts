@@ -29,7 +29,7 @@ export function registerStreamsCommand(program: Command, cli: CliEnvironment, se
     .action(async () => setExit(await retryFailed(cli)));
   failed
     .command('add')
-    .description('add streams to the failed list, so they are copied at the next start or retry')
+    .description('add streams to the failed list, so they are copied at the next scheduled retry or by `streams failed retry`')
     .argument('<reference...>', 'source/label/sha256 (sha256: 64 hex characters)')
     .action(async (references: string[]) => setExit(await addFailed(cli, references)));
   failed

@@ -19,6 +19,7 @@ import { uniqueName } from '../../helpers/names.js';
 import { createBucket, s3ClientFor } from '../../helpers/s3-server.js';
 import { sharedS3Endpoint } from '../../helpers/shared-servers.js';
 import { startStreamServer, type StreamServer } from '../../helpers/stream-server.js';
+import { startFaultProxy, upstreamOf } from '../../helpers/fault-proxy.js';
 import { makeTempDir } from '../../helpers/temp-dir.js';
 import { until } from '../../helpers/until.js';
 
@@ -45,14 +46,15 @@ interface FixtureOptions {
   bucket?: string;
   now?: () => Date;
   readiness?: ReadinessProblems;
+  /** S3 endpoint of the backup bucket (default the shared s3rver); a fault proxy in front of it. */
+  endpoint?: string;
 }
 
 async function fixture(options: FixtureOptions = {}): Promise<Fixture> {
   const server = options.server ?? withCleanup(await startStreamServer());
-  const client = s3ClientFor(sharedS3Endpoint());
   const bucket = options.bucket ?? uniqueName('streams');
-  if (!options.bucket) await createBucket(client, bucket);
-  const store = new S3ObjectStore(client, bucket);
+  if (!options.bucket) await createBucket(s3ClientFor(sharedS3Endpoint()), bucket);
+  const store = new S3ObjectStore(s3ClientFor(options.endpoint ?? sharedS3Endpoint(), { maxAttempts: 2 }), bucket);
   const layout = new KeyLayout('backup/');
   const stateDir = options.stateDir ?? makeTempDir('state-');
   const opened = await openStreamFileCache(stateDir);
@@ -252,6 +254,29 @@ describe('stream pipeline with the HTTP source and S3', () => {
     // The two stored after the streak cleared the readiness problem.
     expect(readiness.list()).toEqual([]);
     expect(f.cache.failed.values().every((e) => e.kind === 'failed' && e.attempts === 1 && e.nextAt !== undefined)).toBe(true);
+  });
+
+  it('waits out a backup bucket that refuses or resets connections: no stream failure, not ready meanwhile, every blob stored after', async () => {
+    const proxy = withCleanup(await startFaultProxy({ upstream: upstreamOf(sharedS3Endpoint()), mode: { kind: 'refuse' } }));
+    const readiness = new ReadinessProblems();
+    const f = await fixture({ endpoint: proxy.url, readiness, concurrency: 2, maxQueued: 3, maxConsecutiveFailures: 1 });
+    const shas = Array.from({ length: 8 }, (_, i) => f.server.put('samples', 'content', Buffer.from(`outage ${i} `.repeat(50))));
+    // Three fit the waiting line; the rest of the batch waits (backpressure), journaled already.
+    const persisting = f.pipeline.persist(refs(...shas.map((s) => ['samples', 'content', s] as [string, string, string])));
+    await until('not ready: the backup bucket refuses', async () => (readiness.has('backup-bucket') ? true : undefined), 30_000, 20);
+    proxy.setMode({ kind: 'reset' });
+    await until('a few more refused attempts', async () => (f.pipeline.stats.destinationFailures! >= 4 ? true : undefined), 30_000, 20);
+    expect(f.cache.failed.size).toBe(0);
+    expect(f.pipeline.stats.failed).toBe(0);
+    expect(readiness.has('stream-source')).toBe(false);
+    expect(f.pipeline.stats.queued).toBeLessThanOrEqual(3 + 2);
+    expect(f.cache.pending.size).toBe(8);
+    proxy.setMode({ kind: 'pass' });
+    await persisting;
+    expect(await drain(f.pipeline)).toEqual({ unfinished: 0 });
+    for (const sha of shas) expect(await storedHash(f, sha)).toBe(sha);
+    expect(readiness.list()).toEqual([]);
+    expect(f.cache.failed.size).toBe(0);
   });
 
   it('replays the pending journal at the next start; failed copies wait for their scheduled retry', async () => {
