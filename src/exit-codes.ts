@@ -13,9 +13,9 @@ export const ExitCode = {
   missingBackupLocation: 3,
   /** Some items failed or are damaged; they are listed. The rest completed. */
   partial: 4,
-  /** The daemon stopped itself after too many consecutive stream failures; queued work was persisted. Restart it. */
+  /** No longer used (formerly: the daemon stopped itself after consecutive stream failures; it now keeps running and /readyz reports them). Kept so the number never changes meaning. */
   streamFailures: 5,
-  /** The state directory (file cache) is missing or not writable. */
+  /** The state directory (file cache) is missing or not writable, or its journal could make nothing more durable while running. */
   stateDirUnusable: 6,
   /** A second SIGTERM/SIGINT forced an immediate exit; the journal is intact. */
   interrupted: 130,

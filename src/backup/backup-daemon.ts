@@ -111,7 +111,7 @@ function exitCodeFor(reason: StopReason): ExitCodeValue {
     case 'done':
       return ExitCode.ok;
     case 'streams':
-      return ExitCode.streamFailures;
+      return ExitCode.stateDirUnusable;
     case 'fatal':
       return ExitCode.failure;
   }
@@ -124,7 +124,7 @@ function describe(reason: StopReason): string {
     case 'fatal':
       return `fatal error: ${reason.error.message}`;
     case 'streams':
-      return `stream failures: ${reason.reason}`;
+      return `stream pipeline: ${reason.reason}`;
     case 'done':
       return 'done';
   }

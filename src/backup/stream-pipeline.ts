@@ -32,6 +32,18 @@ export interface StreamPipelineStats {
   readonly pending: number;
   /** Entries in the failed list. */
   readonly failedList: number;
+  /** Copies in a row the backup bucket did not take (0 when it takes them). */
+  readonly destinationFailures?: number;
+  /** The pool waits out a destination outage. */
+  readonly destinationPaused?: boolean;
+  /** Failed-list entries queued again by the retry schedule. */
+  readonly retriedFailed?: number;
+  /** streams-missing markers written since start. */
+  readonly markedMissing?: number;
+  /** Failed-list entries recorded in the backup as unavailable at the source. */
+  readonly unavailableAtSource?: number;
+  /** Wall-clock ms of the oldest failed-list entry's first failure; undefined when the list is empty. */
+  readonly failedOldestAt?: number | undefined;
 }
 
 /**
@@ -45,7 +57,10 @@ export interface StreamPipeline extends StreamSink {
   drainHitCache(): Promise<void>;
   /** Phase 3: the pool finishes within `graceMs`; what is unfinished stays journaled. */
   drainPool(graceMs: number): Promise<{ unfinished: number }>;
-  /** Resolves with a reason when the pipeline wants the daemon to stop (e.g. consecutive failures). */
+  /**
+   * Resolves with a reason when the pipeline can make nothing more durable (its journal in the
+   * state directory is broken): the daemon stops with the state-directory exit code.
+   */
   readonly stopRequested: Promise<string>;
   /** Absent when there is nothing to count (no stream source configured). */
   readonly stats?: StreamPipelineStats;

@@ -3,6 +3,7 @@ import { createBackupDaemon } from '../backup/create-backup-daemon.js';
 import { ObserverList } from '../backup/observer-list.js';
 import { ExitCode, type ExitCodeValue } from '../exit-codes.js';
 import { checkStateDir } from '../filecache/state-dir.js';
+import { ReadinessProblems } from '../observability/readiness-problems.js';
 import { openBackupStreams } from '../streams/open-backup-streams.js';
 import { attachBackupWatch, type BackupRunOptions, type BackupWatch } from './backup-watch.js';
 import { createCommandContext, type CliEnvironment } from './command-context.js';
@@ -32,7 +33,9 @@ export async function runBackup(cli: CliEnvironment, options: BackupRunOptions =
   const stateDir = await checkStateDir(config.STATE_DIR);
   if (!stateDir.ok) return refuse(stateDir.message, ExitCode.stateDirUnusable);
 
-  const streams = await openBackupStreams(config, { logger, store, stateDir: stateDir.path });
+  // Components report here what keeps the daemon from committing; /readyz lists it.
+  const readinessProblems = new ReadinessProblems();
+  const streams = await openBackupStreams(config, { logger, store, stateDir: stateDir.path, readiness: readinessProblems });
   if (streams.kind === 'refused') return refuse(streams.message, streams.exitCode);
 
   const observers = new ObserverList((error) => logger.warn({ err: error }, 'a worker observer failed; ignored'));
@@ -53,7 +56,7 @@ export async function runBackup(cli: CliEnvironment, options: BackupRunOptions =
   }
   const { daemon } = made;
   const attached = await attachBackupWatch(
-    { cli, config, logger, store, layout, daemon, workers: made.workers, streams: streams.pipeline, observers },
+    { cli, config, logger, store, layout, daemon, workers: made.workers, streams: streams.pipeline, observers, readinessProblems },
     options,
   );
   if (attached.kind === 'refused') {

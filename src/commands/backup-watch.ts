@@ -10,6 +10,7 @@ import { ExitCode, type ExitCodeValue } from '../exit-codes.js';
 import { createKafka } from '../kafka/create-kafka.js';
 import { startDaemonObservability, type DaemonObservability } from '../observability/daemon-observability.js';
 import type { Logger } from '../observability/logger.js';
+import type { ReadinessProblems } from '../observability/readiness-problems.js';
 import { ProgressReporter } from '../progress/progress-reporter.js';
 import type { KeyLayout } from '../storage/key-layout.js';
 import type { ObjectStore } from '../storage/object-store.js';
@@ -33,6 +34,8 @@ export interface BackupWatchDeps {
   readonly streams: StreamPipeline;
   /** The workers' observer; watchers add theirs to it. */
   readonly observers: ObserverList;
+  /** Conditions reported by components (journal, stream pool, workers) that fail /readyz. */
+  readonly readinessProblems?: ReadinessProblems;
 }
 
 export type AttachResult = { kind: 'attached'; watch: BackupWatch } | { kind: 'refused'; exitCode: ExitCodeValue; message: string };
@@ -110,6 +113,7 @@ export async function attachBackupWatch(deps: BackupWatchDeps, options: BackupRu
     streams: deps.streams,
     admin: adminReady ? admin : undefined,
     wallNow: () => Date.now(),
+    readinessProblems: deps.readinessProblems,
   });
   if (started.kind === 'refused') {
     await disconnectAdmin();

@@ -6,20 +6,21 @@ import { ExitCode, type ExitCodeValue } from '../exit-codes.js';
 import { checkStateDir } from '../filecache/state-dir.js';
 import { openStreamFileCache, truncateReason, type FailedStream, type StreamFileCache } from '../filecache/stream-file-cache.js';
 import { SHA256_HEX } from '../storage/key-layout.js';
+import { MissingStreamMarkers } from '../streams/missing-stream-markers.js';
 import { createStreamCopier, createStreamSource, streamSourceSettings } from '../streams/stream-settings.js';
 import { createCommandContext, type CliEnvironment } from './command-context.js';
 
 /**
  * `streamvault streams failed list|retry|add|clear`: the operator's view of the failed list in the
  * file cache (parity with the platform's own tool). Changing it needs the state directory's lock,
- * so these refuse while the daemon runs (the daemon retries failed streams at each start).
+ * so these refuse while the daemon runs (the daemon retries failed streams on their schedule: STREAMVAULT_STREAM_FAILED_RETRY_*).
  */
 export function registerStreamsCommand(program: Command, cli: CliEnvironment, setExit: (code: ExitCodeValue) => void): void {
   const streams = program.command('streams').description('stream blobs: inspect and repair the file cache');
   const failed = streams.command('failed').description('streams whose copy failed after retries, or whose blob is missing (404)');
   failed
     .command('list')
-    .description('list the failed streams (source/label/sha256, kind, when, why)')
+    .description('list the failed streams (source/label/sha256, kind, attempts, first failure, next scheduled retry or "recorded missing", why)')
     .option('--json', 'one JSON document on stdout')
     .action(async (options: { json?: boolean }) => setExit(await listFailed(cli, options.json === true)));
   failed
@@ -28,7 +29,7 @@ export function registerStreamsCommand(program: Command, cli: CliEnvironment, se
     .action(async () => setExit(await retryFailed(cli)));
   failed
     .command('add')
-    .description('add streams to the failed list, so they are copied at the next start or retry')
+    .description('add streams to the failed list, so they are copied at the next scheduled retry or by `streams failed retry`')
     .argument('<reference...>', 'source/label/sha256 (sha256: 64 hex characters)')
     .action(async (references: string[]) => setExit(await addFailed(cli, references)));
   failed
@@ -72,7 +73,10 @@ export async function listFailed(cli: CliEnvironment, json: boolean): Promise<Ex
   } else if (entries.length === 0) {
     cli.stdout.write('no failed streams\n');
   } else {
-    for (const e of entries) cli.stdout.write(`${e.source}/${e.label}/${e.sha256}\t${e.kind}\t${e.at}\t${oneLine(e.reason)}\n`);
+    for (const e of entries) {
+      const next = e.markedAt ? `recorded missing in the backup ${e.markedAt}` : `next retry ${e.nextAt ?? 'at the next scheduled check'}`;
+      cli.stdout.write(`${e.source}/${e.label}/${e.sha256}\t${e.kind}\t${e.attempts ?? 1} attempts\tsince ${e.firstAt ?? e.at}\t${next}\t${oneLine(e.reason)}\n`);
+    }
     cli.stdout.write(`${entries.length} failed stream${entries.length === 1 ? '' : 's'}\n`);
   }
   return ExitCode.ok;
@@ -93,6 +97,7 @@ export async function retryFailed(cli: CliEnvironment): Promise<ExitCodeValue> {
   const { cache } = opened;
   try {
     const copier = createStreamCopier(config, { store, layout, logger, source: createStreamSource(config, settings) });
+    const markers = new MissingStreamMarkers(store, layout);
     const queue = new PQueue({ concurrency: config.STREAM_CONCURRENCY });
     const entries = cache.failed.values();
     let recovered = 0;
@@ -104,11 +109,15 @@ export async function retryFailed(cli: CliEnvironment): Promise<ExitCodeValue> {
           const name = `${entry.source}/${entry.label}/${entry.sha256}`;
           if (outcome.kind === 'stored' || outcome.kind === 'deduped') {
             await cache.failed.delete(entry.sha256);
+            if (entry.markedAt) await markers.delete(entry.sha256).catch(() => {});
             recovered += 1;
             cli.stdout.write(`${outcome.kind === 'stored' ? 'stored' : 'already stored'}\t${name}\n`);
           } else if (outcome.kind === 'missing' || outcome.kind === 'failed') {
-            await cache.failed.put({ ...entry, kind: outcome.kind, reason: truncateReason(outcome.reason), at: new Date().toISOString() });
+            const at = new Date().toISOString();
+            await cache.failed.put({ ...entry, kind: outcome.kind, reason: truncateReason(outcome.reason), at, firstAt: entry.firstAt ?? entry.at, attempts: (entry.attempts ?? 1) + 1 });
             cli.stdout.write(`${outcome.kind}\t${name}\t${oneLine(outcome.reason)}\n`);
+          } else if (outcome.kind === 'destination-unavailable') {
+            cli.stdout.write(`not tried\t${name}\tthe backup bucket is unavailable: ${oneLine(outcome.reason)}\n`);
           }
         }),
       ),

@@ -66,18 +66,24 @@ export async function runVerify(cli: CliEnvironment, options: VerifyCommandOptio
     bytes_read: report.bytesRead,
     missing: report.missing,
     corrupt: report.corrupt,
+    unavailable_at_source: report.unavailableAtSource,
     errors: report.errors.map((e) => ({ key: e.key, kind: e.kind, message: e.message })),
     exit_code: code,
   });
   if (!options.json) {
     const lines = [
       `verify (${readData ? `read-data, ${describeSubset(subset)}` : 'structure'}): ${report.manifests} manifests, ${report.objects} objects, ` +
-        `${report.streams} streams; ${report.read.length} objects read (${report.bytesRead} bytes); ${report.errors.length} errors`,
+        `${report.streams} streams; ${report.read.length} objects read (${report.bytesRead} bytes); ${report.errors.length} errors` +
+        (report.unavailableAtSource.length > 0 ? `; ${report.unavailableAtSource.length} streams unavailable at the source` : ''),
       ...report.missing.map((key) => `missing: ${key}`),
       ...report.corrupt.map((key) => `corrupt: ${key}`),
       ...report.errors.map((e) => `  ${e.kind}: ${e.message}`),
+      ...report.unavailableAtSource.map((sha) => `warning: stream ${sha} was unavailable at the source (streams-missing marker); not in the backup, not damage`),
     ];
     cli.stdout.write(`${lines.join('\n')}\n`);
+  }
+  if (report.unavailableAtSource.length > 0) {
+    logger.warn({ unavailableAtSource: report.unavailableAtSource.length }, 'referenced streams were unavailable at the source (recorded by the daemon); exit status unaffected');
   }
   logger.info({ errors: report.errors.length, missing: report.missing.length, corrupt: report.corrupt.length }, 'verify done');
   return code;

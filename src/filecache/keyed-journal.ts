@@ -1,6 +1,53 @@
-import { open, rename, type FileHandle } from 'node:fs/promises';
+import { open, rename, rm, type FileHandle } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { z } from 'zod';
+
+/**
+ * The file operations a journal uses; the default is node:fs/promises. A seam so tests can make
+ * `write` return short counts or fail with ENOSPC, which a real disk does only when nearly full.
+ */
+export interface JournalFs {
+  open(path: string, flags: string): Promise<FileHandle>;
+  rename(from: string, to: string): Promise<void>;
+  rm(path: string, options: { force: boolean }): Promise<void>;
+}
+
+export const nodeJournalFs: JournalFs = { open, rename, rm };
+
+/**
+ * A journal write that did not land whole. `code` is the errno when the system gave one
+ * (`ENOSPC`: the state directory's file system is full), `SHORT_WRITE` when a write made no
+ * progress. `broken`: the journal could not cut the partial line off and refuses further writes.
+ */
+export class JournalWriteError extends Error {
+  readonly code: string;
+  readonly broken: boolean;
+
+  constructor(message: string, code: string, broken: boolean, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'JournalWriteError';
+    this.code = code;
+    this.broken = broken;
+  }
+}
+
+/**
+ * Writes all of `bytes` at `position`. POSIX lets write(2) return fewer bytes than asked (a nearly
+ * full disk does): the rest is written by further calls; a call that writes nothing is ENOSPC in
+ * all but name, and fails.
+ */
+async function writeFully(handle: FileHandle, bytes: Buffer, position: number): Promise<void> {
+  let written = 0;
+  while (written < bytes.length) {
+    const { bytesWritten } = await handle.write(bytes, written, bytes.length - written, position + written);
+    if (!Number.isInteger(bytesWritten) || bytesWritten <= 0) {
+      throw Object.assign(new Error(`expected to write ${bytes.length - written} more bytes, the system wrote ${bytesWritten} (disk full?)`), {
+        code: 'SHORT_WRITE',
+      });
+    }
+    written += bytesWritten;
+  }
+}
 
 /**
  * A durable map kept as an append-only file of JSON lines: `{"op":"put","value":...}` and
@@ -22,6 +69,7 @@ export class KeyedJournal<V> {
   readonly #schema: z.ZodType<V>;
   readonly #keyOf: (value: V) => string;
   readonly #entries: Map<string, V>;
+  readonly #fs: JournalFs;
   #handle: FileHandle | undefined;
   /** Bytes of whole lines in the file; a failed write is truncated back to this. */
   #size = 0;
@@ -29,11 +77,12 @@ export class KeyedJournal<V> {
   #dead = 0;
   #queue: QueueItem<V>[] = [];
   #flushing: Promise<void> | undefined;
-  #broken: Error | undefined;
+  #broken: JournalWriteError | undefined;
   #closed = false;
 
-  private constructor(path: string, schema: z.ZodType<V>, keyOf: (value: V) => string, entries: Map<string, V>) {
+  private constructor(path: string, schema: z.ZodType<V>, keyOf: (value: V) => string, entries: Map<string, V>, fs: JournalFs) {
     this.path = path;
+    this.#fs = fs;
     this.#schema = schema;
     this.#keyOf = keyOf;
     this.#entries = entries;
@@ -48,10 +97,11 @@ export class KeyedJournal<V> {
     path: string,
     schema: z.ZodType<V>,
     keyOf: (value: V) => string,
-    options: { readonly?: boolean } = {},
+    options: { readonly?: boolean; fs?: JournalFs } = {},
   ): Promise<{ journal: KeyedJournal<V>; problems: string[] }> {
-    const { entries, problems } = await readJournal(path, schema, keyOf);
-    const journal = new KeyedJournal(path, schema, keyOf, entries);
+    const fs = options.fs ?? nodeJournalFs;
+    const { entries, problems } = await readJournal(path, schema, keyOf, fs);
+    const journal = new KeyedJournal(path, schema, keyOf, entries, fs);
     if (options.readonly) journal.#closed = true;
     else await journal.#rewrite();
     return { journal, problems };
@@ -67,6 +117,11 @@ export class KeyedJournal<V> {
 
   has(key: string): boolean {
     return this.#entries.has(key);
+  }
+
+  /** Set once a failed write could not be cut off: nothing more can be made durable here. */
+  get broken(): JournalWriteError | undefined {
+    return this.#broken;
   }
 
   values(): V[] {
@@ -142,13 +197,15 @@ export class KeyedJournal<V> {
           }
           for (const g of group) g.resolve();
         } catch (error) {
+          if (group[0]?.kind === 'replace') this.#breakIfClosed(error);
           for (const g of group) g.reject(error as Error);
         }
         if (this.#dead > Math.max(1000, this.#entries.size)) {
           // On failure the journal is still whole (the temporary file is left unused); the next
           // threshold crossing tries again.
-          await this.#rewrite().catch(() => {
+          await this.#rewrite().catch((error: unknown) => {
             this.#dead = 0;
+            this.#breakIfClosed(error);
           });
         }
       }
@@ -157,23 +214,39 @@ export class KeyedJournal<V> {
     }
   }
 
+  /** A rewrite that failed after closing the old file leaves nothing to append to. */
+  #breakIfClosed(error: unknown): void {
+    if (this.#handle || this.#broken) return;
+    const code = (error as NodeJS.ErrnoException).code ?? 'EIO';
+    this.#broken = new JournalWriteError(`journal ${this.path} could not be reopened after a rewrite (${code}: ${(error as Error).message}); nothing more can be made durable in it`, code, true, { cause: error });
+  }
+
   async #write(ops: JournalOp<V>[]): Promise<void> {
     const handle = this.#handle;
     if (!handle) throw new Error(`journal ${this.path} is not open`);
     const text = ops.map((op) => JSON.stringify(op.op === 'put' ? { op: 'put', value: op.value } : { op: 'del', key: op.key })).join('\n') + '\n';
     const bytes = Buffer.from(text, 'utf8');
     try {
-      await handle.write(bytes, 0, bytes.length, this.#size);
+      await writeFully(handle, bytes, this.#size);
       await handle.datasync();
     } catch (error) {
-      // Cut a partial line off so the next append does not continue it; if even that fails, the
-      // journal refuses further writes (callers then do not acknowledge anything).
+      const code = (error as NodeJS.ErrnoException).code ?? 'EIO';
+      const why = code === 'ENOSPC' ? 'ENOSPC: the state directory\'s file system is full' : `${code}: ${(error as Error).message}`;
+      // Cut a partial line off so the next append does not continue it (nor a later read skip an
+      // acknowledged line glued to it); if even that fails, the journal refuses further writes.
       try {
         await handle.truncate(this.#size);
-      } catch {
-        this.#broken = new Error(`journal ${this.path} is damaged after a failed write: ${(error as Error).message}`);
+        await handle.datasync();
+      } catch (truncateError) {
+        this.#broken = new JournalWriteError(
+          `journal ${this.path} is damaged after a failed write (${why}) and could not be cut back to ${this.#size} bytes: ${(truncateError as Error).message}; nothing more can be made durable in it`,
+          code,
+          true,
+          { cause: error },
+        );
+        throw this.#broken;
       }
-      throw new Error(`journal ${this.path}: expected to append ${bytes.length} bytes and fdatasync, got ${(error as Error).message}`);
+      throw new JournalWriteError(`journal ${this.path}: expected to append ${bytes.length} bytes and fdatasync, got ${why}`, code, false, { cause: error });
     }
     this.#size += bytes.length;
     for (const op of ops) {
@@ -192,19 +265,23 @@ export class KeyedJournal<V> {
     const temporary = `${this.path}.tmp`;
     const text = [...this.#entries.values()].map((value) => `${JSON.stringify({ op: 'put', value })}\n`).join('');
     const bytes = Buffer.from(text, 'utf8');
-    const out = await open(temporary, 'w');
+    const out = await this.#fs.open(temporary, 'w');
     try {
-      await out.write(bytes, 0, bytes.length, 0);
+      await writeFully(out, bytes, 0);
       await out.sync();
-    } finally {
-      await out.close();
+    } catch (error) {
+      await out.close().catch(() => {});
+      // Give the space back: on a full disk the half-written copy is what fills it.
+      await this.#fs.rm(temporary, { force: true }).catch(() => {});
+      throw error;
     }
+    await out.close();
     await this.#handle?.close();
     this.#handle = undefined;
-    await rename(temporary, this.path);
-    await syncDirectory(dirname(this.path));
+    await this.#fs.rename(temporary, this.path);
+    await syncDirectory(dirname(this.path), this.#fs);
     // r+ rather than a: positional writes at #size keep appends exact after a truncate.
-    this.#handle = await open(this.path, 'r+');
+    this.#handle = await this.#fs.open(this.path, 'r+');
     this.#size = bytes.length;
     this.#dead = 0;
   }
@@ -215,8 +292,8 @@ type QueueItem<V> = QueueWork<V> & { resolve: () => void; reject: (error: Error)
 
 export type JournalOp<V> = { op: 'put'; value: V } | { op: 'del'; key: string };
 
-async function syncDirectory(path: string): Promise<void> {
-  const dir = await open(path, 'r');
+async function syncDirectory(path: string, fs: JournalFs): Promise<void> {
+  const dir = await fs.open(path, 'r');
   try {
     await dir.sync();
   } catch (error) {
@@ -234,12 +311,13 @@ async function readJournal<V>(
   path: string,
   schema: z.ZodType<V>,
   keyOf: (value: V) => string,
+  fs: JournalFs,
 ): Promise<{ entries: Map<string, V>; problems: string[] }> {
   const entries = new Map<string, V>();
   const problems: string[] = [];
   let handle: FileHandle;
   try {
-    handle = await open(path, 'r');
+    handle = await fs.open(path, 'r');
   } catch (error) {
     // A leftover `.tmp` from a crash during compaction is simply overwritten by the next one.
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { entries, problems };

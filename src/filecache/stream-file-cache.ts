@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { z } from 'zod';
 import { isSafeSegment } from '../events/stream-references.js';
 import { SHA256_HEX } from '../storage/key-layout.js';
-import { KeyedJournal } from './keyed-journal.js';
+import { KeyedJournal, type JournalFs } from './keyed-journal.js';
 import { acquireStateLock } from './state-lock.js';
 
 /**
@@ -26,12 +26,23 @@ const streamRefShape = {
 export const pendingStreamSchema = z.object({ ...streamRefShape, since: z.string().max(40) });
 export type PendingStream = z.infer<typeof pendingStreamSchema>;
 
+const isoTime = z.string().max(40);
+
 export const failedStreamSchema = z.object({
   ...streamRefShape,
   /** `missing`: the source answered 404; `failed`: anything else (errors, wrong content). */
   kind: z.enum(['missing', 'failed']),
   reason: z.string().max(MAX_REASON),
-  at: z.string().max(40),
+  /** The last attempt. */
+  at: isoTime,
+  /** The first failure (absent in entries of older versions: `at`). */
+  firstAt: isoTime.optional(),
+  /** Attempts so far (absent in older entries: 1). */
+  attempts: z.number().int().min(1).max(1_000_000_000).optional(),
+  /** When the scheduled retry is due; absent once a missing stream was recorded in the backup. */
+  nextAt: isoTime.optional(),
+  /** When a `streams-missing/` marker was written for it (missing after the retry window). */
+  markedAt: isoTime.optional(),
 });
 export type FailedStream = z.infer<typeof failedStreamSchema>;
 
@@ -70,7 +81,7 @@ const bySha = (entry: { sha256: string }) => entry.sha256;
  * Opens the journals for writing (taking the state directory's lock), or read-only for listing.
  * A read-only cache needs no lock and changes nothing on disk.
  */
-export async function openStreamFileCache(stateDir: string, options: { readonly?: boolean } = {}): Promise<OpenStreamFileCache> {
+export async function openStreamFileCache(stateDir: string, options: { readonly?: boolean; fs?: JournalFs } = {}): Promise<OpenStreamFileCache> {
   let release = async () => {};
   try {
     if (!options.readonly) {
@@ -78,7 +89,7 @@ export async function openStreamFileCache(stateDir: string, options: { readonly?
       if (lock.kind === 'held') {
         return {
           kind: 'locked',
-          message: `state directory ${stateDir} is in use by process ${lock.pid} (lock ${lock.path}); expected no other streamvault writing to it. Stop that process first (the daemon retries failed streams at its next start).`,
+          message: `state directory ${stateDir} is in use by process ${lock.pid} (lock ${lock.path}); expected no other streamvault writing to it. Stop that process first (the daemon retries failed streams on their schedule).`,
         };
       }
       release = lock.release;

@@ -14,6 +14,7 @@ import type { Logger } from './logger.js';
 import { registerBackupMetrics } from './metrics.js';
 import { ProgressLog } from './progress-log.js';
 import { readinessOf } from './readiness.js';
+import type { ReadinessProblems } from './readiness-problems.js';
 import { S3WriteProbe } from './s3-write-probe.js';
 import { readStreamStats } from './stream-stats.js';
 
@@ -29,6 +30,8 @@ export interface DaemonObservabilityDeps {
   /** Connected admin client, for consumer lag; undefined when Kafka admin is unavailable. */
   readonly admin: OffsetsAdmin | undefined;
   readonly wallNow: () => number;
+  /** Conditions set by components (state dir full, backup bucket unreachable, stuck partition). */
+  readonly readinessProblems?: Pick<ReadinessProblems, 'list'>;
 }
 
 export type StartObservabilityResult =
@@ -75,7 +78,8 @@ export async function startDaemonObservability(deps: DaemonObservabilityDeps): P
     wallNow,
     logger,
   });
-  const readiness = () => readinessOf({ daemonState: () => daemon.state, workers, s3: () => probe.status });
+  const readiness = () =>
+    readinessOf({ daemonState: () => daemon.state, workers, s3: () => probe.status, problems: () => deps.readinessProblems?.list() ?? [] });
 
   const metrics = registerBackupMetrics(registry, {
     workers,

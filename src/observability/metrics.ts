@@ -144,6 +144,19 @@ export function registerBackupMetrics(registry: Registry, sources: MetricsSource
   streamGauge('streamvault_stream_pool_running', 'Stream uploads in progress.', 'running');
   streamGauge('streamvault_filecache_pending', 'Streams journaled as pending in the file cache.', 'pending');
   streamGauge('streamvault_filecache_failed', 'Streams journaled as failed in the file cache.', 'failedJournal');
+  streamCounter('streamvault_streams_failed_retried_total', 'Failed-list entries copied again by their retry schedule.', 'retriedFailed');
+  streamGauge('streamvault_streams_unavailable_at_source', 'Failed-list entries recorded in the backup as unavailable at the source (missing after the retry window).', 'unavailableAtSource');
+  streamGauge('streamvault_stream_destination_paused', '1 while the stream pool waits for the backup bucket to take copies again.', 'destinationPaused');
+  new Gauge({
+    name: 'streamvault_filecache_failed_oldest_age_seconds',
+    help: 'Age of the oldest entry in the failed list (since its first failure); 0 when the list is empty.',
+    registers: [registry],
+    collect() {
+      const stats = sources.streams();
+      if (!stats) return;
+      this.set(stats.failedOldestAt === undefined ? 0 : Math.max(0, (sources.wallNow() - stats.failedOldestAt) / 1000));
+    },
+  });
 
   new Gauge({
     name: 'streamvault_ready',

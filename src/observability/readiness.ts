@@ -7,9 +7,14 @@ export interface ReadinessSources {
   readonly daemonState: () => DaemonState;
   readonly workers: ReadonlyArray<{ readonly pair: { source: string; event: string }; readonly state: WorkerState }>;
   readonly s3: () => ProbeStatus;
+  /** Conditions set by components (state directory full, backup bucket unreachable, stuck partition). */
+  readonly problems?: () => readonly string[];
 }
 
-/** Ready = the daemon runs (not starting, not draining), every worker consumes, and S3 takes writes. */
+/**
+ * Ready = the daemon runs (not starting, not draining), every worker consumes, S3 takes writes, and
+ * no component reports a condition under which nothing can be committed (ReadinessProblems).
+ */
 export function readinessOf(sources: ReadinessSources): Readiness {
   const reasons: string[] = [];
   const state = sources.daemonState();
@@ -20,5 +25,6 @@ export function readinessOf(sources: ReadinessSources): Readiness {
   const s3 = sources.s3();
   if (s3.kind === 'unknown') reasons.push('S3 writability not probed yet');
   else if (s3.kind === 'failed') reasons.push(`S3 not writable since ${new Date(s3.since).toISOString()}: ${s3.error}`);
+  reasons.push(...(sources.problems?.() ?? []));
   return { ready: reasons.length === 0, reasons };
 }

@@ -24,6 +24,14 @@ export interface StreamStatsSnapshot {
   readonly uploadedBytes?: number;
   /** Copies in progress. */
   readonly running?: number;
+  /** Failed-list entries queued again by their retry schedule. */
+  readonly retriedFailed?: number;
+  /** Failed-list entries recorded in the backup as unavailable at the source. */
+  readonly unavailableAtSource?: number;
+  /** Wall-clock ms of the oldest failed-list entry's first failure (absent when none). */
+  readonly failedOldestAt?: number;
+  /** 1 while the pool waits out a backup bucket that does not take copies. */
+  readonly destinationPaused?: number;
 }
 
 /** The pipeline's counters under the names the metrics use; `undefined` without a stream source. */
@@ -41,5 +49,9 @@ export function readStreamStats(pipeline: Pick<StreamPipeline, 'stats'>): Stream
     hitCacheHits: s.hitCacheHits,
     uploadedBytes: s.uploadedBytes,
     running: s.running,
+    retriedFailed: s.retriedFailed,
+    unavailableAtSource: s.unavailableAtSource,
+    failedOldestAt: s.failedOldestAt,
+    destinationPaused: s.destinationPaused === undefined ? undefined : s.destinationPaused ? 1 : 0,
   };
 }

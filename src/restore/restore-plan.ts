@@ -68,6 +68,8 @@ export interface PlannedStream {
   readonly size: number | undefined;
   /** Every (source, label) an event in scope references it under: it is posted once to each. */
   readonly references: readonly StreamReference[];
+  /** Not in the backup, and a streams-missing marker says the source never had it (not damage). */
+  readonly unavailableAtSource?: boolean;
 }
 
 export interface PairTotals {
@@ -99,6 +101,8 @@ export interface PlanTotals {
   readonly streamPosts: number;
   readonly streamBytes: number;
   readonly missingStreams: number;
+  /** Of those, recorded by the daemon as unavailable at the source (not damage). */
+  readonly unavailableAtSource: number;
   /** Objects (batches + stream posts) and bytes the progress reports against. */
   readonly files: number;
   readonly bytes: number;
@@ -163,7 +167,8 @@ async function planStreams(
       queue.add(async (): Promise<PlannedStream> => {
         const key = layout.streamKey(sha256);
         const head = await store.head(key);
-        return { sha256, key, size: head?.size, references: [...refs.values()] };
+        const unavailableAtSource = head === undefined && (await store.head(layout.streamMissingKey(sha256))) !== undefined;
+        return { sha256, key, size: head?.size, references: [...refs.values()], ...(unavailableAtSource ? { unavailableAtSource } : {}) };
       }),
     ),
   );
@@ -211,7 +216,8 @@ export function planTotals(plan: Pick<RestorePlan, 'partitions' | 'streams' | 's
     streams: plan.streams.length,
     streamPosts,
     streamBytes,
-    missingStreams: plan.streams.filter((s) => s.size === undefined).length,
+    missingStreams: plan.streams.filter((s) => s.size === undefined && !s.unavailableAtSource).length,
+    unavailableAtSource: plan.streams.filter((s) => s.size === undefined && s.unavailableAtSource).length,
     files: batches + streamPosts,
     bytes: eventBytes + streamBytes,
   };

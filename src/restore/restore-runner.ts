@@ -226,6 +226,7 @@ async function restore(
       streams_posted: streamResult?.posted ?? 0,
       streams_skipped_existing: streamResult?.skippedExisting ?? 0,
       streams_failed: streamResult?.failed ?? 0,
+      streams_unavailable_at_source: streamResult?.unavailableAtSource ?? 0,
       exit_code: exitCode,
     });
     return { kind: 'restored', exitCode, decision, totals, streams: streamResult, events: eventResult };
@@ -250,6 +251,7 @@ function writePlan(deps: RestoreDeps, plan: RestorePlan, totals: PlanTotals, tar
         stream_posts: totals.streamPosts,
         stream_bytes: totals.streamBytes,
         missing_streams: totals.missingStreams,
+        streams_unavailable_at_source: totals.unavailableAtSource,
         total_files: totals.files,
         total_bytes: totals.bytes,
         manifest_problems: plan.problems,
@@ -261,7 +263,7 @@ function writePlan(deps: RestoreDeps, plan: RestorePlan, totals: PlanTotals, tar
   for (const p of pairs) {
     lines.push(`${`${p.source}/${p.event}`.padEnd(32)} ${String(p.batches).padStart(8)} ${`${p.eventsExact ? '' : '<='}${p.events}`.padStart(10)} ${String(p.bytes).padStart(14)}  ${p.target_topic}`);
   }
-  lines.push(`streams: ${totals.streams} (${totals.streamPosts} posts, ${totals.streamBytes} bytes${totals.missingStreams > 0 ? `, ${totals.missingStreams} missing from the backup` : ''})`);
+  lines.push(`streams: ${totals.streams} (${totals.streamPosts} posts, ${totals.streamBytes} bytes${totals.missingStreams > 0 ? `, ${totals.missingStreams} missing from the backup` : ''}${totals.unavailableAtSource > 0 ? `, ${totals.unavailableAtSource} unavailable at the source when backed up` : ''})`);
   for (const problem of plan.problems) lines.push(`unreadable manifest: ${problem.reason}`);
   deps.stdout.write(`${lines.join('\n')}\n`);
 }

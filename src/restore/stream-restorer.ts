@@ -16,12 +16,15 @@ export type StreamPostOutcome =
   | { kind: 'posted' }
   | { kind: 'already-restored' }
   | { kind: 'skipped-existing' }
+  /** The daemon recorded that the source never had it (streams-missing marker): nothing to post. */
+  | { kind: 'unavailable-at-source' }
   | { kind: 'failed'; item: string; error: string };
 
 export interface StreamRestoreResult {
   posted: number;
   alreadyRestored: number;
   skippedExisting: number;
+  unavailableAtSource: number;
   failed: number;
 }
 
@@ -47,7 +50,7 @@ export interface StreamRestorerDeps {
 export async function restoreStreams(streams: readonly PlannedStream[], deps: StreamRestorerDeps): Promise<StreamRestoreResult> {
   await mkdir(deps.spoolDir, { recursive: true });
   const queue = new PQueue({ concurrency: deps.concurrency });
-  const result: StreamRestoreResult = { posted: 0, alreadyRestored: 0, skippedExisting: 0, failed: 0 };
+  const result: StreamRestoreResult = { posted: 0, alreadyRestored: 0, skippedExisting: 0, unavailableAtSource: 0, failed: 0 };
   await Promise.all(
     streams.map((stream) =>
       queue.add(async () => {
@@ -57,7 +60,10 @@ export async function restoreStreams(streams: readonly PlannedStream[], deps: St
           if (outcome.kind === 'posted') result.posted += 1;
           else if (outcome.kind === 'already-restored') result.alreadyRestored += 1;
           else if (outcome.kind === 'skipped-existing') result.skippedExisting += 1;
-          else {
+          else if (outcome.kind === 'unavailable-at-source') {
+            result.unavailableAtSource += 1;
+            deps.logger.warn({ sha256: stream.sha256, source: ref.source, label: ref.label }, 'stream unavailable at the source when it was backed up (streams-missing marker); not restored');
+          } else {
             result.failed += 1;
             deps.onError(outcome.item, outcome.error);
             deps.logger.error({ sha256: stream.sha256, source: ref.source, label: ref.label, err: outcome.error }, 'stream not restored');
@@ -70,6 +76,7 @@ export async function restoreStreams(streams: readonly PlannedStream[], deps: St
 }
 
 async function restoreOne(stream: PlannedStream, deps: StreamRestorerDeps): Promise<Array<[StreamReference, StreamPostOutcome]>> {
+  if (stream.size === undefined && stream.unavailableAtSource) return stream.references.map((ref) => [ref, { kind: 'unavailable-at-source' }]);
   const todo: StreamReference[] = [];
   const outcomes: Array<[StreamReference, StreamPostOutcome]> = [];
   for (const ref of stream.references) {

@@ -5,6 +5,7 @@
  *   {prefix}events/{source}/{event}/p{partition:6}/{firstOffset:20}-{yyyy-mm-dd}.avro
  *   {prefix}manifests/{source}/{event}/p{partition:6}/{firstOffset:20}.json
  *   {prefix}streams/{sha256[0:2]}/{sha256}
+ *   {prefix}streams-missing/{sha256[0:2]}/{sha256}.json   a stream the source never had (see missing-stream-markers.ts)
  *   {prefix}streamvault.json                     the location's config (repository-config.ts)
  *
  * Keys are deterministic from pair, partition and first offset: a batch replayed after a crash
@@ -50,6 +51,21 @@ export class KeyLayout {
 
   streamsPrefix(): string {
     return `${this.prefix}streams/`;
+  }
+
+  /**
+   * The marker that a referenced stream was still missing at its source when the daemon's retry
+   * window ran out: part of the backup, so verify and restore can tell it from damage.
+   */
+  streamMissingKey(sha256: string): string {
+    if (!SHA256_HEX.test(sha256)) {
+      throw new Error(`expected a sha256 of 64 lowercase hex characters, got ${JSON.stringify(sha256.slice(0, 80))}`);
+    }
+    return `${this.prefix}streams-missing/${sha256.slice(0, 2)}/${sha256}.json`;
+  }
+
+  streamsMissingPrefix(): string {
+    return `${this.prefix}streams-missing/`;
   }
 
   /**

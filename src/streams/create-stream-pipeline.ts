@@ -1,16 +1,20 @@
 import type { StreamPipeline, StreamPipelineStats } from '../backup/stream-pipeline.js';
 import { renderForLog } from '../events/stream-references.js';
+import { JournalWriteError } from '../filecache/keyed-journal.js';
 import {
   isValidStreamRef,
   truncateReason,
+  type FailedStream,
   type StreamFileCache,
   type StreamRef,
 } from '../filecache/stream-file-cache.js';
 import type { Logger } from '../observability/logger.js';
+import { ignoredReadiness, type ReadinessReporter } from '../observability/readiness-problems.js';
 import type { ManifestStream } from '../storage/manifest.js';
 import { HitCache } from './hit-cache.js';
 import type { CopyOutcome, StreamCopier } from './stream-copier.js';
-import { UploadPool } from './upload-pool.js';
+import type { MissingStreamMarkers } from './missing-stream-markers.js';
+import { UploadPool, type RunResult } from './upload-pool.js';
 
 export interface StreamPipelineOptions {
   readonly cache: StreamFileCache;
@@ -22,12 +26,31 @@ export interface StreamPipelineOptions {
   readonly concurrency: number;
   /** References waiting for a copy slot before persist waits (default 1000). */
   readonly maxQueued: number;
-  /** Failed copies in a row, 404s excluded, that stop the daemon (default 5). */
+  /** Failed copies in a row at the source (404s and destination outages excluded) that make /readyz report the source failing (default 5). */
   readonly maxConsecutiveFailures: number;
-  /** Wall clock, for journal timestamps. */
+  /** Wall clock, for journal timestamps and the retry schedule. */
   readonly now: () => Date;
   readonly observer?: StreamPipelineObserver;
+  /** Where conditions that stop progress are reported (/readyz). */
+  readonly readiness?: ReadinessReporter;
+  /** Records streams still missing after the window in the backup; absent: never recorded. */
+  readonly markers?: Pick<MissingStreamMarkers, 'write' | 'delete'>;
+  /** Retry schedule of the failed list, milliseconds: first delay, doubled per failure up to max. */
+  readonly failedRetry: { readonly minDelayMs: number; readonly maxDelayMs: number };
+  /** How long 404s are retried before the stream is recorded missing, milliseconds. */
+  readonly missingRetryWindowMs: number;
+  /** Pool back-off while the backup bucket does not take copies, milliseconds. */
+  readonly destinationBackoff: { readonly minDelayMs: number; readonly maxDelayMs: number };
+  /** How often due failed entries are looked for, milliseconds (default min(failedRetry.minDelayMs, 60 s)). */
+  readonly retryTickMs?: number;
 }
+
+/** Names under which the pipeline reports readiness problems. */
+export const READINESS = {
+  stateDir: 'state-dir',
+  destination: 'backup-bucket',
+  source: 'stream-source',
+} as const;
 
 /**
  * For metrics (issue 6) and tests: called synchronously, must not throw. Counters are also
@@ -70,7 +93,12 @@ export class BackupStreamPipeline implements StreamPipeline {
     missing: 0,
     failed: 0,
     consecutiveFailures: 0,
+    destinationFailures: 0,
+    retriedFailed: 0,
+    markedMissing: 0,
   };
+  #retryTimer: NodeJS.Timeout | undefined;
+  #retrying: Promise<number> | undefined;
   readonly stats: StreamPipelineStats;
 
   constructor(options: StreamPipelineOptions) {
@@ -102,6 +130,19 @@ export class BackupStreamPipeline implements StreamPipeline {
       get running() { return pool.running; },
       get pending() { return cache.pending.size; },
       get failedList() { return cache.failed.size; },
+      get destinationFailures() { return counts.destinationFailures; },
+      get retriedFailed() { return counts.retriedFailed; },
+      get markedMissing() { return counts.markedMissing; },
+      get unavailableAtSource() { return cache.failed.values().filter((f) => f.markedAt !== undefined).length; },
+      get failedOldestAt() {
+        let oldest: number | undefined;
+        for (const f of cache.failed.values()) {
+          const at = Date.parse(f.firstAt ?? f.at);
+          if (Number.isFinite(at) && (oldest === undefined || at < oldest)) oldest = at;
+        }
+        return oldest;
+      },
+      get destinationPaused() { return pool.paused; },
     };
   }
 
@@ -110,25 +151,19 @@ export class BackupStreamPipeline implements StreamPipeline {
   }
 
   /**
-   * Replays the file cache: failed copies (not 404s) get another chance at every start, then
-   * every pending reference is fed to the pool in the background, under the same bound as new ones.
+   * Replays the pending journal into the pool in the background, under the same bound as new
+   * references, and starts the failed list's retry schedule. Failed entries are not retried at
+   * start: their schedule (kept in the journal) says when, so a restart loop cannot hammer them.
    */
   async start(): Promise<void> {
-    const { cache, now } = this.#o;
+    const { cache } = this.#o;
     for (const problem of cache.problems) this.#log.warn({ problem }, 'stream journal line skipped');
-    const retry = cache.failed.values().filter((f) => f.kind === 'failed');
-    if (retry.length > 0) {
-      const since = now().toISOString();
-      // Pending first, then removed from failed: a crash in between leaves it in both, never in neither.
-      await cache.pending.apply(retry.map((f) => ({ op: 'put' as const, value: { source: f.source, label: f.label, sha256: f.sha256, since } })));
-      await cache.failed.apply(retry.map((f) => ({ op: 'del' as const, key: f.sha256 })));
-    }
     this.#state = 'running';
     const replay = cache.pending.values();
     this.#log.info(
-      { pending: replay.length, retriedFailed: retry.length, missing: cache.failed.size },
+      { pending: replay.length, failed: cache.failed.size },
       'stream pipeline started; replaying the pending journal',
-    );
+    )
     this.#replay = (async () => {
       for (const entry of replay) {
         if (this.#state !== 'running') return;
@@ -136,6 +171,33 @@ export class BackupStreamPipeline implements StreamPipeline {
         await this.#pool.admit(entry);
       }
     })().catch((error: unknown) => this.#log.error({ err: error }, 'replaying the pending journal failed; the rest replays at the next start'));
+    const tick = this.#o.retryTickMs ?? Math.min(this.#o.failedRetry.minDelayMs, 60_000);
+    this.#retryTimer = setInterval(() => void this.retryDue(), Math.max(10, tick));
+    this.#retryTimer.unref();
+  }
+
+  /**
+   * Feeds the failed entries whose scheduled retry is due into the pool, as many as the waiting
+   * line has room for (the rest on a later tick). They stay in the failed list until a copy
+   * succeeds, so nothing about them is ever only in memory. Resolves with how many were queued.
+   */
+  retryDue(): Promise<number> {
+    this.#retrying ??= (async () => {
+      if (this.#state !== 'running' || this.#pool.paused) return 0;
+      const now = this.#o.now().getTime();
+      let queued = 0;
+      for (const entry of this.#o.cache.failed.values()) {
+        if (this.#pool.queued >= this.#o.maxQueued) break;
+        if (!isRetryDue(entry, now, this.#o.failedRetry.minDelayMs)) continue;
+        if (this.#pool.enqueue(entry) === 'queued') queued += 1;
+      }
+      this.#counts.retriedFailed += queued;
+      if (queued > 0) this.#log.info({ queued, failed: this.#o.cache.failed.size }, 'scheduled retry of failed streams');
+      return queued;
+    })().finally(() => {
+      this.#retrying = undefined;
+    });
+    return this.#retrying;
   }
 
   /**
@@ -168,7 +230,7 @@ export class BackupStreamPipeline implements StreamPipeline {
     }
     if (fresh.size === 0) return;
     const since = now().toISOString();
-    await cache.pending.apply([...fresh.values()].map((ref) => ({ op: 'put' as const, value: { ...ref, since } })));
+    await this.#journal(cache.pending.apply([...fresh.values()].map((ref) => ({ op: 'put' as const, value: { ...ref, since } }))));
     for (const ref of fresh.values()) this.#hits.remember(ref.sha256);
     for (const ref of fresh.values()) {
       if (this.#state !== 'running') {
@@ -185,6 +247,7 @@ export class BackupStreamPipeline implements StreamPipeline {
    */
   async drainHitCache(): Promise<void> {
     if (this.#state === 'running') this.#state = 'draining';
+    clearInterval(this.#retryTimer);
     this.#pool.closeAdmission();
     await this.#replay;
     if (this.#state === 'halted') {
@@ -206,6 +269,7 @@ export class BackupStreamPipeline implements StreamPipeline {
   /** Phase 3: the pool finishes within `graceMs`; the rest stays in the pending journal. */
   async drainPool(graceMs: number): Promise<{ unfinished: number }> {
     if (this.#state === 'running') this.#state = 'draining';
+    clearInterval(this.#retryTimer);
     const { completed } = await this.#pool.drain(graceMs);
     if (this.#state !== 'halted') this.#state = 'stopped';
     const unfinished = this.#o.cache.pending.size;
@@ -218,8 +282,8 @@ export class BackupStreamPipeline implements StreamPipeline {
     return { uploaded: c.uploaded, deduped: c.deduped, missing: c.missing, failed: c.failed, hitCacheHits: c.hitCacheHits, rejected: c.rejected };
   }
 
-  async #run(ref: StreamRef, signal: AbortSignal): Promise<void> {
-    const { cache, copier, observer, now, maxConsecutiveFailures } = this.#o;
+  async #run(ref: StreamRef, signal: AbortSignal): Promise<RunResult> {
+    const { cache, copier, observer } = this.#o;
     const started = performance.now();
     let outcome: CopyOutcome;
     try {
@@ -229,38 +293,62 @@ export class BackupStreamPipeline implements StreamPipeline {
     }
     const ms = Math.round(performance.now() - started);
     const fields = { sha256: ref.sha256, source: renderForLog(ref.source), label: renderForLog(ref.label), ms };
+    let result: RunResult = undefined;
+    if (outcome.kind !== 'destination-unavailable' && outcome.kind !== 'aborted' && this.#counts.destinationFailures > 0) {
+      this.#counts.destinationFailures = 0;
+      this.#readiness.clear(READINESS.destination);
+      this.#log.info('the backup bucket takes stream copies again; stream pool resumed');
+    }
     try {
       switch (outcome.kind) {
         case 'stored':
-          this.#counts.uploaded += 1;
-          this.#counts.uploadedBytes += outcome.bytes;
-          this.#counts.consecutiveFailures = 0;
-          await cache.pending.delete(ref.sha256);
-          this.#log.info({ ...fields, bytes: outcome.bytes, attempts: outcome.attempts }, 'stream stored');
+        case 'deduped': {
+          if (outcome.kind === 'stored') {
+            this.#counts.uploaded += 1;
+            this.#counts.uploadedBytes += outcome.bytes;
+            this.#log.info({ ...fields, bytes: outcome.bytes, attempts: outcome.attempts }, 'stream stored');
+          } else {
+            this.#counts.deduped += 1;
+            this.#log.debug(fields, 'stream already stored');
+          }
+          this.#sourceHealthy();
+          const failedBefore = cache.failed.get(ref.sha256);
+          if (cache.pending.has(ref.sha256)) await this.#journal(cache.pending.delete(ref.sha256));
+          if (failedBefore) {
+            await this.#journal(cache.failed.delete(ref.sha256));
+            this.#log.info({ ...fields, attempts: (failedBefore.attempts ?? 1) + 1 }, 'stream from the failed list is stored now; removed from it');
+            if (failedBefore.markedAt) await this.#o.markers?.delete(ref.sha256).catch((error: unknown) => this.#log.warn({ ...fields, err: error }, 'could not delete the streams-missing marker; the stored stream wins'));
+          }
           break;
-        case 'deduped':
-          this.#counts.deduped += 1;
-          this.#counts.consecutiveFailures = 0;
-          await cache.pending.delete(ref.sha256);
-          this.#log.debug(fields, 'stream already stored');
-          break;
+        }
         case 'missing':
           this.#counts.missing += 1;
-          await cache.failed.put({ ...ref, kind: 'missing', reason: truncateReason(outcome.reason), at: now().toISOString() });
-          await cache.pending.delete(ref.sha256);
-          this.#log.warn({ ...fields, reason: outcome.reason }, 'stream missing at the source; recorded in the failed list');
+          await this.#recordFailure(ref, outcome, fields);
           break;
         case 'failed':
           this.#counts.failed += 1;
           this.#counts.consecutiveFailures += 1;
-          await cache.failed.put({ ...ref, kind: 'failed', reason: truncateReason(outcome.reason), at: now().toISOString() });
-          await cache.pending.delete(ref.sha256);
-          this.#log.error(
-            { ...fields, reason: outcome.reason, consecutive: this.#counts.consecutiveFailures },
-            'stream copy failed; recorded in the failed list (retried at the next start)',
-          );
-          if (this.#counts.consecutiveFailures >= maxConsecutiveFailures) this.#halt();
+          await this.#recordFailure(ref, outcome, fields);
+          if (this.#counts.consecutiveFailures >= this.#o.maxConsecutiveFailures) {
+            this.#readiness.set(
+              READINESS.source,
+              `${this.#counts.consecutiveFailures} stream copies in a row failed at the source (STREAMVAULT_STREAM_MAX_CONSECUTIVE_FAILURES=${this.#o.maxConsecutiveFailures}); last: ${truncateReason(outcome.reason).slice(0, 300)}`,
+            );
+          }
           break;
+        case 'destination-unavailable': {
+          this.#counts.destinationFailures += 1;
+          const { minDelayMs, maxDelayMs } = this.#o.destinationBackoff;
+          const retryAfterMs = Math.min(maxDelayMs, minDelayMs * 2 ** Math.min(30, this.#counts.destinationFailures - 1));
+          this.#readiness.set(READINESS.destination, `the backup bucket does not take stream copies: ${outcome.reason.slice(0, 300)}`);
+          if (this.#counts.destinationFailures === 1) {
+            this.#log.error({ ...fields, reason: outcome.reason }, 'the backup bucket does not take stream copies; the stream pool waits (streams stay pending, consumption pauses when the queue is full)');
+          } else {
+            this.#log.warn({ ...fields, reason: outcome.reason, retryAfterMs, failures: this.#counts.destinationFailures }, 'backup bucket still unavailable for stream copies');
+          }
+          result = { retryAfterMs };
+          break;
+        }
         case 'aborted':
           this.#log.info(fields, 'stream copy abandoned at shutdown; stays in the pending journal');
           break;
@@ -274,14 +362,102 @@ export class BackupStreamPipeline implements StreamPipeline {
     } catch {
       // an observer must not break the pipeline
     }
+    return result;
   }
 
-  #halt(): void {
+  get #readiness(): ReadinessReporter {
+    return this.#o.readiness ?? ignoredReadiness;
+  }
+
+  #sourceHealthy(): void {
+    this.#counts.consecutiveFailures = 0;
+    this.#readiness.clear(READINESS.source);
+  }
+
+  /**
+   * Into the failed list with its next retry: doubled from `failedRetry.minDelayMs` per attempt.
+   * A 404 past the missing window is recorded in the backup (marker) and no longer scheduled.
+   */
+  async #recordFailure(ref: StreamRef, outcome: { kind: 'missing' | 'failed'; reason: string }, fields: Record<string, unknown>): Promise<void> {
+    const { cache, now, failedRetry, missingRetryWindowMs, markers } = this.#o;
+    if (outcome.kind === 'missing') this.#sourceHealthy();
+    const before = cache.failed.get(ref.sha256);
+    const at = now();
+    const firstAt = before ? (before.firstAt ?? before.at) : at.toISOString();
+    const attempts = before ? (before.attempts ?? 1) + 1 : 1;
+    const reason = truncateReason(outcome.reason);
+    // Only the reference's own fields: the pool may hand back a whole failed entry (a retry).
+    let entry: FailedStream = { source: ref.source, label: ref.label, sha256: ref.sha256, kind: outcome.kind, reason, at: at.toISOString(), firstAt, attempts };
+    const windowOver = outcome.kind === 'missing' && at.getTime() - Date.parse(firstAt) >= missingRetryWindowMs;
+    let marked = false;
+    if (windowOver && markers) {
+      try {
+        await markers.write(ref, { firstSeen: firstAt, lastTried: at.toISOString(), attempts, reason });
+        entry = { ...entry, markedAt: at.toISOString() };
+        marked = true;
+        this.#counts.markedMissing += 1;
+      } catch (error) {
+        this.#log.warn({ ...fields, err: error }, 'could not write the streams-missing marker; tried again at the next scheduled retry');
+      }
+    }
+    if (!marked) {
+      const delay = Math.min(failedRetry.maxDelayMs, failedRetry.minDelayMs * 2 ** Math.min(30, attempts - 1));
+      entry = { ...entry, nextAt: new Date(at.getTime() + delay).toISOString() };
+    }
+    await this.#journal(cache.failed.put(entry));
+    if (cache.pending.has(ref.sha256)) await this.#journal(cache.pending.delete(ref.sha256));
+    if (marked) {
+      this.#log.warn({ ...fields, reason, attempts, firstAt }, 'stream still missing at the source after the retry window; recorded in the backup as unavailable at the source');
+    } else if (outcome.kind === 'missing') {
+      this.#log.warn({ ...fields, reason, attempts, nextAt: entry.nextAt }, 'stream missing at the source; retried on schedule within the missing window');
+    } else {
+      this.#log.error(
+        { ...fields, reason, attempts, nextAt: entry.nextAt, consecutive: this.#counts.consecutiveFailures },
+        'stream copy failed; in the failed list, retried on schedule',
+      );
+    }
+  }
+
+  /**
+   * Every journal write goes through here: a write that did not land whole reports the state
+   * directory not ready (ENOSPC clearly named) and rejects, so the batch depending on it is not
+   * committed; a journal that can make nothing durable any more stops the daemon (exit 6).
+   */
+  async #journal(write: Promise<void>): Promise<void> {
+    try {
+      await write;
+    } catch (error) {
+      const code = error instanceof JournalWriteError ? error.code : ((error as NodeJS.ErrnoException).code ?? 'EIO');
+      const reason = code === 'ENOSPC' ? `the state directory is full (ENOSPC): ${(error as Error).message}` : `the stream journal cannot be written: ${(error as Error).message}`;
+      const first = !this.#stateDirProblem;
+      this.#stateDirProblem = true;
+      this.#readiness.set(READINESS.stateDir, reason);
+      if (first) this.#log.error({ code, err: error }, `${reason}; batches that reference new streams are not committed until it can be written`);
+      if (error instanceof JournalWriteError && error.broken) this.#stopForStateDir(error.message);
+      throw error;
+    }
+    if (this.#stateDirProblem) {
+      this.#stateDirProblem = false;
+      this.#readiness.clear(READINESS.stateDir);
+      this.#log.info('the stream journal is writable again');
+    }
+  }
+
+  #stateDirProblem = false;
+
+    #stopForStateDir(why: string): void {
     if (this.#state === 'halted') return;
     this.#state = 'halted';
+    clearInterval(this.#retryTimer);
     const dropped = this.#pool.halt();
-    const reason = `${this.#counts.consecutiveFailures} consecutive stream copies failed (STREAMVAULT_STREAM_MAX_CONSECUTIVE_FAILURES=${this.#o.maxConsecutiveFailures})`;
-    this.#log.error({ queuedLeftInJournal: dropped }, `${reason}; stopping the daemon`);
-    this.#requestStop(reason);
+    this.#log.error({ queuedLeftInJournal: dropped }, `nothing more can be made durable in the state directory; stopping the daemon: ${why}`);
+    this.#requestStop(`state directory unusable: ${why}`);
   }
+}
+
+/** A failed entry is due when its `nextAt` passed; older entries without one: `at` + the first delay. */
+function isRetryDue(entry: FailedStream, now: number, minDelayMs: number): boolean {
+  if (entry.markedAt !== undefined) return false;
+  const due = entry.nextAt !== undefined ? Date.parse(entry.nextAt) : Date.parse(entry.at) + minDelayMs;
+  return !Number.isFinite(due) || due <= now;
 }

@@ -3,9 +3,11 @@ import type { Config } from '../config/load-config.js';
 import { ExitCode, type ExitCodeValue } from '../exit-codes.js';
 import { openStreamFileCache } from '../filecache/stream-file-cache.js';
 import type { Logger } from '../observability/logger.js';
+import type { ReadinessReporter } from '../observability/readiness-problems.js';
 import { KeyLayout } from '../storage/key-layout.js';
 import type { ObjectStore } from '../storage/object-store.js';
 import { createStreamPipeline, type BackupStreamPipeline, type StreamPipelineObserver } from './create-stream-pipeline.js';
+import { MissingStreamMarkers } from './missing-stream-markers.js';
 import { createStreamCopier, createStreamSource, streamSourceSettings } from './stream-settings.js';
 
 export type BackupStreams =
@@ -25,7 +27,7 @@ export type BackupStreams =
  */
 export async function openBackupStreams(
   config: Config,
-  deps: { logger: Logger; store: ObjectStore; stateDir: string; observer?: StreamPipelineObserver },
+  deps: { logger: Logger; store: ObjectStore; stateDir: string; observer?: StreamPipelineObserver; readiness?: ReadinessReporter },
 ): Promise<BackupStreams> {
   const settings = streamSourceSettings(config);
   if (settings.kind === 'invalid') {
@@ -50,6 +52,17 @@ export async function openBackupStreams(
     maxConsecutiveFailures: config.STREAM_MAX_CONSECUTIVE_FAILURES,
     now: () => new Date(),
     observer: deps.observer,
+    readiness: deps.readiness,
+    markers: new MissingStreamMarkers(deps.store, layout),
+    failedRetry: {
+      minDelayMs: Math.round(config.STREAM_FAILED_RETRY_MIN_SECONDS * 1000),
+      maxDelayMs: Math.round(Math.max(config.STREAM_FAILED_RETRY_MIN_SECONDS, config.STREAM_FAILED_RETRY_MAX_SECONDS) * 1000),
+    },
+    missingRetryWindowMs: config.STREAM_MISSING_RETRY_WINDOW_SECONDS * 1000,
+    destinationBackoff: {
+      minDelayMs: Math.round(config.STREAM_RETRY_MIN_DELAY_SECONDS * 1000),
+      maxDelayMs: Math.round(Math.max(config.STREAM_RETRY_MIN_DELAY_SECONDS, config.STREAM_DESTINATION_BACKOFF_MAX_SECONDS) * 1000),
+    },
   });
   deps.logger.info({ source: settings.kind, concurrency: config.STREAM_CONCURRENCY, queue: config.STREAM_QUEUE_SIZE }, 'stream pipeline configured');
   return { kind: 'ready', pipeline, streams: pipeline, close: () => opened.cache.close() };

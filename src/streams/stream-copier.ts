@@ -13,6 +13,11 @@ export type CopyOutcome =
   | { kind: 'deduped' }
   | { kind: 'missing'; reason: string }
   | { kind: 'failed'; reason: string }
+  /**
+   * The backup bucket did not take the copy (unreachable, 5xx, throttled, a stalled upload): not
+   * the stream's fault. The reference stays pending; the pool waits and tries again.
+   */
+  | { kind: 'destination-unavailable'; reason: string }
   /** Stopped by the caller (shutdown past its grace): the reference stays journaled. */
   | { kind: 'aborted' };
 
@@ -33,6 +38,14 @@ export class StreamTimeoutError extends Error {
   constructor(ms: number) {
     super(`expected bytes from the stream source at least every ${ms} ms, got none for ${ms} ms`);
     this.name = 'StreamTimeoutError';
+  }
+}
+
+/** A call to the backup bucket (HEAD for dedup, the upload) failed: the destination, not the source. */
+export class DestinationError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'DestinationError';
   }
 }
 
@@ -61,7 +74,13 @@ export class StreamCopier {
       return await pRetry(
         async () => {
           attempts += 1;
-          if (await store.head(key)) return { kind: 'deduped' } as const;
+          let stored: Awaited<ReturnType<ObjectStore['head']>>;
+          try {
+            stored = await store.head(key);
+          } catch (error) {
+            throw new DestinationError(`HEAD ${key} on the backup bucket ${store.bucket}: ${describeError(error)}`, { cause: error });
+          }
+          if (stored) return { kind: 'deduped' } as const;
           return await this.#attempt(ref, key, signal, attempts);
         },
         {
@@ -81,6 +100,7 @@ export class StreamCopier {
       );
     } catch (error) {
       if (signal.aborted) return { kind: 'aborted' };
+      if (error instanceof DestinationError) return { kind: 'destination-unavailable', reason: error.message };
       const reason = (error as Error).message || String(error);
       return { kind: 'failed', reason: attempts > 1 ? `${reason} (after ${attempts} attempts)` : reason };
     }
@@ -92,9 +112,18 @@ export class StreamCopier {
     const forward = () => controller.abort(outer.reason);
     outer.addEventListener('abort', forward, { once: true });
     let timer: NodeJS.Timeout | undefined;
+    let verifier: Sha256Verifier | undefined;
     const arm = () => {
       clearTimeout(timer);
-      timer = setTimeout(() => controller.abort(new StreamTimeoutError(idleTimeoutMs)), idleTimeoutMs);
+      timer = setTimeout(() => {
+        // Bytes waiting in the verifier that nobody reads: the upload stalled, not the source.
+        const stalledUpload = verifier !== undefined && verifier.readableLength >= verifier.readableHighWaterMark;
+        controller.abort(
+          stalledUpload
+            ? new DestinationError(`upload of ${key} to the backup bucket ${store.bucket} took no bytes for ${idleTimeoutMs} ms`)
+            : new StreamTimeoutError(idleTimeoutMs),
+        );
+      }, idleTimeoutMs);
     };
     arm();
     try {
@@ -102,7 +131,15 @@ export class StreamCopier {
       if (opened.kind === 'missing') return { kind: 'missing', reason: opened.detail };
 
       const body = opened.body;
-      const verifier = new Sha256Verifier(ref.sha256, arm);
+      verifier = new Sha256Verifier(ref.sha256, arm);
+      // pipeline() passes an error on to the other side, so only the first one says where it began.
+      let firstFailure: { side: 'source' | 'upload'; error: Error } | undefined;
+      body.once('error', (error: Error) => {
+        firstFailure ??= { side: 'source', error };
+      });
+      verifier.once('error', (error: Error) => {
+        firstFailure ??= { side: 'upload', error };
+      });
       const destroyBody = () => body.destroy(controller.signal.reason as Error);
       controller.signal.addEventListener('abort', destroyBody, { once: true });
       // The callback form: an error on either side destroys both, so a failed upload frees the
@@ -117,7 +154,11 @@ export class StreamCopier {
       } catch (error) {
         if (verifier.mismatch) throw new AbortError(verifier.mismatch);
         if (controller.signal.aborted) throw controller.signal.reason;
-        throw error;
+        // The body failed first (a reset mid-download): the source's error, retried as such.
+        if (firstFailure?.side === 'source') {
+          throw new StreamSourceError(`reading the stream from the ${source.kind} source: ${describeError(firstFailure.error)}`, true, { cause: firstFailure.error });
+        }
+        throw new DestinationError(`upload of ${key} to the backup bucket ${store.bucket}: ${describeError(error)}`, { cause: error });
       } finally {
         controller.signal.removeEventListener('abort', destroyBody);
         body.destroy();
@@ -139,8 +180,16 @@ export class StreamCopier {
   }
 }
 
+function describeError(error: unknown): string {
+  const e = error as { name?: string; message?: string; code?: string; $metadata?: { httpStatusCode?: number } };
+  const status = e?.$metadata?.httpStatusCode;
+  return [e?.name, e?.code, status === undefined ? undefined : `HTTP ${status}`, e?.message].filter(Boolean).join(': ') || String(error);
+}
+
 function isRetriable(error: unknown): boolean {
   if (error instanceof HashMismatchError) return false;
+  // The pool waits a destination outage out for every stream at once; no per-stream retries.
+  if (error instanceof DestinationError) return false;
   if (error instanceof StreamSourceError) return error.retriable;
   return true;
 }

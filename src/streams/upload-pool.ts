@@ -6,9 +6,15 @@ export interface UploadPoolOptions {
   readonly concurrency: number;
   /** References waiting for a slot, from 1 (STREAMVAULT_STREAM_QUEUE_SIZE, default 1000). */
   readonly maxQueued: number;
-  /** Does the copy and its bookkeeping; must not throw. `signal` aborts it (grace expired). */
-  readonly run: (ref: StreamRef, signal: AbortSignal) => Promise<void>;
+  /**
+   * Does the copy and its bookkeeping; must not throw. `signal` aborts it (grace expired).
+   * `{ retryAfterMs }`: the destination could not take it; the pool pauses that long (every copy
+   * waits, not just this one) and then runs the reference again.
+   */
+  readonly run: (ref: StreamRef, signal: AbortSignal) => Promise<RunResult>;
 }
+
+export type RunResult = void | { retryAfterMs: number };
 
 export type Admission = 'queued' | 'duplicate' | 'closed';
 
@@ -27,6 +33,10 @@ export class UploadPool {
   readonly #running = new Map<string, AbortController>();
   readonly #settled = new Set<Promise<void>>();
   #closed = false;
+  #resumeTimer: NodeJS.Timeout | undefined;
+  #resumeAt = 0;
+  /** Halted: the waiting line was dropped; nothing is scheduled again. */
+  #stopped = false;
   #wakeClosed: () => void = () => {};
   readonly #closedSignal = new Promise<void>((resolve) => {
     this.#wakeClosed = resolve;
@@ -45,6 +55,11 @@ export class UploadPool {
 
   get queued(): number {
     return this.#waiting.size;
+  }
+
+  /** Paused after a destination failure, until the back-off ends. */
+  get paused(): boolean {
+    return this.#queue.isPaused;
   }
 
   get running(): number {
@@ -80,6 +95,8 @@ export class UploadPool {
   /** Drops the waiting line (journaled) and stops admission; running copies finish. */
   halt(): number {
     this.closeAdmission();
+    clearTimeout(this.#resumeTimer);
+    this.#stopped = true;
     const dropped = this.#waiting.size;
     this.#queue.clear();
     this.#waiting.clear();
@@ -121,13 +138,34 @@ export class UploadPool {
       if (!this.#waiting.delete(ref.sha256)) return;
       const controller = new AbortController();
       this.#running.set(ref.sha256, controller);
-      const done = this.#options.run(ref, controller.signal).finally(() => {
-        this.#running.delete(ref.sha256);
-        this.#settled.delete(done);
-      });
+      const done = this.#options.run(ref, controller.signal).then(
+        (result) => {
+          this.#running.delete(ref.sha256);
+          this.#settled.delete(done);
+          if (result && !controller.signal.aborted && !this.#stopped) {
+            this.#pauseFor(result.retryAfterMs);
+            this.#schedule(ref);
+          }
+        },
+        () => {
+          this.#running.delete(ref.sha256);
+          this.#settled.delete(done);
+        },
+      );
       this.#settled.add(done);
       await done;
     });
     return 'queued';
+  }
+
+  /** Nothing new starts until `ms` from now (the longest back-off asked for wins). */
+  #pauseFor(ms: number): void {
+    const until = performance.now() + ms;
+    if (this.#queue.isPaused && until <= this.#resumeAt) return;
+    this.#resumeAt = until;
+    this.#queue.pause();
+    clearTimeout(this.#resumeTimer);
+    this.#resumeTimer = setTimeout(() => this.#queue.start(), ms);
+    this.#resumeTimer.unref();
   }
 }

@@ -7,6 +7,7 @@ import type { KeyLayout } from '../storage/key-layout.js';
 import type { ManifestEntry } from '../storage/manifest.js';
 import { compareOffsets, readManifests } from '../storage/manifest-reader.js';
 import { ObjectNotFoundError, type ObjectStore } from '../storage/object-store.js';
+import { MissingStreamMarkers } from '../streams/missing-stream-markers.js';
 import { inSubset, type DataSubset } from './data-subset.js';
 
 /** Why one key failed verification. `missing` keys and every other kind ("corrupt") are listed apart. */
@@ -67,6 +68,11 @@ export interface VerifyReport {
   readonly missing: readonly string[];
   /** Keys present but damaged (wrong size, hash, records, unreadable manifest), sorted, distinct. */
   readonly corrupt: readonly string[];
+  /**
+   * Referenced streams with no object but a `streams-missing/` marker: the source never had them
+   * while the daemon retried (sha256s, sorted). Not damage: the backup holds all it could.
+   */
+  readonly unavailableAtSource: readonly string[];
 }
 
 interface DataTask {
@@ -96,6 +102,8 @@ export async function verifyBackup(deps: VerifyDeps, options: VerifyOptions): Pr
   }
   const objects = await sizesUnder(store, `${layout.prefix}events/`);
   const streams = await sizesUnder(store, layout.streamsPrefix());
+  const markers = await new MissingStreamMarkers(store, layout).list();
+  const unavailableAtSource: string[] = [];
 
   progress?.setPhase('structure');
   const tasks: DataTask[] = [];
@@ -123,8 +131,10 @@ export async function verifyBackup(deps: VerifyDeps, options: VerifyOptions): Pr
   for (const [sha256, manifestKey] of referenced) {
     const key = layout.streamKey(sha256);
     const size = streams.get(key);
-    if (size === undefined) {
-      report({ key, kind: 'missing', manifestKey, message: `stream ${sha256} referenced by ${manifestKey} does not exist at ${key}` }, 'structure');
+    if (size === undefined && markers.has(sha256)) {
+      unavailableAtSource.push(sha256);
+    } else if (size === undefined) {
+      report({ key, kind: 'missing', manifestKey, message: `stream ${sha256} referenced by ${manifestKey} does not exist at ${key} (and no streams-missing marker says the source never had it)` }, 'structure');
     } else if (options.readData && inSubset(options.subset, key, options.random)) {
       tasks.push({ key, size, check: (body, onBytes) => checkBlob(sha256, key, manifestKey, body, onBytes) });
     }
@@ -155,6 +165,7 @@ export async function verifyBackup(deps: VerifyDeps, options: VerifyOptions): Pr
     errors: [...errors].sort((a, b) => a.key.localeCompare(b.key)),
     missing,
     corrupt,
+    unavailableAtSource: unavailableAtSource.sort(),
   };
 }
 

@@ -114,6 +114,41 @@ export const streamVariables = {
     unit: 'streams',
     group: 'streams',
     description:
-      'After this many streams in a row fail after their retries (a 404 does not count), the daemon shuts down gracefully with exit code 5 so that the platform restarts it; nothing queued is lost.',
+      'After this many streams in a row fail at the source after their retries (a 404 or an unreachable backup bucket does not count), `/readyz` reports the stream source as failing until a copy succeeds. The daemon keeps running and backing up events; failed streams are retried on their schedule.',
+  }),
+  STREAM_FAILED_RETRY_MIN_SECONDS: variable({
+    name: 'STREAM_FAILED_RETRY_MIN_SECONDS',
+    schema: positiveNumber(),
+    default: '300',
+    unit: 'seconds',
+    group: 'streams',
+    description:
+      'A stream in the failed list (wrong content, errors after its retries, a 404 within the missing window) is copied again this long after it failed; each further failure doubles the wait, up to STREAMVAULT_STREAM_FAILED_RETRY_MAX_SECONDS. The schedule is kept in the state directory, so restarts do not retry early.',
+  }),
+  STREAM_FAILED_RETRY_MAX_SECONDS: variable({
+    name: 'STREAM_FAILED_RETRY_MAX_SECONDS',
+    schema: positiveNumber(),
+    default: '21600',
+    unit: 'seconds',
+    group: 'streams',
+    description: 'Longest wait between two scheduled retries of a failed stream.',
+  }),
+  STREAM_MISSING_RETRY_WINDOW_SECONDS: variable({
+    name: 'STREAM_MISSING_RETRY_WINDOW_SECONDS',
+    schema: integer(0, 10 * 365 * 24 * 3600),
+    default: '604800',
+    unit: 'seconds',
+    group: 'streams',
+    description:
+      'How long a stream the source answers 404 for is retried (on the failed-list schedule) in case it appears later. After that it is recorded in the backup as unavailable at the source (`streams-missing/` marker object) and no longer retried; `streams failed retry` still tries it. 0: record it at the first 404.',
+  }),
+  STREAM_DESTINATION_BACKOFF_MAX_SECONDS: variable({
+    name: 'STREAM_DESTINATION_BACKOFF_MAX_SECONDS',
+    schema: positiveNumber(),
+    default: '60',
+    unit: 'seconds',
+    group: 'streams',
+    description:
+      'While the backup bucket does not take stream copies (unreachable, 5xx, throttling), the stream pool pauses and tries again after STREAMVAULT_STREAM_RETRY_MIN_DELAY_SECONDS, doubling up to this; the streams stay pending, event consumption waits (backpressure) and `/readyz` says why. It is not a stream failure.',
   }),
 };

@@ -15,7 +15,7 @@ import type { S3ObjectStore } from '../../../src/storage/s3-object-store.js';
 import { newBackupTarget } from '../../helpers/backup-target.js';
 import { withCleanup } from '../../helpers/cleanup.js';
 import { uniqueName } from '../../helpers/names.js';
-import { readBackup, waitForBackup } from '../../helpers/read-backup.js';
+import { waitForBackup } from '../../helpers/read-backup.js';
 import { sharedKafkaBrokers } from '../../helpers/shared-servers.js';
 import { startStreamServer, type StreamServer } from '../../helpers/stream-server.js';
 import { spawnStreamvault, type LogLine } from '../../helpers/streamvault-process.js';
@@ -121,7 +121,7 @@ async function produceRefs(topic: string, shas: readonly string[]): Promise<void
 }
 
 describe('backup daemon with streams', () => {
-  it('stops gracefully with exit code 5 after consecutive stream failures, every reference journaled', async () => {
+  it('keeps running through permanent stream failures (no exit 5): /readyz names the source, every reference journaled, SIGTERM exits 0', async () => {
     const s = await setup({
       STREAMVAULT_STREAM_RETRIES: '1',
       STREAMVAULT_STREAM_MAX_CONSECUTIVE_FAILURES: '3',
@@ -131,25 +131,27 @@ describe('backup daemon with streams', () => {
     s.server.failNext('/api/v3/stream/', 100_000, 500);
     await produceRefs(s.topic, shas);
     const daemon = withCleanup(spawnStreamvault(['backup'], s.env));
-    expect(await daemon.exited).toBe(5);
+    const { port } = await daemon.waitForLog((l) => l.msg.startsWith('metrics and health listening'), 60_000);
 
-    const logs = daemon.logs;
-    const halted = indexOf(logs, (l) => l.msg.includes('consecutive stream copies failed'));
-    expect(halted).toBeGreaterThanOrEqual(0);
-    expect(indexOf(logs, phase(1))).toBeGreaterThan(halted);
-    expect(indexOf(logs, phase(2))).toBeGreaterThan(indexOf(logs, phase(1)));
-    expect(indexOf(logs, phase(3))).toBeGreaterThan(indexOf(logs, phase(2)));
-    expect(logs.at(-1)).toMatchObject({ msg: 'shutdown complete', exitCode: 5 });
+    // Every reference fails at the source, and lands in the failed list with its next retry.
+    const failed = await until('every stream in the failed list', async () => {
+      const { failed } = await journals(s.stateDir);
+      return failed.length === shas.length ? failed : undefined;
+    }, 60_000);
+    expect(new Set(failed.map((f) => f.sha256))).toEqual(new Set(shas));
+    expect(failed.every((f) => f.kind === 'failed' && f.attempts === 1 && typeof f.nextAt === 'string')).toBe(true);
+    const readyz = await fetch(`http://127.0.0.1:${String(port)}/readyz`);
+    expect(readyz.status).toBe(503);
+    expect(((await readyz.json()) as { reasons: string[] }).reasons).toEqual([expect.stringContaining('stream-source: ')]);
 
-    // Every stream a committed batch references is durable: stored, pending or failed.
-    const contents = await readBackup(s.store, s.layout);
+    // Every stream a committed batch references is durable: here, in the failed list.
+    const contents = await waitForBackup(s.store, s.layout, shas.length);
     const referenced = new Set(contents.manifests.flatMap((m) => m.streams.map((r) => r.sha256)));
-    expect(referenced.size).toBeGreaterThan(0);
-    const { pending, failed } = await journals(s.stateDir);
-    expect(failed.filter((f) => f.kind === 'failed').length).toBe(3);
-    const durable = new Set([...pending, ...failed].map((e) => e.sha256));
-    for (const sha of referenced) expect(durable.has(sha), `${sha} journaled`).toBe(true);
+    expect(referenced).toEqual(new Set(shas));
     expect((await storedStreams(s)).size).toBe(0);
+
+    daemon.child.kill('SIGTERM');
+    expect(await daemon.exited).toBe(0);
   });
 
   it('loses no stream when SIGKILLed during uploads: after a restart every referenced stream is stored with its hash', async () => {

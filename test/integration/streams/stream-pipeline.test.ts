@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { openStreamFileCache, FAILED_FILE, PENDING_FILE, type StreamFileCache } from '../../../src/filecache/stream-file-cache.js';
 import { createLogger } from '../../../src/observability/logger.js';
+import { ReadinessProblems } from '../../../src/observability/readiness-problems.js';
 import { KeyLayout } from '../../../src/storage/key-layout.js';
 import type { ManifestStream } from '../../../src/storage/manifest.js';
 import { S3ObjectStore } from '../../../src/storage/s3-object-store.js';
@@ -18,7 +19,9 @@ import { uniqueName } from '../../helpers/names.js';
 import { createBucket, s3ClientFor } from '../../helpers/s3-server.js';
 import { sharedS3Endpoint } from '../../helpers/shared-servers.js';
 import { startStreamServer, type StreamServer } from '../../helpers/stream-server.js';
+import { startFaultProxy, upstreamOf } from '../../helpers/fault-proxy.js';
 import { makeTempDir } from '../../helpers/temp-dir.js';
+import { until } from '../../helpers/until.js';
 
 const TEMPLATE = '{base}/api/v3/stream/{source}/{label}/{sha256}';
 const logger = createLogger('silent');
@@ -41,14 +44,17 @@ interface FixtureOptions {
   server?: StreamServer;
   stateDir?: string;
   bucket?: string;
+  now?: () => Date;
+  readiness?: ReadinessProblems;
+  /** S3 endpoint of the backup bucket (default the shared s3rver); a fault proxy in front of it. */
+  endpoint?: string;
 }
 
 async function fixture(options: FixtureOptions = {}): Promise<Fixture> {
   const server = options.server ?? withCleanup(await startStreamServer());
-  const client = s3ClientFor(sharedS3Endpoint());
   const bucket = options.bucket ?? uniqueName('streams');
-  if (!options.bucket) await createBucket(client, bucket);
-  const store = new S3ObjectStore(client, bucket);
+  if (!options.bucket) await createBucket(s3ClientFor(sharedS3Endpoint()), bucket);
+  const store = new S3ObjectStore(s3ClientFor(options.endpoint ?? sharedS3Endpoint(), { maxAttempts: 2 }), bucket);
   const layout = new KeyLayout('backup/');
   const stateDir = options.stateDir ?? makeTempDir('state-');
   const opened = await openStreamFileCache(stateDir);
@@ -71,7 +77,11 @@ async function fixture(options: FixtureOptions = {}): Promise<Fixture> {
     concurrency: options.concurrency ?? 4,
     maxQueued: options.maxQueued ?? 100,
     maxConsecutiveFailures: options.maxConsecutiveFailures ?? 5,
-    now: () => new Date(),
+    now: options.now ?? (() => new Date()),
+    readiness: options.readiness,
+    failedRetry: { minDelayMs: 60_000, maxDelayMs: 600_000 },
+    missingRetryWindowMs: 3_600_000,
+    destinationBackoff: { minDelayMs: 10, maxDelayMs: 100 },
   });
   await pipeline.start();
   return { server, store, layout, stateDir, cache, pipeline };
@@ -229,26 +239,47 @@ describe('stream pipeline with the HTTP source and S3', () => {
     for (const sha of shas) expect(await storedHash(f, sha)).toBe(sha);
   });
 
-  it('asks the daemon to stop after N consecutive failures and keeps what was queued in the pending journal', async () => {
-    const f = await fixture({ concurrency: 1, retries: 0, maxConsecutiveFailures: 3, maxQueued: 100 });
-    const shas = Array.from({ length: 10 }, (_, i) => f.server.put('samples', 'content', Buffer.from(`down ${i}`)));
-    f.server.failNext('/api/v3/stream/', 1000, 500);
+  it('keeps running after N consecutive source failures: nothing stops, /readyz names the source, the rest is still copied', async () => {
+    const readiness = new ReadinessProblems();
+    const f = await fixture({ concurrency: 1, retries: 0, maxConsecutiveFailures: 3, maxQueued: 100, readiness });
+    const shas = Array.from({ length: 6 }, (_, i) => f.server.put('samples', 'content', Buffer.from(`down ${i}`)));
+    f.server.failNext('/api/v3/stream/', 4, 500);
     await f.pipeline.persist(refs(...shas.map((s) => ['samples', 'content', s] as [string, string, string])));
-    const reason = await f.pipeline.stopRequested;
-    expect(reason).toContain('3 consecutive stream copies failed');
-    // Shutdown phases: late batches still persist (journal only), nothing new is attempted.
-    const late = f.server.put('samples', 'content', Buffer.from('late'));
-    await f.pipeline.persist(refs(['samples', 'content', late]));
-    const { unfinished } = await drain(f.pipeline, 5_000);
-    const failed = f.cache.failed.values().map((e) => e.sha256);
-    const pending = f.cache.pending.values().map((e) => e.sha256);
-    expect(failed.length).toBe(3);
-    expect(unfinished).toBe(pending.length);
-    expect(new Set([...failed, ...pending])).toEqual(new Set([...shas, late]));
-    expect(f.server.requests.length).toBe(3);
+    const stop = f.pipeline.stopRequested.then(() => 'stopped');
+    const { unfinished } = await drain(f.pipeline);
+    expect(await Promise.race([stop, Promise.resolve('running')])).toBe('running');
+    expect(unfinished).toBe(0);
+    expect(f.cache.failed.values().map((e) => e.sha256).sort()).toEqual(shas.slice(0, 4).sort());
+    for (const sha of shas.slice(4)) expect(await storedHash(f, sha)).toBe(sha);
+    // The two stored after the streak cleared the readiness problem.
+    expect(readiness.list()).toEqual([]);
+    expect(f.cache.failed.values().every((e) => e.kind === 'failed' && e.attempts === 1 && e.nextAt !== undefined)).toBe(true);
   });
 
-  it('replays the pending journal and the failed copies at the next start', async () => {
+  it('waits out a backup bucket that refuses or resets connections: no stream failure, not ready meanwhile, every blob stored after', async () => {
+    const proxy = withCleanup(await startFaultProxy({ upstream: upstreamOf(sharedS3Endpoint()), mode: { kind: 'refuse' } }));
+    const readiness = new ReadinessProblems();
+    const f = await fixture({ endpoint: proxy.url, readiness, concurrency: 2, maxQueued: 3, maxConsecutiveFailures: 1 });
+    const shas = Array.from({ length: 8 }, (_, i) => f.server.put('samples', 'content', Buffer.from(`outage ${i} `.repeat(50))));
+    // Three fit the waiting line; the rest of the batch waits (backpressure), journaled already.
+    const persisting = f.pipeline.persist(refs(...shas.map((s) => ['samples', 'content', s] as [string, string, string])));
+    await until('not ready: the backup bucket refuses', async () => (readiness.has('backup-bucket') ? true : undefined), 30_000, 20);
+    proxy.setMode({ kind: 'reset' });
+    await until('a few more refused attempts', async () => (f.pipeline.stats.destinationFailures! >= 4 ? true : undefined), 30_000, 20);
+    expect(f.cache.failed.size).toBe(0);
+    expect(f.pipeline.stats.failed).toBe(0);
+    expect(readiness.has('stream-source')).toBe(false);
+    expect(f.pipeline.stats.queued).toBeLessThanOrEqual(3 + 2);
+    expect(f.cache.pending.size).toBe(8);
+    proxy.setMode({ kind: 'pass' });
+    await persisting;
+    expect(await drain(f.pipeline)).toEqual({ unfinished: 0 });
+    for (const sha of shas) expect(await storedHash(f, sha)).toBe(sha);
+    expect(readiness.list()).toEqual([]);
+    expect(f.cache.failed.size).toBe(0);
+  });
+
+  it('replays the pending journal at the next start; failed copies wait for their scheduled retry', async () => {
     const server = withCleanup(await startStreamServer());
     const stateDir = makeTempDir('state-');
     const a = await fixture({ server, stateDir, concurrency: 1, retries: 0 });
@@ -263,7 +294,15 @@ describe('stream pipeline with the HTTP source and S3', () => {
     expect(a.cache.pending.size).toBeGreaterThan(0);
 
     server.setLatency(0);
-    const b = await fixture({ server, stateDir, bucket: a.store.bucket });
+    let clock = Date.now();
+    const b = await fixture({ server, stateDir, bucket: a.store.bucket, now: () => new Date(clock) });
+    await until('the pending journal replayed', async () => (b.cache.pending.size === 0 ? true : undefined), 30_000, 20);
+    const failedNow = b.cache.failed.has(shas[0]!);
+    if (failedNow) {
+      expect(await b.pipeline.retryDue()).toBe(0); // not due yet: no retry loop at start
+      clock += 61_000;
+      expect(await b.pipeline.retryDue()).toBe(1);
+    }
     await drain(b.pipeline);
     for (const sha of shas) expect(await storedHash(b, sha)).toBe(sha);
     expect(b.cache.pending.size).toBe(0);

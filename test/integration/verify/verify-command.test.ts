@@ -7,6 +7,7 @@ import type { ObjectStore } from '../../../src/storage/object-store.js';
 import { S3ObjectStore } from '../../../src/storage/s3-object-store.js';
 import { verifyBackup } from '../../../src/verify/verify-backup.js';
 import { backupEnv } from '../../helpers/backup-env.js';
+import { MissingStreamMarkers } from '../../../src/streams/missing-stream-markers.js';
 import { flipOneBit, writeFixtureBackup, type FixtureBackup } from '../../helpers/backup-fixture.js';
 import { uniqueName } from '../../helpers/names.js';
 import { createBucket, s3ClientFor } from '../../helpers/s3-server.js';
@@ -91,6 +92,27 @@ describe('streamvault verify (built CLI, real S3)', () => {
         expect(statuses.at(-1)).toBe(1);
       }
     }
+  });
+
+  it('exits 0 with a warning for a stream unavailable at the source (marker), and 4 for a stored stream deleted (damage)', async () => {
+    const f = await makeFixture('none');
+    const [neverAtSource, deleted] = [...f.backup.blobs.keys()];
+    await f.store.delete(layout.streamKey(neverAtSource!));
+    const at = '2026-06-01T00:00:00.000Z';
+    await new MissingStreamMarkers(f.store, layout).write(
+      { source: 'samples', label: 'content', sha256: neverAtSource! },
+      { firstSeen: at, lastTried: at, attempts: 5, reason: 'GET answered 404' },
+    );
+    const healthy = await runCli(f.bucket, ['verify', '--json']);
+    expect(healthy.code, healthy.stderr).toBe(0);
+    expect(summaryOf(healthy.lines)).toMatchObject({ missing: [], unavailable_at_source: [neverAtSource], error_count: 0 });
+    const text = await runCli(f.bucket, ['verify']);
+    expect(text.stdout).toContain(`warning: stream ${neverAtSource} was unavailable at the source`);
+
+    await f.store.delete(layout.streamKey(deleted!));
+    const damaged = await runCli(f.bucket, ['verify', '--json']);
+    expect(damaged.code).toBe(4);
+    expect(summaryOf(damaged.lines)).toMatchObject({ missing: [layout.streamKey(deleted!)], unavailable_at_source: [neverAtSource] });
   });
 
   it('reads every object exactly once across --read-data-subset 1/3, 2/3 and 3/3', async () => {

@@ -62,12 +62,12 @@ describe('BackupDaemon', () => {
     expect(calls.slice(-3)).toEqual(['hit cache drain', 'pool drain 2500', 'stopped']);
   });
 
-  it('exits with the stream-failure code when the pipeline asks to stop', async () => {
+  it('exits with the state-directory code when the stream pipeline can make nothing more durable', async () => {
     const { daemon, requestStreamsStop } = fakes();
     const running = daemon.run();
     await settle();
-    requestStreamsStop('5 consecutive stream copies failed');
-    expect(await running).toBe(ExitCode.streamFailures);
+    requestStreamsStop('state directory unusable: journal damaged');
+    expect(await running).toBe(ExitCode.stateDirUnusable);
   });
 
   it('exits with the failure code on a fatal error, and the first stop reason wins', async () => {

@@ -77,7 +77,7 @@ describe('StreamCopier', () => {
     expect(await copying).toEqual({ kind: 'aborted' });
   });
 
-  it('retries an S3 PutObject that failed with a 500 and stores the blob (S3 fault via aws-sdk-client-mock)', async () => {
+  it('reports a backup bucket answering 500 as the destination being unavailable (no per-stream retries, no stream failure); the next copy stores it', async () => {
     const client = new S3Client({ region: 'us-east-1', maxAttempts: 1, credentials: { accessKeyId: 'x', secretAccessKey: 'y' } });
     const s3 = mockClient(client);
     const content = Buffer.from('blob that meets a flaky S3');
@@ -91,12 +91,38 @@ describe('StreamCopier', () => {
         return {};
       });
     const store = new S3ObjectStore(client, 'bucket');
-    const src = source(async () => ({ kind: 'found', body: Readable.from([content]), size: content.length }));
-    const outcome = await copier(store, src).copy({ source: 's', label: 'l', sha256: sha }, never);
-    expect(outcome).toMatchObject({ kind: 'stored', bytes: content.length, attempts: 2 });
+    const src = source(async () => ({ kind: 'found', body: Readable.from([Buffer.from(content)]), size: content.length }));
+    const first = await copier(store, src).copy({ source: 's', label: 'l', sha256: sha }, never);
+    expect(first).toMatchObject({ kind: 'destination-unavailable', reason: expect.stringContaining('HTTP 500') });
+    expect(src.calls).toBe(1);
+    const second = await copier(store, src).copy({ source: 's', label: 'l', sha256: sha }, never);
+    expect(second).toMatchObject({ kind: 'stored', bytes: content.length, attempts: 1 });
     expect(puts.map((b) => hash(b))).toEqual([sha]);
     expect(s3.commandCalls(PutObjectCommand).map((c) => c.args[0].input.Key)).toEqual([layout.streamKey(sha), layout.streamKey(sha)]);
     s3.restore();
+  });
+
+  it('tells a HEAD failure on the backup bucket (connection refused) from a source failure', async () => {
+    const store = new MemoryObjectStore();
+    store.failNext = (op) => (op === 'head' ? Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:9'), { code: 'ECONNREFUSED' }) : undefined);
+    const src = source(async () => {
+      throw new Error('must not be called');
+    });
+    const outcome = await copier(store, src).copy({ source: 's', label: 'l', sha256: 'a'.repeat(64) }, never);
+    expect(outcome).toMatchObject({ kind: 'destination-unavailable', reason: expect.stringContaining('ECONNREFUSED') });
+    expect(src.calls).toBe(0);
+  });
+
+  it('counts a source body that breaks mid-download as a source failure, not the destination', async () => {
+    const src = source(async () => {
+      const body = new PassThrough();
+      body.write(Buffer.alloc(100, 1));
+      setTimeout(() => body.destroy(Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' })), 10);
+      return { kind: 'found', body, size: 1000 };
+    });
+    const outcome = await copier(new MemoryObjectStore(), src, { retries: 1 }).copy({ source: 's', label: 'l', sha256: 'a'.repeat(64) }, never);
+    expect(outcome).toMatchObject({ kind: 'failed', reason: expect.stringContaining('ECONNRESET') });
+    expect(src.calls).toBe(2);
   });
 
   it('never builds a key from an invalid reference', async () => {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { KeyLayout } from '../../../src/storage/key-layout.js';
 import { verifyBackup, type VerifyProgress } from '../../../src/verify/verify-backup.js';
+import { MissingStreamMarkers } from '../../../src/streams/missing-stream-markers.js';
 import { flipOneBit, writeFixtureBackup } from '../../helpers/backup-fixture.js';
 import { MemoryObjectStore } from '../../helpers/memory-object-store.js';
 
@@ -32,6 +33,37 @@ function recordingProgress() {
 }
 
 describe('verifyBackup', () => {
+  it('reports a stream recorded as unavailable at the source apart from damage, and a stream deleted without a marker as missing', async () => {
+    const { store, blobs } = await fixture();
+    const [neverAtSource, deleted] = [...blobs.keys()];
+    store.objects.delete(layout.streamKey(neverAtSource!));
+    store.objects.delete(layout.streamKey(deleted!));
+    const at = '2026-06-01T00:00:00.000Z';
+    await new MissingStreamMarkers(store, layout).write(
+      { source: 'samples', label: 'content', sha256: neverAtSource! },
+      { firstSeen: at, lastTried: at, attempts: 3, reason: 'GET answered 404' },
+    );
+    const report = await verifyBackup({ store, layout }, { readData: false, subset: { kind: 'all' } });
+    expect(report.unavailableAtSource).toEqual([neverAtSource]);
+    expect(report.missing).toEqual([layout.streamKey(deleted!)]);
+    expect(report.errors.map((e) => e.key)).toEqual([layout.streamKey(deleted!)]);
+  });
+
+  it('passes a backup whose only gap is a stream unavailable at the source; a marker next to a stored stream means nothing', async () => {
+    const { store, blobs } = await fixture();
+    const [gone, stored] = [...blobs.keys()];
+    store.objects.delete(layout.streamKey(gone!));
+    const markers = new MissingStreamMarkers(store, layout);
+    const at = '2026-06-01T00:00:00.000Z';
+    for (const sha256 of [gone!, stored!]) {
+      await markers.write({ source: 'samples', label: 'content', sha256 }, { firstSeen: at, lastTried: at, attempts: 1, reason: '404' });
+    }
+    const report = await verifyBackup({ store, layout }, { readData: true, subset: { kind: 'all' } });
+    expect(report.errors).toEqual([]);
+    expect(report.unavailableAtSource).toEqual([gone]);
+    expect(report.read).toContain(layout.streamKey(stored!));
+  });
+
   it('passes a good backup, reading every object and blob once with --read-data', async () => {
     const { store, entries, blobs } = await fixture();
     const { progress, errors } = recordingProgress();
