@@ -14,6 +14,7 @@
 // - lost: a record in no events object with its manifest, or a referenced blob not stored.
 // - duplicated: an offset found in two events objects with different content.
 import { Kafka, logLevel } from 'kafkajs';
+import { statfsSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { newBackupTarget } from '../helpers/backup-target.js';
 import { withCleanup } from '../helpers/cleanup.js';
@@ -103,7 +104,14 @@ describe('reliability: disk trouble for the state directory', () => {
     // Slow copies: references pile up in the journal until the disk is full.
     s.streams.setLatency(300);
     const client = s3ClientFor(sharedS3Endpoint());
+    // How full the disk got, to tell a run that hit ENOSPC from one that never filled the disk.
+    let minFreeBytes = Number.POSITIVE_INFINITY;
+    const watch = setInterval(() => {
+      const stats = statfsSync(disk.dir);
+      minFreeBytes = Math.min(minFreeBytes, stats.bavail * stats.bsize);
+    }, 100);
     const full = await backupUntil(s.target.env, client, s.target.bucket, (f) => s.topicRecords.every((r) => f.indexed.has(recordId(r))), { timeoutMs: 60_000 });
+    clearInterval(watch);
     // Whatever the first run did (stopped with 6, or backed up what it could), grow the disk.
     disk.resize('20m');
     s.streams.setLatency(0);
@@ -112,7 +120,7 @@ describe('reliability: disk trouble for the state directory', () => {
     { timeoutMs: 180_000 });
     const lostRecords = s.topicRecords.filter((r) => !done.found.indexed.has(recordId(r))).length;
     const stored = [...s.referenced].filter((sha) => done.found.streams.get(sha) === sha).length;
-    process.stdout.write(`disk-full first run exit=${full.exitCode}, second run exit=${done.exitCode}\n`);
+    process.stdout.write(`disk-full first run exit=${full.exitCode} (least free space seen: ${minFreeBytes} bytes), second run exit=${done.exitCode}\n`);
     printReliabilityLine('disk-full', {
       runs: 2,
       produced: s.topicRecords.length,
