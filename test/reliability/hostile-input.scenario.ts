@@ -36,7 +36,7 @@ import { StreamEventGenerator, TESTDATA_SCHEMA } from './kit/stream-events.js';
 import { readTopicsOf, recordId, type TopicRecord } from './kit/topic-reader.js';
 
 const RSS_BOUND_MIB = 400;
-const RANDOM_RECORDS = 9_500;
+const RANDOM_RECORDS = 9_600;
 const CODECS = ['gzip', 'snappy', 'lz4', 'zstd'] as const;
 const PER_CODEC = 100;
 // Kafka's default message.max.bytes is 1,048,588 (a record batch); the mock cluster takes as much.
