@@ -67,12 +67,12 @@ describe('reliability: S3 faults', () => {
           const status = await daemon.readyz();
           during.push(status);
           return status !== 200 ? status : undefined;
-        }, 60_000, 500).catch(() => undefined);
+        }, 30_000, 500).catch(() => undefined);
       }
       const rest = ms - (Date.now() - started);
       if (rest > 0) await sleep(rest);
       proxy.setMode({ kind: 'pass' });
-      const recovered = await until(`/readyz to recover after ${name}`, async () => ((await daemon.readyz()) === 200 ? true : undefined), 90_000, 500).catch(() => false);
+      const recovered = await until(`/readyz to recover after ${name}`, async () => ((await daemon.readyz()) === 200 ? true : undefined), 45_000, 500).catch(() => false);
       readiness[name] = { during, recovered };
     };
 
@@ -88,7 +88,7 @@ describe('reliability: S3 faults', () => {
     const client = s3ClientFor(sharedS3Endpoint());
     const complete = (f: Awaited<ReturnType<typeof readBackupIndependently>>) =>
       topicRecords.every((r) => f.indexed.has(recordId(r))) && [...referenced].every((sha) => f.streams.get(sha) === sha);
-    await until('every record and stream backed up after the faults', async () => (complete(await readBackupIndependently(client, target.bucket)) ? true : undefined), 180_000, 2_000).catch(() => undefined);
+    await until('every record and stream backed up after the faults', async () => (complete(await readBackupIndependently(client, target.bucket)) ? true : undefined), 120_000, 2_000).catch(() => undefined);
     await daemon.stop();
     const found = await readBackupIndependently(client, target.bucket);
 

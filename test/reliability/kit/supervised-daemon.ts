@@ -66,10 +66,19 @@ export class SupervisedDaemon {
     }
   }
 
-  /** SIGTERM, and waits for the supervisor loop to end. */
-  async stop(): Promise<void> {
+  /**
+   * SIGTERM, and waits for the supervisor loop to end; a daemon still running after `graceMs`
+   * (default 45 s) is SIGKILLed (its exit, 137, counts as a crash).
+   */
+  async stop(graceMs = 45_000): Promise<void> {
     this.#stopping = true;
-    this.#current?.child.kill('SIGTERM');
-    await this.#loop;
+    const daemon = this.#current;
+    daemon?.child.kill('SIGTERM');
+    const timer = setTimeout(() => daemon?.child.kill('SIGKILL'), graceMs);
+    try {
+      await this.#loop;
+    } finally {
+      clearTimeout(timer);
+    }
   }
 }
