@@ -12,6 +12,7 @@ import type { ObjectStore } from '../storage/object-store.js';
 import { BackupDaemon } from './backup-daemon.js';
 import { BatchWriter } from './batch-writer.js';
 import { opaqueInspector, type EventInspector } from './event-inspector.js';
+import { recordTopicConfigs } from './record-topic-configs.js';
 import { PairWorker, type PairWorkerObserver } from './pair-worker.js';
 import type { StreamPipeline } from './stream-pipeline.js';
 
@@ -36,9 +37,14 @@ export async function createBackupDaemon(config: Config, runtime: BackupRuntime)
   if (inspectors.kind === 'refused') return inspectors;
 
   const kafka = createKafka(kafkaSettings(config), logger);
+  const layout = new KeyLayout(config.S3_PREFIX);
+  await recordTopicConfigs(
+    config.pairs.map((p) => p.topic),
+    { admin: kafka.admin({ retry: { retries: 2 } }), store: runtime.store, layout, logger, now: () => new Date(runtime.wallNow()) },
+  );
   const writer = new BatchWriter({
     store: runtime.store,
-    layout: new KeyLayout(config.S3_PREFIX),
+    layout,
     codec: config.AVRO_CODEC,
     streamSink: runtime.streams,
     now: () => new Date(runtime.wallNow()),
