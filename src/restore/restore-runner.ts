@@ -11,6 +11,7 @@ import { runHook } from './hooks.js';
 import { decideResume, partitionId, type CheckMode, type ResumeDecision } from './incremental.js';
 import { buildRestorePlan, planTotals, type PlannedPartition, type PlanTotals, type RestorePlan, type RestoreScope } from './restore-plan.js';
 import { RestoreJournal, type TargetIdentity } from './resume.js';
+import { Spool } from './spool.js';
 import { restoreStreams, type StreamRestoreResult } from './stream-restorer.js';
 import type { StreamTarget } from './stream-targets.js';
 import { TargetReader } from './target-scan.js';
@@ -148,6 +149,8 @@ async function restore(
 ): Promise<RestoreOutcome> {
   const { logger, progress } = deps;
   const journal = await RestoreJournal.open(options.stateDir, options.identity);
+  // Opened first, closed last: a run killed mid-download left files only the next run can delete.
+  const spool = await Spool.open(join(journal.dir, 'spool'), logger);
   try {
     for (const problem of plan.problems) progress.error(problem.key, problem.reason, 'plan');
     const withEvents = options.scope.what !== 'streams' && plan.partitions.length > 0;
@@ -221,7 +224,7 @@ async function restore(
         target: deps.streamTarget,
         journal,
         logger,
-        spoolDir: join(journal.dir, 'spool'),
+        spool,
         concurrency: options.concurrency,
         retries: options.streamRetries,
         skipExisting: options.skipExistingStreams,
@@ -282,6 +285,7 @@ async function restore(
     });
     return { kind: 'restored', exitCode, decision, totals, streams: streamResult, events: eventResult };
   } finally {
+    await spool.close();
     await journal.close();
   }
 }

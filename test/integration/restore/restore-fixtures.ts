@@ -119,14 +119,14 @@ export function restoreEnv(backup: Backup, brokers: string[], stateDir: string, 
 }
 
 /**
- * Runs `node dist/src/cli.js restore ...`. `kill` sends SIGKILL: `afterMs` after the start, or
+ * Runs `node dist/src/cli.js restore ...`. `kill` sends SIGKILL: `afterMs` after the start,
  * `afterProducingMs` after the first status line that shows events being produced (so the kill
- * lands mid-restore however fast this machine is).
+ * lands mid-restore however fast this machine is), or as soon as `when()` holds (polled).
  */
 export function runRestoreCli(
   args: string[],
   env: NodeJS.ProcessEnv,
-  kill?: { afterMs: number } | { afterProducingMs: number },
+  kill?: { afterMs: number } | { afterProducingMs: number } | { when: () => boolean },
 ): Promise<RunResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ['dist/src/cli.js', 'restore', ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -137,6 +137,7 @@ export function runRestoreCli(
       timer ??= setTimeout(() => child.kill('SIGKILL'), ms);
     };
     if (kill && 'afterMs' in kill) scheduleKill(kill.afterMs);
+    const poll = kill && 'when' in kill ? setInterval(() => kill.when() && child.kill('SIGKILL'), 5) : undefined;
     child.stdout.setEncoding('utf8').on('data', (c: string) => {
       stdout += c;
       if (kill && 'afterProducingMs' in kill && timer === undefined) {
@@ -152,6 +153,7 @@ export function runRestoreCli(
     child.once('close', (code, signal) => {
       clearTimeout(timer);
       clearTimeout(guard);
+      clearInterval(poll);
       resolve({ code, signal, stdout, stderr });
     });
   });

@@ -2,7 +2,14 @@ import kafkajs from 'kafkajs';
 import { describe, expect, it } from 'vitest';
 import { causeChain, classifyKafkaError } from '../../../src/kafka/classify-kafka-error.js';
 
-const { KafkaJSConnectionError, KafkaJSMetadataNotLoaded, KafkaJSNonRetriableError, KafkaJSNumberOfRetriesExceeded, KafkaJSProtocolError, KafkaJSSASLAuthenticationError } = kafkajs;
+/** kafkajs's type declarations leave out the constructors' arguments that its src/errors.js takes. */
+type ErrorClass = new (...args: unknown[]) => Error;
+const KafkaJSConnectionError = kafkajs.KafkaJSConnectionError as unknown as ErrorClass;
+const KafkaJSMetadataNotLoaded = kafkajs.KafkaJSMetadataNotLoaded as unknown as ErrorClass;
+const KafkaJSNonRetriableError = kafkajs.KafkaJSNonRetriableError as unknown as ErrorClass;
+const KafkaJSNumberOfRetriesExceeded = kafkajs.KafkaJSNumberOfRetriesExceeded as unknown as ErrorClass;
+const KafkaJSProtocolError = kafkajs.KafkaJSProtocolError as unknown as ErrorClass;
+const KafkaJSSASLAuthenticationError = kafkajs.KafkaJSSASLAuthenticationError as unknown as ErrorClass;
 
 /** What kafkajs's retrier (src/retry/index.js) rejects with once it stops retrying a retriable error. */
 const givenUp = (e: Error) => new KafkaJSNumberOfRetriesExceeded(e, { retryCount: 0, retryTime: 300 });

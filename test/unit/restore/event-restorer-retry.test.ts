@@ -12,7 +12,11 @@ import { KeyLayout } from '../../../src/storage/key-layout.js';
 import { MemoryObjectStore } from '../../helpers/memory-object-store.js';
 import { makeTempDir } from '../../helpers/temp-dir.js';
 
-const { KafkaJSConnectionError, KafkaJSMetadataNotLoaded, KafkaJSNumberOfRetriesExceeded } = kafkajs;
+/** kafkajs's type declarations leave out the constructors' arguments that its src/errors.js takes. */
+type ErrorClass = new (...args: unknown[]) => Error;
+const KafkaJSConnectionError = kafkajs.KafkaJSConnectionError as unknown as ErrorClass;
+const KafkaJSMetadataNotLoaded = kafkajs.KafkaJSMetadataNotLoaded as unknown as ErrorClass;
+const KafkaJSNumberOfRetriesExceeded = kafkajs.KafkaJSNumberOfRetriesExceeded as unknown as ErrorClass;
 
 /** A producer that appends to an in-memory partition log, failing the first sends with the given errors. */
 function fakeProducer(failures: Error[]) {
