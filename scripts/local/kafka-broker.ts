@@ -1,80 +1,40 @@
-import { OutputTail, spawnTied, stopChild } from './child-process.js';
+import { startApacheKafka, type ApacheKafkaCluster } from './apache-kafka.js';
+import { findJvmJars } from './jvm-jars.js';
+import { startMockKafkaCluster, type MockKafkaCluster } from './librdkafka-mock-cluster.js';
 
-export interface KafkaBroker {
-  /** Bootstrap addresses, `127.0.0.1:port`, one per mock broker. */
-  brokers: string[];
-  /** Kills the cluster (all its data is in memory and is lost). Safe to call more than once. */
-  stop(): Promise<void>;
-}
+export type { ApacheKafkaCluster } from './apache-kafka.js';
+export type { MockKafkaCluster } from './librdkafka-mock-cluster.js';
+
+/** Which broker: Apache Kafka (KRaft, from the jars `npm run setup` resolves) or librdkafka's mock (kcat). */
+export type KafkaKind = 'kafka' | 'mock';
+export const KAFKA_KINDS: readonly KafkaKind[] = ['kafka', 'mock'];
+
+/** A running cluster; branch on `kind` for what only real Kafka can do (stop and start one broker). */
+export type KafkaBroker = ApacheKafkaCluster | MockKafkaCluster;
 
 export interface StartKafkaBrokerOptions {
-  /** Number of mock brokers. Default 3. */
+  /** Default 'mock': needs no JDK (the demo's and the benchmark's broker). */
+  kind?: KafkaKind;
+  /** Number of brokers. Default: 1 on real Kafka, 3 on the mock. */
   brokers?: number;
-  /** How long to wait for the cluster to come up, in milliseconds. Default 15000. */
+  /** How long to wait for the cluster to answer, in milliseconds. Default 60000 (kafka), 15000 (mock). */
   startTimeoutMs?: number;
+  /** Real Kafka only: where its directory goes. Default: the OS temp dir. */
+  parentDir?: string;
 }
 
-const CLUSTER_LINE = /Mock cluster enabled:.*replaced with (\S+)/;
-
-/**
- * Starts librdkafka's mock cluster inside a kcat process. Each call gives an independent, empty
- * cluster. Limits (see TEST_INFRA.md): no controller, so no createTopics/idempotent producer;
- * topics auto-create with 4 partitions; about 5 MB retained per partition.
- */
+/** Starts an independent, empty cluster of the given kind. */
 export async function startKafkaBroker(opts: StartKafkaBrokerOptions = {}): Promise<KafkaBroker> {
-  const count = opts.brokers ?? 3;
-  if (!Number.isInteger(count) || count < 1) {
-    throw new TypeError(`Expected \`brokers\` to be an integer from 1 and up, got \`${count}\``);
+  const kind = opts.kind ?? 'mock';
+  if (kind === 'mock') return startMockKafkaCluster({ brokers: opts.brokers, startTimeoutMs: opts.startTimeoutMs });
+  const jars = findJvmJars('kafka');
+  if (jars.kind === 'missing') {
+    throw new Error(`Cannot start Apache Kafka: ${jars.reason}. Run \`npm run setup\` with a JDK 17+ and Maven installed.`);
   }
-  const timeoutMs = opts.startTimeoutMs ?? 15_000;
-  // The bootstrap address is a placeholder: the mock replaces it. Consuming a topic is only a way
-  // to keep kcat (and so the cluster) alive; `-d generic` makes it print the cluster's addresses.
-  const args = ['-b', 'localhost:1', '-X', `test.mock.num.brokers=${count}`, '-C', '-t', 'keepalive', '-d', 'generic'];
-  const child = spawnTied('kcat', args, { stdio: ['ignore', 'ignore', 'pipe'] });
-  const stderr = child.stderr!;
-  stderr.setEncoding('utf8');
-
-  const tail = new OutputTail();
-  // Must keep reading stderr for the whole life of kcat, or it blocks on a full pipe.
-  stderr.on('data', (chunk: string) => tail.push(chunk));
-
-  let stopping: Promise<void> | undefined;
-  const stop = () => (stopping ??= stopChild(child));
-
-  try {
-    const brokers = await new Promise<string[]>((resolve, reject) => {
-      let seen = '';
-      const fail = (why: string) =>
-        reject(new Error(`kcat mock cluster did not start: ${why} (is kcat installed? apt-get install kcat)\nstderr:\n${tail}`));
-      const timer = setTimeout(() => fail(`no cluster addresses after ${timeoutMs} ms`), timeoutMs);
-      const onData = (chunk: string) => {
-        seen = (seen + chunk).slice(-64_000);
-        const match = CLUSTER_LINE.exec(seen);
-        if (!match) return;
-        cleanup();
-        resolve(match[1]!.split(','));
-      };
-      const onExit = (code: number | null, signal: string | null) => {
-        cleanup();
-        fail(`kcat exited early (code ${code}, signal ${signal})`);
-      };
-      const onError = (error: Error) => {
-        cleanup();
-        fail(error.message);
-      };
-      const cleanup = () => {
-        clearTimeout(timer);
-        stderr.off('data', onData);
-        child.off('exit', onExit);
-        child.off('error', onError);
-      };
-      stderr.on('data', onData);
-      child.once('exit', onExit);
-      child.once('error', onError);
-    });
-    return { brokers, stop };
-  } catch (error) {
-    await stop();
-    throw error;
-  }
+  return startApacheKafka({
+    jarsDir: jars.dir,
+    brokers: opts.brokers,
+    startTimeoutMs: opts.startTimeoutMs,
+    parentDir: opts.parentDir,
+  });
 }

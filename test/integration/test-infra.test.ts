@@ -8,8 +8,9 @@ import { withCleanup } from '../helpers/cleanup.js';
 import { startKafkaBroker } from '../helpers/kafka-broker.js';
 import { uniqueName } from '../helpers/names.js';
 import { createBucket, s3ClientFor, startS3Server } from '../helpers/s3-server.js';
-import { sharedKafkaBrokers, sharedS3Endpoint } from '../helpers/shared-servers.js';
+import { sharedKafkaBrokers, sharedKafkaKind, sharedS3Endpoint } from '../helpers/shared-servers.js';
 import { startStreamServer, type StreamServer } from '../helpers/stream-server.js';
+import { until } from '../helpers/until.js';
 
 const sha256 = (data: Buffer) => createHash('sha256').update(data).digest('hex');
 
@@ -85,20 +86,97 @@ describe('shared kafka cluster', () => {
     for (const end of ends) expect(byPartition.get(end.partition)).toBe(end.high);
   });
 
-  it('starts independent empty clusters on demand', async () => {
+  it('starts independent empty clusters on demand, of the run\'s kind', async () => {
     const other = withCleanup(await startKafkaBroker({ brokers: 1 }));
+    expect(other.kind).toBe(sharedKafkaKind());
     expect(other.brokers).toHaveLength(1);
     expect(sharedKafkaBrokers()).not.toContain(other.brokers[0]);
 
-    const admin = kafkaClient(other.brokers).admin();
+    // Admin clients never auto-create topics (the mock cluster did, on any metadata request); a producer does.
+    const kafka = kafkaClient(other.brokers);
+    const admin = kafka.admin();
+    withCleanup({ stop: () => admin.disconnect() });
     await admin.connect();
-    const offsets = await admin.fetchTopicOffsets(uniqueName('empty'));
+    // Internal topics aside, and the one kcat consumes to keep the mock cluster alive.
+    expect((await admin.listTopics()).filter((t) => !t.startsWith('__') && t !== 'keepalive')).toEqual([]);
+    const producer = kafka.producer();
+    withCleanup({ stop: () => producer.disconnect() });
+    await producer.connect();
+    const topic = uniqueName('auto');
+    await producer.send({ topic, messages: [{ value: 'first' }] });
+    const offsets = await admin.fetchTopicOffsets(topic);
+    // The suite assumes 4 auto-created partitions on either kind of broker.
+    expect(offsets.map((o) => o.partition).sort()).toEqual([0, 1, 2, 3]);
+    expect(offsets.reduce((sum, o) => sum + Number(o.high), 0)).toBe(1);
+    await producer.disconnect();
     await admin.disconnect();
-    expect(offsets.length).toBeGreaterThan(0);
-    for (const p of offsets) expect([p.low, p.high]).toEqual(['0', '0']);
 
     await other.stop();
     await other.stop(); // and again from withCleanup: must be harmless
+  });
+});
+
+// What only a real broker can do, and what the scenarios that stop brokers rely on.
+describe.skipIf(sharedKafkaKind() !== 'kafka')('real Kafka (skipped on the mock cluster: it has no controller for kafkajs)', () => {
+  it('creates topics through the admin API and takes an idempotent producer', async () => {
+    const kafka = kafkaClient(sharedKafkaBrokers());
+    const admin = kafka.admin();
+    withCleanup({ stop: () => admin.disconnect() });
+    await admin.connect();
+    const topic = uniqueName('created');
+    await admin.createTopics({
+      waitForLeaders: true,
+      topics: [{ topic, numPartitions: 3, configEntries: [{ name: 'cleanup.policy', value: 'compact' }] }],
+    });
+    const [meta] = (await admin.fetchTopicMetadata({ topics: [topic] })).topics;
+    expect(meta!.partitions).toHaveLength(3);
+
+    const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
+    withCleanup({ stop: () => producer.disconnect() });
+    await producer.connect();
+    await producer.send({ topic, messages: [0, 1, 2].map((p) => ({ key: `k${p}`, value: `v${p}`, partition: p })) });
+    const offsets = await admin.fetchTopicOffsets(topic);
+    expect(offsets.map((o) => [o.partition, o.high]).sort()).toEqual([
+      [0, '1'],
+      [1, '1'],
+      [2, '1'],
+    ]);
+  });
+
+  it('keeps a 3-node cluster serving while one node is stopped, and takes it back', async () => {
+    const cluster = withCleanup(await startKafkaBroker({ brokers: 3 }));
+    if (cluster.kind !== 'kafka') throw new Error(`expected a real Kafka cluster, got ${cluster.kind}`);
+    expect(cluster.brokers).toHaveLength(3);
+    const kafka = kafkaClient(cluster.brokers);
+    const admin = kafka.admin();
+    withCleanup({ stop: () => admin.disconnect() });
+    await admin.connect();
+    expect((await admin.describeCluster()).brokers.map((b) => b.nodeId).sort()).toEqual([1, 2, 3]);
+
+    const topic = uniqueName('replicated');
+    await admin.createTopics({
+      waitForLeaders: true,
+      topics: [{ topic, numPartitions: 2, replicationFactor: 3, configEntries: [{ name: 'min.insync.replicas', value: '2' }] }],
+    });
+    const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
+    withCleanup({ stop: () => producer.disconnect() });
+    await producer.connect();
+    const send = (from: number) =>
+      producer.send({ topic, acks: -1, messages: Array.from({ length: 10 }, (_, i) => ({ value: `m${from + i}`, partition: i % 2 })) });
+    await send(0);
+
+    await cluster.stopBroker(1);
+    await until('node 2 to leave the metadata', async () =>
+      (await admin.describeCluster()).brokers.some((b) => b.nodeId === 2) ? undefined : true,
+    );
+    await send(10); // two in-sync replicas left: acks=all writes still succeed
+
+    await cluster.startBroker(1);
+    expect((await admin.describeCluster()).brokers.map((b) => b.nodeId).sort()).toEqual([1, 2, 3]);
+    await send(20);
+
+    const ends = await admin.fetchTopicOffsets(topic);
+    expect(ends.reduce((sum, o) => sum + Number(o.high), 0)).toBe(30);
   });
 });
 
