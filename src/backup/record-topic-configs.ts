@@ -13,7 +13,7 @@ export interface RecordTopicConfigsDeps {
 }
 
 /**
- * Reads each backed-up topic's partition count and deliberately set configs from the source
+ * Reads each backed-up topic's partition count and the configs set on it from the source
  * cluster and writes them into the backup (topic-record.ts), so that a restore into a cluster
  * without the topic can create it as it was. Topics that do not exist yet are skipped (asking for
  * their metadata would auto-create them). Best effort: this is not backup data, so a cluster that
@@ -41,7 +41,10 @@ export async function recordTopicConfigs(topics: readonly string[], deps: Record
       }
       const configs: Record<string, string> = {};
       for (const entry of resource.configEntries) {
-        if (RECORDED_TOPIC_CONFIGS.includes(entry.configName) && !entry.isDefault && entry.configValue !== null && !entry.isSensitive) {
+        // Only what was set on the topic itself: broker-wide settings (min.insync.replicas=2 on a
+        // 3-broker cluster, say) are the target cluster's own business and may not fit it.
+        const setOnTopic = entry.configSource === undefined ? !entry.isDefault : entry.configSource === kafkajs.ConfigSource.TOPIC_CONFIG;
+        if (RECORDED_TOPIC_CONFIGS.includes(entry.configName) && setOnTopic && entry.configValue !== null && !entry.isSensitive) {
           configs[entry.configName] = entry.configValue;
         }
       }

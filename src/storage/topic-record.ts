@@ -12,7 +12,7 @@ export interface TopicRecord {
   readonly version: 1;
   readonly topic: string;
   readonly partitions: number;
-  /** Topic configs set deliberately (on the topic or the brokers), by name; Kafka's built-in defaults are left out. */
+  /** Configs set on the topic itself (RECORDED_TOPIC_CONFIGS only), by name; broker-wide settings and defaults are left out. */
   readonly configs: Readonly<Record<string, string>>;
   readonly recordedAt: string;
 }

@@ -98,7 +98,7 @@ export interface RunResult {
   stderr: string;
 }
 
-export function restoreEnv(backup: Backup, brokers: string[], stateDir: string, extra: Record<string, string> = {}): NodeJS.ProcessEnv {
+export function restoreEnv(backup: Pick<Backup, 'bucket'>, brokers: string[], stateDir: string, extra: Record<string, string> = {}): NodeJS.ProcessEnv {
   // Nothing of the test process's own STREAMVAULT_ settings leaks into the restore under test.
   const env: NodeJS.ProcessEnv = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('STREAMVAULT_')));
   return {
