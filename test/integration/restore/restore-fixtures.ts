@@ -148,7 +148,7 @@ export function runRestoreCli(
       }
     });
     child.stderr.setEncoding('utf8').on('data', (c: string) => (stderr += c));
-    const guard = setTimeout(() => child.kill('SIGKILL'), 90_000);
+    const guard = setTimeout(() => child.kill('SIGKILL'), 240_000);
     child.once('error', reject);
     child.once('close', (code, signal) => {
       clearTimeout(timer);

@@ -18,7 +18,7 @@ function spoolFiles(stateDir: string): string[] {
   });
 }
 
-describe('streamvault restore: spool', () => {
+describe('streamvault restore: spool', { timeout: 300_000 }, () => {
   it('a restore SIGKILLed mid-download leaves a spool file; the next run deletes it and restores the stream intact', async () => {
     const backup = await makeBackup();
     const large = generatedBuffer(96 * 1024 * 1024, 7);

@@ -36,7 +36,7 @@ const summaryOf = (stdout: string) => {
 
 const postedRefs = (streams: StreamServer) => streams.posted.map((p) => `${p.source}/${p.label}/${p.sha256}`).sort();
 
-describe('streamvault restore: stream targets', () => {
+describe('streamvault restore: stream targets', { timeout: 300_000 }, () => {
   it('STREAMVAULT_RESTORE_STREAM_TARGET=s3 writes each blob once per (source, label), byte-identical, and nothing else', async () => {
     const { backup, a, b, c } = await backupWithBlobs();
     const client = s3ClientFor(sharedS3Endpoint());

@@ -18,7 +18,7 @@ const adminOf = (brokers: string[]) => {
 /** Topic configs a restore must carry over (set on the source topic; none is Kafka's default). */
 const SOURCE_CONFIGS = { 'cleanup.policy': 'compact', 'retention.ms': '86400123', 'compression.type': 'gzip', 'max.message.bytes': '2000000', 'segment.ms': '3600000' };
 
-describe('streamvault restore: target topics (Apache Kafka)', () => {
+describe('streamvault restore: target topics (Apache Kafka)', { timeout: 300_000 }, () => {
   it.skipIf(sharedKafkaKind() !== 'kafka')(
     'the backup records partitions and configs; a restore into a cluster without the topic creates it with them (dry run says so first)',
     async () => {
