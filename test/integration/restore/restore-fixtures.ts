@@ -8,6 +8,7 @@ import type { BackupRecord } from '../../../src/events/backup-record.js';
 import { KeyLayout } from '../../../src/storage/key-layout.js';
 import type { ManifestEntry, ManifestStream } from '../../../src/storage/manifest.js';
 import { S3ObjectStore } from '../../../src/storage/s3-object-store.js';
+import { writeTopicRecord } from '../../../src/storage/topic-record.js';
 import { createBucket, s3ClientFor } from '../../helpers/s3-server.js';
 import { sharedS3Endpoint } from '../../helpers/shared-servers.js';
 import { uniqueName } from '../../helpers/names.js';
@@ -32,10 +33,16 @@ export async function makeBackup(): Promise<Backup> {
   const client = s3ClientFor(sharedS3Endpoint());
   await createBucket(client, bucket);
   const topic = uniqueName('orig');
+  const store = new S3ObjectStore(client, bucket);
+  const layout = new KeyLayout('');
+  // The fixture's records are from January 2026. Under Kafka's default retention (7 days) the broker
+  // deletes such records about 30 s after they were restored, so the backup says what the original
+  // topic had: no time limit. (The librdkafka mock cluster ignores topic configs.)
+  await writeTopicRecord(store, layout, { version: 1, topic, partitions: 4, configs: { 'retention.ms': '-1' }, recordedAt: new Date().toISOString() });
   return {
     bucket,
-    store: new S3ObjectStore(client, bucket),
-    layout: new KeyLayout(''),
+    store,
+    layout,
     topic,
     pair: { source: 'samples', event: 'sourced', topic },
     records: [],

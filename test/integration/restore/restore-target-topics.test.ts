@@ -73,7 +73,7 @@ describe('streamvault restore: target topics (Apache Kafka)', { timeout: 300_000
   );
 
   it.skipIf(sharedKafkaKind() !== 'kafka')('refuses an existing target topic with fewer partitions than the original, and writes nothing', async () => {
-    const backup = await makeBackup();
+    const backup = await makeBackup(); // its topic record says 4 partitions
     for (const p of [0, 1, 2, 3]) await writeBatch(backup, p, 0, 5);
     const admin = adminOf(sharedKafkaBrokers());
     await admin.connect();
