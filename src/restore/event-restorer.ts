@@ -32,8 +32,6 @@ export interface EventRestoreResult {
 export interface EventRestorerDeps {
   readonly store: ObjectStore;
   readonly producer: Producer;
-  /** Whether `producer` is idempotent: then the broker drops a retried request that had landed. */
-  readonly producerIdempotent: boolean;
   readonly journal: RestoreJournal;
   readonly throttle: Throttle;
   readonly logger: Logger;
@@ -53,13 +51,15 @@ export function batchNeedsRestore(batch: ManifestEntry, restoredUpTo: bigint): b
 }
 
 /**
- * A produce request is repeated only when the repeat cannot write twice: the first attempt never
- * reached the log (e.g. "Producing to topic without metadata" while a fresh target creates the
- * topic, however kafkajs wraps it), or the producer is idempotent, so the broker recognises the
- * repeated sequence numbers of this producer session and keeps one copy.
+ * A produce request is repeated here only when the repeat cannot write twice: the first attempt
+ * never reached the log (e.g. "Producing to topic without metadata" while a fresh target creates
+ * the topic, however kafkajs wraps it). Failures after which the request may have landed are
+ * retried, if at all, inside kafkajs by the idempotent producer, whose broker-side sequence
+ * numbers drop a repeat within the producer session; repeating them here as well would only
+ * multiply the waiting when the cluster is gone.
  */
-export function mayRetryProduce(error: KafkaErrorClass, producerIdempotent: boolean): boolean {
-  return error.kind === 'retriable-before-send' || (error.kind === 'retriable' && producerIdempotent);
+export function mayRetryProduce(error: KafkaErrorClass): boolean {
+  return error.kind === 'retriable-before-send';
 }
 
 const defaultPartitioner = Partitioners.DefaultPartitioner();
@@ -86,10 +86,10 @@ export function targetPartition(topic: string, record: BackupRecord, partitions:
  * above every offset already seen in this partition (overlapping objects); (2) each produce
  * request holds records for one target partition and is awaited before the next, so what reached
  * the target is always a prefix of the partition's sequence; (3) a request is repeated only when
- * the repeat cannot write twice (mayRetryProduce): it never reached the log, or the producer is
- * idempotent, whose broker-side sequence numbers drop a repeat within this producer session. Any
- * other failure stops the partition, and the rerun (a new producer session, whose sequence numbers
- * mean nothing to the old one) reads the target's original-offset headers to see what landed.
+ * the repeat cannot write twice: here when it never reached the log (mayRetryProduce), inside
+ * kafkajs when the producer is idempotent (the broker drops a repeat within this producer
+ * session). Any other failure stops the partition, and the rerun (a new producer session, whose
+ * sequence numbers mean nothing to the old one) reads the target's original-offset headers.
  */
 export async function restoreEvents(partitions: readonly PlannedPartition[], deps: EventRestorerDeps): Promise<EventRestoreResult> {
   const result: EventRestoreResult = { produced: 0, skippedPresent: 0, skippedByTime: 0, nullHeaders: 0, failedBatches: 0, produceFailures: 0 };
@@ -142,7 +142,7 @@ async function restorePartition(
         retries: 8,
         minTimeout: 100,
         maxTimeout: 2000,
-        shouldRetry: ({ error }) => mayRetryProduce(classifyKafkaError(error), deps.producerIdempotent),
+        shouldRetry: ({ error }) => mayRetryProduce(classifyKafkaError(error)),
       });
       const base = BigInt(metadata.find((m) => m.partition === current.partition)?.baseOffset ?? '-1');
       if (base < 0n) throw new Error(`expected the target to acknowledge partition ${current.partition} of ${targetTopic}, got ${JSON.stringify(metadata)}`);

@@ -248,7 +248,6 @@ async function restore(
         eventResult = await restoreEvents(partitions, {
           store: deps.store,
           producer,
-          producerIdempotent: idempotent,
           journal,
           throttle: new Throttle({ eventsPerSecond: options.eventsPerSecond, bytesPerSecond: options.bytesPerSecond }),
           logger,

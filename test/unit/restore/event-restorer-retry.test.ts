@@ -44,7 +44,7 @@ async function oneBatch(store: MemoryObjectStore): Promise<PlannedPartition> {
   return { source: 's', event: 'e', topic: 'orig', partition: 0, batches: [entry] };
 }
 
-async function run(failures: Error[], producerIdempotent: boolean) {
+async function run(failures: Error[]) {
   const store = new MemoryObjectStore();
   const planned = await oneBatch(store);
   const journal = await RestoreJournal.open(makeTempDir('restore-retry-'), { backup: 'mem', topicTemplate: '{topic}', streamTarget: 'none', brokers: [] });
@@ -54,7 +54,6 @@ async function run(failures: Error[], producerIdempotent: boolean) {
     const result = await restoreEvents([planned], {
       store,
       producer,
-      producerIdempotent,
       journal,
       throttle: new Throttle({ eventsPerSecond: 0, bytesPerSecond: 0 }),
       logger: createLogger('silent'),
@@ -76,31 +75,24 @@ async function run(failures: Error[], producerIdempotent: boolean) {
 describe('restoreEvents produce retries', () => {
   it('retries a send that kafkajs failed with KafkaJSNumberOfRetriesExceeded wrapping KafkaJSMetadataNotLoaded (fresh target)', async () => {
     const notLoaded = () => new KafkaJSNumberOfRetriesExceeded(new KafkaJSMetadataNotLoaded('Producing to topic without metadata'), { retryCount: 0, retryTime: 100 });
-    const { result, log, errors, journaled } = await run([notLoaded(), notLoaded()], false);
+    const { result, log, errors, journaled } = await run([notLoaded(), notLoaded()]);
     expect(errors).toEqual([]);
     expect(result.produceFailures).toBe(0);
     expect(log.map((m) => String(m.value))).toEqual(['v0', 'v1', 'v2', 'v3', 'v4']);
     expect(journaled.map((l) => [l.from, l.to, l.count])).toEqual([['0', '4', 5]]);
   });
 
-  it('does not repeat a send that may have landed unless the producer is idempotent', async () => {
+  it('does not repeat a send that may have landed (the idempotent producer retries those inside kafkajs); the partition stops unjournaled', async () => {
     const lost = () => new KafkaJSNumberOfRetriesExceeded(new KafkaJSConnectionError('Connection error: ECONNRESET'), { retryCount: 0, retryTime: 100 });
-    const plain = await run([lost()], false);
-    expect(plain.result.produceFailures).toBe(1);
-    expect(plain.log).toEqual([]);
-    expect(plain.errors.join('\n')).toContain('retriable: KafkaJSConnectionError: Connection error: ECONNRESET');
-    expect(plain.journaled).toEqual([]);
-
-    const idempotent = await run([lost()], true);
-    expect(idempotent.result.produceFailures).toBe(0);
-    expect(idempotent.log.map((m) => String(m.value))).toEqual(['v0', 'v1', 'v2', 'v3', 'v4']);
+    const { result, log, errors, journaled } = await run([lost()]);
+    expect(result.produceFailures).toBe(1);
+    expect(log).toEqual([]);
+    expect(errors.join('\n')).toContain('retriable: KafkaJSConnectionError: Connection error: ECONNRESET');
+    expect(journaled).toEqual([]);
   });
 
-  it('mayRetryProduce: before-send always, maybe-landed only with idempotence, never auth or fatal', () => {
-    expect(mayRetryProduce({ kind: 'retriable-before-send', root: '' }, false)).toBe(true);
-    expect(mayRetryProduce({ kind: 'retriable', root: '' }, false)).toBe(false);
-    expect(mayRetryProduce({ kind: 'retriable', root: '' }, true)).toBe(true);
-    expect(mayRetryProduce({ kind: 'auth', root: '' }, true)).toBe(false);
-    expect(mayRetryProduce({ kind: 'fatal', root: '' }, true)).toBe(false);
+  it('mayRetryProduce: only what never reached the log', () => {
+    expect(mayRetryProduce({ kind: 'retriable-before-send', root: '' })).toBe(true);
+    for (const kind of ['retriable', 'auth', 'fatal'] as const) expect(mayRetryProduce({ kind, root: '' })).toBe(false);
   });
 });
