@@ -42,7 +42,7 @@ describe('streamvault restore: target topics (Apache Kafka)', { timeout: 300_000
       const record = await readTopicRecord(backup.store, backup.layout, topic);
       expect(record).toMatchObject({ version: 1, topic, partitions: 5, configs: SOURCE_CONFIGS });
 
-      const target = withCleanup(await startKafkaBroker());
+      const target = withCleanup(await startKafkaBroker({ startTimeoutMs: 180_000 }));
       const env = restoreEnv(backup, target.brokers, newStateDir(), { STREAMVAULT_RESTORE_STREAM_TARGET: 'none' });
       const dry = await runRestoreCli(['--dry-run', '--json'], env);
       expect(dry.code, dry.stderr).toBe(0);

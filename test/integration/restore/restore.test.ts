@@ -31,7 +31,7 @@ describe('streamvault restore', { timeout: 300_000 }, () => {
     await writeBatch(backup, 0, 30, 30); // overlaps the first batch: a replayed batch
     await writeBatch(backup, 1, 0, 25, [{ label: 'content', content: blobs[1]!, offset: 10 }]);
     await writeBatch(backup, 3, 5, 20, [{ label: 'content', content: blobs[2]!, offset: 7 }]);
-    const target = withCleanup(await startKafkaBroker());
+    const target = withCleanup(await startKafkaBroker({ startTimeoutMs: 180_000 }));
     const streams = withCleanup(await startStreamServer());
     const stateDir = newStateDir();
     const env = restoreEnv(backup, target.brokers, stateDir, { STREAMVAULT_RESTORE_STREAM_URL: streams.baseUrl });
@@ -93,7 +93,7 @@ describe('streamvault restore', { timeout: 300_000 }, () => {
     const backup = await makeBackup();
     for (const p of [0, 1, 2, 3]) for (let first = 0; first < 600; first += 100) await writeBatch(backup, p, first, 100);
     await writeBatch(backup, 2, 250, 100); // overlap
-    const target = withCleanup(await startKafkaBroker());
+    const target = withCleanup(await startKafkaBroker({ startTimeoutMs: 180_000 }));
     const stateDir = newStateDir();
     const env = restoreEnv(backup, target.brokers, stateDir, {
       STREAMVAULT_RESTORE_STREAM_TARGET: 'none',
@@ -135,7 +135,7 @@ describe('streamvault restore', { timeout: 300_000 }, () => {
     const backup = await makeBackup();
     await writeBatch(backup, 0, 0, 30);
     await writeBatch(backup, 1, 0, 30);
-    const first = withCleanup(await startKafkaBroker());
+    const first = withCleanup(await startKafkaBroker({ startTimeoutMs: 180_000 }));
     const stateDir = newStateDir();
     const env = (brokers: string[]) => restoreEnv(backup, brokers, stateDir, { STREAMVAULT_RESTORE_STREAM_TARGET: 'none' });
 
@@ -158,7 +158,7 @@ describe('streamvault restore', { timeout: 300_000 }, () => {
     expect(onFirst).toEqual(backup.records.map((r) => `${r.partition}:${r.offset}`).sort());
 
     // The platform was rebuilt: a new, empty cluster.
-    const second = withCleanup(await startKafkaBroker());
+    const second = withCleanup(await startKafkaBroker({ startTimeoutMs: 180_000 }));
     const run4 = await runRestoreCli(['--json'], env(second.brokers));
     expect(run4.code, run4.stderr).toBe(0);
     expect(jsonLines(run4.stdout).at(-1)).toMatchObject({ mode: 'full', batches: 5, events_restored: 85 });
@@ -176,7 +176,7 @@ describe('streamvault restore', { timeout: 300_000 }, () => {
     await writeBatch(backup, 0, 0, 20, [{ label: 'content', content: early, offset: 5 }, { label: 'content', content: late, offset: 15 }]);
     await writeBatch(backup, 0, 20, 20);
     const until = BASE_TS + 9 * 1000; // offsets 0..9 of partition 0 (timestamp = BASE_TS + offset s)
-    const target = withCleanup(await startKafkaBroker());
+    const target = withCleanup(await startKafkaBroker({ startTimeoutMs: 180_000 }));
     const streams = withCleanup(await startStreamServer());
     const env = restoreEnv(backup, target.brokers, newStateDir(), { STREAMVAULT_RESTORE_STREAM_URL: streams.baseUrl });
     const run = await runRestoreCli(['--json', '--until', new Date(until).toISOString()], env);
@@ -198,7 +198,7 @@ describe('streamvault restore', { timeout: 300_000 }, () => {
     body.writeUInt8(body.readUInt8(body.length - 5) ^ 0xff, body.length - 5);
     await backup.store.put(corrupt.key, body);
     await backup.store.delete(missing.key);
-    const target = withCleanup(await startKafkaBroker());
+    const target = withCleanup(await startKafkaBroker({ startTimeoutMs: 180_000 }));
     const env = restoreEnv(backup, target.brokers, newStateDir(), { STREAMVAULT_RESTORE_STREAM_TARGET: 'none' });
     const run = await runRestoreCli(['--json'], env);
     expect(run.code, run.stderr).toBe(4);
@@ -216,7 +216,7 @@ describe('streamvault restore', { timeout: 300_000 }, () => {
   it('runs hooks with the scope in their environment; a failing pre-hook aborts before anything is written', async () => {
     const backup = await makeBackup();
     await writeBatch(backup, 0, 0, 5, [{ label: 'content', content: Buffer.from('hooked'), offset: 1 }]);
-    const target = withCleanup(await startKafkaBroker());
+    const target = withCleanup(await startKafkaBroker({ startTimeoutMs: 180_000 }));
     const streams = withCleanup(await startStreamServer());
     const stateDir = newStateDir();
     const out = join(stateDir, 'hook.txt');
