@@ -14,6 +14,7 @@ import type { ObjectStore } from '../storage/object-store.js';
 import { BackupDaemon } from './backup-daemon.js';
 import { BatchWriter } from './batch-writer.js';
 import { opaqueInspector, type EventInspector } from './event-inspector.js';
+import { recordTopicConfigs } from './record-topic-configs.js';
 import { PairWorker, type PairWorkerObserver } from './pair-worker.js';
 import type { StreamPipeline } from './stream-pipeline.js';
 
@@ -55,6 +56,11 @@ export async function createBackupDaemon(config: Config, runtime: BackupRuntime)
   if (repository.kind === 'created') logger.info({ key: layout.repositoryConfigKey() }, 'new backup location: its config is written');
 
   const kafka = createKafka(kafkaSettings(config), logger);
+  const layout = new KeyLayout(config.S3_PREFIX);
+  await recordTopicConfigs(
+    config.pairs.map((p) => p.topic),
+    { admin: kafka.admin({ retry: { retries: 2 } }), store: runtime.store, layout, logger, now: () => new Date(runtime.wallNow()) },
+  );
   const writer = new BatchWriter({
     store: runtime.store,
     layout,

@@ -135,6 +135,10 @@ export async function runRestoreCommand(cli: CliEnvironment, flags: RestoreFlags
       preHook: config.RESTORE_PRE_HOOK,
       postHook: config.RESTORE_POST_HOOK,
       hookTimeoutMs: Math.round(config.RESTORE_HOOK_TIMEOUT_SECONDS * 1000),
+      createTopics: config.RESTORE_CREATE_TOPICS,
+      idempotentProducer: config.RESTORE_IDEMPOTENT_PRODUCER,
+      replicationFactor: config.RESTORE_REPLICATION_FACTOR,
+      fewerPartitions: config.RESTORE_FEWER_PARTITIONS,
     },
     {
       store,

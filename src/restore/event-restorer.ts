@@ -4,6 +4,7 @@ import { Partitioners, type Message, type Producer } from 'kafkajs';
 import PQueue from 'p-queue';
 import { decodeContainer } from '../events/avro-container.js';
 import type { BackupRecord } from '../events/backup-record.js';
+import { classifyKafkaError, type KafkaErrorClass } from '../kafka/classify-kafka-error.js';
 import type { Logger } from '../observability/logger.js';
 import type { ManifestEntry } from '../storage/manifest.js';
 import type { ObjectStore } from '../storage/object-store.js';
@@ -49,6 +50,18 @@ export function batchNeedsRestore(batch: ManifestEntry, restoredUpTo: bigint): b
   return BigInt(batch.lastOffset) > restoredUpTo;
 }
 
+/**
+ * A produce request is repeated here only when the repeat cannot write twice: the first attempt
+ * never reached the log (e.g. "Producing to topic without metadata" while a fresh target creates
+ * the topic, however kafkajs wraps it). Failures after which the request may have landed are
+ * retried, if at all, inside kafkajs by the idempotent producer, whose broker-side sequence
+ * numbers drop a repeat within the producer session; repeating them here as well would only
+ * multiply the waiting when the cluster is gone.
+ */
+export function mayRetryProduce(error: KafkaErrorClass): boolean {
+  return error.kind === 'retriable-before-send';
+}
+
 const defaultPartitioner = Partitioners.DefaultPartitioner();
 
 /**
@@ -72,9 +85,11 @@ export function targetPartition(topic: string, record: BackupRecord, partitions:
  * offset is above the highest one the target holds (read from the target before starting) and
  * above every offset already seen in this partition (overlapping objects); (2) each produce
  * request holds records for one target partition and is awaited before the next, so what reached
- * the target is always a prefix of the partition's sequence; (3) the producer does not retry,
- * because a retried request whose first attempt landed would write twice; a failed request stops
- * the partition instead, and the rerun reads the target to see whether it landed.
+ * the target is always a prefix of the partition's sequence; (3) a request is repeated only when
+ * the repeat cannot write twice: here when it never reached the log (mayRetryProduce), inside
+ * kafkajs when the producer is idempotent (the broker drops a repeat within this producer
+ * session). Any other failure stops the partition, and the rerun (a new producer session, whose
+ * sequence numbers mean nothing to the old one) reads the target's original-offset headers.
  */
 export async function restoreEvents(partitions: readonly PlannedPartition[], deps: EventRestorerDeps): Promise<EventRestoreResult> {
   const result: EventRestoreResult = { produced: 0, skippedPresent: 0, skippedByTime: 0, nullHeaders: 0, failedBatches: 0, produceFailures: 0 };
@@ -123,14 +138,11 @@ async function restorePartition(
       const current = run;
       run = undefined;
       await deps.throttle.take(current.messages.length, current.bytes);
-      // Producer retries are off (a retried request whose first attempt landed would duplicate),
-      // but kafkajs raises KafkaJSMetadataNotLoaded before it sends anything, e.g. while a fresh
-      // target auto-creates the topic: that one is safe to retry.
       const metadata = await pRetry(() => deps.producer.send({ topic: targetTopic, acks: -1, messages: current.messages }), {
         retries: 8,
         minTimeout: 100,
         maxTimeout: 2000,
-        shouldRetry: ({ error }) => error.name === 'KafkaJSMetadataNotLoaded',
+        shouldRetry: ({ error }) => mayRetryProduce(classifyKafkaError(error)),
       });
       const base = BigInt(metadata.find((m) => m.partition === current.partition)?.baseOffset ?? '-1');
       if (base < 0n) throw new Error(`expected the target to acknowledge partition ${current.partition} of ${targetTopic}, got ${JSON.stringify(metadata)}`);
@@ -173,7 +185,7 @@ async function restorePartition(
       result.produceFailures += 1;
       deps.onError(
         `${p.topic}/${p.partition}`,
-        `producing to ${targetTopic} failed at batch ${batch.key}: ${(error as Error).message}; the partition stopped, rerun the restore to continue where the target stands`,
+        `producing to ${targetTopic} failed at batch ${batch.key} (${classifyKafkaError(error).kind}: ${classifyKafkaError(error).root}); the partition stopped, rerun the restore to continue where the target stands`,
       );
       return;
     }

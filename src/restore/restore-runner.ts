@@ -5,15 +5,26 @@ import type { Logger } from '../observability/logger.js';
 import { ProgressReporter } from '../progress/progress-reporter.js';
 import type { KeyLayout } from '../storage/key-layout.js';
 import type { ObjectStore } from '../storage/object-store.js';
+import { readTopicRecord, type TopicRecord } from '../storage/topic-record.js';
 import { batchNeedsRestore, restoreEvents, type EventRestoreResult } from './event-restorer.js';
 import { runHook } from './hooks.js';
 import { decideResume, partitionId, type CheckMode, type ResumeDecision } from './incremental.js';
 import { buildRestorePlan, planTotals, type PlannedPartition, type PlanTotals, type RestorePlan, type RestoreScope } from './restore-plan.js';
 import { RestoreJournal, type TargetIdentity } from './resume.js';
+import { Spool } from './spool.js';
 import { restoreStreams, type StreamRestoreResult } from './stream-restorer.js';
 import type { StreamTarget } from './stream-targets.js';
 import { TargetReader } from './target-scan.js';
 import { Throttle } from './throttle.js';
+import {
+  describeTargetCluster,
+  ensureTargetTopics,
+  existingPartitionCounts,
+  planTargetTopics,
+  type FewerPartitionsPolicy,
+  type TargetClusterInfo,
+  type TargetTopicSpec,
+} from './target-topics.js';
 
 export interface RestoreOptions {
   readonly scope: RestoreScope;
@@ -33,6 +44,17 @@ export interface RestoreOptions {
   readonly preHook: string;
   readonly postHook: string;
   readonly hookTimeoutMs: number;
+  /** `auto`: on when the target cluster can take controller requests (describeTargetCluster). */
+  readonly createTopics: ClusterFeatureSetting;
+  readonly idempotentProducer: ClusterFeatureSetting;
+  readonly replicationFactor: number;
+  readonly fewerPartitions: FewerPartitionsPolicy;
+}
+
+export type ClusterFeatureSetting = 'auto' | 'true' | 'false';
+
+function featureOn(setting: ClusterFeatureSetting, cluster: TargetClusterInfo): boolean {
+  return setting === 'auto' ? cluster.controllerIsBroker : setting === 'true';
 }
 
 export interface RestoreDeps {
@@ -76,9 +98,11 @@ export async function runRestore(options: RestoreOptions, deps: RestoreDeps): Pr
   const plan = await buildRestorePlan(deps.store, deps.layout, options.scope, { concurrency: 16 });
   const targetTopicOf = (p: PlannedPartition) => renderTopic(options.topicTemplate, p);
 
+  const topicSpecs = options.scope.what === 'streams' ? [] : planTargetTopics(plan.partitions, targetTopicOf, await readTopicRecords(deps, plan.partitions));
+
   if (options.dryRun) {
     const totals = planTotals(plan);
-    writePlan(deps, plan, totals, targetTopicOf);
+    writePlan(deps, plan, totals, targetTopicOf, await dryRunTopics(deps, topicSpecs));
     return { kind: 'dry-run', totals, exitCode: plan.problems.length > 0 ? ExitCode.partial : ExitCode.ok };
   }
 
@@ -92,7 +116,7 @@ export async function runRestore(options: RestoreOptions, deps: RestoreDeps): Pr
 
   let outcome: RestoreOutcome;
   try {
-    outcome = await restore(options, deps, plan, targetTopicOf);
+    outcome = await restore(options, deps, plan, targetTopicOf, topicSpecs);
   } catch (error) {
     logger.error({ err: error }, 'restore failed');
     progress.error('restore', (error as Error).message, 'restore');
@@ -121,9 +145,12 @@ async function restore(
   deps: RestoreDeps,
   plan: RestorePlan,
   targetTopicOf: (p: PlannedPartition) => string,
+  topicSpecs: readonly TargetTopicSpec[],
 ): Promise<RestoreOutcome> {
   const { logger, progress } = deps;
   const journal = await RestoreJournal.open(options.stateDir, options.identity);
+  // Opened first, closed last: a run killed mid-download left files only the next run can delete.
+  const spool = await Spool.open(join(journal.dir, 'spool'), logger);
   try {
     for (const problem of plan.problems) progress.error(problem.key, problem.reason, 'plan');
     const withEvents = options.scope.what !== 'streams' && plan.partitions.length > 0;
@@ -133,8 +160,29 @@ async function restore(
     let decision: ResumeDecision | undefined;
     let restoredUpTo: ReadonlyMap<string, bigint> = new Map();
     let bounds = new Map<string, readonly { low: bigint; high: bigint }[]>() as ReadonlyMap<string, readonly { low: bigint; high: bigint }[]>;
+    let idempotent = false;
     if (withEvents) {
       kafka = deps.targetKafka();
+      const admin = kafka.admin();
+      await admin.connect();
+      try {
+        const cluster = await describeTargetCluster(admin);
+        idempotent = featureOn(options.idempotentProducer, cluster);
+        const ensured = await ensureTargetTopics(
+          admin,
+          topicSpecs,
+          { create: featureOn(options.createTopics, cluster), replicationFactor: options.replicationFactor, brokers: cluster.brokers, fewerPartitions: options.fewerPartitions },
+          logger,
+        );
+        if (ensured.kind === 'refused') {
+          logger.error(`${ensured.message}; restore aborted, nothing written`);
+          progress.error('target-topics', ensured.message, 'plan');
+          progress.finish({ aborted: true });
+          return { kind: 'aborted', reason: ensured.message, exitCode: ExitCode.badConfiguration };
+        }
+      } finally {
+        await admin.disconnect();
+      }
       const resume = await decideResume({
         partitions: plan.partitions,
         targetTopicOf,
@@ -176,7 +224,7 @@ async function restore(
         target: deps.streamTarget,
         journal,
         logger,
-        spoolDir: join(journal.dir, 'spool'),
+        spool,
         concurrency: options.concurrency,
         retries: options.streamRetries,
         skipExisting: options.skipExistingStreams,
@@ -188,7 +236,13 @@ async function restore(
     let eventResult: EventRestoreResult | undefined;
     if (withEvents && kafka) {
       progress.setPhase('events');
-      const producer = kafka.producer({ retry: { retries: 0 }, idempotent: false, maxInFlightRequests: 1, allowAutoTopicCreation: true });
+      // Idempotent: kafkajs retries, the broker drops a repeated request of this producer session
+      // (kafkajs warns that bounded retries "may invalidate EoS": not here, since a send that gave up
+      // stops its partition and the rerun reads the target). Otherwise no retries at all, since
+      // a retried request whose first attempt landed would write twice.
+      const producer = idempotent
+        ? kafka.producer({ idempotent: true, maxInFlightRequests: 1, retry: { retries: 8 }, allowAutoTopicCreation: false })
+        : kafka.producer({ idempotent: false, maxInFlightRequests: 1, retry: { retries: 0 }, allowAutoTopicCreation: true });
       await producer.connect();
       try {
         eventResult = await restoreEvents(partitions, {
@@ -231,11 +285,12 @@ async function restore(
     });
     return { kind: 'restored', exitCode, decision, totals, streams: streamResult, events: eventResult };
   } finally {
+    await spool.close();
     await journal.close();
   }
 }
 
-function writePlan(deps: RestoreDeps, plan: RestorePlan, totals: PlanTotals, targetTopicOf: (p: PlannedPartition) => string): void {
+function writePlan(deps: RestoreDeps, plan: RestorePlan, totals: PlanTotals, targetTopicOf: (p: PlannedPartition) => string, topics: readonly DryRunTopic[]): void {
   const pairs = totals.pairs.map((p) => ({ ...p, target_topic: targetTopicOf({ ...p, partition: 0, batches: [] }) }));
   if (deps.json) {
     deps.stdout.write(
@@ -255,6 +310,14 @@ function writePlan(deps: RestoreDeps, plan: RestorePlan, totals: PlanTotals, tar
         total_files: totals.files,
         total_bytes: totals.bytes,
         manifest_problems: plan.problems,
+        target_topics: topics.map((t) => ({
+          topic: t.spec.topic,
+          partitions: t.spec.partitions,
+          configs: t.spec.configs,
+          basis: t.spec.basis,
+          existing_partitions: t.existing ?? null,
+          action: t.action,
+        })),
       })}\n`,
     );
     return;
@@ -264,6 +327,58 @@ function writePlan(deps: RestoreDeps, plan: RestorePlan, totals: PlanTotals, tar
     lines.push(`${`${p.source}/${p.event}`.padEnd(32)} ${String(p.batches).padStart(8)} ${`${p.eventsExact ? '' : '<='}${p.events}`.padStart(10)} ${String(p.bytes).padStart(14)}  ${p.target_topic}`);
   }
   lines.push(`streams: ${totals.streams} (${totals.streamPosts} posts, ${totals.streamBytes} bytes${totals.missingStreams > 0 ? `, ${totals.missingStreams} missing from the backup` : ''}${totals.unavailableAtSource > 0 ? `, ${totals.unavailableAtSource} unavailable at the source when backed up` : ''})`);
+  for (const t of topics) {
+    const configs = Object.entries(t.spec.configs).map(([k, v]) => `${k}=${v}`).join(' ');
+    lines.push(`target topic ${t.spec.topic}: ${t.action}; needs ${t.spec.partitions} partition(s) (${t.spec.basis === 'recorded' ? 'recorded by the backup' : 'from the manifests; no topic record in the backup'})${configs ? `, configs ${configs}` : ''}`);
+  }
   for (const problem of plan.problems) lines.push(`unreadable manifest: ${problem.reason}`);
   deps.stdout.write(`${lines.join('\n')}\n`);
+}
+
+/** The backup's topic records of the original topics in the plan; a record that cannot be read is warned about and skipped. */
+async function readTopicRecords(deps: RestoreDeps, partitions: readonly PlannedPartition[]): Promise<Map<string, TopicRecord>> {
+  const records = new Map<string, TopicRecord>();
+  for (const topic of new Set(partitions.map((p) => p.topic))) {
+    try {
+      const record = await readTopicRecord(deps.store, deps.layout, topic);
+      if (record) records.set(topic, record);
+    } catch (error) {
+      deps.logger.warn({ topic, err: error }, 'cannot read the topic record; a topic the restore creates gets the partition count from the manifests and the target\'s default configs');
+    }
+  }
+  return records;
+}
+
+interface DryRunTopic {
+  readonly spec: TargetTopicSpec;
+  readonly existing: number | undefined;
+  readonly action: string;
+}
+
+/** What a restore would do with each target topic; the cluster is only asked (listTopics, metadata), and may be unreachable. */
+async function dryRunTopics(deps: RestoreDeps, specs: readonly TargetTopicSpec[]): Promise<DryRunTopic[]> {
+  if (specs.length === 0) return [];
+  let counts: Map<string, number> | undefined;
+  let unreachable = '';
+  const admin = deps.targetKafka().admin({ retry: { retries: 1 } });
+  try {
+    await admin.connect();
+    counts = await existingPartitionCounts(admin, specs);
+  } catch (error) {
+    unreachable = (error as Error).message;
+  } finally {
+    await admin.disconnect().catch(() => undefined);
+  }
+  return specs.map((spec) => {
+    const existing = counts?.get(spec.topic);
+    const action =
+      counts === undefined
+        ? `target cluster not reachable (${unreachable}); created if missing`
+        : existing === undefined
+          ? 'missing, would be created'
+          : existing < spec.partitions
+            ? `exists with ${existing} partition(s), fewer than needed`
+            : `exists with ${existing} partition(s)`;
+    return { spec, existing, action };
+  });
 }

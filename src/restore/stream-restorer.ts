@@ -1,7 +1,6 @@
 import { createHash } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
-import { mkdir, rm } from 'node:fs/promises';
-import { join } from 'node:path';
+import { rm } from 'node:fs/promises';
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import PQueue from 'p-queue';
@@ -10,6 +9,7 @@ import type { Logger } from '../observability/logger.js';
 import type { ObjectStore } from '../storage/object-store.js';
 import type { PlannedStream, StreamReference } from './restore-plan.js';
 import type { RestoreJournal } from './resume.js';
+import type { Spool } from './spool.js';
 import { StreamTargetError, type StreamTarget } from './stream-targets.js';
 
 export type StreamPostOutcome =
@@ -33,8 +33,8 @@ export interface StreamRestorerDeps {
   readonly target: StreamTarget;
   readonly journal: RestoreJournal;
   readonly logger: Logger;
-  /** Where verified copies wait for their posts; emptied as they finish. */
-  readonly spoolDir: string;
+  /** Where verified copies wait for their posts; each is deleted when its posts finished. */
+  readonly spool: Spool;
   readonly concurrency: number;
   readonly retries: number;
   readonly skipExisting: boolean;
@@ -48,7 +48,6 @@ export interface StreamRestorerDeps {
  * mismatch is reported with the backup key and never posted.
  */
 export async function restoreStreams(streams: readonly PlannedStream[], deps: StreamRestorerDeps): Promise<StreamRestoreResult> {
-  await mkdir(deps.spoolDir, { recursive: true });
   const queue = new PQueue({ concurrency: deps.concurrency });
   const result: StreamRestoreResult = { posted: 0, alreadyRestored: 0, skippedExisting: 0, unavailableAtSource: 0, failed: 0 };
   await Promise.all(
@@ -102,7 +101,7 @@ async function restoreOne(stream: PlannedStream, deps: StreamRestorerDeps): Prom
   }
   if (pending.length === 0) return outcomes;
 
-  const file = join(deps.spoolDir, `${stream.sha256}.${process.pid}`);
+  const file = deps.spool.fileFor(stream.sha256);
   try {
     const fetched = await download(stream, deps.store, file);
     if (fetched.kind === 'failed') return [...outcomes, ...pending.map((ref): [StreamReference, StreamPostOutcome] => [ref, fetched])];

@@ -1,5 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Kafka } from 'kafkajs';
+import pRetry from 'p-retry';
+import { classifyKafkaError } from '../kafka/classify-kafka-error.js';
 import type { Logger } from '../observability/logger.js';
 import { originalPosition, type ComparableRecord, type OriginalPosition } from './restored-record.js';
 
@@ -42,8 +44,29 @@ export class TargetReader {
     this.#timeoutMs = timeoutMs;
   }
 
-  /** Bounds of every partition of each topic; index = partition number. Auto-creates topics where the cluster does. */
+  /**
+   * Bounds of every partition of each topic; index = partition number. Auto-creates topics where
+   * the cluster does. A topic created a moment ago can still answer "not the leader" (or lack
+   * metadata) while its leaders settle, and kafkajs gives up on the first such answer and keeps its
+   * stale metadata: a read is safe to repeat, so a retriable one is, with a new admin client each time.
+   */
   async bounds(topics: readonly string[]): Promise<Map<string, PartitionBounds[]>> {
+    return pRetry(() => this.#readBounds(topics), {
+      retries: 8,
+      minTimeout: 200,
+      maxTimeout: 3_000,
+      shouldRetry: ({ error }) => {
+        const kind = classifyKafkaError(error).kind;
+        if (kind === 'retriable' || kind === 'retriable-before-send') {
+          this.#logger.info({ err: error }, 'reading the target\'s partition offsets failed; retrying');
+          return true;
+        }
+        return false;
+      },
+    });
+  }
+
+  async #readBounds(topics: readonly string[]): Promise<Map<string, PartitionBounds[]>> {
     const admin = this.#kafka.admin();
     await admin.connect();
     try {

@@ -7,12 +7,13 @@
  *   {prefix}streams/{sha256[0:2]}/{sha256}
  *   {prefix}streams-missing/{sha256[0:2]}/{sha256}.json   a stream the source never had (see missing-stream-markers.ts)
  *   {prefix}streamvault.json                     the location's config (repository-config.ts)
+ *   {prefix}topics/{topic}.json        the original topic's partition count and configs (topic-record.ts)
  *
  * Keys are deterministic from pair, partition and first offset: a batch replayed after a crash
  * rewrites the same keys. Zero padding makes lexical order offset order. The day (UTC, from the
  * first record's timestamp, so it is deterministic too) is for people browsing the bucket.
  */
-import { SAFE_NAME } from '../config/pair.js';
+import { SAFE_NAME, TOPIC_NAME } from '../config/pair.js';
 
 export const SHA256_HEX = /^[0-9a-f]{64}$/;
 
@@ -47,6 +48,12 @@ export class KeyLayout {
       throw new Error(`expected a sha256 of 64 lowercase hex characters, got ${JSON.stringify(sha256.slice(0, 80))}`);
     }
     return `${this.prefix}streams/${sha256.slice(0, 2)}/${sha256}`;
+  }
+
+  /** What the backup recorded about an original topic, for a restore that has to create it. */
+  topicRecordKey(topic: string): string {
+    if (!TOPIC_NAME.test(topic) || topic === '.' || topic === '..') throw new Error(`expected a Kafka topic name (1-249 of [a-zA-Z0-9._-], not . or ..), got ${JSON.stringify(topic.slice(0, 300))}`);
+    return `${this.prefix}topics/${topic}.json`;
   }
 
   streamsPrefix(): string {

@@ -70,6 +70,38 @@ export const restoreVariables = {
     group: 'restore',
     description: 'Retries (exponential backoff) of a stream post that failed with a network error or a 5xx answer.',
   }),
+  RESTORE_CREATE_TOPICS: variable({
+    name: 'RESTORE_CREATE_TOPICS',
+    schema: oneOf(['auto', 'true', 'false']),
+    default: 'auto',
+    group: 'restore',
+    description:
+      'Create missing target topics with the partition count and configs the backup recorded (`true`), or leave them to the cluster\'s auto-creation (`false`). `auto`: create them unless the cluster cannot take controller requests (librdkafka\'s mock cluster).',
+  }),
+  RESTORE_REPLICATION_FACTOR: variable({
+    name: 'RESTORE_REPLICATION_FACTOR',
+    schema: integer(0, 32_767),
+    default: '0',
+    unit: 'replicas',
+    group: 'restore',
+    description: 'Replication factor of the target topics a restore creates. 0: min(3, brokers in the target cluster).',
+  }),
+  RESTORE_FEWER_PARTITIONS: variable({
+    name: 'RESTORE_FEWER_PARTITIONS',
+    schema: oneOf(['refuse', 'by-key']),
+    default: 'refuse',
+    group: 'restore',
+    description:
+      'An existing target topic with fewer partitions than the original: `refuse` (the restore stops before writing) or `by-key` (records of partitions the target lacks are placed by key, losing their original partition and its order).',
+  }),
+  RESTORE_IDEMPOTENT_PRODUCER: variable({
+    name: 'RESTORE_IDEMPOTENT_PRODUCER',
+    schema: oneOf(['auto', 'true', 'false']),
+    default: 'auto',
+    group: 'restore',
+    description:
+      'Produce with the idempotent producer (`true`), so that requests are retried and the broker drops a repeat, or without retries (`false`). `auto`: idempotent unless the cluster cannot take controller requests (librdkafka\'s mock cluster).',
+  }),
   RESTORE_CONCURRENCY: variable({
     name: 'RESTORE_CONCURRENCY',
     schema: integer(1, 256),

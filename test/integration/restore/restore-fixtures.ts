@@ -8,6 +8,7 @@ import type { BackupRecord } from '../../../src/events/backup-record.js';
 import { KeyLayout } from '../../../src/storage/key-layout.js';
 import type { ManifestEntry, ManifestStream } from '../../../src/storage/manifest.js';
 import { S3ObjectStore } from '../../../src/storage/s3-object-store.js';
+import { writeTopicRecord } from '../../../src/storage/topic-record.js';
 import { createBucket, s3ClientFor } from '../../helpers/s3-server.js';
 import { sharedS3Endpoint } from '../../helpers/shared-servers.js';
 import { uniqueName } from '../../helpers/names.js';
@@ -32,10 +33,16 @@ export async function makeBackup(): Promise<Backup> {
   const client = s3ClientFor(sharedS3Endpoint());
   await createBucket(client, bucket);
   const topic = uniqueName('orig');
+  const store = new S3ObjectStore(client, bucket);
+  const layout = new KeyLayout('');
+  // The fixture's records are from January 2026. Under Kafka's default retention (7 days) the broker
+  // deletes such records about 30 s after they were restored, so the backup says what the original
+  // topic had: no time limit. (The librdkafka mock cluster ignores topic configs.)
+  await writeTopicRecord(store, layout, { version: 1, topic, partitions: 4, configs: { 'retention.ms': '-1' }, recordedAt: new Date().toISOString() });
   return {
     bucket,
-    store: new S3ObjectStore(client, bucket),
-    layout: new KeyLayout(''),
+    store,
+    layout,
     topic,
     pair: { source: 'samples', event: 'sourced', topic },
     records: [],
@@ -98,7 +105,7 @@ export interface RunResult {
   stderr: string;
 }
 
-export function restoreEnv(backup: Backup, brokers: string[], stateDir: string, extra: Record<string, string> = {}): NodeJS.ProcessEnv {
+export function restoreEnv(backup: Pick<Backup, 'bucket'>, brokers: string[], stateDir: string, extra: Record<string, string> = {}): NodeJS.ProcessEnv {
   // Nothing of the test process's own STREAMVAULT_ settings leaks into the restore under test.
   const env: NodeJS.ProcessEnv = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('STREAMVAULT_')));
   return {
@@ -119,14 +126,14 @@ export function restoreEnv(backup: Backup, brokers: string[], stateDir: string, 
 }
 
 /**
- * Runs `node dist/src/cli.js restore ...`. `kill` sends SIGKILL: `afterMs` after the start, or
+ * Runs `node dist/src/cli.js restore ...`. `kill` sends SIGKILL: `afterMs` after the start,
  * `afterProducingMs` after the first status line that shows events being produced (so the kill
- * lands mid-restore however fast this machine is).
+ * lands mid-restore however fast this machine is), or as soon as `when()` holds (polled).
  */
 export function runRestoreCli(
   args: string[],
   env: NodeJS.ProcessEnv,
-  kill?: { afterMs: number } | { afterProducingMs: number },
+  kill?: { afterMs: number } | { afterProducingMs: number } | { when: () => boolean },
 ): Promise<RunResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ['dist/src/cli.js', 'restore', ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -137,6 +144,7 @@ export function runRestoreCli(
       timer ??= setTimeout(() => child.kill('SIGKILL'), ms);
     };
     if (kill && 'afterMs' in kill) scheduleKill(kill.afterMs);
+    const poll = kill && 'when' in kill ? setInterval(() => kill.when() && child.kill('SIGKILL'), 5) : undefined;
     child.stdout.setEncoding('utf8').on('data', (c: string) => {
       stdout += c;
       if (kill && 'afterProducingMs' in kill && timer === undefined) {
@@ -147,11 +155,12 @@ export function runRestoreCli(
       }
     });
     child.stderr.setEncoding('utf8').on('data', (c: string) => (stderr += c));
-    const guard = setTimeout(() => child.kill('SIGKILL'), 90_000);
+    const guard = setTimeout(() => child.kill('SIGKILL'), 240_000);
     child.once('error', reject);
     child.once('close', (code, signal) => {
       clearTimeout(timer);
       clearTimeout(guard);
+      clearInterval(poll);
       resolve({ code, signal, stdout, stderr });
     });
   });

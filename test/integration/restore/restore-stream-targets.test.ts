@@ -36,14 +36,14 @@ const summaryOf = (stdout: string) => {
 
 const postedRefs = (streams: StreamServer) => streams.posted.map((p) => `${p.source}/${p.label}/${p.sha256}`).sort();
 
-describe('streamvault restore: stream targets', () => {
+describe('streamvault restore: stream targets', { timeout: 300_000 }, () => {
   it('STREAMVAULT_RESTORE_STREAM_TARGET=s3 writes each blob once per (source, label), byte-identical, and nothing else', async () => {
     const { backup, a, b, c } = await backupWithBlobs();
     const client = s3ClientFor(sharedS3Endpoint());
     const targetBucket = uniqueName('streams-target');
     await createBucket(client, targetBucket);
     const targetStore = new S3ObjectStore(client, targetBucket);
-    const broker = withCleanup(await startKafkaBroker());
+    const broker = withCleanup(await startKafkaBroker({ startTimeoutMs: 180_000 }));
     const env = restoreEnv(backup, broker.brokers, newStateDir(), {
       STREAMVAULT_RESTORE_STREAM_TARGET: 's3',
       STREAMVAULT_RESTORE_STREAM_BUCKET: targetBucket,
@@ -115,7 +115,7 @@ describe('streamvault restore: stream targets', () => {
 
     const streams = withCleanup(await startStreamServer());
     preload(streams);
-    const broker = withCleanup(await startKafkaBroker());
+    const broker = withCleanup(await startKafkaBroker({ startTimeoutMs: 180_000 }));
     const run = await runRestoreCli(
       ['--json', '--skip-existing-streams'],
       restoreEnv(backup, broker.brokers, newStateDir(), { STREAMVAULT_RESTORE_STREAM_URL: streams.baseUrl }),
@@ -143,7 +143,7 @@ describe('streamvault restore: stream targets', () => {
     // Same backup, a fresh target preloaded the same way, no flag: nothing is asked, all is posted.
     const fresh = withCleanup(await startStreamServer());
     preload(fresh);
-    const freshBroker = withCleanup(await startKafkaBroker());
+    const freshBroker = withCleanup(await startKafkaBroker({ startTimeoutMs: 180_000 }));
     const again = await runRestoreCli(['--json'], restoreEnv(backup, freshBroker.brokers, newStateDir(), { STREAMVAULT_RESTORE_STREAM_URL: fresh.baseUrl }));
     expect(again.code, again.stderr).toBe(0);
     expect(summaryOf(again.stdout)).toMatchObject({ error_count: 0, streams_posted: 4, streams_skipped_existing: 0, streams_failed: 0 });

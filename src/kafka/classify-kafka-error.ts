@@ -1,0 +1,75 @@
+import kafkajs from 'kafkajs';
+
+const { KafkaJSBrokerNotFound, KafkaJSMetadataNotLoaded, KafkaJSNumberOfRetriesExceeded, KafkaJSProtocolError, KafkaJSSASLAuthenticationError } = kafkajs;
+
+/**
+ * What a caller may do after a kafkajs error, decided once, here, from the error's class and its
+ * cause chain (kafkajs wraps the error that happened: with `retries: 0` a metadata error arrives as
+ * `KafkaJSNumberOfRetriesExceeded` whose `cause` is the `KafkaJSMetadataNotLoaded`):
+ *
+ * - `retriable-before-send`: the request never reached a broker, or the broker refused it without
+ *   appending anything (no metadata yet, no leader, not the leader, too few in-sync replicas).
+ *   Safe to retry even for a producer that must not write twice.
+ * - `retriable`: transient, but a produce may have been appended (connection lost after sending, a
+ *   timeout, NOT_ENOUGH_REPLICAS_AFTER_APPEND). Retry only where a repeat is harmless (reads, an
+ *   idempotent producer in the same session).
+ * - `auth`: credentials or ACLs; retrying does not help, the operator has to act.
+ * - `fatal`: anything else, including errors that are not kafkajs's.
+ */
+export type KafkaErrorClass =
+  | { readonly kind: 'retriable-before-send'; readonly root: string }
+  | { readonly kind: 'retriable'; readonly root: string }
+  | { readonly kind: 'auth'; readonly root: string }
+  | { readonly kind: 'fatal'; readonly root: string };
+
+/** Broker answers that mean "refused, nothing appended" (Kafka's protocol documentation of each). */
+const REFUSED_BEFORE_APPEND = new Set(['UNKNOWN_TOPIC_OR_PARTITION', 'LEADER_NOT_AVAILABLE', 'NOT_LEADER_FOR_PARTITION', 'NOT_ENOUGH_REPLICAS', 'FENCED_LEADER_EPOCH', 'UNKNOWN_LEADER_EPOCH']);
+
+const AUTH_TYPES = new Set([
+  'SASL_AUTHENTICATION_FAILED',
+  'UNSUPPORTED_SASL_MECHANISM',
+  'ILLEGAL_SASL_STATE',
+  'TOPIC_AUTHORIZATION_FAILED',
+  'GROUP_AUTHORIZATION_FAILED',
+  'CLUSTER_AUTHORIZATION_FAILED',
+  'TRANSACTIONAL_ID_AUTHORIZATION_FAILED',
+  'DELEGATION_TOKEN_AUTHORIZATION_FAILED',
+]);
+
+/** The error and what it wraps, outermost first (`cause`, then `originalError`); cycles and depth bounded. */
+export function causeChain(error: unknown): unknown[] {
+  const chain: unknown[] = [];
+  let current: unknown = error;
+  while (current !== undefined && current !== null && chain.length < 16 && !chain.includes(current)) {
+    chain.push(current);
+    const next = current as { cause?: unknown; originalError?: unknown };
+    current = typeof current === 'object' ? (next.cause ?? next.originalError) : undefined;
+  }
+  return chain;
+}
+
+export function classifyKafkaError(error: unknown): KafkaErrorClass {
+  const chain = causeChain(error);
+  // The wrappers say only that kafkajs stopped retrying; what happened is the first link that is not one.
+  const root = chain.find((e) => !(e instanceof KafkaJSNumberOfRetriesExceeded) && !isPlainWrapper(e)) ?? chain.at(-1) ?? error;
+  const name = describe(root);
+
+  if (chain.some((e) => e instanceof KafkaJSSASLAuthenticationError || (e instanceof KafkaJSProtocolError && AUTH_TYPES.has(String(e.type))))) {
+    return { kind: 'auth', root: name };
+  }
+  if (root instanceof KafkaJSMetadataNotLoaded || root instanceof KafkaJSBrokerNotFound) return { kind: 'retriable-before-send', root: name };
+  if (root instanceof KafkaJSProtocolError && REFUSED_BEFORE_APPEND.has(String(root.type))) return { kind: 'retriable-before-send', root: name };
+  if (root instanceof kafkajs.KafkaJSError && root.retriable) return { kind: 'retriable', root: name };
+  return { kind: 'fatal', root: name };
+}
+
+/** kafkajs's retrier wraps a non-retriable error in a bare KafkaJSNonRetriableError with the original as cause. */
+function isPlainWrapper(e: unknown): boolean {
+  return e instanceof kafkajs.KafkaJSNonRetriableError && e.name === 'KafkaJSNonRetriableError' && (e as { cause?: unknown }).cause !== undefined;
+}
+
+function describe(e: unknown): string {
+  if (e instanceof KafkaJSProtocolError) return `${e.name} ${e.type}: ${e.message}`;
+  if (e instanceof Error) return `${e.name}: ${e.message}`;
+  return String(e);
+}

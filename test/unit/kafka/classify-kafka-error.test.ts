@@ -1,0 +1,56 @@
+import kafkajs from 'kafkajs';
+import { describe, expect, it } from 'vitest';
+import { causeChain, classifyKafkaError } from '../../../src/kafka/classify-kafka-error.js';
+
+/** kafkajs's type declarations leave out the constructors' arguments that its src/errors.js takes. */
+type ErrorClass = new (...args: unknown[]) => Error;
+const KafkaJSConnectionError = kafkajs.KafkaJSConnectionError as unknown as ErrorClass;
+const KafkaJSMetadataNotLoaded = kafkajs.KafkaJSMetadataNotLoaded as unknown as ErrorClass;
+const KafkaJSNonRetriableError = kafkajs.KafkaJSNonRetriableError as unknown as ErrorClass;
+const KafkaJSNumberOfRetriesExceeded = kafkajs.KafkaJSNumberOfRetriesExceeded as unknown as ErrorClass;
+const KafkaJSProtocolError = kafkajs.KafkaJSProtocolError as unknown as ErrorClass;
+const KafkaJSSASLAuthenticationError = kafkajs.KafkaJSSASLAuthenticationError as unknown as ErrorClass;
+
+/** What kafkajs's retrier (src/retry/index.js) rejects with once it stops retrying a retriable error. */
+const givenUp = (e: Error) => new KafkaJSNumberOfRetriesExceeded(e, { retryCount: 0, retryTime: 300 });
+const protocol = (type: string, retriable: boolean) => new KafkaJSProtocolError({ type, code: 0, retriable, message: type } as never);
+
+describe('classifyKafkaError', () => {
+  it('sees the metadata error inside the retrier\'s KafkaJSNumberOfRetriesExceeded (the "Producing to topic without metadata" restore bug)', () => {
+    const wrapped = givenUp(new KafkaJSMetadataNotLoaded('Producing to topic without metadata'));
+    expect(wrapped.name).toBe('KafkaJSNumberOfRetriesExceeded');
+    expect(classifyKafkaError(wrapped)).toEqual({ kind: 'retriable-before-send', root: 'KafkaJSMetadataNotLoaded: Producing to topic without metadata' });
+    expect(classifyKafkaError(new KafkaJSMetadataNotLoaded('x')).kind).toBe('retriable-before-send');
+  });
+
+  it('tells refusals before append from answers after which a produce may have landed', () => {
+    expect(classifyKafkaError(givenUp(protocol('NOT_LEADER_FOR_PARTITION', true))).kind).toBe('retriable-before-send');
+    expect(classifyKafkaError(givenUp(protocol('NOT_ENOUGH_REPLICAS', true))).kind).toBe('retriable-before-send');
+    expect(classifyKafkaError(givenUp(protocol('NOT_ENOUGH_REPLICAS_AFTER_APPEND', true))).kind).toBe('retriable');
+    expect(classifyKafkaError(givenUp(protocol('REQUEST_TIMED_OUT', true))).kind).toBe('retriable');
+    expect(classifyKafkaError(givenUp(new KafkaJSConnectionError('Connection error: ECONNRESET'))).kind).toBe('retriable');
+  });
+
+  it('finds authentication and authorization failures anywhere in the chain', () => {
+    expect(classifyKafkaError(new KafkaJSSASLAuthenticationError('SASL PLAIN authentication failed')).kind).toBe('auth');
+    const denied = protocol('TOPIC_AUTHORIZATION_FAILED', false);
+    expect(classifyKafkaError(new KafkaJSNonRetriableError(denied, { cause: denied })).kind).toBe('auth');
+  });
+
+  it('calls everything else fatal, including non-kafkajs errors and kafkajs errors marked non-retriable', () => {
+    expect(classifyKafkaError(new TypeError('boom')).kind).toBe('fatal');
+    expect(classifyKafkaError('a string').kind).toBe('fatal');
+    const corrupt = protocol('INVALID_RECORD', false);
+    expect(classifyKafkaError(new KafkaJSNonRetriableError(corrupt, { cause: corrupt }))).toEqual({ kind: 'fatal', root: 'KafkaJSProtocolError INVALID_RECORD: INVALID_RECORD' });
+  });
+
+  it('follows cause and originalError, and stops at cycles', () => {
+    const inner = new Error('inner');
+    const outer = Object.assign(new Error('outer'), { originalError: inner });
+    expect(causeChain(outer)).toEqual([outer, inner]);
+    const a = new Error('a') as Error & { cause?: unknown };
+    const b = new Error('b', { cause: a });
+    a.cause = b;
+    expect(causeChain(a)).toEqual([a, b]);
+  });
+});

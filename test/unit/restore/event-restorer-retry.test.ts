@@ -1,0 +1,98 @@
+import kafkajs, { type Producer, type ProducerRecord, type RecordMetadata } from 'kafkajs';
+import { describe, expect, it } from 'vitest';
+import { BatchWriter } from '../../../src/backup/batch-writer.js';
+import { PartitionBatch } from '../../../src/backup/partition-batch.js';
+import { manifestOnlyPipeline } from '../../../src/backup/stream-pipeline.js';
+import { createLogger } from '../../../src/observability/logger.js';
+import { mayRetryProduce, restoreEvents } from '../../../src/restore/event-restorer.js';
+import type { PlannedPartition } from '../../../src/restore/restore-plan.js';
+import { RestoreJournal } from '../../../src/restore/resume.js';
+import { Throttle } from '../../../src/restore/throttle.js';
+import { KeyLayout } from '../../../src/storage/key-layout.js';
+import { MemoryObjectStore } from '../../helpers/memory-object-store.js';
+import { makeTempDir } from '../../helpers/temp-dir.js';
+
+/** kafkajs's type declarations leave out the constructors' arguments that its src/errors.js takes. */
+type ErrorClass = new (...args: unknown[]) => Error;
+const KafkaJSConnectionError = kafkajs.KafkaJSConnectionError as unknown as ErrorClass;
+const KafkaJSMetadataNotLoaded = kafkajs.KafkaJSMetadataNotLoaded as unknown as ErrorClass;
+const KafkaJSNumberOfRetriesExceeded = kafkajs.KafkaJSNumberOfRetriesExceeded as unknown as ErrorClass;
+
+/** A producer that appends to an in-memory partition log, failing the first sends with the given errors. */
+function fakeProducer(failures: Error[]) {
+  const log: ProducerRecord['messages'] = [];
+  const producer = {
+    send: async (record: ProducerRecord): Promise<RecordMetadata[]> => {
+      const failure = failures.shift();
+      if (failure) throw failure;
+      const baseOffset = log.length;
+      log.push(...record.messages);
+      return [{ topicName: record.topic, partition: 0, errorCode: 0, baseOffset: String(baseOffset) }];
+    },
+  } as unknown as Producer;
+  return { producer, log };
+}
+
+async function oneBatch(store: MemoryObjectStore): Promise<PlannedPartition> {
+  const layout = new KeyLayout('');
+  const writer = new BatchWriter({ store, layout, codec: 'null', streamSink: manifestOnlyPipeline(), now: () => new Date(0) });
+  const batch = new PartitionBatch('orig', 0, 0);
+  for (let offset = 0; offset < 5; offset += 1) {
+    batch.add({ topic: 'orig', partition: 0, offset: String(offset), timestamp: 1_767_322_800_000 + offset, key: null, value: Buffer.from(`v${offset}`), headers: [] }, 0, { streams: [], malformed: false });
+  }
+  const entry = await writer.write({ source: 's', event: 'e', topic: 'orig' }, batch);
+  return { source: 's', event: 'e', topic: 'orig', partition: 0, batches: [entry] };
+}
+
+async function run(failures: Error[]) {
+  const store = new MemoryObjectStore();
+  const planned = await oneBatch(store);
+  const journal = await RestoreJournal.open(makeTempDir('restore-retry-'), { backup: 'mem', topicTemplate: '{topic}', streamTarget: 'none', brokers: [] });
+  const { producer, log } = fakeProducer(failures);
+  const errors: string[] = [];
+  try {
+    const result = await restoreEvents([planned], {
+      store,
+      producer,
+      journal,
+      throttle: new Throttle({ eventsPerSecond: 0, bytesPerSecond: 0 }),
+      logger: createLogger('silent'),
+      scope: { sources: [], events: [], what: 'events', sinceMs: undefined, untilMs: undefined },
+      targetTopicOf: () => 'target',
+      bounds: new Map([['target', [{ low: 0n, high: 0n }]]]),
+      restoredUpTo: new Map(),
+      produceBatchEvents: 100,
+      concurrency: 1,
+      onProgress: () => undefined,
+      onError: (item, error) => errors.push(`${item}: ${error}`),
+    });
+    return { result, log, errors, journaled: journal.batches };
+  } finally {
+    await journal.close();
+  }
+}
+
+describe('restoreEvents produce retries', () => {
+  it('retries a send that kafkajs failed with KafkaJSNumberOfRetriesExceeded wrapping KafkaJSMetadataNotLoaded (fresh target)', async () => {
+    const notLoaded = () => new KafkaJSNumberOfRetriesExceeded(new KafkaJSMetadataNotLoaded('Producing to topic without metadata'), { retryCount: 0, retryTime: 100 });
+    const { result, log, errors, journaled } = await run([notLoaded(), notLoaded()]);
+    expect(errors).toEqual([]);
+    expect(result.produceFailures).toBe(0);
+    expect(log.map((m) => String(m.value))).toEqual(['v0', 'v1', 'v2', 'v3', 'v4']);
+    expect(journaled.map((l) => [l.from, l.to, l.count])).toEqual([['0', '4', 5]]);
+  });
+
+  it('does not repeat a send that may have landed (the idempotent producer retries those inside kafkajs); the partition stops unjournaled', async () => {
+    const lost = () => new KafkaJSNumberOfRetriesExceeded(new KafkaJSConnectionError('Connection error: ECONNRESET'), { retryCount: 0, retryTime: 100 });
+    const { result, log, errors, journaled } = await run([lost()]);
+    expect(result.produceFailures).toBe(1);
+    expect(log).toEqual([]);
+    expect(errors.join('\n')).toContain('retriable: KafkaJSConnectionError: Connection error: ECONNRESET');
+    expect(journaled).toEqual([]);
+  });
+
+  it('mayRetryProduce: only what never reached the log', () => {
+    expect(mayRetryProduce({ kind: 'retriable-before-send', root: '' })).toBe(true);
+    for (const kind of ['retriable', 'auth', 'fatal'] as const) expect(mayRetryProduce({ kind, root: '' })).toBe(false);
+  });
+});
