@@ -56,7 +56,6 @@ export async function createBackupDaemon(config: Config, runtime: BackupRuntime)
   if (repository.kind === 'created') logger.info({ key: layout.repositoryConfigKey() }, 'new backup location: its config is written');
 
   const kafka = createKafka(kafkaSettings(config), logger);
-  const layout = new KeyLayout(config.S3_PREFIX);
   await recordTopicConfigs(
     config.pairs.map((p) => p.topic),
     { admin: kafka.admin({ retry: { retries: 2 } }), store: runtime.store, layout, logger, now: () => new Date(runtime.wallNow()) },

@@ -9,6 +9,7 @@ import { MissingStreamMarkers } from '../../../src/streams/missing-stream-marker
 import { writeFixtureBackup } from '../../helpers/backup-fixture.js';
 import { MemoryObjectStore } from '../../helpers/memory-object-store.js';
 import { makeTempDir } from '../../helpers/temp-dir.js';
+import { Spool } from '../../../src/restore/spool.js';
 
 const layout = new KeyLayout('');
 
@@ -38,7 +39,7 @@ describe('restore of streams unavailable at the source', () => {
       target,
       journal,
       logger: createLogger('silent'),
-      spoolDir: makeTempDir('spool-'),
+      spool: await Spool.open(makeTempDir('spool-'), createLogger('silent')),
       concurrency: 2,
       retries: 0,
       skipExisting: false,
