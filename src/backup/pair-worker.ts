@@ -1,4 +1,4 @@
-import type { Consumer, EachBatchPayload, Kafka } from 'kafkajs';
+import type { Consumer, ConsumerConfig, EachBatchPayload, Kafka } from 'kafkajs';
 import pRetry from 'p-retry';
 import type { Pair } from '../config/pair.js';
 import type { Logger } from '../observability/logger.js';
@@ -28,6 +28,8 @@ export interface PairWorkerStats {
   lastDurableAt: number | undefined;
   /** Batches dropped unwritten because a rebalance took their partition (the new owner re-reads them). */
   droppedOnRebalance: number;
+  /** Events dropped unwritten because an earlier batch of their partition failed (they are re-read). */
+  droppedAfterFailure: number;
 }
 
 export interface PairWorkerObserver {
@@ -57,6 +59,8 @@ export interface PairWorkerDeps {
   readonly observer?: PairWorkerObserver;
   /** Called when the worker fails beyond recovery (the consumer crashed for good). */
   readonly onFatal: (error: Error) => void;
+  /** Builds the group consumer; default `kafka.consumer` (tests pass a fake). */
+  readonly createConsumer?: (config: ConsumerConfig) => Consumer;
 }
 
 /**
@@ -87,12 +91,14 @@ export class PairWorker {
     bytes: 0,
     lastDurableAt: undefined,
     droppedOnRebalance: 0,
+    droppedAfterFailure: 0,
   };
 
   constructor(deps: PairWorkerDeps) {
     this.#deps = deps;
     this.#log = deps.logger.child({ pair: `${deps.pair.source}/${deps.pair.event}`, topic: deps.pair.topic });
-    this.#consumer = deps.kafka.consumer({
+    const createConsumer = deps.createConsumer ?? ((config: ConsumerConfig) => deps.kafka.consumer(config));
+    this.#consumer = createConsumer({
       groupId: deps.groupId,
       sessionTimeout: deps.sessionTimeoutMs,
       heartbeatInterval: Math.min(3000, Math.floor(deps.sessionTimeoutMs / 3)),
@@ -242,6 +248,9 @@ export class PairWorker {
         const beat = setInterval(() => heartbeat().catch(() => {}), 3000);
         try {
           await this.#flush(batch.partition, 'full');
+        } catch {
+          // #onWriteFailed dropped what followed and sought the partition back: this fetch is stale.
+          return;
         } finally {
           clearInterval(beat);
         }
@@ -260,9 +269,8 @@ export class PairWorker {
     const now = this.#deps.monotonicNow();
     for (const [partition, batch] of this.#batches) {
       if (batch.isDue(now, this.#deps.limits)) {
-        this.#flush(partition, 'age').catch((error: unknown) => {
-          this.#log.warn({ err: error, partition }, 'age flush failed; will retry');
-        });
+        // A failure is handled in #writeAndCommit (the partition is re-read from the failed batch).
+        this.#flush(partition, 'age').catch(() => {});
       }
     }
   }
@@ -287,21 +295,14 @@ export class PairWorker {
     }
     // New events go to a fresh batch while this one is written.
     this.#batches.delete(partition);
-    const { pair, writer } = this.#deps;
-    const entry = await pRetry(() => writer.write(pair, batch, () => this.#generation === batch.generation), {
-      // While running, S3 outages are waited out (consumption of this partition blocks, memory
-      // stays bounded). While draining, a few attempts, then the batch is left to be re-read.
-      retries: Number.POSITIVE_INFINITY,
-      minTimeout: 500,
-      maxTimeout: 30_000,
-      randomize: true,
-      signal: this.#abort.signal,
-      shouldRetry: ({ attemptNumber }) =>
-        this.#generation === batch.generation && (this.#state === 'running' || attemptNumber < DRAIN_ATTEMPTS),
-      onFailedAttempt: ({ error, attemptNumber }) => {
-        this.#log.warn({ err: error, partition, attempt: attemptNumber }, 'batch write failed; retrying');
-      },
-    });
+    const { pair } = this.#deps;
+    let entry: ManifestEntry;
+    try {
+      entry = await this.#writeWithRetries(partition, batch);
+    } catch (error) {
+      this.#onWriteFailed(partition, batch, error);
+      throw error;
+    }
     this.stats.batches += 1;
     this.stats.backedUp += entry.count;
     this.stats.bytes += entry.bytes;
@@ -319,6 +320,50 @@ export class PairWorker {
     this.#log.info(
       { partition, key: entry.key, count: entry.count, bytes: entry.bytes, firstOffset: entry.firstOffset, lastOffset: entry.lastOffset, reason },
       'batch durable and committed',
+    );
+  }
+
+  #writeWithRetries(partition: number, batch: PartitionBatch): Promise<ManifestEntry> {
+    const { pair, writer } = this.#deps;
+    return pRetry(() => writer.write(pair, batch, () => this.#generation === batch.generation), {
+      // While running, S3 outages are waited out (consumption of this partition blocks, memory
+      // stays bounded). While draining, a few attempts, then the batch is left to be re-read.
+      retries: Number.POSITIVE_INFINITY,
+      minTimeout: 500,
+      maxTimeout: 30_000,
+      randomize: true,
+      signal: this.#abort.signal,
+      shouldRetry: ({ attemptNumber }) =>
+        this.#generation === batch.generation && (this.#state === 'running' || attemptNumber < DRAIN_ATTEMPTS),
+      onFailedAttempt: ({ error, attemptNumber }) => {
+        this.#log.warn({ err: error, partition, attempt: attemptNumber }, 'batch write failed; retrying');
+      },
+    });
+  }
+
+  /**
+   * A batch that failed for good must never be committed past: the records buffered behind it
+   * (the next batch of the partition) are dropped unwritten, so no later flush of the partition
+   * can write and commit them. While running, the partition is sought back to the failed batch's
+   * first offset and re-read from there; while draining nothing more is consumed, and the next
+   * start resumes from the last commit, which is at or before that offset.
+   */
+  #onWriteFailed(partition: number, batch: PartitionBatch, error: unknown): void {
+    const first = batch.records[0]!.offset;
+    const behind = this.#batches.get(partition);
+    if (behind && behind.generation === batch.generation) {
+      this.#batches.delete(partition);
+      this.stats.droppedAfterFailure += behind.size;
+    }
+    if (batch.generation !== this.#generation) return; // a rebalance dropped everything already
+    if (this.#state === 'running') {
+      this.#log.warn({ err: error, partition, offset: first }, 'batch could not be written; the partition is re-read from its first offset');
+      this.#consumer.seek({ topic: this.#deps.pair.topic, partition, offset: first });
+      return;
+    }
+    this.#log.warn(
+      { err: error, partition, offset: first, droppedBehind: behind?.size ?? 0 },
+      'batch could not be written while draining; nothing after it is committed, it is re-read at the next start',
     );
   }
 
