@@ -3,6 +3,7 @@ import pRetry from 'p-retry';
 import type { Pair } from '../config/pair.js';
 import type { Logger } from '../observability/logger.js';
 import type { ManifestEntry } from '../storage/manifest.js';
+import { findCompressionCodecError } from '../kafka/compression-codecs.js';
 import { toBackupRecord } from '../kafka/to-backup-record.js';
 import type { BatchWriter } from './batch-writer.js';
 import { toManifestStreams, type EventInspector } from './event-inspector.js';
@@ -131,6 +132,17 @@ export class PairWorker {
     consumer.on(consumer.events.CRASH, (event) => {
       const error = event.payload.error;
       this.#dropUnwritten('consumer crash');
+      const codecError = findCompressionCodecError(error);
+      if (codecError) {
+        // The same bytes fail at every fetch: stop the pair with the reason instead of refetching.
+        this.#state = 'failed';
+        const pairName = `${this.#deps.pair.source}/${this.#deps.pair.event}`;
+        const fatal = new Error(`pair ${pairName} cannot read topic ${this.#deps.pair.topic}: ${codecError.message}`, { cause: codecError });
+        this.#log.error({ err: fatal }, 'consumer stopped: a record batch cannot be decompressed');
+        void this.#consumer.stop().catch(() => {});
+        this.#deps.onFatal(fatal);
+        return;
+      }
       if (event.payload.restart) {
         this.#log.warn({ err: error }, 'consumer crashed; kafkajs restarts it from the committed offsets');
         return;
@@ -214,7 +226,7 @@ export class PairWorker {
     const { inspector, limits, monotonicNow } = this.#deps;
     for (const message of batch.messages) {
       if (this.#state !== 'running' || !isRunning() || isStale()) return;
-      const record = toBackupRecord(batch.topic, batch.partition, message);
+      const { record, problems } = toBackupRecord(batch.topic, batch.partition, message);
       let current = this.#batches.get(batch.partition);
       if (!current) {
         current = new PartitionBatch(batch.topic, batch.partition, this.#generation);
@@ -223,9 +235,17 @@ export class PairWorker {
       const inspection = inspector.inspect(record.value);
       let malformed = false;
       let streams: ReturnType<typeof toManifestStreams> = [];
-      if (inspection.kind === 'malformed') {
+      if (problems.length > 0) {
+        // Backed up as far as kafkajs lets us see it, and listed with the malformed offsets.
         malformed = true;
         this.stats.malformed += 1;
+        const reason = problems.join('; ');
+        this.#log.warn({ partition: batch.partition, offset: record.offset, reason }, 'record not delivered exactly by the client; backed up as delivered');
+        this.#deps.observer?.onMalformed?.(this.#deps.pair, { partition: batch.partition, offset: record.offset }, reason);
+      }
+      if (inspection.kind === 'malformed') {
+        if (!malformed) this.stats.malformed += 1;
+        malformed = true;
         this.#log.warn(
           { partition: batch.partition, offset: record.offset, reason: inspection.reason },
           'event does not decode with the schema; backed up byte for byte',
