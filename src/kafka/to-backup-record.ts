@@ -46,7 +46,8 @@ export function toBackupRecord(topic: string, partition: number, message: KafkaM
     topic,
     partition,
     offset: message.offset,
-    timestamp: Number(message.timestamp),
+    // kafkajs gives the timestamp as a decimal string of the 64-bit value.
+    timestamp: BigInt(message.timestamp),
     key: message.key ?? null,
     value: message.value ?? null,
     headers,
