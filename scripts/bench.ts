@@ -58,7 +58,7 @@ function records(count: number): BackupRecord[] {
     topic: 'bench',
     partition: 0,
     offset: String(i),
-    timestamp: 1_700_000_000_000 + i,
+    timestamp: 1_700_000_000_000n + BigInt(i),
     key: Buffer.from(`key-${i}`),
     // Half random, half repetitive: compresses like real JSON-ish event payloads, not like noise.
     value: Buffer.concat([Buffer.from(Array.from({ length: EVENT_BYTES / 2 }, () => Math.floor(Math.random() * 256))), Buffer.alloc(EVENT_BYTES / 2, 'a')]),

@@ -29,3 +29,10 @@ try {
   process.stderr.write(`streamvault: unexpected failure: ${(error as Error).stack ?? String(error)}\n`);
   process.exitCode = ExitCode.failure;
 }
+
+// The work is done and its exit code set; the process may still be closing sockets. A signal
+// now (an orchestrator's second SIGTERM) must not turn a finished run into 143: exit with the
+// code already decided.
+const exitAsDecided = () => process.exit(process.exitCode ?? ExitCode.ok);
+process.once('SIGTERM', exitAsDecided);
+process.once('SIGINT', exitAsDecided);

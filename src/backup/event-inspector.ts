@@ -21,6 +21,6 @@ export const opaqueInspector: EventInspector = {
   inspect: (value) => (value === null ? { kind: 'tombstone' } : { kind: 'valid', references: [], rejected: [] }),
 };
 
-export function toManifestStreams(references: readonly StreamReferenceLike[], timestamp: number): ManifestStream[] {
+export function toManifestStreams(references: readonly StreamReferenceLike[], timestamp: bigint): ManifestStream[] {
   return references.map((r) => ({ source: r.source, label: r.label, sha256: r.sha256, timestamp }));
 }

@@ -1,3 +1,4 @@
+import pRetry from 'p-retry';
 import { pairId, type Pair } from '../config/pair.js';
 import { fetchPairOffsets, type OffsetsAdmin } from '../observability/consumer-lag.js';
 import type { ManifestEntry } from '../storage/manifest.js';
@@ -58,7 +59,7 @@ export class OnceTracker {
     pairs: ReadonlyArray<{ pair: Pair; groupId: string }>,
     fromBeginning: boolean,
   ): Promise<OncePartition[]> {
-    const all = await Promise.all(pairs.map(({ pair, groupId }) => fetchPairOffsets(admin, pair, groupId, fromBeginning)));
+    const all = await Promise.all(pairs.map(({ pair, groupId }) => fetchWithRetries(() => fetchPairOffsets(admin, pair, groupId, fromBeginning))));
     return all.flatMap((offsets) =>
       offsets.partitions.map((p) => {
         const end = BigInt(p.end);
@@ -135,6 +136,24 @@ export class OnceTracker {
     this.#signalled = true;
     this.#onAllConsumed();
   }
+}
+
+/**
+ * kafkajs's fetchTopicOffsets fails now and then while metadata is settling (it destructures the
+ * answer of a broker it had no partitions for: "Cannot destructure property 'partitions' of
+ * 'high.pop(...)'", a TypeError p-retry would not retry as such); the lookup is read-only, so retry.
+ */
+async function fetchWithRetries<T>(lookup: () => Promise<T>): Promise<T> {
+  return pRetry(
+    async () => {
+      try {
+        return await lookup();
+      } catch (error) {
+        throw new Error(`could not read the end offsets: ${(error as Error).message}`, { cause: error });
+      }
+    },
+    { retries: 5, minTimeout: 200, maxTimeout: 3000 },
+  );
 }
 
 function slot(pair: Pair, partition: number): string {

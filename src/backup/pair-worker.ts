@@ -1,8 +1,9 @@
-import type { Consumer, EachBatchPayload, Kafka } from 'kafkajs';
+import type { Consumer, ConsumerConfig, EachBatchPayload, Kafka } from 'kafkajs';
 import pRetry from 'p-retry';
 import type { Pair } from '../config/pair.js';
 import type { Logger } from '../observability/logger.js';
 import type { ManifestEntry } from '../storage/manifest.js';
+import { findCompressionCodecError } from '../kafka/compression-codecs.js';
 import { toBackupRecord } from '../kafka/to-backup-record.js';
 import type { BatchWriter } from './batch-writer.js';
 import { toManifestStreams, type EventInspector } from './event-inspector.js';
@@ -28,6 +29,8 @@ export interface PairWorkerStats {
   lastDurableAt: number | undefined;
   /** Batches dropped unwritten because a rebalance took their partition (the new owner re-reads them). */
   droppedOnRebalance: number;
+  /** Events dropped unwritten because an earlier batch of their partition failed (they are re-read). */
+  droppedAfterFailure: number;
 }
 
 export interface PairWorkerObserver {
@@ -57,6 +60,8 @@ export interface PairWorkerDeps {
   readonly observer?: PairWorkerObserver;
   /** Called when the worker fails beyond recovery (the consumer crashed for good). */
   readonly onFatal: (error: Error) => void;
+  /** Builds the group consumer; default `kafka.consumer` (tests pass a fake). */
+  readonly createConsumer?: (config: ConsumerConfig) => Consumer;
 }
 
 /**
@@ -92,12 +97,14 @@ export class PairWorker {
     bytes: 0,
     lastDurableAt: undefined,
     droppedOnRebalance: 0,
+    droppedAfterFailure: 0,
   };
 
   constructor(deps: PairWorkerDeps) {
     this.#deps = deps;
     this.#log = deps.logger.child({ pair: `${deps.pair.source}/${deps.pair.event}`, topic: deps.pair.topic });
-    this.#consumer = deps.kafka.consumer({
+    const createConsumer = deps.createConsumer ?? ((config: ConsumerConfig) => deps.kafka.consumer(config));
+    this.#consumer = createConsumer({
       groupId: deps.groupId,
       sessionTimeout: deps.sessionTimeoutMs,
       heartbeatInterval: Math.min(3000, Math.floor(deps.sessionTimeoutMs / 3)),
@@ -133,6 +140,17 @@ export class PairWorker {
     consumer.on(consumer.events.CRASH, (event) => {
       const error = event.payload.error;
       this.#dropUnwritten('consumer crash');
+      const codecError = findCompressionCodecError(error);
+      if (codecError) {
+        // The same bytes fail at every fetch: stop the pair with the reason instead of refetching.
+        this.#state = 'failed';
+        const pairName = `${this.#deps.pair.source}/${this.#deps.pair.event}`;
+        const fatal = new Error(`pair ${pairName} cannot read topic ${this.#deps.pair.topic}: ${codecError.message}`, { cause: codecError });
+        this.#log.error({ err: fatal }, 'consumer stopped: a record batch cannot be decompressed');
+        void this.#consumer.stop().catch(() => {});
+        this.#deps.onFatal(fatal);
+        return;
+      }
       if (event.payload.restart) {
         this.#log.warn({ err: error }, 'consumer crashed; kafkajs restarts it from the committed offsets');
         return;
@@ -225,7 +243,7 @@ export class PairWorker {
     const { inspector, limits, monotonicNow } = this.#deps;
     for (const message of batch.messages) {
       if (this.#state !== 'running' || !isRunning() || isStale()) return;
-      const record = toBackupRecord(batch.topic, batch.partition, message);
+      const { record, problems } = toBackupRecord(batch.topic, batch.partition, message);
       let current = this.#batches.get(batch.partition);
       if (!current) {
         current = new PartitionBatch(batch.topic, batch.partition, this.#generation);
@@ -234,9 +252,17 @@ export class PairWorker {
       const inspection = inspector.inspect(record.value);
       let malformed = false;
       let streams: ReturnType<typeof toManifestStreams> = [];
-      if (inspection.kind === 'malformed') {
+      if (problems.length > 0) {
+        // Backed up as far as kafkajs lets us see it, and listed with the malformed offsets.
         malformed = true;
         this.stats.malformed += 1;
+        const reason = problems.join('; ');
+        this.#log.warn({ partition: batch.partition, offset: record.offset, reason }, 'record not delivered exactly by the client; backed up as delivered');
+        this.#deps.observer?.onMalformed?.(this.#deps.pair, { partition: batch.partition, offset: record.offset }, reason);
+      }
+      if (inspection.kind === 'malformed') {
+        if (!malformed) this.stats.malformed += 1;
+        malformed = true;
         this.#log.warn(
           { partition: batch.partition, offset: record.offset, reason: inspection.reason },
           'event does not decode with the schema; backed up byte for byte',
@@ -259,6 +285,9 @@ export class PairWorker {
         const beat = setInterval(() => heartbeat().catch(() => {}), 3000);
         try {
           await this.#flush(batch.partition, 'full');
+        } catch {
+          // #onWriteFailed dropped what followed and sought the partition back: this fetch is stale.
+          return;
         } finally {
           clearInterval(beat);
         }
@@ -277,9 +306,8 @@ export class PairWorker {
     const now = this.#deps.monotonicNow();
     for (const [partition, batch] of this.#batches) {
       if (batch.isDue(now, this.#deps.limits)) {
-        this.#flush(partition, 'age').catch((error: unknown) => {
-          this.#log.warn({ err: error, partition }, 'age flush failed; will retry');
-        });
+        // A failure is handled in #writeAndCommit (the partition is re-read from the failed batch).
+        this.#flush(partition, 'age').catch(() => {});
       }
     }
   }
@@ -304,24 +332,14 @@ export class PairWorker {
     }
     // New events go to a fresh batch while this one is written.
     this.#batches.delete(partition);
-    const { pair, writer } = this.#deps;
-    const isCurrent = () => this.#generation === batch.generation;
-    const fence = () =>
-      isCurrent() && this.#groupGeneration !== undefined ? { group: this.#deps.groupId, generation: this.#groupGeneration } : undefined;
-    const entry = await pRetry(() => writer.write(pair, batch, isCurrent, fence()), {
-      // While running, S3 outages are waited out (consumption of this partition blocks, memory
-      // stays bounded). While draining, a few attempts, then the batch is left to be re-read.
-      retries: Number.POSITIVE_INFINITY,
-      minTimeout: 500,
-      maxTimeout: 30_000,
-      randomize: true,
-      signal: this.#abort.signal,
-      shouldRetry: ({ attemptNumber }) =>
-        this.#generation === batch.generation && (this.#state === 'running' || attemptNumber < DRAIN_ATTEMPTS),
-      onFailedAttempt: ({ error, attemptNumber }) => {
-        this.#log.warn({ err: error, partition, attempt: attemptNumber }, 'batch write failed; retrying');
-      },
-    });
+    const { pair } = this.#deps;
+    let entry: ManifestEntry;
+    try {
+      entry = await this.#writeWithRetries(partition, batch);
+    } catch (error) {
+      this.#onWriteFailed(partition, batch, error);
+      throw error;
+    }
     this.stats.batches += 1;
     this.stats.backedUp += entry.count;
     this.stats.bytes += entry.bytes;
@@ -339,6 +357,53 @@ export class PairWorker {
     this.#log.info(
       { partition, key: entry.key, count: entry.count, bytes: entry.bytes, firstOffset: entry.firstOffset, lastOffset: entry.lastOffset, reason },
       'batch durable and committed',
+    );
+  }
+
+  #writeWithRetries(partition: number, batch: PartitionBatch): Promise<ManifestEntry> {
+    const { pair, writer } = this.#deps;
+    const isCurrent = () => this.#generation === batch.generation;
+    const fence = () =>
+      isCurrent() && this.#groupGeneration !== undefined ? { group: this.#deps.groupId, generation: this.#groupGeneration } : undefined;
+    return pRetry(() => writer.write(pair, batch, isCurrent, fence()), {
+      // While running, S3 outages are waited out (consumption of this partition blocks, memory
+      // stays bounded). While draining, a few attempts, then the batch is left to be re-read.
+      retries: Number.POSITIVE_INFINITY,
+      minTimeout: 500,
+      maxTimeout: 30_000,
+      randomize: true,
+      signal: this.#abort.signal,
+      shouldRetry: ({ attemptNumber }) =>
+        this.#generation === batch.generation && (this.#state === 'running' || attemptNumber < DRAIN_ATTEMPTS),
+      onFailedAttempt: ({ error, attemptNumber }) => {
+        this.#log.warn({ err: error, partition, attempt: attemptNumber }, 'batch write failed; retrying');
+      },
+    });
+  }
+
+  /**
+   * A batch that failed for good must never be committed past: the records buffered behind it
+   * (the next batch of the partition) are dropped unwritten, so no later flush of the partition
+   * can write and commit them. While running, the partition is sought back to the failed batch's
+   * first offset and re-read from there; while draining nothing more is consumed, and the next
+   * start resumes from the last commit, which is at or before that offset.
+   */
+  #onWriteFailed(partition: number, batch: PartitionBatch, error: unknown): void {
+    const first = batch.records[0]!.offset;
+    const behind = this.#batches.get(partition);
+    if (behind && behind.generation === batch.generation) {
+      this.#batches.delete(partition);
+      this.stats.droppedAfterFailure += behind.size;
+    }
+    if (batch.generation !== this.#generation) return; // a rebalance dropped everything already
+    if (this.#state === 'running') {
+      this.#log.warn({ err: error, partition, offset: first }, 'batch could not be written; the partition is re-read from its first offset');
+      this.#consumer.seek({ topic: this.#deps.pair.topic, partition, offset: first });
+      return;
+    }
+    this.#log.warn(
+      { err: error, partition, offset: first, droppedBehind: behind?.size ?? 0 },
+      'batch could not be written while draining; nothing after it is committed, it is re-read at the next start',
     );
   }
 

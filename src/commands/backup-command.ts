@@ -68,8 +68,9 @@ export async function runBackup(cli: CliEnvironment, options: BackupRunOptions =
   try {
     return await attached.watch.finish(await daemon.run());
   } finally {
-    detach();
+    // Signals stay handled until the very end: without a handler a SIGTERM kills with 143.
     await attached.watch.close();
     await streams.close().catch((error: unknown) => logger.warn({ err: error }, 'closing the stream journals failed; they are fsynced already'));
+    detach();
   }
 }

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { ExitCode, type ExitCodeValue } from '../exit-codes.js';
 import { computeBackupStats, formatBackupStats } from '../verify/backup-stats.js';
+import { toJsonSafe } from '../verify/get-events.js';
 import { createCommandContext, type CliEnvironment } from './command-context.js';
 
 export function registerStatsCommand(program: Command, cli: CliEnvironment, setExit: (code: ExitCodeValue) => void): void {
@@ -17,7 +18,7 @@ export async function runStats(cli: CliEnvironment, json: boolean): Promise<Exit
   const { logger, store, layout } = created.context;
   try {
     const stats = await computeBackupStats({ store, layout });
-    cli.stdout.write(json ? `${JSON.stringify(stats, null, 1)}\n` : `${formatBackupStats(stats)}\n`);
+    cli.stdout.write(json ? `${JSON.stringify(stats, (_key, value: unknown) => (typeof value === 'bigint' ? toJsonSafe(value) : value), 1)}\n` : `${formatBackupStats(stats)}\n`);
     // Unreadable manifests are damage; `verify` says more.
     return stats.problems.length > 0 ? ExitCode.partial : ExitCode.ok;
   } catch (error) {

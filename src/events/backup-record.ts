@@ -1,4 +1,5 @@
 import avro from 'avsc';
+import { bigintLongType } from './schema-registry.js';
 
 /**
  * One Kafka record exactly as consumed. Key, value and header values are raw bytes; `null` stays
@@ -9,8 +10,11 @@ export interface BackupRecord {
   readonly topic: string;
   readonly partition: number;
   readonly offset: string;
-  /** Kafka record timestamp, milliseconds since the epoch. */
-  readonly timestamp: number;
+  /**
+   * Kafka record timestamp (milliseconds since the epoch by convention; any 64-bit value a
+   * producer wrote, e.g. nanoseconds or -1), exact: a bigint, never rounded to a double.
+   */
+  readonly timestamp: bigint;
   readonly key: Buffer | null;
   readonly value: Buffer | null;
   /** In the order the client delivered them (kafkajs groups a repeated key into one array). */
@@ -46,25 +50,9 @@ export const BACKUP_RECORD_SCHEMA = {
   ],
 } as const;
 
-/**
- * Offsets are stored as Avro longs; they are read back through BigInt so that an offset above
- * 2^53 (not seen in practice, but legal) can never be silently rounded.
- */
-const longType = avro.types.LongType.__with({
-  fromBuffer: (buf: Buffer) => buf.readBigInt64LE(),
-  toBuffer: (n: bigint) => {
-    const buf = Buffer.alloc(8);
-    buf.writeBigInt64LE(n);
-    return buf;
-  },
-  fromJSON: (value: unknown) => BigInt(value as string),
-  toJSON: (n: bigint) => Number(n),
-  isValid: (n: unknown) => typeof n === 'bigint',
-  compare: (n1: bigint, n2: bigint) => (n1 === n2 ? 0 : n1 < n2 ? -1 : 1),
-});
-
+/** Offsets and timestamps are Avro longs read back as bigint, so values above 2^53 stay exact. */
 export const backupRecordType = avro.Type.forSchema(BACKUP_RECORD_SCHEMA as unknown as avro.Schema, {
-  registry: { long: longType },
+  registry: { long: bigintLongType },
 });
 
 interface AvroRecord {
@@ -82,7 +70,7 @@ export function toAvroRecord(record: BackupRecord): AvroRecord {
     topic: record.topic,
     partition: record.partition,
     offset: BigInt(record.offset),
-    timestamp: BigInt(record.timestamp),
+    timestamp: record.timestamp,
     key: record.key,
     value: record.value,
     headers: record.headers.map((h) => ({ key: h.key, value: h.value })),
@@ -94,7 +82,7 @@ export function fromAvroRecord(record: AvroRecord): BackupRecord {
     topic: record.topic,
     partition: record.partition,
     offset: record.offset.toString(),
-    timestamp: Number(record.timestamp),
+    timestamp: record.timestamp,
     key: record.key,
     value: record.value,
     headers: record.headers.map((h) => ({ key: h.key, value: h.value })),

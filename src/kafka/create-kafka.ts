@@ -1,5 +1,6 @@
 import { Kafka, logLevel as KafkaLogLevel, type KafkaConfig, type SASLOptions } from 'kafkajs';
 import type { Logger } from '../observability/logger.js';
+import { registerCompressionCodecs } from './compression-codecs.js';
 
 export interface KafkaSettings {
   brokers: readonly string[];
@@ -10,8 +11,9 @@ export interface KafkaSettings {
   saslPassword: string;
 }
 
-/** A kafkajs client whose log lines go through pino, at warn and above. */
+/** A kafkajs client whose log lines go through pino, at warn and above; snappy, lz4 and zstd topics readable. */
 export function createKafka(settings: KafkaSettings, logger: Logger): Kafka {
+  registerCompressionCodecs();
   const config: KafkaConfig = {
     brokers: [...settings.brokers],
     clientId: settings.clientId,

@@ -9,6 +9,7 @@ import type { Logger } from '../observability/logger.js';
 import type { ManifestEntry } from '../storage/manifest.js';
 import type { ObjectStore } from '../storage/object-store.js';
 import { partitionId } from './incremental.js';
+import { ProduceRequestTimestamps } from './produce-request-timestamps.js';
 import { inTimeScope, type PlannedPartition, type RestoreScope } from './restore-plan.js';
 import { addDigest, comparableFromBackup, recordDigest, toRestoredMessage } from './restored-record.js';
 import type { RestoreJournal } from './resume.js';
@@ -132,7 +133,7 @@ async function restorePartition(
     }
 
     const line = { from: '', to: '', count: 0, digest: 0n, targets: {} as Record<string, [string, string]> };
-    let run: { partition: number; records: BackupRecord[]; messages: Message[]; bytes: number } | undefined;
+    let run: { partition: number; records: BackupRecord[]; messages: Message[]; bytes: number; timestamps: ProduceRequestTimestamps } | undefined;
     const flush = async () => {
       if (!run || run.messages.length === 0) return;
       const current = run;
@@ -172,8 +173,10 @@ async function restorePartition(
           continue;
         }
         const partition = targetPartition(targetTopic, record, ends.length);
-        if (run && (run.partition !== partition || run.messages.length >= deps.produceBatchEvents)) await flush();
-        run ??= { partition, records: [], messages: [], bytes: 0 };
+        // A new request also where kafkajs would shift timestamps (see produce-request-timestamps.ts).
+        if (run && (run.partition !== partition || run.messages.length >= deps.produceBatchEvents || !run.timestamps.accepts(record.timestamp))) await flush();
+        run ??= { partition, records: [], messages: [], bytes: 0, timestamps: new ProduceRequestTimestamps() };
+        run.timestamps.add(record.timestamp);
         const { message, nullHeaders } = toRestoredMessage(record, partition);
         result.nullHeaders += nullHeaders;
         run.records.push(record);

@@ -41,7 +41,7 @@ export function parseTimestamp(flag: string, raw: string): ParsedTimestamp {
   };
 }
 
-export function inTimeScope(scope: Pick<RestoreScope, 'sinceMs' | 'untilMs'>, timestampMs: number): boolean {
+export function inTimeScope(scope: Pick<RestoreScope, 'sinceMs' | 'untilMs'>, timestampMs: bigint): boolean {
   return (scope.sinceMs === undefined || timestampMs >= scope.sinceMs) && (scope.untilMs === undefined || timestampMs <= scope.untilMs);
 }
 

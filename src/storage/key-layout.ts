@@ -11,7 +11,9 @@
  *
  * Keys are deterministic from pair, partition and first offset: a batch replayed after a crash
  * rewrites the same keys. Zero padding makes lexical order offset order. The day (UTC, from the
- * first record's timestamp, so it is deterministic too) is for people browsing the bucket.
+ * first record's timestamp, so it is deterministic too) is for people browsing the bucket. A
+ * timestamp whose day has no four-digit year (outside 0000-01-01..9999-12-31 UTC as milliseconds,
+ * e.g. a producer writing nanoseconds) gets the day `0000-00-00`: readers never parse the day.
  */
 import { SAFE_NAME, TOPIC_NAME } from '../config/pair.js';
 
@@ -29,8 +31,8 @@ export class KeyLayout {
     this.prefix = prefix === '' || prefix.endsWith('/') ? prefix : `${prefix}/`;
   }
 
-  eventsObjectKey(pair: PairName, partition: number, firstOffset: string, firstTimestampMs: number): string {
-    const day = new Date(firstTimestampMs).toISOString().slice(0, 10);
+  eventsObjectKey(pair: PairName, partition: number, firstOffset: string, firstTimestamp: bigint): string {
+    const day = utcDay(firstTimestamp);
     return `${this.partitionFolder('events', pair, partition)}${padOffset(firstOffset)}-${day}.avro`;
   }
 
@@ -98,6 +100,17 @@ export class KeyLayout {
     return `${this.prefix}${kind}/${checkName(pair.source)}/${checkName(pair.event)}/p${String(partition).padStart(6, '0')}/`;
   }
 }
+
+/** Day a timestamp (ms) falls on, UTC, or OUT_OF_RANGE_DAY when it has no `yyyy-mm-dd` form. */
+export function utcDay(timestampMs: bigint): string {
+  // Date covers +-8.64e15 ms; years beyond 9999 or before 0000 print as +275760 / -000001.
+  if (timestampMs < MIN_DAY_MS || timestampMs > MAX_DAY_MS) return OUT_OF_RANGE_DAY;
+  return new Date(Number(timestampMs)).toISOString().slice(0, 10);
+}
+
+export const OUT_OF_RANGE_DAY = '0000-00-00';
+const MIN_DAY_MS = BigInt(Date.parse('0000-01-01T00:00:00.000Z'));
+const MAX_DAY_MS = BigInt(Date.parse('9999-12-31T23:59:59.999Z'));
 
 export function padOffset(offset: string): string {
   if (!/^\d{1,20}$/.test(offset)) throw new Error(`expected a Kafka offset (non-negative integer), got ${JSON.stringify(offset)}`);

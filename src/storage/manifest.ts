@@ -7,12 +7,21 @@ import { z } from 'zod';
  */
 const offsetString = z.string().regex(/^\d{1,20}$/);
 
+/**
+ * A Kafka timestamp, exact, as a bigint. Written as a JSON number while it is a safe integer (so
+ * manifests of ordinary data look as they always did, and every older manifest reads), as a
+ * decimal string beyond (2^53 and up: a JSON number there would be rounded by every reader).
+ */
+const kafkaTimestamp = z
+  .union([z.number().refine(Number.isInteger, 'expected an integer timestamp'), z.string().regex(/^-?\d{1,20}$/)])
+  .transform((value) => BigInt(value));
+
 export const manifestStreamSchema = z.object({
   source: z.string(),
   label: z.string(),
   sha256: z.string().regex(/^[0-9a-f]{64}$/),
   /** Kafka timestamp (ms) of the referencing event, so point-in-time restores pick exact streams. */
-  timestamp: z.number(),
+  timestamp: kafkaTimestamp,
 });
 
 export const manifestEntrySchema = z.object({
@@ -28,8 +37,8 @@ export const manifestEntrySchema = z.object({
   malformed: z.number().int().nonnegative(),
   /** Offsets of events that did not decode with the schema; they are in the object all the same. */
   malformedOffsets: z.array(offsetString),
-  minTimestamp: z.number(),
-  maxTimestamp: z.number(),
+  minTimestamp: kafkaTimestamp,
+  maxTimestamp: kafkaTimestamp,
   bytes: z.number().int().nonnegative(),
   sha256: z.string().regex(/^[0-9a-f]{64}$/),
   codec: z.enum(['null', 'deflate']),
@@ -41,7 +50,12 @@ export type ManifestEntry = z.infer<typeof manifestEntrySchema>;
 export type ManifestStream = z.infer<typeof manifestStreamSchema>;
 
 export function serializeManifest(entry: ManifestEntry): Buffer {
-  return Buffer.from(`${JSON.stringify(entry, null, 1)}\n`);
+  return Buffer.from(`${JSON.stringify(entry, timestampsAsJson, 1)}\n`);
+}
+
+function timestampsAsJson(_key: string, value: unknown): unknown {
+  if (typeof value !== 'bigint') return value;
+  return value >= BigInt(Number.MIN_SAFE_INTEGER) && value <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(value) : value.toString();
 }
 
 export type ParseManifestResult = { ok: true; entry: ManifestEntry } | { ok: false; reason: string };

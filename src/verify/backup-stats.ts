@@ -15,8 +15,8 @@ export interface PairStats {
   readonly bytes: number;
   readonly partitions: number;
   /** Kafka timestamps (ms) of the oldest and newest event; undefined for a pair without batches. */
-  readonly firstTimestamp: number | undefined;
-  readonly lastTimestamp: number | undefined;
+  readonly firstTimestamp: bigint | undefined;
+  readonly lastTimestamp: bigint | undefined;
 }
 
 export interface StreamStats {
@@ -75,8 +75,8 @@ export async function computeBackupStats(deps: { store: ObjectStore; layout: Key
     s.malformed += entry.malformed;
     s.bytes += entry.bytes;
     slot.partitions.add(entry.partition);
-    s.firstTimestamp = s.firstTimestamp === undefined ? entry.minTimestamp : Math.min(s.firstTimestamp, entry.minTimestamp);
-    s.lastTimestamp = s.lastTimestamp === undefined ? entry.maxTimestamp : Math.max(s.lastTimestamp, entry.maxTimestamp);
+    s.firstTimestamp = s.firstTimestamp === undefined || entry.minTimestamp < s.firstTimestamp ? entry.minTimestamp : s.firstTimestamp;
+    s.lastTimestamp = s.lastTimestamp === undefined || entry.maxTimestamp > s.lastTimestamp ? entry.maxTimestamp : s.lastTimestamp;
     for (const stream of entry.streams) referenceCounts.set(stream.sha256, (referenceCounts.get(stream.sha256) ?? 0) + 1);
   }
 
@@ -127,7 +127,7 @@ type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 
 /** Human-readable table for the terminal. */
 export function formatBackupStats(stats: BackupStats): string {
-  const iso = (ms: number | undefined) => (ms === undefined ? '-' : new Date(ms).toISOString());
+  const iso = (ms: bigint | undefined) => (ms === undefined ? '-' : isoOrRaw(ms));
   const rows = stats.pairs.map((p) => [
     `${p.source}/${p.event}`,
     String(p.batches),
@@ -150,4 +150,9 @@ export function formatBackupStats(stats: BackupStats): string {
       `${s.missing > 0 ? ` (${s.missing} missing)` : ''}; dedup saved ${formatBytes(s.dedupSavedBytes)}`,
     ...stats.problems.map((p) => `unreadable manifest: ${p.reason}`),
   ].join('\n');
+}
+
+/** ISO 8601 while the timestamp is inside the Date range, the raw value otherwise (e.g. nanoseconds). */
+function isoOrRaw(ms: bigint): string {
+  return ms >= -8_640_000_000_000_000n && ms <= 8_640_000_000_000_000n ? new Date(Number(ms)).toISOString() : `${ms} (out of the date range)`;
 }

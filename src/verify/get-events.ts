@@ -9,7 +9,8 @@ export interface PrintedRecord {
   topic: string;
   partition: number;
   offset: string;
-  timestamp: number;
+  /** A number while exact, a decimal string beyond 2^53. */
+  timestamp: number | string;
   /** base64, or null for a null key. */
   key: string | null;
   headers: Array<{ key: string; value: string | null }>;
@@ -62,7 +63,7 @@ export function toPrinted(record: BackupRecord, decoder: EventDecoder | undefine
     topic: record.topic,
     partition: record.partition,
     offset: record.offset,
-    timestamp: record.timestamp,
+    timestamp: toJsonSafe(record.timestamp) as number | string,
     key: record.key === null ? null : record.key.toString('base64'),
     headers: record.headers.map((h) => ({ key: h.key, value: h.value === null ? null : h.value.toString('base64') })),
   };
@@ -97,10 +98,14 @@ function formatText(r: PrintedRecord): string {
       : r.value_encoding === 'null'
         ? 'null (tombstone)'
         : `base64:${String(r.value)}${r.decode_error ? ` (not decoded: ${r.decode_error})` : ''}`;
-  return `${r.topic}/${r.partition}@${r.offset} ${new Date(r.timestamp).toISOString()} key=${key} headers=${r.headers.length} value=${value}`;
+  return `${r.topic}/${r.partition}@${r.offset} ${isoOrRaw(BigInt(r.timestamp))} key=${key} headers=${r.headers.length} value=${value}`;
 }
 
 function printable(buf: Buffer): string {
   const text = buf.toString('utf8');
   return Buffer.from(text, 'utf8').equals(buf) && !/[\u0000-\u001f]/.test(text) ? JSON.stringify(text) : `base64:${buf.toString('base64')}`;
+}
+
+function isoOrRaw(ms: bigint): string {
+  return ms >= -8_640_000_000_000_000n && ms <= 8_640_000_000_000_000n ? new Date(Number(ms)).toISOString() : `${ms}`;
 }

@@ -49,12 +49,12 @@ export async function writeFixtureBackup(
             topic: pair.topic,
             partition,
             offset: String(offset),
-            timestamp: base + offset * 1000,
+            timestamp: BigInt(base + offset * 1000),
             key: Buffer.from(`k${offset}`),
             value: Buffer.from(`value ${pair.topic} ${partition} ${offset}`),
             headers: [{ key: 'h', value: Buffer.from('x') }],
           };
-          let streams: Array<{ source: string; label: string; sha256: string; timestamp: number }> = [];
+          let streams: Array<{ source: string; label: string; sha256: string; timestamp: bigint }> = [];
           if (offset % 3 === 0) {
             const blob = Buffer.from(`blob of ${pair.topic}/${partition}/${offset}`.repeat(20));
             const sha256 = createHash('sha256').update(blob).digest('hex');

@@ -52,7 +52,7 @@ export async function makeBackup(): Promise<Backup> {
 }
 
 /** A record with the awkward cases mixed in: null key, tombstone, empty value, repeated headers. */
-export function makeRecord(topic: string, partition: number, offset: number, timestamp = BASE_TS + offset * 1000): BackupRecord {
+export function makeRecord(topic: string, partition: number, offset: number, timestamp = BigInt(BASE_TS + offset * 1000)): BackupRecord {
   const i = partition * 100_000 + offset;
   return {
     topic,

@@ -36,7 +36,7 @@ const manifestKey = 'manifests/samples/sourced/p000001/00000000000000000000.json
 function batchOf(n: number): PartitionBatch {
   const batch = new PartitionBatch(pair.topic, 1, 0);
   for (let i = 0; i < n; i++) {
-    const record = { topic: pair.topic, partition: 1, offset: String(i), timestamp: 1_700_000_000_000 + i, key: null, value: Buffer.from(`v${i}`), headers: [] };
+    const record = { topic: pair.topic, partition: 1, offset: String(i), timestamp: 1_700_000_000_000n + BigInt(i), key: null, value: Buffer.from(`v${i}`), headers: [] };
     batch.add(record, i, { streams: [], malformed: false });
   }
   return batch;

@@ -19,7 +19,7 @@ describe('read commands on a location that holds no backup', () => {
     target = await newBackupTarget('wrongloc');
     // A real backup (written before streamvault.json existed: manifests only) under prod/.
     const batch = new PartitionBatch(pair.topic, 0, 0);
-    batch.add({ topic: pair.topic, partition: 0, offset: '0', timestamp: 1_700_000_000_000, key: null, value: Buffer.from('v'), headers: [] }, 0, {
+    batch.add({ topic: pair.topic, partition: 0, offset: '0', timestamp: 1_700_000_000_000n, key: null, value: Buffer.from('v'), headers: [] }, 0, {
       streams: [],
       malformed: false,
     });

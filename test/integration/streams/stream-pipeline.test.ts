@@ -88,7 +88,7 @@ async function fixture(options: FixtureOptions = {}): Promise<Fixture> {
 }
 
 function refs(...items: Array<[source: string, label: string, sha: string]>): ManifestStream[] {
-  return items.map(([source, label, sha]) => ({ source, label, sha256: sha, timestamp: 1 }));
+  return items.map(([source, label, sha]) => ({ source, label, sha256: sha, timestamp: 1n }));
 }
 
 async function drain(pipeline: BackupStreamPipeline, graceMs = 30_000): Promise<{ unfinished: number }> {

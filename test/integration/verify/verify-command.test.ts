@@ -161,7 +161,7 @@ describe('streamvault stats and get (built CLI, real S3)', () => {
     const { code, stdout } = await runCli(f.bucket, ['stats', '--json']);
     expect(code).toBe(0);
     const stats = JSON.parse(stdout) as {
-      pairs: Array<{ source: string; event: string; batches: number; events: number; bytes: number; firstTimestamp: number; lastTimestamp: number }>;
+      pairs: Array<{ source: string; event: string; batches: number; events: number; bytes: number; firstTimestamp: number | string; lastTimestamp: number | string }>;
       streams: { stored: number; storedBytes: number; references: number; referenced: number; dedupSavedBytes: number };
     };
     for (const pair of stats.pairs) {
@@ -169,8 +169,8 @@ describe('streamvault stats and get (built CLI, real S3)', () => {
       expect(pair.batches).toBe(mine.length);
       expect(pair.events).toBe(mine.reduce((n, e) => n + e.count, 0));
       expect(pair.bytes).toBe(mine.reduce((n, e) => n + e.bytes, 0));
-      expect(pair.firstTimestamp).toBe(Math.min(...mine.map((e) => e.minTimestamp)));
-      expect(pair.lastTimestamp).toBe(Math.max(...mine.map((e) => e.maxTimestamp)));
+      expect(BigInt(pair.firstTimestamp)).toBe(mine.map((e) => e.minTimestamp).reduce((a, b) => (b < a ? b : a)));
+      expect(BigInt(pair.lastTimestamp)).toBe(mine.map((e) => e.maxTimestamp).reduce((a, b) => (b > a ? b : a)));
     }
     expect(stats.pairs).toHaveLength(2);
     // Every blob in the fixture is distinct and referenced once: nothing saved.

@@ -15,11 +15,11 @@ function batchOf(n: number, first = 0): PartitionBatch {
   const batch = new PartitionBatch(pair.topic, 2, 0);
   for (let i = first; i < first + n; i++) {
     batch.add(
-      { topic: pair.topic, partition: 2, offset: String(i), timestamp: 1_700_000_000_000 + i, key: null, value: Buffer.from(`v${i}`), headers: [] },
+      { topic: pair.topic, partition: 2, offset: String(i), timestamp: 1_700_000_000_000n + BigInt(i), key: null, value: Buffer.from(`v${i}`), headers: [] },
       i,
       {
         streams: [
-          { source: 'samples', label: 'content', sha256: sha(i % 2 ? 'a' : 'b'), timestamp: 1_700_000_000_000 },
+          { source: 'samples', label: 'content', sha256: sha(i % 2 ? 'a' : 'b'), timestamp: 1_700_000_000_000n },
         ],
         malformed: i === first + 1,
       },
@@ -36,7 +36,7 @@ function writerWith(store: MemoryObjectStore, streamSink: StreamSink, codec: 'nu
 function batchWithoutStreams(n: number, first = 0): PartitionBatch {
   const batch = new PartitionBatch(pair.topic, 2, 0);
   for (let i = first; i < first + n; i++) {
-    batch.add({ topic: pair.topic, partition: 2, offset: String(i), timestamp: 1_700_000_000_000 + i, key: null, value: Buffer.from(`v${i}`), headers: [] }, i, {
+    batch.add({ topic: pair.topic, partition: 2, offset: String(i), timestamp: 1_700_000_000_000n + BigInt(i), key: null, value: Buffer.from(`v${i}`), headers: [] }, i, {
       streams: [],
       malformed: false,
     });

@@ -15,6 +15,19 @@ function fakeAdmin(ends: Record<number, [low: string, high: string]>, committed:
 }
 
 describe('OnceTracker', () => {
+  it('retries the end-offset lookup when kafkajs fails it transiently (a TypeError from inside kafkajs)', async () => {
+    const admin = fakeAdmin({ 0: ['0', '10'] }, { 0: '4' });
+    const real = admin.fetchTopicOffsets.bind(admin);
+    let calls = 0;
+    admin.fetchTopicOffsets = async (topic: string) => {
+      calls += 1;
+      if (calls === 1) throw new TypeError("Cannot destructure property 'partitions' of 'high.pop(...)' as it is undefined.");
+      return real(topic);
+    };
+    const plan = await OnceTracker.plan(admin, [{ pair, groupId: 'g' }], true);
+    expect(plan.map((p) => [p.partition, p.start, p.end])).toEqual([[0, 4n, 10n]]);
+  });
+
   it('plans from the committed offsets to the end, stops once all is consumed, and completes on commits', async () => {
     const admin = fakeAdmin({ 0: ['0', '10'], 1: ['0', '5'], 2: ['3', '3'] }, { 0: '4', 1: '-1' });
     const plan = await OnceTracker.plan(admin, [{ pair, groupId: 'g' }], true);

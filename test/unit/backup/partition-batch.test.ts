@@ -6,7 +6,7 @@ const record = (offset: number, size = 10) => ({
   topic: 't',
   partition: 0,
   offset: String(offset),
-  timestamp: 0,
+  timestamp: 0n,
   key: null,
   value: Buffer.alloc(size),
   headers: [],

@@ -7,7 +7,7 @@ const records: BackupRecord[] = [
     topic: 'samples.sourced',
     partition: 1,
     offset: '5',
-    timestamp: 1_700_000_000_123,
+    timestamp: 1_700_000_000_123n,
     key: null,
     value: Buffer.alloc(0),
     headers: [
@@ -20,7 +20,7 @@ const records: BackupRecord[] = [
     topic: 'samples.sourced',
     partition: 1,
     offset: '9007199254740993',
-    timestamp: 1,
+    timestamp: 1n,
     key: Buffer.from([0, 255, 1]),
     value: null,
     headers: [],

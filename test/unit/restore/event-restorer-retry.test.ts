@@ -38,7 +38,7 @@ async function oneBatch(store: MemoryObjectStore): Promise<PlannedPartition> {
   const writer = new BatchWriter({ store, layout, codec: 'null', streamSink: manifestOnlyPipeline(), now: () => new Date(0) });
   const batch = new PartitionBatch('orig', 0, 0);
   for (let offset = 0; offset < 5; offset += 1) {
-    batch.add({ topic: 'orig', partition: 0, offset: String(offset), timestamp: 1_767_322_800_000 + offset, key: null, value: Buffer.from(`v${offset}`), headers: [] }, 0, { streams: [], malformed: false });
+    batch.add({ topic: 'orig', partition: 0, offset: String(offset), timestamp: 1_767_322_800_000n + BigInt(offset), key: null, value: Buffer.from(`v${offset}`), headers: [] }, 0, { streams: [], malformed: false });
   }
   const entry = await writer.write({ source: 's', event: 'e', topic: 'orig' }, batch);
   return { source: 's', event: 'e', topic: 'orig', partition: 0, batches: [entry] };

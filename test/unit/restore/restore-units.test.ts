@@ -12,7 +12,7 @@ const record = {
   topic: 'samples.sourced',
   partition: 2,
   offset: '41',
-  timestamp: 1_767_322_800_000,
+  timestamp: 1_767_322_800_000n,
   key: Buffer.from('k'),
   value: null,
   headers: [
@@ -46,7 +46,7 @@ describe('restored records', () => {
     expect(recordDigest(comparableFromBackup({ ...record }))).toBe(base);
     expect(recordDigest(comparableFromBackup({ ...record, value: Buffer.alloc(0) }))).not.toBe(base);
     expect(recordDigest(comparableFromBackup({ ...record, offset: '42' }))).not.toBe(base);
-    expect(recordDigest(comparableFromBackup({ ...record, timestamp: record.timestamp + 1 }))).not.toBe(base);
+    expect(recordDigest(comparableFromBackup({ ...record, timestamp: record.timestamp + 1n }))).not.toBe(base);
   });
 
   it('keeps the partition number when the target has it, else partitions by key deterministically', () => {

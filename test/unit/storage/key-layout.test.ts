@@ -7,7 +7,7 @@ describe('KeyLayout', () => {
   it('builds deterministic keys whose lexical order is offset order and that carry the UTC day', () => {
     const layout = new KeyLayout('prod');
     const day = Date.UTC(2026, 10, 21, 23, 59, 59);
-    expect(layout.eventsObjectKey(pair, 3, '1000', day)).toBe(
+    expect(layout.eventsObjectKey(pair, 3, '1000', BigInt(day))).toBe(
       'prod/events/samples/sourced/p000003/00000000000000001000-2026-11-21.avro',
     );
     expect(layout.manifestKey(pair, 3, '1000')).toBe('prod/manifests/samples/sourced/p000003/00000000000000001000.json');
@@ -27,6 +27,18 @@ describe('KeyLayout', () => {
     for (const hostile of ['../../etc/passwd', 'a'.repeat(63), `${'a'.repeat(63)}\u0000`, 'AB'.repeat(32), `${'a'.repeat(64)}/x`]) {
       expect(() => layout.streamKey(hostile)).toThrow(/expected a sha256/);
     }
+  });
+
+  it('gives a timestamp outside the yyyy-mm-dd range the fallback day instead of throwing', () => {
+    const layout = new KeyLayout('');
+    const key = (ts: bigint) => layout.eventsObjectKey(pair, 0, '7', ts);
+    expect(key(1_700_000_000_000_000_000n)).toBe('events/samples/sourced/p000000/00000000000000000007-0000-00-00.avro'); // nanoseconds
+    expect(key(2n ** 63n - 1n)).toMatch(/-0000-00-00\.avro$/);
+    expect(key(-(2n ** 63n))).toMatch(/-0000-00-00\.avro$/);
+    expect(key(8_640_000_000_000_000n)).toMatch(/-0000-00-00\.avro$/); // inside Date's range, but year +275760
+    expect(key(-1n)).toMatch(/-1969-12-31\.avro$/);
+    expect(key(BigInt(Date.parse('9999-12-31T23:59:59.999Z')))).toMatch(/-9999-12-31\.avro$/);
+    expect(key(BigInt(Date.parse('0000-01-01T00:00:00.000Z')))).toMatch(/-0000-01-01\.avro$/);
   });
 
   it('refuses names and offsets that could escape their folder', () => {

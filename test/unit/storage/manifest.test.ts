@@ -16,13 +16,13 @@ const entry = (partition: number, firstOffset: string): ManifestEntry => ({
   count: 10,
   malformed: 0,
   malformedOffsets: [],
-  minTimestamp: 1,
-  maxTimestamp: 2,
+  minTimestamp: 1n,
+  maxTimestamp: 2n,
   bytes: 100,
   sha256: 'f'.repeat(64),
   codec: 'deflate',
   writtenAt: '2026-01-01T00:00:00.000Z',
-  streams: [{ source: 'samples', label: 'content', sha256: 'a'.repeat(64), timestamp: 1 }],
+  streams: [{ source: 'samples', label: 'content', sha256: 'a'.repeat(64), timestamp: 1n }],
 });
 
 describe('manifests', () => {
@@ -31,9 +31,19 @@ describe('manifests', () => {
     expect(parseManifest('k', serializeManifest(e))).toEqual({ ok: true, entry: e });
   });
 
+  it('keep timestamps exact beyond 2^53 (as decimal strings) and read manifests written with plain numbers', () => {
+    const e = { ...entry(0, '0'), minTimestamp: -1n, maxTimestamp: 2n ** 53n + 1n, streams: [{ source: 'samples', label: 'content', sha256: 'a'.repeat(64), timestamp: 1_700_000_000_000_000_000n }] };
+    const text = serializeManifest(e).toString();
+    expect(JSON.parse(text)).toMatchObject({ minTimestamp: -1, maxTimestamp: '9007199254740993', streams: [{ timestamp: '1700000000000000000' }] });
+    expect(parseManifest('k', Buffer.from(text))).toEqual({ ok: true, entry: e });
+    // A manifest of an earlier version: numbers only.
+    const old = JSON.stringify({ ...JSON.parse(serializeManifest(entry(0, '0')).toString()), minTimestamp: 1767322800000, maxTimestamp: 1767322800999 });
+    expect(parseManifest('k', Buffer.from(old))).toMatchObject({ ok: true, entry: { minTimestamp: 1767322800000n, maxTimestamp: 1767322800999n } });
+  });
+
   it('say which field is wrong in a damaged manifest', () => {
     const bad = { ...entry(0, '0'), sha256: 'nothex' };
-    const parsed = parseManifest('m.json', Buffer.from(JSON.stringify(bad)));
+    const parsed = parseManifest('m.json', serializeManifest(bad));
     expect(parsed).toEqual({ ok: false, reason: expect.stringMatching(/^manifest m\.json: sha256: /) });
     expect(parseManifest('m.json', Buffer.from('{not json'))).toMatchObject({ ok: false, reason: expect.stringMatching(/expected JSON/) });
   });

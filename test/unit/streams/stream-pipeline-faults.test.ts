@@ -18,7 +18,7 @@ import { until } from '../../helpers/until.js';
 
 const logger = createLogger('silent');
 const sha = (i: number) => i.toString(16).padStart(2, '0').repeat(32);
-const ref = (i: number) => ({ source: 'samples', label: 'content', sha256: sha(i), timestamp: 1 });
+const ref = (i: number) => ({ source: 'samples', label: 'content', sha256: sha(i), timestamp: 1n });
 const MIN = 60_000;
 
 interface Harness {

@@ -1,3 +1,4 @@
+import { serializeManifest } from '../../../src/storage/manifest.js';
 import { describe, expect, it } from 'vitest';
 import { KeyLayout } from '../../../src/storage/key-layout.js';
 import { verifyBackup, type VerifyProgress } from '../../../src/verify/verify-backup.js';
@@ -129,7 +130,7 @@ describe('verifyBackup', () => {
     const { store, entries } = await fixture();
     const victim = entries[0]!;
     const manifestKey = layout.manifestKey(victim, victim.partition, victim.firstOffset);
-    store.objects.get(manifestKey)!.body = Buffer.from(JSON.stringify({ ...victim, count: victim.count + 1, lastOffset: '99' }));
+    store.objects.get(manifestKey)!.body = serializeManifest({ ...victim, count: victim.count + 1, lastOffset: '99' });
     const report = await verifyBackup({ store, layout }, { readData: true, subset: { kind: 'all' } });
     expect(report.errors).toHaveLength(1);
     expect(report.errors[0]).toMatchObject({ kind: 'records-mismatch', key: victim.key });
