@@ -48,16 +48,22 @@ export function toBackupRecord(topic: string, partition: number, message: KafkaM
     offset: message.offset,
     // kafkajs gives the timestamp as a decimal string of the 64-bit value.
     timestamp: BigInt(message.timestamp),
-    key: message.key ?? null,
-    value: message.value ?? null,
+    // Copies: kafkajs hands out slices of the whole fetch response (up to 16 MiB), and a batch
+    // that keeps one small slice would keep all of that response alive until it is written.
+    key: ownCopy(message.key ?? null),
+    value: ownCopy(message.value ?? null),
     headers,
   };
   return { record, problems };
 }
 
+function ownCopy(bytes: Buffer | null): Buffer | null {
+  return bytes === null ? null : Buffer.from(bytes);
+}
+
 function headerBytes(value: unknown): Buffer | null | undefined {
   if (value === null || value === undefined) return null;
-  if (Buffer.isBuffer(value)) return value;
+  if (Buffer.isBuffer(value)) return Buffer.from(value);
   if (typeof value === 'string') return Buffer.from(value);
   return undefined;
 }

@@ -53,4 +53,17 @@ describe('toBackupRecord', () => {
     expect(record.headers).toEqual([{ key: 'ok', value: Buffer.from('y') }]);
     expect(problems).toEqual(['header "odd": expected bytes or null from kafkajs, got number; left out']);
   });
+
+  it('keeps copies, not slices of the fetch response kafkajs decoded them from', () => {
+    // A slice would keep the whole response (up to 16 MiB a fetch) alive while the batch waits.
+    const message = decodedByKafkajs([{ key: 'h', value: Buffer.from('header value') }]);
+    const response = message.value!.buffer;
+    expect(message.headers!['h']).toBeInstanceOf(Buffer);
+    expect((message.headers!['h'] as Buffer).buffer).toBe(response);
+    const { record } = toBackupRecord('t', 0, message);
+    expect(record.value).toEqual(Buffer.from('v'));
+    expect(record.value!.buffer).not.toBe(response);
+    expect(record.headers[0]!.value).toEqual(Buffer.from('header value'));
+    expect(record.headers[0]!.value!.buffer).not.toBe(response);
+  });
 });
