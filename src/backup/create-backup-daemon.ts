@@ -17,6 +17,7 @@ import { opaqueInspector, type EventInspector } from './event-inspector.js';
 import { recordTopicConfigs } from './record-topic-configs.js';
 import { PairWorker, type PairWorkerObserver } from './pair-worker.js';
 import type { StreamPipeline } from './stream-pipeline.js';
+import type { ReadinessReporter } from '../observability/readiness-problems.js';
 
 export interface BackupRuntime {
   readonly logger: Logger;
@@ -25,6 +26,8 @@ export interface BackupRuntime {
   readonly monotonicNow: () => number;
   readonly wallNow: () => number;
   readonly observer?: PairWorkerObserver;
+  /** Where pair workers report a partition stuck on a batch they cannot write (/readyz). */
+  readonly readiness?: ReadinessReporter;
   readonly onStopped?: () => Promise<void>;
 }
 
@@ -84,6 +87,7 @@ export async function createBackupDaemon(config: Config, runtime: BackupRuntime)
         monotonicNow: runtime.monotonicNow,
         wallNow: runtime.wallNow,
         observer: runtime.observer,
+        readiness: runtime.readiness,
         onFatal: (error) => daemon?.requestStop({ kind: 'fatal', error }),
       }),
   );

@@ -2,6 +2,7 @@ import type { Consumer, ConsumerConfig, EachBatchPayload, Kafka } from 'kafkajs'
 import pRetry from 'p-retry';
 import type { Pair } from '../config/pair.js';
 import type { Logger } from '../observability/logger.js';
+import type { ReadinessReporter } from '../observability/readiness-problems.js';
 import type { ManifestEntry } from '../storage/manifest.js';
 import { findCompressionCodecError } from '../kafka/compression-codecs.js';
 import { toBackupRecord } from '../kafka/to-backup-record.js';
@@ -12,6 +13,9 @@ import { PartitionBatch, type BatchLimits } from './partition-batch.js';
 /** Consumer restarts tolerated within RESTART_WINDOW_MS before the worker is declared failed. */
 const MAX_RESTARTS_PER_WINDOW = 5;
 const RESTART_WINDOW_MS = 5 * 60_000;
+
+/** Failed write attempts of one batch after which its partition is reported stuck to /readyz. */
+const STUCK_AFTER_ATTEMPTS = 3;
 
 /** Write attempts per batch once shutdown has begun. */
 const DRAIN_ATTEMPTS = 3;
@@ -58,6 +62,8 @@ export interface PairWorkerDeps {
   readonly monotonicNow: () => number;
   readonly wallNow: () => number;
   readonly observer?: PairWorkerObserver;
+  /** Told when a partition is stuck on a batch it cannot write (and when it moves again). */
+  readonly readiness?: ReadinessReporter;
   /** Called when the worker fails beyond recovery (the consumer crashed for good). */
   readonly onFatal: (error: Error) => void;
   /** Builds the group consumer; default `kafka.consumer` (tests pass a fake). */
@@ -74,6 +80,8 @@ export class PairWorker {
   readonly #log: Logger;
   readonly #consumer: Consumer;
   readonly #batches = new Map<number, PartitionBatch>();
+  /** Partitions reported to readiness as stuck on a batch they cannot write. */
+  readonly #stuck = new Set<number>();
   /** Per-partition chain: flushes of one partition run one at a time, in order. */
   readonly #chains = new Map<number, Promise<void>>();
   readonly #abort = new AbortController();
@@ -340,6 +348,7 @@ export class PairWorker {
       this.#onWriteFailed(partition, batch, error);
       throw error;
     }
+    this.#unstuck(partition);
     this.stats.batches += 1;
     this.stats.backedUp += entry.count;
     this.stats.bytes += entry.bytes;
@@ -377,8 +386,22 @@ export class PairWorker {
         this.#generation === batch.generation && (this.#state === 'running' || attemptNumber < DRAIN_ATTEMPTS),
       onFailedAttempt: ({ error, attemptNumber }) => {
         this.#log.warn({ err: error, partition, attempt: attemptNumber }, 'batch write failed; retrying');
+        if (attemptNumber >= STUCK_AFTER_ATTEMPTS) {
+          const reason = `batch from offset ${batch.records[0]!.offset} not written after ${attemptNumber} attempts, so nothing after it is committed: ${error.message}`;
+          this.#stuck.add(partition);
+          this.#deps.readiness?.set(this.#stuckName(partition), reason);
+        }
       },
     });
+  }
+
+  /** The readiness problem of a partition stuck on a batch it cannot write. */
+  #stuckName(partition: number): string {
+    return `partition ${this.#deps.pair.topic}/${partition}`;
+  }
+
+  #unstuck(partition: number): void {
+    if (this.#stuck.delete(partition)) this.#deps.readiness?.clear(this.#stuckName(partition));
   }
 
   /**
@@ -430,6 +453,9 @@ export class PairWorker {
 
   /** kafkajs resumes every assigned partition from its committed offset: unwritten batches would duplicate. */
   #dropUnwritten(why: string): void {
+    // A stuck partition stops retrying (its batch is of the old generation) and is re-read from
+    // its last commit, maybe by another member.
+    for (const partition of [...this.#stuck]) this.#unstuck(partition);
     let dropped = 0;
     for (const batch of this.#batches.values()) dropped += batch.size;
     if (dropped > 0) {

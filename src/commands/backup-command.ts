@@ -47,6 +47,7 @@ export async function runBackup(cli: CliEnvironment, options: BackupRunOptions =
     monotonicNow: () => performance.now(),
     wallNow: () => Date.now(),
     observer: observers,
+    readiness: readinessProblems,
     // Metrics and /readyz stay up through the ordered shutdown (readyz answers 503 meanwhile).
     onStopped: async () => watch?.stopObserving(),
   });

@@ -5,6 +5,7 @@ import { opaqueInspector } from '../../../src/backup/event-inspector.js';
 import { PairWorker } from '../../../src/backup/pair-worker.js';
 import { decodeContainer } from '../../../src/events/avro-container.js';
 import { createLogger } from '../../../src/observability/logger.js';
+import { ReadinessProblems } from '../../../src/observability/readiness-problems.js';
 import { KeyLayout } from '../../../src/storage/key-layout.js';
 import type { PutOptions } from '../../../src/storage/object-store.js';
 import { MemoryObjectStore } from '../../helpers/memory-object-store.js';
@@ -72,7 +73,7 @@ function expectNoCommitPastAHole(commits: ReadonlyArray<{ offset: string }>, hel
   }
 }
 
-function setup(store: MemoryObjectStore) {
+function setup(store: MemoryObjectStore, readiness?: ReadinessProblems) {
   const consumer = new FakeConsumer();
   let now = 0;
   const worker = new PairWorker({
@@ -88,6 +89,7 @@ function setup(store: MemoryObjectStore) {
     logger: createLogger('silent'),
     monotonicNow: () => now,
     wallNow: () => 0,
+    readiness,
     onFatal: (error) => {
       throw error;
     },
@@ -152,4 +154,34 @@ describe('PairWorker', () => {
     expectNoCommitPastAHole(consumer.commits, held);
     expect(consumer.commits.at(-1)).toEqual({ partition: 0, offset: '20' });
   }, 30_000);
+
+  it('reports a partition stuck on a batch it cannot write to readiness, and clears it once the batch is durable', async () => {
+    const store = new MemoryObjectStore();
+    const readiness = new ReadinessProblems();
+    let outage = true;
+    let failedPuts = 0;
+    const { consumer, worker, age } = setup(store, readiness);
+    const put = store.put.bind(store);
+    store.put = async (key: string, body: Buffer, options?: PutOptions) => {
+      if (outage) {
+        failedPuts += 1;
+        throw new Error('S3 unreachable');
+      }
+      return put(key, body, options);
+    };
+    await worker.start();
+    await consumer.deliver(0, 9);
+    age(1000);
+    const stuck = await until('the partition reported stuck', async () => readiness.list().find((line) => line.startsWith(`partition ${pair.topic}/0:`)), 20_000, 20);
+    expect(stuck).toContain('batch from offset 0 not written after 3 attempts');
+    expect(stuck).toContain('S3 unreachable');
+    expect(consumer.commits).toEqual([]);
+    outage = false;
+    await until('the batch committed', async () => (consumer.commits.length > 0 ? true : undefined), 40_000, 20);
+    expect(consumer.commits).toEqual([{ partition: 0, offset: '10' }]);
+    expect([...(await offsetsInStore(store))].sort()).toEqual(Array.from({ length: 10 }, (_, i) => BigInt(i)));
+    expect(readiness.list()).toEqual([]);
+    expect(failedPuts).toBeGreaterThanOrEqual(3);
+    await worker.drain();
+  }, 60_000);
 });
