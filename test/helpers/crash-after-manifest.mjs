@@ -19,8 +19,8 @@ const config = loaded.config;
 const logger = createLogger(config.LOG_LEVEL);
 const real = new S3ObjectStore(createS3Client(s3Settings(config)), config.S3_BUCKET);
 let manifests = 0;
-const store = Object.create(real);
-store.put = async (key, body, options) => {
+// Every other method runs on the real store itself (its private fields need `this` to be it).
+const put = async (key, body, options) => {
   await real.put(key, body, options);
   if (key.includes('manifests/')) {
     manifests += 1;
@@ -30,6 +30,13 @@ store.put = async (key, body, options) => {
     }
   }
 };
+const store = new Proxy(real, {
+  get(target, property) {
+    if (property === 'put') return put;
+    const value = Reflect.get(target, property, target);
+    return typeof value === 'function' ? value.bind(target) : value;
+  },
+});
 const made = await createBackupDaemon(config, {
   logger,
   store,

@@ -29,6 +29,7 @@ import { backupUntil } from './kit/run-to-completion.js';
 import { StreamEventGenerator, TESTDATA_SCHEMA } from './kit/stream-events.js';
 import { mountTmpfs } from './kit/tmpfs.js';
 import { readTopicsOf, recordId } from './kit/topic-reader.js';
+import { testProducer } from '../helpers/test-producer.js';
 
 const EVENTS = 1_500;
 
@@ -48,7 +49,7 @@ async function setup(name: string, stateDir: string, firstSeed: number) {
   });
   const generator = await StreamEventGenerator.create({ firstSeed });
   const kafka = new Kafka({ brokers: sharedKafkaBrokers(), logLevel: logLevel.NOTHING });
-  const producer = kafka.producer({ allowAutoTopicCreation: true });
+  const producer = testProducer(kafka);
   await producer.connect();
   withCleanup({ stop: () => producer.disconnect() });
   const events = Array.from({ length: EVENTS }, () => generator.next());

@@ -34,6 +34,7 @@ import { readTextTopicWithKcat } from './kit/kcat-topic-reader.js';
 import { RssSampler } from './kit/rss-sampler.js';
 import { StreamEventGenerator, TESTDATA_SCHEMA } from './kit/stream-events.js';
 import { readTopicsOf, recordId, type TopicRecord } from './kit/topic-reader.js';
+import { testProducer } from '../helpers/test-producer.js';
 
 const RSS_BOUND_MIB = 400;
 const RANDOM_RECORDS = 9_600;
@@ -79,7 +80,7 @@ describe('reliability: hostile input', () => {
       .createTopics({ topics: [{ topic: mainTopic, numPartitions: 4, configEntries: [{ name: 'message.timestamp.after.max.ms', value: '9223372036854775807' }] }] })
       .catch(() => undefined);
     await admin.disconnect();
-    const producer = kafka.producer({ allowAutoTopicCreation: true });
+    const producer = testProducer(kafka);
     await producer.connect();
     withCleanup({ stop: () => producer.disconnect() });
 

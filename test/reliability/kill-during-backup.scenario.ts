@@ -22,6 +22,7 @@ import { seededRandom, runSeed } from './kit/random.js';
 import { printReliabilityLine } from './kit/reliability-line.js';
 import { StreamEventGenerator, TESTDATA_SCHEMA } from './kit/stream-events.js';
 import { readTopicsOf, recordId } from './kit/topic-reader.js';
+import { testProducer } from '../helpers/test-producer.js';
 
 const KILLS = 20;
 const EVENTS = 5_000;
@@ -46,7 +47,7 @@ describe('reliability: kill -9 during backup', () => {
     });
     const generator = await StreamEventGenerator.create();
     const kafka = new Kafka({ brokers: sharedKafkaBrokers(), logLevel: logLevel.NOTHING });
-    const producer = kafka.producer({ allowAutoTopicCreation: true });
+    const producer = testProducer(kafka);
     await producer.connect();
     withCleanup({ stop: () => producer.disconnect() });
 

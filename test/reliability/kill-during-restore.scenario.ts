@@ -21,6 +21,7 @@ import { printReliabilityLine } from './kit/reliability-line.js';
 import { compareRestore } from './kit/restore-check.js';
 import { backupUntil } from './kit/run-to-completion.js';
 import { readTopicsOf, recordId } from './kit/topic-reader.js';
+import { testProducer } from '../helpers/test-producer.js';
 
 const KILLS = 10;
 const RECORDS = 3_000;
@@ -33,7 +34,7 @@ describe('reliability: kill -9 during restore', () => {
     const topic = uniqueName('rel-rkill');
     const target = await newBackupTarget('rel-rkill', { pairs: { 'samples/sourced': topic }, extra: { STREAMVAULT_BATCH_MAX_EVENTS: '200' } });
     const kafka = new Kafka({ brokers: sharedKafkaBrokers(), logLevel: logLevel.NOTHING });
-    const producer = kafka.producer({ allowAutoTopicCreation: true });
+    const producer = testProducer(kafka);
     await producer.connect();
     withCleanup({ stop: () => producer.disconnect() });
     for (let start = 0; start < RECORDS; start += 500) {

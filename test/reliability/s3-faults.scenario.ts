@@ -23,6 +23,7 @@ import { printReliabilityLine } from './kit/reliability-line.js';
 import { StreamEventGenerator, TESTDATA_SCHEMA } from './kit/stream-events.js';
 import { SupervisedDaemon } from './kit/supervised-daemon.js';
 import { readTopicsOf, recordId } from './kit/topic-reader.js';
+import { testProducer } from '../helpers/test-producer.js';
 
 const PER_PHASE = 150;
 
@@ -45,7 +46,7 @@ describe('reliability: S3 faults', () => {
     });
     const generator = await StreamEventGenerator.create({ firstSeed: 2_000_000 });
     const kafka = new Kafka({ brokers: sharedKafkaBrokers(), logLevel: logLevel.NOTHING });
-    const producer = kafka.producer({ allowAutoTopicCreation: true });
+    const producer = testProducer(kafka);
     await producer.connect();
     withCleanup({ stop: () => producer.disconnect() });
     const produce = async (count: number) => {

@@ -19,6 +19,7 @@ import { printReliabilityLine } from './kit/reliability-line.js';
 import { backupUntil } from './kit/run-to-completion.js';
 import { StreamEventGenerator, TESTDATA_SCHEMA } from './kit/stream-events.js';
 import { readTopicsOf, recordId } from './kit/topic-reader.js';
+import { testProducer } from '../helpers/test-producer.js';
 
 const EVENTS = 600;
 
@@ -39,7 +40,7 @@ describe('reliability: settings changed between runs', () => {
     });
     const generator = await StreamEventGenerator.create({ firstSeed: 3_000_000 });
     const kafka = new Kafka({ brokers: sharedKafkaBrokers(), logLevel: logLevel.NOTHING });
-    const producer = kafka.producer({ allowAutoTopicCreation: true });
+    const producer = testProducer(kafka);
     await producer.connect();
     withCleanup({ stop: () => producer.disconnect() });
     const events = Array.from({ length: EVENTS }, () => generator.next());

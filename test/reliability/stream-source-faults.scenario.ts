@@ -25,6 +25,7 @@ import { printReliabilityLine } from './kit/reliability-line.js';
 import { StreamEventGenerator, TESTDATA_SCHEMA, type GeneratedEvent } from './kit/stream-events.js';
 import { SupervisedDaemon } from './kit/supervised-daemon.js';
 import { readTopicsOf, recordId } from './kit/topic-reader.js';
+import { testProducer } from '../helpers/test-producer.js';
 
 const PER_KIND = 6;
 const GOOD = 300;
@@ -75,7 +76,7 @@ describe('reliability: stream source faults', () => {
 
     const daemon = withCleanup(new SupervisedDaemon(target.env).start());
     const kafka = new Kafka({ brokers: sharedKafkaBrokers(), logLevel: logLevel.NOTHING });
-    const producer = kafka.producer({ allowAutoTopicCreation: true });
+    const producer = testProducer(kafka);
     await producer.connect();
     withCleanup({ stop: () => producer.disconnect() });
     const all = Object.values(groups).flat();

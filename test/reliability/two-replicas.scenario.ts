@@ -23,6 +23,7 @@ import { printReliabilityLine } from './kit/reliability-line.js';
 import { StreamEventGenerator, TESTDATA_SCHEMA } from './kit/stream-events.js';
 import { SupervisedDaemon } from './kit/supervised-daemon.js';
 import { readTopicsOf, recordId } from './kit/topic-reader.js';
+import { testProducer } from '../helpers/test-producer.js';
 
 const KILLS = 8;
 const EVENTS = 2_000;
@@ -49,7 +50,7 @@ describe('reliability: two replicas, one killed', () => {
     const victimEnv = { ...target.env, STREAMVAULT_STATE_DIR: makeTempDir('state-b-') };
     const generator = await StreamEventGenerator.create({ firstSeed: 4_000_000 });
     const kafka = new Kafka({ brokers: sharedKafkaBrokers(), logLevel: logLevel.NOTHING });
-    const producer = kafka.producer({ allowAutoTopicCreation: true });
+    const producer = testProducer(kafka);
     await producer.connect();
     withCleanup({ stop: () => producer.disconnect() });
     let produced = 0;

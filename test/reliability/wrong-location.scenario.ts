@@ -18,6 +18,7 @@ import { printReliabilityLine } from './kit/reliability-line.js';
 import { backupUntil } from './kit/run-to-completion.js';
 import { StreamEventGenerator, TESTDATA_SCHEMA } from './kit/stream-events.js';
 import { readTopicsOf, recordId } from './kit/topic-reader.js';
+import { testProducer } from '../helpers/test-producer.js';
 
 const EVENTS = 200;
 
@@ -31,7 +32,7 @@ describe('reliability: wrong location', () => {
     });
     const generator = await StreamEventGenerator.create();
     const kafka = new Kafka({ brokers: sharedKafkaBrokers(), logLevel: logLevel.NOTHING });
-    const producer = kafka.producer({ allowAutoTopicCreation: true });
+    const producer = testProducer(kafka);
     await producer.connect();
     withCleanup({ stop: () => producer.disconnect() });
     const events = Array.from({ length: EVENTS }, () => generator.next());

@@ -13,6 +13,7 @@ import { readBackup, waitForBackup } from '../../helpers/read-backup.js';
 import { sharedKafkaBrokers } from '../../helpers/shared-servers.js';
 import { spawnStreamvault } from '../../helpers/streamvault-process.js';
 import { makeTempDir } from '../../helpers/temp-dir.js';
+import { testProducer } from '../../helpers/test-producer.js';
 
 const CORPUS = resolve(fileURLToPath(new URL('../../../', import.meta.url)), '../shared/azul-corpus');
 
@@ -22,7 +23,7 @@ let admin: Admin;
 
 beforeAll(async () => {
   kafka = new Kafka({ brokers: sharedKafkaBrokers(), logLevel: logLevel.NOTHING });
-  producer = kafka.producer({ allowAutoTopicCreation: true });
+  producer = testProducer(kafka);
   admin = kafka.admin();
   await Promise.all([producer.connect(), admin.connect()]);
 });
@@ -105,7 +106,7 @@ describe('backup daemon (real broker, real S3)', () => {
           const m = want[i]!;
           expect(record.key).toEqual(m.key === null ? null : Buffer.from(m.key as Buffer));
           expect(record.value).toEqual(m.value === null ? null : Buffer.from(m.value as Buffer));
-          expect(record.timestamp).toBe(Number(m.timestamp));
+          expect(record.timestamp).toBe(BigInt(m.timestamp!));
           expect(record.headers).toEqual(headerValues(m));
         });
       }

@@ -6,11 +6,12 @@ import { uniqueName } from '../../helpers/names.js';
 import { readBackup } from '../../helpers/read-backup.js';
 import { sharedKafkaBrokers } from '../../helpers/shared-servers.js';
 import { spawnStreamvault } from '../../helpers/streamvault-process.js';
+import { testProducer } from '../../helpers/test-producer.js';
 
 describe('streamvault backup --once (built CLI, real broker, real S3)', () => {
   it('backs up exactly the events present at start, prints monotonic JSON progress and a summary, and exits 0', async () => {
     const kafka = new Kafka({ brokers: sharedKafkaBrokers(), logLevel: logLevel.NOTHING });
-    const producer = kafka.producer({ allowAutoTopicCreation: true });
+    const producer = testProducer(kafka);
     const admin = kafka.admin();
     withCleanup({ stop: async () => void (await Promise.allSettled([producer.disconnect(), admin.disconnect()])) });
     await Promise.all([producer.connect(), admin.connect()]);

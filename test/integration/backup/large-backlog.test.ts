@@ -10,6 +10,7 @@ import { withCleanup } from '../../helpers/cleanup.js';
 import { uniqueName } from '../../helpers/names.js';
 import { sharedKafkaBrokers, sharedKafkaKind } from '../../helpers/shared-servers.js';
 import { spawnStreamvault } from '../../helpers/streamvault-process.js';
+import { testProducer } from '../../helpers/test-producer.js';
 
 const EVENTS = 200_000;
 const EVENT_BYTES = 1024;
@@ -35,7 +36,7 @@ describe.skipIf(sharedKafkaKind() !== 'kafka' || process.platform !== 'linux')(
     it(`backs up ${EVENTS} x ${EVENT_BYTES} B with backup --once, every offset once, RSS under ${RSS_BOUND / MB} MB and flat`, { timeout: 300_000 }, async () => {
       const kafka = new Kafka({ clientId: uniqueName('backlog'), brokers: sharedKafkaBrokers(), logLevel: logLevel.NOTHING });
       const admin = kafka.admin();
-      const producer = kafka.producer();
+      const producer = testProducer(kafka);
       withCleanup({ stop: async () => void (await Promise.allSettled([producer.disconnect(), admin.disconnect()])) });
       await Promise.all([admin.connect(), producer.connect()]);
       const topic = uniqueName('backlog');

@@ -10,13 +10,14 @@ import { createBucket, s3ClientFor } from '../../helpers/s3-server.js';
 import { sharedKafkaBrokers, sharedS3Endpoint } from '../../helpers/shared-servers.js';
 import { spawnStreamvault } from '../../helpers/streamvault-process.js';
 import { makeTempDir } from '../../helpers/temp-dir.js';
+import { testProducer } from '../../helpers/test-producer.js';
 
 let producer: Producer;
 let admin: Admin;
 
 beforeAll(async () => {
   const kafka = new Kafka({ brokers: sharedKafkaBrokers(), logLevel: logLevel.NOTHING });
-  producer = kafka.producer();
+  producer = testProducer(kafka);
   admin = kafka.admin();
   await Promise.all([producer.connect(), admin.connect()]);
 });

@@ -8,6 +8,7 @@ import { uniqueName } from '../../helpers/names.js';
 import { readBackup } from '../../helpers/read-backup.js';
 import { sharedKafkaBrokers } from '../../helpers/shared-servers.js';
 import { spawnStreamvault } from '../../helpers/streamvault-process.js';
+import { testProducer } from '../../helpers/test-producer.js';
 
 const run = promisify(execFile);
 const CODECS = ['none', 'gzip', 'snappy', 'lz4', 'zstd'] as const;
@@ -39,7 +40,7 @@ describe('topics as other clients write them (built CLI, real broker, real S3)',
     // kafkajs sends these header keys too; `__proto__` needs an own property (JSON.parse makes one).
     const kafkajsTopic = uniqueName('poison-headers');
     const kafka = new Kafka({ brokers: sharedKafkaBrokers(), logLevel: logLevel.NOTHING });
-    const producer = kafka.producer({ allowAutoTopicCreation: true });
+    const producer = testProducer(kafka);
     withCleanup({ stop: () => producer.disconnect() });
     await producer.connect();
     const poison = JSON.parse('{"__proto__":"p","constructor":["c1","c2"],"toString":"t"}') as Record<string, string | string[]>;

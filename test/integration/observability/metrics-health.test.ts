@@ -15,10 +15,11 @@ import { sharedKafkaBrokers } from '../../helpers/shared-servers.js';
 import { spawnStreamvault, type StreamvaultProcess } from '../../helpers/streamvault-process.js';
 import { makeTempDir } from '../../helpers/temp-dir.js';
 import { until } from '../../helpers/until.js';
+import { testProducer } from '../../helpers/test-producer.js';
 
 let producer: Producer;
 beforeAll(async () => {
-  producer = new Kafka({ brokers: sharedKafkaBrokers(), logLevel: logLevel.NOTHING }).producer({ allowAutoTopicCreation: true });
+  producer = testProducer(new Kafka({ brokers: sharedKafkaBrokers(), logLevel: logLevel.NOTHING }));
   await producer.connect();
 });
 afterAll(async () => {

@@ -9,6 +9,7 @@ import { uniqueName } from '../../helpers/names.js';
 import { sharedKafkaBrokers, sharedKafkaKind } from '../../helpers/shared-servers.js';
 import { spawnStreamvault } from '../../helpers/streamvault-process.js';
 import { jsonLines, makeBackup, newStateDir, origin, readTopic, restoreEnv, runRestoreCli, writeBatch } from './restore-fixtures.js';
+import { testProducer } from '../../helpers/test-producer.js';
 
 const adminOf = (brokers: string[]) => {
   const admin = new Kafka({ brokers, logLevel: logLevel.NOTHING }).admin();
@@ -31,7 +32,7 @@ describe('streamvault restore: target topics (Apache Kafka)', { timeout: 300_000
         topics: [{ topic, numPartitions: 5, replicationFactor: 1, configEntries: Object.entries(SOURCE_CONFIGS).map(([name, value]) => ({ name, value })) }],
       });
       // Partition 4 stays empty: its existence is known from the topic record only, not from the manifests.
-      const producer = new Kafka({ brokers: sharedKafkaBrokers(), logLevel: logLevel.NOTHING }).producer();
+      const producer = testProducer(new Kafka({ brokers: sharedKafkaBrokers(), logLevel: logLevel.NOTHING }));
       withCleanup({ stop: () => producer.disconnect() });
       await producer.connect();
       const N = 60;

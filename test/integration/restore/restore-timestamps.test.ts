@@ -8,6 +8,7 @@ import { readBackup } from '../../helpers/read-backup.js';
 import { sharedKafkaBrokers } from '../../helpers/shared-servers.js';
 import { spawnStreamvault } from '../../helpers/streamvault-process.js';
 import { newStateDir, readTopic, restoreEnv, runRestoreCli, type Backup } from './restore-fixtures.js';
+import { testProducer } from '../../helpers/test-producer.js';
 
 /** Out-of-range and above-2^53 timestamps, each between ordinary ones (one produce request on restore). */
 const TIMESTAMPS = [
@@ -26,7 +27,7 @@ describe('timestamps exact end to end (built CLI, real broker, real S3)', () => 
   it('backs up and restores timestamps beyond 2^53 and outside the Date range exactly, with ordinary neighbours untouched', async () => {
     const topic = uniqueName('timestamps');
     const kafka = new Kafka({ brokers: sharedKafkaBrokers(), logLevel: logLevel.NOTHING });
-    const producer = kafka.producer({ allowAutoTopicCreation: true });
+    const producer = testProducer(kafka);
     withCleanup({ stop: () => producer.disconnect() });
     await producer.connect();
     // One record per request: a request of one is exact in kafkajs (its delta is 0).

@@ -8,6 +8,7 @@ import { withCleanup } from '../../helpers/cleanup.js';
 import { uniqueName } from '../../helpers/names.js';
 import { sharedKafkaBrokers } from '../../helpers/shared-servers.js';
 import { spawnStreamvault } from '../../helpers/streamvault-process.js';
+import { testProducer } from '../../helpers/test-producer.js';
 
 const SCHEMA = join(fileURLToPath(new URL('../../..', import.meta.url)), 'testdata/schema');
 
@@ -16,7 +17,7 @@ const SCHEMA = join(fileURLToPath(new URL('../../..', import.meta.url)), 'testda
 describe('backup location config (streamvault.json)', () => {
   it('a backup without the schema the location was written with refuses to start and changes nothing', async () => {
     const kafka = new Kafka({ brokers: sharedKafkaBrokers(), logLevel: logLevel.NOTHING });
-    const producer = kafka.producer({ allowAutoTopicCreation: true });
+    const producer = testProducer(kafka);
     withCleanup({ stop: () => producer.disconnect() });
     await producer.connect();
     const topic = uniqueName('repo');

@@ -22,6 +22,7 @@ import { spawnStreamvault } from '../../helpers/streamvault-process.js';
 import { makeTempDir } from '../../helpers/temp-dir.js';
 import { storedFence } from '../../../src/storage/fenced-write.js';
 import { pairsEnv } from '../../helpers/backup-env.js';
+import { testProducer } from '../../helpers/test-producer.js';
 
 // Issue 9: a replica that lost a partition must not overwrite a batch its new owner rewrote.
 // Two BatchWriters race on the same keys on S3Mock (which enforces If-None-Match / If-Match);
@@ -114,7 +115,7 @@ describe('stale writer after a rebalance, on an S3 that enforces conditional wri
 
   it('the daemon writes every batch fenced with its group generation when conditional writes are on', async () => {
     const kafka = new Kafka({ brokers: sharedKafkaBrokers(), logLevel: logLevel.NOTHING });
-    const producer = kafka.producer({ allowAutoTopicCreation: true });
+    const producer = testProducer(kafka);
     withCleanup({ stop: () => producer.disconnect() });
     await producer.connect();
     const topic = uniqueName('fenced');

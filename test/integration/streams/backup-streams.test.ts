@@ -21,6 +21,7 @@ import { startStreamServer, type StreamServer } from '../../helpers/stream-serve
 import { spawnStreamvault, type LogLine } from '../../helpers/streamvault-process.js';
 import { makeTempDir } from '../../helpers/temp-dir.js';
 import { until } from '../../helpers/until.js';
+import { testProducer } from '../../helpers/test-producer.js';
 
 const CORPUS = resolve(fileURLToPath(new URL('../../../', import.meta.url)), '../shared/azul-corpus');
 
@@ -55,7 +56,7 @@ const refEvent = (source: string, streams: Array<{ label: string; sha256: string
 let producer: Producer;
 
 beforeAll(async () => {
-  producer = new Kafka({ brokers: sharedKafkaBrokers(), logLevel: logLevel.NOTHING }).producer({ allowAutoTopicCreation: true });
+  producer = testProducer(new Kafka({ brokers: sharedKafkaBrokers(), logLevel: logLevel.NOTHING }));
   await producer.connect();
 });
 

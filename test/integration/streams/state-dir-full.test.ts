@@ -18,6 +18,7 @@ import { startStreamServer } from '../../helpers/stream-server.js';
 import { spawnStreamvault } from '../../helpers/streamvault-process.js';
 import { makeTempDir } from '../../helpers/temp-dir.js';
 import { until } from '../../helpers/until.js';
+import { testProducer } from '../../helpers/test-producer.js';
 
 const REF_EVENT_SCHEMA = {
   name: 'RefEvent',
@@ -83,7 +84,7 @@ describe.skipIf('skip' in tiny)('backup daemon with a state directory that fills
     });
     const shas = Array.from({ length: 400 }, (_, i) => server.put('samples', 'content', Buffer.from(`blob ${i} of ${topic}`)));
     const kafka = new Kafka({ brokers: sharedKafkaBrokers(), logLevel: logLevel.NOTHING });
-    const producer = kafka.producer({ allowAutoTopicCreation: true });
+    const producer = testProducer(kafka);
     await producer.connect();
     // One key: one partition, offsets 0..399 in this order.
     await producer.send({
