@@ -26,6 +26,10 @@ export const RECORDED_TOPIC_CONFIGS: readonly string[] = [
   'min.insync.replicas',
   'max.message.bytes',
   'message.timestamp.type',
+  // Which record timestamps the topic accepts (Kafka 4 refuses those over an hour ahead by default):
+  // a restore into a topic created without them would refuse records the original took.
+  'message.timestamp.before.max.ms',
+  'message.timestamp.after.max.ms',
   'segment.bytes',
   'segment.ms',
   'segment.index.bytes',

@@ -5,7 +5,7 @@ import { withCleanup } from '../../helpers/cleanup.js';
 import { startKafkaBroker } from '../../helpers/kafka-broker.js';
 import { uniqueName } from '../../helpers/names.js';
 import { readBackup } from '../../helpers/read-backup.js';
-import { sharedKafkaBrokers } from '../../helpers/shared-servers.js';
+import { sharedKafkaBrokers, sharedKafkaKind } from '../../helpers/shared-servers.js';
 import { spawnStreamvault } from '../../helpers/streamvault-process.js';
 import { newStateDir, readTopic, restoreEnv, runRestoreCli, type Backup } from './restore-fixtures.js';
 import { testProducer } from '../../helpers/test-producer.js';
@@ -30,6 +30,18 @@ describe('timestamps exact end to end (built CLI, real broker, real S3)', () => 
     const producer = testProducer(kafka);
     withCleanup({ stop: () => producer.disconnect() });
     await producer.connect();
+    if (sharedKafkaKind() === 'kafka') {
+      // Kafka 4 refuses timestamps more than an hour ahead unless the topic allows them; the
+      // backup records this setting and the restore creates the target topic with it.
+      const admin = kafka.admin();
+      await admin.connect();
+      const forever = '9223372036854775807';
+      await admin.createTopics({
+        waitForLeaders: true,
+        topics: [{ topic, numPartitions: 4, configEntries: [{ name: 'message.timestamp.after.max.ms', value: forever }, { name: 'message.timestamp.before.max.ms', value: forever }] }],
+      });
+      await admin.disconnect();
+    }
     // One record per request: a request of one is exact in kafkajs (its delta is 0).
     for (const [i, ts] of TIMESTAMPS.entries()) {
       await producer.send({ topic, messages: [{ partition: 0, key: `k${i}`, value: `v${i}`, timestamp: ts.toString() }] });

@@ -98,13 +98,14 @@ describe('streamvault restore', { timeout: 300_000 }, () => {
     const env = restoreEnv(backup, target.brokers, stateDir, {
       STREAMVAULT_RESTORE_STREAM_TARGET: 'none',
       STREAMVAULT_RESTORE_PRODUCE_BATCH_EVENTS: '20',
-      STREAMVAULT_RESTORE_EVENTS_PER_SECOND: '800',
+      // Slow enough that each of the runs below is still producing when its kill comes.
+      STREAMVAULT_RESTORE_EVENTS_PER_SECOND: '150',
       STREAMVAULT_RESTORE_CONCURRENCY: '4',
     });
     const kills: string[] = [];
     for (let i = 0; i < 5; i += 1) {
       // Kill at a random moment once events are being produced (after the target scan).
-      const delay = Math.floor(Math.random() * 1_000);
+      const delay = Math.floor(Math.random() * 400);
       const killed = await runRestoreCli(['--json', i % 2 === 0 ? '--quick' : '--json'], env, { afterProducingMs: delay });
       kills.push(`${delay}ms:${killed.signal ?? killed.code}`);
     }
