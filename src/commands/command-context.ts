@@ -47,7 +47,8 @@ export async function createCommandContext(
   const store = new S3ObjectStore(createS3Client(s3Settings(config)), config.S3_BUCKET);
   if (options.requireBucket !== 'no-check') {
     try {
-      const bucket = await ensureBucket(store, options.requireBucket === 'create-if-allowed' && config.S3_CREATE_BUCKET, logger);
+      const creation = options.requireBucket !== 'create-if-allowed' ? 'never' : config.S3_CREATE_BUCKET ? 'allowed' : 'not-enabled';
+      const bucket = await ensureBucket(store, creation, logger);
       if (bucket.kind === 'missing') {
         logger.error({ bucket: config.S3_BUCKET }, bucket.message);
         cli.stderr.write(`streamvault: ${bucket.message}\n`);

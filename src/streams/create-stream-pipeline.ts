@@ -292,7 +292,8 @@ export class BackupStreamPipeline implements StreamPipeline {
       outcome = { kind: 'failed', reason: `copier threw: ${(error as Error).message}` };
     }
     const ms = Math.round(performance.now() - started);
-    const fields = { sha256: ref.sha256, source: renderForLog(ref.source), label: renderForLog(ref.label), ms };
+    // The ref passed validation at persist (safe segments), and pino quotes fields itself.
+    const fields = { sha256: ref.sha256, source: ref.source, label: ref.label, ms };
     let result: RunResult = undefined;
     if (outcome.kind !== 'destination-unavailable' && outcome.kind !== 'aborted' && this.#counts.destinationFailures > 0) {
       this.#counts.destinationFailures = 0;

@@ -6,7 +6,8 @@ import { open as fsOpen, rename, rm, type FileHandle } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
 import type { JournalFs } from '../../../src/filecache/keyed-journal.js';
 import { openStreamFileCache, type StreamFileCache, type StreamRef } from '../../../src/filecache/stream-file-cache.js';
-import { createLogger } from '../../../src/observability/logger.js';
+import { createLogger, type Logger } from '../../../src/observability/logger.js';
+import { PassThrough } from 'node:stream';
 import { ReadinessProblems } from '../../../src/observability/readiness-problems.js';
 import { KeyLayout } from '../../../src/storage/key-layout.js';
 import { createStreamPipeline, READINESS, type BackupStreamPipeline } from '../../../src/streams/create-stream-pipeline.js';
@@ -32,7 +33,7 @@ interface Harness {
 
 async function harness(
   behave: (r: StreamRef, call: number) => CopyOutcome | Promise<CopyOutcome>,
-  options: { stateDir?: string; clock?: { ms: number }; fs?: JournalFs; windowMs?: number; store?: MemoryObjectStore } = {},
+  options: { stateDir?: string; clock?: { ms: number }; fs?: JournalFs; windowMs?: number; store?: MemoryObjectStore; logger?: Logger } = {},
 ): Promise<Harness> {
   const opened = await openStreamFileCache(options.stateDir ?? makeTempDir('pipeline-'), { fs: options.fs });
   if (opened.kind !== 'open') throw new Error(`expected the file cache to open, got ${opened.kind}`);
@@ -44,7 +45,7 @@ async function harness(
   const pipeline = createStreamPipeline({
     cache,
     copier: { copy: async (r) => behave(r, calls.push(r.sha256)) },
-    logger,
+    logger: options.logger ?? logger,
     hitCacheSize: 100,
     concurrency: 1,
     maxQueued: 10,
@@ -213,5 +214,21 @@ describe('stream pipeline: state directory full', () => {
     await idle(h);
     expect(h.calls).toEqual([sha(1)]);
     await stop(h);
+  });
+});
+
+describe('stream pipeline: logs', () => {
+  it('logs source and label as plain fields, not as quoted strings inside strings', async () => {
+    const out = new PassThrough();
+    let text = '';
+    out.on('data', (chunk: Buffer) => (text += chunk.toString()));
+    const h = await harness(() => ({ kind: 'failed', reason: 'wrong content' }), { logger: createLogger('info', out) });
+    await h.pipeline.persist([ref(1)]);
+    await idle(h);
+    await stop(h);
+    const lines = text.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    const about = lines.filter((l) => l.sha256 === sha(1) && 'source' in l);
+    expect(about.length).toBeGreaterThan(0);
+    for (const line of about) expect([line.source, line.label]).toEqual(['samples', 'content']);
   });
 });
