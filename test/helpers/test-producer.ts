@@ -9,5 +9,7 @@ import { sharedKafkaKind } from './shared-servers.js';
  */
 export function testProducer(kafka: Kafka, config: ProducerConfig = {}): Producer {
   const safe: ProducerConfig = sharedKafkaKind() === 'kafka' ? { idempotent: true, maxInFlightRequests: 1 } : {};
-  return kafka.producer({ allowAutoTopicCreation: true, ...config, ...safe });
+  // The first send to a new topic waits for its auto-creation, which on a busy machine outlasts
+  // kafkajs's default five retries.
+  return kafka.producer({ allowAutoTopicCreation: true, retry: { retries: 12, initialRetryTime: 300, maxRetryTime: 5_000 }, ...config, ...safe });
 }

@@ -11,7 +11,11 @@ export function userHeaders(headers: IHeaders): Array<[string, string]> {
   for (const key of Object.keys(headers).sort()) {
     if (key.startsWith(ORIGINAL)) continue;
     const value = headers[key];
-    for (const v of Array.isArray(value) ? value : [value]) out.push([key, v === undefined ? '' : Buffer.from(v as Buffer | string).toString('base64')]);
+    // kafkajs folds headers into a plain object, so a key such as `constructor` arrives as
+    // [Object, <Buffer>]: its first element is the inherited member, not a header value.
+    const inherited = (Object.prototype as unknown as Record<string, unknown>)[key];
+    const values = (Array.isArray(value) ? value : [value]).filter((v, i) => !(i === 0 && inherited !== undefined && v === inherited));
+    for (const v of values) out.push([key, v === undefined ? '' : Buffer.from(v as Buffer | string).toString('base64')]);
   }
   return out;
 }
