@@ -14,7 +14,7 @@ const pair = { source: 'samples', event: 'sourced', topic: 'samples.sourced' };
 
 /** A kafkajs consumer stand-in: the test delivers fetches itself and reads what was committed and sought. */
 class FakeConsumer {
-  readonly events = { GROUP_JOIN: 'group_join', CRASH: 'crash' };
+  readonly events = { GROUP_JOIN: 'group_join', CRASH: 'crash', END_BATCH_PROCESS: 'end_batch_process' };
   readonly commits: Array<{ partition: number; offset: string }> = [];
   readonly seeks: Array<{ partition: number; offset: string }> = [];
   readonly #listeners = new Map<string, (event: unknown) => void>();
@@ -48,7 +48,7 @@ class FakeConsumer {
       messages.push({ offset: String(o), timestamp: String(1_700_000_000_000 + o), key: null, value: Buffer.from(`v${o}`), headers: {}, attributes: 0 } as KafkaMessage);
     }
     await this.#eachBatch!({
-      batch: { topic: pair.topic, partition: 0, messages },
+      batch: { topic: pair.topic, partition: 0, messages, lastOffset: () => String(to) },
       heartbeat: async () => {},
       isRunning: () => true,
       isStale: () => this.#seekPending,
