@@ -40,8 +40,10 @@ export interface PairWorkerStats {
 export interface PairWorkerObserver {
   onBatchDurable?(pair: Pair, entry: ManifestEntry): void;
   /**
-   * After each fetched batch is buffered. `lastOffset` is the last offset now buffered for the
-   * partition: `backup --once` uses it to know when a partition has reached its end offset.
+   * After each fetched batch is buffered, including fetches that held no record to back up (only
+   * transaction markers or aborted records; `count` is 0 then). `lastOffset` is the last offset
+   * the fetch covered (kafkajs's `batch.lastOffset()`, markers and gaps included): the next fetch
+   * starts after it. `backup --once` uses it to know when a partition has reached its end offset.
    */
   onConsumed?(pair: Pair, count: number, where: { partition: number; lastOffset: string }): void;
   onMalformed?(pair: Pair, where: { partition: number; offset: string }, reason: string): void;
@@ -96,6 +98,11 @@ export class PairWorker {
   #state: WorkerState = 'idle';
   #timer: NodeJS.Timeout | undefined;
   #drained: Promise<void> | undefined;
+  /**
+   * Partitions whose last write failed (cleared by the next successful one): offsets skipped
+   * after it (markers, gaps) must not be committed, as that would pass the unwritten batch.
+   */
+  readonly #failedPartitions = new Set<number>();
   readonly stats: PairWorkerStats = {
     consumed: 0,
     backedUp: 0,
@@ -144,6 +151,13 @@ export class PairWorker {
     consumer.on(consumer.events.GROUP_JOIN, (event) => this.#onGroupJoin(event.payload.memberAssignment));
     consumer.on(consumer.events.HEARTBEAT, (event) => {
       this.#groupGeneration = Math.max(this.#groupGeneration ?? 0, event.payload.groupGenerationId);
+    });
+    // kafkajs does not call eachBatch for a fetch whose records were all filtered out (transaction
+    // markers, aborted records): it only resolves the offset and reports the batch here.
+    consumer.on(consumer.events.END_BATCH_PROCESS, (event) => {
+      const { topic, partition, batchSize, lastOffset } = event.payload;
+      if (topic !== this.#deps.pair.topic || batchSize !== 0 || this.#state !== 'running') return;
+      this.#advancePast(partition, BigInt(lastOffset));
     });
     consumer.on(consumer.events.CRASH, (event) => {
       const error = event.payload.error;
@@ -301,13 +315,41 @@ export class PairWorker {
         }
       }
     }
-    const lastMessage = batch.messages[batch.messages.length - 1];
-    if (lastMessage) {
-      this.#deps.observer?.onConsumed?.(this.#deps.pair, batch.messages.length, {
-        partition: batch.partition,
-        lastOffset: lastMessage.offset,
+    if (batch.messages.length === 0 || this.#state !== 'running' || !isRunning() || isStale()) return;
+    // lastOffset() covers the control records and aborted records after the last message, too.
+    this.#advancePast(batch.partition, BigInt(batch.lastOffset()), batch.messages.length);
+  }
+
+  /**
+   * The fetch covered offsets up to `lastOffset`: the partition's position is past them, whether
+   * they held records (now buffered) or not (markers, aborted records, compacted gaps). A commit
+   * may then cover them, so a restart does not re-read them and `backup --once` sees the end: the
+   * buffered batch's commit when there is one, else a commit of its own, chained behind the
+   * partition's writes in flight and made only when they succeeded.
+   */
+  #advancePast(partition: number, lastOffset: bigint, count = 0): void {
+    const position = lastOffset + 1n;
+    const buffered = this.#batches.get(partition);
+    if (buffered && buffered.generation === this.#generation) buffered.coverUpTo(position);
+    else {
+      const generation = this.#generation;
+      this.#chain(partition, () => this.#commitSkipped(partition, position, generation)).catch((error: unknown) => {
+        // Harmless: the offsets are re-read (and skipped again) after a restart.
+        this.#log.warn({ err: error, partition, offset: position.toString() }, 'commit past offsets without records failed');
       });
     }
+    this.#deps.observer?.onConsumed?.(this.#deps.pair, count, { partition, lastOffset: lastOffset.toString() });
+  }
+
+  async #commitSkipped(partition: number, position: bigint, generation: number): Promise<void> {
+    if (generation !== this.#generation || this.#failedPartitions.has(partition)) return;
+    // Records fetched after the skipped offsets are buffered; only what lies before them is skipped.
+    const buffered = this.#batches.get(partition);
+    if (buffered && buffered.size > 0 && BigInt(buffered.records[0]!.offset) < position) return;
+    const next = position.toString();
+    await this.#consumer.commitOffsets([{ topic: this.#deps.pair.topic, partition, offset: next }]);
+    this.#deps.observer?.onCommitted?.(this.#deps.pair, partition, next);
+    this.#log.debug({ partition, offset: next }, 'committed past offsets without records (transaction markers, aborted or compacted records)');
   }
 
   #flushDue(): void {
@@ -321,8 +363,13 @@ export class PairWorker {
   }
 
   #flush(partition: number, reason: 'full' | 'age' | 'shutdown'): Promise<void> {
+    return this.#chain(partition, () => this.#writeAndCommit(partition, reason));
+  }
+
+  /** Runs `step` after the partition's earlier writes and commits settled, one at a time, in order. */
+  #chain(partition: number, step: () => Promise<void>): Promise<void> {
     const previous = this.#chains.get(partition) ?? Promise.resolve();
-    const next = previous.then(() => this.#writeAndCommit(partition, reason));
+    const next = previous.then(step);
     const settled = next.catch(() => {});
     this.#chains.set(partition, settled);
     settled.then(() => {
@@ -345,10 +392,12 @@ export class PairWorker {
     try {
       entry = await this.#writeWithRetries(partition, batch);
     } catch (error) {
+      this.#failedPartitions.add(partition);
       this.#onWriteFailed(partition, batch, error);
       throw error;
     }
     this.#unstuck(partition);
+    this.#failedPartitions.delete(partition);
     this.stats.batches += 1;
     this.stats.backedUp += entry.count;
     this.stats.bytes += entry.bytes;
@@ -360,7 +409,7 @@ export class PairWorker {
       this.#log.info({ partition, key: entry.key }, 'batch written after a rebalance; not committing');
       return;
     }
-    const next = (BigInt(entry.lastOffset) + 1n).toString();
+    const next = batch.commitOffset().toString();
     await this.#consumer.commitOffsets([{ topic: pair.topic, partition, offset: next }]);
     this.#deps.observer?.onCommitted?.(pair, partition, next);
     this.#log.info(
@@ -447,6 +496,7 @@ export class PairWorker {
   #onGroupJoin(assignment: Record<string, number[]>): void {
     this.#generation += 1;
     this.#groupGeneration = undefined;
+    this.#failedPartitions.clear();
     this.#dropUnwritten('rebalance');
     this.#log.info({ partitions: assignment[this.#deps.pair.topic] ?? [] }, 'joined consumer group');
   }

@@ -16,6 +16,12 @@ export class PartitionBatch {
   readonly streams: ManifestStream[] = [];
   readonly malformedOffsets: string[] = [];
   #bytes = 0;
+  /**
+   * The fetch position after these records and the offsets that followed them without a record
+   * to back up (transaction markers, aborted records, compacted gaps): what a commit of this batch
+   * may cover. Undefined until such offsets were seen; the commit is then the last record + 1.
+   */
+  #coveredTo: bigint | undefined;
   /** Monotonic time the first record arrived; undefined while empty. */
   #startedAt: number | undefined;
 
@@ -35,6 +41,17 @@ export class PartitionBatch {
     this.#bytes += recordSize(record);
     this.streams.push(...inspection.streams);
     if (inspection.malformed) this.malformedOffsets.push(record.offset);
+  }
+
+  /** Extends what a commit of this batch covers to `position` (the next offset to fetch). */
+  coverUpTo(position: bigint): void {
+    if (this.#coveredTo === undefined || position > this.#coveredTo) this.#coveredTo = position;
+  }
+
+  /** The offset a commit of this batch sets: past its last record and what followed it without records. */
+  commitOffset(): bigint {
+    const afterLast = BigInt(this.records[this.records.length - 1]!.offset) + 1n;
+    return this.#coveredTo !== undefined && this.#coveredTo > afterLast ? this.#coveredTo : afterLast;
   }
 
   isFull(limits: BatchLimits): boolean {

@@ -15,7 +15,7 @@ const pair = { source: 'samples', event: 'sourced', topic: 'samples.sourced' };
 
 /** A kafkajs consumer stand-in: the test delivers fetches itself and reads what was committed and sought. */
 class FakeConsumer {
-  readonly events = { GROUP_JOIN: 'group_join', CRASH: 'crash' };
+  readonly events = { GROUP_JOIN: 'group_join', CRASH: 'crash', END_BATCH_PROCESS: 'end_batch_process' };
   readonly commits: Array<{ partition: number; offset: string }> = [];
   readonly seeks: Array<{ partition: number; offset: string }> = [];
   readonly #listeners = new Map<string, (event: unknown) => void>();
@@ -41,15 +41,20 @@ class FakeConsumer {
     this.#seekPending = true;
   }
 
-  /** One fetch of partition 0 holding offsets [from, to]. */
-  async deliver(from: number, to: number): Promise<void> {
+  /** A fetch of partition 0 whose records were all filtered (markers, aborted): kafkajs only reports it. */
+  markers(lastOffset: number): void {
+    this.#listeners.get(this.events.END_BATCH_PROCESS)?.({ payload: { topic: pair.topic, partition: 0, batchSize: 0, lastOffset: String(lastOffset) } });
+  }
+
+  /** One fetch of partition 0 holding records [from, to], then offsets without records up to `lastOffset`. */
+  async deliver(from: number, to: number, lastOffset = to): Promise<void> {
     this.#seekPending = false;
     const messages: KafkaMessage[] = [];
     for (let o = from; o <= to; o++) {
       messages.push({ offset: String(o), timestamp: String(1_700_000_000_000 + o), key: null, value: Buffer.from(`v${o}`), headers: {}, attributes: 0 } as KafkaMessage);
     }
     await this.#eachBatch!({
-      batch: { topic: pair.topic, partition: 0, messages },
+      batch: { topic: pair.topic, partition: 0, messages, lastOffset: () => String(lastOffset) },
       heartbeat: async () => {},
       isRunning: () => true,
       isStale: () => this.#seekPending,
@@ -153,6 +158,53 @@ describe('PairWorker', () => {
     const held = await offsetsInStore(store);
     expectNoCommitPastAHole(consumer.commits, held);
     expect(consumer.commits.at(-1)).toEqual({ partition: 0, offset: '20' });
+  }, 30_000);
+
+  it('commits past transaction markers after the batch before them, and past a fetch of markers alone', async () => {
+    const store = new MemoryObjectStore();
+    const { consumer, worker, age } = setup(store);
+    await worker.start();
+    await consumer.deliver(0, 4, 6); // records 0..4, then a commit marker at 5 and aborted 6
+    age(1000);
+    await until('the batch commit', async () => (consumer.commits.length > 0 ? true : undefined), 10_000, 10);
+    expect(consumer.commits).toEqual([{ partition: 0, offset: '7' }]);
+    consumer.markers(9); // an aborted transaction and its marker, 7..9
+    await until('the markers commit', async () => (consumer.commits.length > 1 ? true : undefined), 10_000, 10);
+    expect(consumer.commits).toEqual([
+      { partition: 0, offset: '7' },
+      { partition: 0, offset: '10' },
+    ]);
+    await worker.drain();
+    expect([...(await offsetsInStore(store))].sort()).toEqual([0n, 1n, 2n, 3n, 4n]);
+  }, 30_000);
+
+  it('never commits markers past a batch that is buffered or failed to be written', async () => {
+    const store = new MemoryObjectStore();
+    let failNext = true;
+    const { consumer, worker, age } = setup(store);
+    const put = store.put.bind(store);
+    store.put = async (key: string, body: Buffer, options?: PutOptions) => {
+      if (failNext) {
+        failNext = false;
+        throw new TypeError('a bug in the writer: p-retry does not retry this');
+      }
+      return put(key, body, options);
+    };
+    await worker.start();
+    await consumer.deliver(0, 4);
+    consumer.markers(6); // behind the buffered batch: covered by its commit, not committed alone
+    expect(consumer.commits).toEqual([]);
+    age(1000);
+    await until('a seek back', async () => (consumer.seeks.length > 0 ? true : undefined), 10_000, 10);
+    consumer.markers(8); // fetched before the seek took effect: must not commit past the failed batch
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(consumer.commits).toEqual([]);
+    await consumer.deliver(0, 4, 6);
+    age(1000);
+    await until('a commit', async () => (consumer.commits.length > 0 ? true : undefined), 10_000, 10);
+    await worker.drain();
+    expect(consumer.commits).toEqual([{ partition: 0, offset: '7' }]);
+    expect([...(await offsetsInStore(store))].sort()).toEqual([0n, 1n, 2n, 3n, 4n]);
   }, 30_000);
 
   it('reports a partition stuck on a batch it cannot write to readiness, and clears it once the batch is durable', async () => {
