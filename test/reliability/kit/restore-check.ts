@@ -13,8 +13,8 @@ export function userHeaders(headers: IHeaders): Array<[string, string]> {
     const value = headers[key];
     // kafkajs folds headers into a plain object, so a key such as `constructor` arrives as
     // [Object, <Buffer>]: its first element is the inherited member, not a header value.
-    const inherited = (Object.prototype as unknown as Record<string, unknown>)[key];
-    const values = (Array.isArray(value) ? value : [value]).filter((v, i) => !(i === 0 && inherited !== undefined && v === inherited));
+    // What is neither bytes nor text is such a member (or Object.prototype itself for `__proto__`).
+    const values = (Array.isArray(value) ? value : [value]).filter((v) => v === undefined || Buffer.isBuffer(v) || typeof v === 'string');
     for (const v of values) out.push([key, v === undefined ? '' : Buffer.from(v as Buffer | string).toString('base64')]);
   }
   return out;
