@@ -121,6 +121,7 @@ export async function runRestoreCommand(cli: CliEnvironment, flags: RestoreFlags
       topicTemplate: config.RESTORE_TOPIC_TEMPLATE,
       concurrency: config.RESTORE_CONCURRENCY,
       produceBatchEvents: config.RESTORE_PRODUCE_BATCH_EVENTS,
+      produceBatchBytes: config.RESTORE_PRODUCE_BATCH_BYTES,
       eventsPerSecond: config.RESTORE_EVENTS_PER_SECOND,
       bytesPerSecond: config.RESTORE_BYTES_PER_SECOND,
       streamRetries: config.RESTORE_STREAM_RETRIES,

@@ -41,6 +41,8 @@ export interface EventRestorerDeps {
   readonly bounds: ReadonlyMap<string, readonly PartitionBounds[]>;
   readonly restoredUpTo: ReadonlyMap<string, bigint>;
   readonly produceBatchEvents: number;
+  /** Bytes per produce request (a partition's record batch must fit the topic's max.message.bytes). */
+  readonly produceBatchBytes: number;
   readonly concurrency: number;
   readonly onProgress: (files: number, bytes: number) => void;
   readonly onError: (item: string, error: string) => void;
@@ -173,15 +175,26 @@ async function restorePartition(
           continue;
         }
         const partition = targetPartition(targetTopic, record, ends.length);
-        // A new request also where kafkajs would shift timestamps (see produce-request-timestamps.ts).
-        if (run && (run.partition !== partition || run.messages.length >= deps.produceBatchEvents || !run.timestamps.accepts(record.timestamp))) await flush();
+        // A new request also where kafkajs would shift timestamps (see produce-request-timestamps.ts),
+        // and before the request's record batch outgrows what the broker takes (a record alone
+        // always goes: the original topic took it).
+        const size = recordSize(record);
+        if (
+          run &&
+          (run.partition !== partition ||
+            run.messages.length >= deps.produceBatchEvents ||
+            run.bytes + size > deps.produceBatchBytes ||
+            !run.timestamps.accepts(record.timestamp))
+        ) {
+          await flush();
+        }
         run ??= { partition, records: [], messages: [], bytes: 0, timestamps: new ProduceRequestTimestamps() };
         run.timestamps.add(record.timestamp);
         const { message, nullHeaders } = toRestoredMessage(record, partition);
         result.nullHeaders += nullHeaders;
         run.records.push(record);
         run.messages.push(message);
-        run.bytes += (record.key?.length ?? 0) + (record.value?.length ?? 0) + record.headers.reduce((n, h) => n + h.key.length + (h.value?.length ?? 0), 0);
+        run.bytes += size;
       }
       await flush();
     } catch (error) {
@@ -209,6 +222,12 @@ async function restorePartition(
     }
     deps.onProgress(1, batch.bytes);
   }
+}
+
+/** A record's size in a record batch: its bytes plus a generous bound on the per-record and per-header framing. */
+function recordSize(record: BackupRecord): number {
+  const headers = record.headers.reduce((n, h) => n + Buffer.byteLength(h.key) + (h.value?.length ?? 0) + 10, 0);
+  return (record.key?.length ?? 0) + (record.value?.length ?? 0) + headers + 30;
 }
 
 type LoadedBatch = { kind: 'loaded'; records: BackupRecord[] } | { kind: 'failed'; error: string };

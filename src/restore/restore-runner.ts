@@ -35,6 +35,7 @@ export interface RestoreOptions {
   readonly topicTemplate: string;
   readonly concurrency: number;
   readonly produceBatchEvents: number;
+  readonly produceBatchBytes: number;
   readonly eventsPerSecond: number;
   readonly bytesPerSecond: number;
   readonly streamRetries: number;
@@ -256,6 +257,7 @@ async function restore(
           bounds,
           restoredUpTo,
           produceBatchEvents: options.produceBatchEvents,
+          produceBatchBytes: options.produceBatchBytes,
           concurrency: options.concurrency,
           onProgress: (files, bytes) => progress.advance(files, bytes),
           onError: (item, error) => progress.error(item, error, 'events'),

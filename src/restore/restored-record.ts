@@ -23,7 +23,10 @@ export interface OriginalPosition {
  * empty value instead. `nullHeaders` counts those so the summary can say so.
  */
 export function toRestoredMessage(record: BackupRecord, partition: number): { message: Message; nullHeaders: number } {
-  const headers: IHeaders = {};
+  // No prototype: on a plain object a key such as `constructor` would find the inherited member
+  // (and be sent as [Object, value], which kafkajs cannot encode), and `__proto__` would set the
+  // prototype instead of a header.
+  const headers = Object.create(null) as IHeaders;
   let nullHeaders = 0;
   for (const h of record.headers) {
     const value = h.value ?? Buffer.alloc(0);

@@ -118,6 +118,15 @@ export const restoreVariables = {
     group: 'restore',
     description: 'Events per produce request (one partition each, awaited before the next).',
   }),
+  RESTORE_PRODUCE_BATCH_BYTES: variable({
+    name: 'RESTORE_PRODUCE_BATCH_BYTES',
+    schema: integer(1024, 1024 * 1024 * 1024),
+    default: '900000',
+    unit: 'bytes',
+    group: 'restore',
+    description:
+      "Bytes of keys, values and headers per produce request. A partition's request is one record batch, which the broker refuses above the topic's max.message.bytes (1 MiB by default); a record larger than this is sent alone.",
+  }),
   RESTORE_EVENTS_PER_SECOND: variable({
     name: 'RESTORE_EVENTS_PER_SECOND',
     schema: integer(0),

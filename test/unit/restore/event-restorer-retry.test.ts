@@ -21,34 +21,36 @@ const KafkaJSNumberOfRetriesExceeded = kafkajs.KafkaJSNumberOfRetriesExceeded as
 /** A producer that appends to an in-memory partition log, failing the first sends with the given errors. */
 function fakeProducer(failures: Error[]) {
   const log: ProducerRecord['messages'] = [];
+  const sends: number[] = [];
   const producer = {
     send: async (record: ProducerRecord): Promise<RecordMetadata[]> => {
       const failure = failures.shift();
       if (failure) throw failure;
+      sends.push(record.messages.length);
       const baseOffset = log.length;
       log.push(...record.messages);
       return [{ topicName: record.topic, partition: 0, errorCode: 0, baseOffset: String(baseOffset) }];
     },
   } as unknown as Producer;
-  return { producer, log };
+  return { producer, log, sends };
 }
 
-async function oneBatch(store: MemoryObjectStore): Promise<PlannedPartition> {
+async function oneBatch(store: MemoryObjectStore, valueBytes = 0): Promise<PlannedPartition> {
   const layout = new KeyLayout('');
   const writer = new BatchWriter({ store, layout, codec: 'null', streamSink: manifestOnlyPipeline(), now: () => new Date(0) });
   const batch = new PartitionBatch('orig', 0, 0);
   for (let offset = 0; offset < 5; offset += 1) {
-    batch.add({ topic: 'orig', partition: 0, offset: String(offset), timestamp: 1_767_322_800_000n + BigInt(offset), key: null, value: Buffer.from(`v${offset}`), headers: [] }, 0, { streams: [], malformed: false });
+    batch.add({ topic: 'orig', partition: 0, offset: String(offset), timestamp: 1_767_322_800_000n + BigInt(offset), key: null, value: valueBytes ? Buffer.alloc(valueBytes, offset) : Buffer.from(`v${offset}`), headers: [] }, 0, { streams: [], malformed: false });
   }
   const entry = await writer.write({ source: 's', event: 'e', topic: 'orig' }, batch);
   return { source: 's', event: 'e', topic: 'orig', partition: 0, batches: [entry] };
 }
 
-async function run(failures: Error[]) {
+async function run(failures: Error[], options: { valueBytes?: number; produceBatchBytes?: number } = {}) {
   const store = new MemoryObjectStore();
-  const planned = await oneBatch(store);
+  const planned = await oneBatch(store, options.valueBytes);
   const journal = await RestoreJournal.open(makeTempDir('restore-retry-'), { backup: 'mem', topicTemplate: '{topic}', streamTarget: 'none', brokers: [] });
-  const { producer, log } = fakeProducer(failures);
+  const { producer, log, sends } = fakeProducer(failures);
   const errors: string[] = [];
   try {
     const result = await restoreEvents([planned], {
@@ -62,15 +64,28 @@ async function run(failures: Error[]) {
       bounds: new Map([['target', [{ low: 0n, high: 0n }]]]),
       restoredUpTo: new Map(),
       produceBatchEvents: 100,
+      produceBatchBytes: options.produceBatchBytes ?? 900_000,
       concurrency: 1,
       onProgress: () => undefined,
       onError: (item, error) => errors.push(`${item}: ${error}`),
     });
-    return { result, log, errors, journaled: journal.batches };
+    return { result, log, sends, errors, journaled: journal.batches };
   } finally {
     await journal.close();
   }
 }
+
+describe('restoreEvents produce requests', () => {
+  it('splits a request before its record batch outgrows the byte limit; a record alone always goes', async () => {
+    // Five records of 400 kB: two fit under 900 kB, a third would not.
+    const { log, sends, errors } = await run([], { valueBytes: 400_000 });
+    expect(errors).toEqual([]);
+    expect(sends).toEqual([2, 2, 1]);
+    expect(log.map((m) => (m.value as Buffer)[0])).toEqual([0, 1, 2, 3, 4]);
+    const alone = await run([], { valueBytes: 400_000, produceBatchBytes: 100_000 });
+    expect(alone.sends).toEqual([1, 1, 1, 1, 1]);
+  });
+});
 
 describe('restoreEvents produce retries', () => {
   it('retries a send that kafkajs failed with KafkaJSNumberOfRetriesExceeded wrapping KafkaJSMetadataNotLoaded (fresh target)', async () => {

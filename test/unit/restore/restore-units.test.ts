@@ -41,6 +41,16 @@ describe('restored records', () => {
     expect(message.timestamp).toBe('1767322800000');
   });
 
+  it('sends header keys named like Object.prototype members as headers, exactly as kafkajs encodes them', () => {
+    const poison = { ...record, headers: ['constructor', '__proto__', 'toString', 'constructor'].map((key, i) => ({ key, value: Buffer.from(`v${i}`) })) };
+    const { message } = toRestoredMessage(poison, 0);
+    const headers = message.headers!;
+    expect(Object.keys(headers)).toEqual(['constructor', '__proto__', 'toString', 'streamvault.original.topic', 'streamvault.original.partition', 'streamvault.original.offset']);
+    expect(headers['constructor']).toEqual([Buffer.from('v0'), Buffer.from('v3')]);
+    expect(headers['__proto__']).toEqual(Buffer.from('v1'));
+    expect(headers['toString']).toEqual(Buffer.from('v2'));
+  });
+
   it('digests differ when any reproduced field differs', () => {
     const base = recordDigest(comparableFromBackup(record));
     expect(recordDigest(comparableFromBackup({ ...record }))).toBe(base);
