@@ -45,7 +45,6 @@ describe.skipIf(sharedKafkaKind() !== 'kafka' || process.platform !== 'linux')(
       for (let start = 0; start < EVENTS; start += 2_000) {
         await producer.send({
           topic,
-          acks: 1,
           messages: Array.from({ length: 2_000 }, (_, i) => {
             const n = start + i;
             return { partition: n % PARTITIONS, value: `${n}:${filler}`.slice(0, EVENT_BYTES) };
