@@ -62,7 +62,8 @@ describe('reliability: kill -9 during restore', () => {
       STREAMVAULT_RESTORE_TOPIC_TEMPLATE: '{topic}-restored',
       STREAMVAULT_RESTORE_STREAM_TARGET: 'none',
       STREAMVAULT_RESTORE_PRODUCE_BATCH_EVENTS: '40',
-      STREAMVAULT_RESTORE_EVENTS_PER_SECOND: '400',
+      // Slow enough that all the kills below land while the restore still has work.
+      STREAMVAULT_RESTORE_EVENTS_PER_SECOND: '100',
       STREAMVAULT_RESTORE_PROGRESS_SECONDS: '0.5',
     };
     let runs = 0;

@@ -76,6 +76,10 @@ describe('reliability: two replicas, one killed', () => {
       await sleep(random() * 2_000);
     }
     await producing;
+    // As a pod is restarted on its volume: the victim's journal holds the streams of batches it
+    // committed (durable locally, the contract), and only its own next start copies them.
+    const revived = withCleanup(spawnStreamvault(['backup'], victimEnv));
+    runs += 1;
 
     const topicRecords = await readTopicsOf(sharedKafkaBrokers(), [topic]);
     const referenced = new Set(topicRecords.flatMap((r) => generator.referencedShas(r.value)));
@@ -89,6 +93,8 @@ describe('reliability: two replicas, one killed', () => {
       180_000,
       2_000,
     ).catch(() => undefined);
+    revived.child.kill('SIGTERM');
+    await revived.exited;
     await steady.stop();
     const found = await readBackupIndependently(client, target.bucket);
     const lostRecords = topicRecords.filter((r) => !found.indexed.has(recordId(r))).length;
