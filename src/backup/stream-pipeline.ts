@@ -64,6 +64,11 @@ export interface StreamPipeline extends StreamSink {
   readonly stopRequested: Promise<string>;
   /** Absent when there is nothing to count (no stream source configured). */
   readonly stats?: StreamPipelineStats;
+  /**
+   * The backup bucket took a write elsewhere (the S3 write probe recovered after failing): a pool
+   * waiting out a destination back-off tries again now rather than at the end of its pause.
+   */
+  destinationWritable?(): void;
 }
 
 /** No stream source configured: references are kept in manifests only. */

@@ -77,6 +77,7 @@ export async function startDaemonObservability(deps: DaemonObservabilityDeps): P
     timeoutMs: Math.max(1000, Math.min(10_000, probeIntervalMs)),
     wallNow,
     logger,
+    onRecovered: () => deps.streams.destinationWritable?.(),
   });
   const readiness = () =>
     readinessOf({ daemonState: () => daemon.state, workers, s3: () => probe.status, problems: () => deps.readinessProblems?.list() ?? [] });

@@ -16,6 +16,8 @@ export interface S3WriteProbeDeps {
   readonly timeoutMs: number;
   readonly wallNow: () => number;
   readonly logger: Logger;
+  /** Called when a write succeeds after failures (the bucket is writable again). */
+  readonly onRecovered?: () => void;
 }
 
 /**
@@ -65,8 +67,12 @@ export class S3WriteProbe {
     write.catch(() => {}); // a write that outlives the timeout must not become an unhandled rejection
     try {
       await Promise.race([write, timeout]);
-      if (this.#status.kind === 'failed') logger.info({ key }, 'S3 is writable again; ready');
+      const recovered = this.#status.kind === 'failed';
       this.#status = { kind: 'ok', at: wallNow() };
+      if (recovered) {
+        logger.info({ key }, 'S3 is writable again; ready');
+        this.#deps.onRecovered?.();
+      }
     } catch (error) {
       const message = (error as Error).message || (error as Error).name;
       if (this.#status.kind !== 'failed') {

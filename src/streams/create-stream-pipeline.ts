@@ -109,6 +109,7 @@ export class BackupStreamPipeline implements StreamPipeline {
       concurrency: options.concurrency,
       maxQueued: options.maxQueued,
       run: (ref, signal) => this.#run(ref, signal),
+      destinationBackoff: options.destinationBackoff,
     });
     this.stopRequested = new Promise((resolve) => {
       this.#requestStop = resolve;
@@ -144,6 +145,11 @@ export class BackupStreamPipeline implements StreamPipeline {
       },
       get destinationPaused() { return pool.paused; },
     };
+  }
+
+  /** The backup bucket took a write elsewhere (the S3 write probe recovered): a paused pool tries again now. */
+  destinationWritable(): void {
+    this.#pool.resumeNow();
   }
 
   get state(): State {
@@ -339,15 +345,13 @@ export class BackupStreamPipeline implements StreamPipeline {
           break;
         case 'destination-unavailable': {
           this.#counts.destinationFailures += 1;
-          const { minDelayMs, maxDelayMs } = this.#o.destinationBackoff;
-          const retryAfterMs = Math.min(maxDelayMs, minDelayMs * 2 ** Math.min(30, this.#counts.destinationFailures - 1));
           this.#readiness.set(READINESS.destination, `the backup bucket does not take stream copies: ${outcome.reason.slice(0, 300)}`);
           if (this.#counts.destinationFailures === 1) {
             this.#log.error({ ...fields, reason: outcome.reason }, 'the backup bucket does not take stream copies; the stream pool waits (streams stay pending, consumption pauses when the queue is full)');
           } else {
-            this.#log.warn({ ...fields, reason: outcome.reason, retryAfterMs, failures: this.#counts.destinationFailures }, 'backup bucket still unavailable for stream copies');
+            this.#log.warn({ ...fields, reason: outcome.reason, failures: this.#counts.destinationFailures }, 'backup bucket still unavailable for stream copies');
           }
-          result = { retryAfterMs };
+          result = 'destination-unavailable';
           break;
         }
         case 'aborted':

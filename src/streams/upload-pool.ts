@@ -8,13 +8,19 @@ export interface UploadPoolOptions {
   readonly maxQueued: number;
   /**
    * Does the copy and its bookkeeping; must not throw. `signal` aborts it (grace expired).
-   * `{ retryAfterMs }`: the destination could not take it; the pool pauses that long (every copy
+   * `'destination-unavailable'`: the destination could not take it; the pool pauses (every copy
    * waits, not just this one) and then runs the reference again.
    */
   readonly run: (ref: StreamRef, signal: AbortSignal) => Promise<RunResult>;
+  /**
+   * The pause after a destination failure: `minDelayMs` for the first round, doubling each round
+   * the destination still refuses, at most `maxDelayMs`. A round is one pause: the copies that were
+   * already running when it began and fail as well belong to it and do not lengthen it.
+   */
+  readonly destinationBackoff: { readonly minDelayMs: number; readonly maxDelayMs: number };
 }
 
-export type RunResult = void | { retryAfterMs: number };
+export type RunResult = void | 'destination-unavailable';
 
 export type Admission = 'queued' | 'duplicate' | 'closed';
 
@@ -34,7 +40,10 @@ export class UploadPool {
   readonly #settled = new Set<Promise<void>>();
   #closed = false;
   #resumeTimer: NodeJS.Timeout | undefined;
-  #resumeAt = 0;
+  /** Back-off rounds in a row the destination refused (0: it takes copies). */
+  #rounds = 0;
+  /** performance.now() when the current round's pause began. */
+  #roundStartedAt = Number.NEGATIVE_INFINITY;
   /** Halted: the waiting line was dropped; nothing is scheduled again. */
   #stopped = false;
   #wakeClosed: () => void = () => {};
@@ -60,6 +69,21 @@ export class UploadPool {
   /** Paused after a destination failure, until the back-off ends. */
   get paused(): boolean {
     return this.#queue.isPaused;
+  }
+
+  /** The pause of the current back-off round in ms; 0 while the destination takes copies. */
+  get backoffMs(): number {
+    return this.#rounds === 0 ? 0 : this.#delayOf(this.#rounds);
+  }
+
+  /**
+   * The destination took a write elsewhere (the S3 write probe recovered): a paused pool tries
+   * again now instead of sleeping out its back-off. A refusal starts the next, longer round.
+   */
+  resumeNow(): void {
+    if (this.#stopped || !this.#queue.isPaused) return;
+    clearTimeout(this.#resumeTimer);
+    this.#queue.start();
   }
 
   get running(): number {
@@ -138,13 +162,17 @@ export class UploadPool {
       if (!this.#waiting.delete(ref.sha256)) return;
       const controller = new AbortController();
       this.#running.set(ref.sha256, controller);
+      const startedAt = performance.now();
       const done = this.#options.run(ref, controller.signal).then(
         (result) => {
           this.#running.delete(ref.sha256);
           this.#settled.delete(done);
-          if (result && !controller.signal.aborted && !this.#stopped) {
-            this.#pauseFor(result.retryAfterMs);
+          if (result === 'destination-unavailable') {
+            if (controller.signal.aborted || this.#stopped) return;
+            if (startedAt >= this.#roundStartedAt) this.#startRound();
             this.#schedule(ref);
+          } else if (startedAt >= this.#roundStartedAt) {
+            this.#rounds = 0;
           }
         },
         () => {
@@ -158,14 +186,19 @@ export class UploadPool {
     return 'queued';
   }
 
-  /** Nothing new starts until `ms` from now (the longest back-off asked for wins). */
-  #pauseFor(ms: number): void {
-    const until = performance.now() + ms;
-    if (this.#queue.isPaused && until <= this.#resumeAt) return;
-    this.#resumeAt = until;
+  /** Pauses the queue for the next back-off round; copies started before it do not count. */
+  #startRound(): void {
+    this.#rounds += 1;
+    this.#roundStartedAt = performance.now();
+    const ms = this.#delayOf(this.#rounds);
     this.#queue.pause();
     clearTimeout(this.#resumeTimer);
     this.#resumeTimer = setTimeout(() => this.#queue.start(), ms);
     this.#resumeTimer.unref();
+  }
+
+  #delayOf(round: number): number {
+    const { minDelayMs, maxDelayMs } = this.#options.destinationBackoff;
+    return Math.min(maxDelayMs, minDelayMs * 2 ** Math.min(30, round - 1));
   }
 }

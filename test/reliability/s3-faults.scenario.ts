@@ -56,7 +56,7 @@ describe('reliability: S3 faults', () => {
     };
 
     const daemon = withCleanup(new SupervisedDaemon(target.env).start());
-    const readiness: Record<string, { during: number[]; recovered: boolean }> = {};
+    const readiness: Record<string, { during: number[]; recovered: boolean; reasons?: string }> = {};
     const phase = async (name: string, mode: FaultMode, ms: number, expectNotReady: boolean) => {
       proxy.setMode(mode);
       await produce(PER_PHASE);
@@ -74,7 +74,7 @@ describe('reliability: S3 faults', () => {
       if (rest > 0) await sleep(rest);
       proxy.setMode({ kind: 'pass' });
       const recovered = await until(`/readyz to recover after ${name}`, async () => ((await daemon.readyz()) === 200 ? true : undefined), 45_000, 500).catch(() => false);
-      readiness[name] = { during, recovered };
+      readiness[name] = recovered ? { during, recovered } : { during, recovered, reasons: daemon.lastReadyzBody.slice(0, 2000) };
     };
 
     await phase('warm-up', { kind: 'pass' }, 3_000, false);
@@ -112,6 +112,6 @@ describe('reliability: S3 faults', () => {
     expect(duplicated).toBe(0);
     expect(daemon.crashes).toBe(0);
     for (const name of ['outage', 'blackhole']) expect(readiness[name]!.during.some((s) => s !== 200), `/readyz not ready during ${name}`).toBe(true);
-    for (const [name, r] of Object.entries(readiness)) expect(r.recovered, `/readyz ready again after ${name}`).toBe(true);
+    for (const [name, r] of Object.entries(readiness)) expect(r.recovered, `/readyz ready again after ${name}; last answer: ${r.reasons}`).toBe(true);
   }, 900_000);
 });

@@ -53,13 +53,16 @@ export class SupervisedDaemon {
     }
   }
 
+  /** The body of the last /readyz answer (its reasons when not ready). */
+  lastReadyzBody = '';
+
   /** HTTP status of /readyz of the running daemon; 0 when it does not answer within 3 s. */
   async readyz(): Promise<number> {
     const base = await this.healthBase(3_000);
     if (!base) return 0;
     try {
       const answer = await fetch(`${base}/readyz`, { signal: AbortSignal.timeout(3_000) });
-      await answer.arrayBuffer();
+      this.lastReadyzBody = await answer.text();
       return answer.status;
     } catch {
       return 0;

@@ -145,4 +145,18 @@ describe('S3WriteProbe', () => {
     now = 20;
     expect(await probe.probe()).toEqual({ kind: 'ok', at: 20 });
   });
+
+  it('reports a recovery once, on the first good write after failures (it wakes the stream pool)', async () => {
+    const store = new MemoryObjectStore();
+    let recoveries = 0;
+    const probe = new S3WriteProbe({ store, key: 'health/x', intervalMs: 60_000, timeoutMs: 50, wallNow: () => 0, logger, onRecovered: () => recoveries++ });
+    await probe.probe();
+    expect(recoveries).toBe(0);
+    store.failNext = () => new Error('connect ECONNREFUSED');
+    expect((await probe.probe()).kind).toBe('failed');
+    expect(recoveries).toBe(0);
+    expect((await probe.probe()).kind).toBe('ok');
+    await probe.probe();
+    expect(recoveries).toBe(1);
+  });
 });
