@@ -149,6 +149,6 @@ export const streamVariables = {
     unit: 'seconds',
     group: 'streams',
     description:
-      'While the backup bucket does not take stream copies (unreachable, 5xx, throttling), the stream pool pauses and tries again after STREAMVAULT_STREAM_RETRY_MIN_DELAY_SECONDS, doubling up to this; the streams stay pending, event consumption waits (backpressure) and `/readyz` says why. It is not a stream failure.',
+      'While the backup bucket does not take stream copies (unreachable, 5xx, throttling), the stream pool pauses and tries again after STREAMVAULT_STREAM_RETRY_MIN_DELAY_SECONDS, doubling each round it still refuses up to this (copies refused together count as one round; the S3 write probe succeeding again ends a pause at once); the streams stay pending, event consumption waits (backpressure) and `/readyz` says why. It is not a stream failure.',
   }),
 };
