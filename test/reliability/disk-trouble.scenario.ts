@@ -13,7 +13,6 @@
 // (chmod is not used for "unwritable": the suite runs as root, which chmod does not stop.)
 // - lost: a record in no events object with its manifest, or a referenced blob not stored.
 // - duplicated: an offset found in two events objects with different content.
-import { Kafka, logLevel } from 'kafkajs';
 import { statfsSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { newBackupTarget } from '../helpers/backup-target.js';
@@ -26,10 +25,10 @@ import { spawnStreamvault } from '../helpers/streamvault-process.js';
 import { conflictingDuplicates } from './kit/independent-backup-reader.js';
 import { printReliabilityLine } from './kit/reliability-line.js';
 import { backupUntil } from './kit/run-to-completion.js';
-import { StreamEventGenerator, TESTDATA_SCHEMA } from './kit/stream-events.js';
+import { openStreamEventFeed } from './kit/stream-event-feed.js';
+import { TESTDATA_SCHEMA } from './kit/stream-events.js';
 import { mountTmpfs } from './kit/tmpfs.js';
 import { readTopicsOf, recordId } from './kit/topic-reader.js';
-import { testProducer } from '../helpers/test-producer.js';
 
 const EVENTS = 1_500;
 
@@ -47,16 +46,9 @@ async function setup(name: string, stateDir: string, firstSeed: number) {
       STREAMVAULT_KAFKA_SESSION_TIMEOUT_MS: '6000',
     },
   });
-  const generator = await StreamEventGenerator.create({ firstSeed });
-  const kafka = new Kafka({ brokers: sharedKafkaBrokers(), logLevel: logLevel.NOTHING });
-  const producer = testProducer(kafka);
-  await producer.connect();
-  withCleanup({ stop: () => producer.disconnect() });
-  const events = Array.from({ length: EVENTS }, () => generator.next());
-  for (const e of events) streams.putGenerated(e.blob.source, e.blob.label, e.blob.size, e.blob.seed);
-  for (let i = 0; i < events.length; i += 250) {
-    await producer.send({ topic, messages: events.slice(i, i + 250).map((e) => ({ key: e.key, value: e.value, headers: e.headers })) });
-  }
+  const feed = await openStreamEventFeed({ topic, streams, firstSeed });
+  await feed.send(EVENTS, 250);
+  const generator = feed.generator;
   const topicRecords = await readTopicsOf(sharedKafkaBrokers(), [topic]);
   const referenced = new Set(topicRecords.flatMap((r) => generator.referencedShas(r.value)));
   return { streams, topic, target, topicRecords, referenced };

@@ -6,7 +6,6 @@
 //   event references that is not stored under its sha256 with matching bytes.
 // - duplicated: an offset found in two events objects with different content (key, value,
 //   headers, timestamp). Equal copies are the legitimate overlap of a replay.
-import { Kafka, logLevel } from 'kafkajs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
 import { newBackupTarget } from '../helpers/backup-target.js';
@@ -20,9 +19,9 @@ import { until } from '../helpers/until.js';
 import { conflictingDuplicates, readBackupIndependently } from './kit/independent-backup-reader.js';
 import { seededRandom, runSeed } from './kit/random.js';
 import { printReliabilityLine } from './kit/reliability-line.js';
-import { StreamEventGenerator, TESTDATA_SCHEMA } from './kit/stream-events.js';
+import { openStreamEventFeed } from './kit/stream-event-feed.js';
+import { TESTDATA_SCHEMA } from './kit/stream-events.js';
 import { readTopicsOf, recordId } from './kit/topic-reader.js';
-import { testProducer } from '../helpers/test-producer.js';
 
 const KILLS = 20;
 const EVENTS = 5_000;
@@ -45,20 +44,15 @@ describe('reliability: kill -9 during backup', () => {
         STREAMVAULT_SHUTDOWN_GRACE_SECONDS: '20',
       },
     });
-    const generator = await StreamEventGenerator.create();
-    const kafka = new Kafka({ brokers: sharedKafkaBrokers(), logLevel: logLevel.NOTHING });
-    const producer = testProducer(kafka);
-    await producer.connect();
-    withCleanup({ stop: () => producer.disconnect() });
+    const feed = await openStreamEventFeed({ topic, streams });
+    const generator = feed.generator;
 
     // The producer runs alongside the kills: a burst at random intervals until EVENTS are acked.
     let produced = 0;
     const producing = (async () => {
       while (produced < EVENTS) {
         const count = Math.min(EVENTS - produced, 50 + Math.floor(random() * 150));
-        const events = Array.from({ length: count }, () => generator.next());
-        for (const e of events) streams.putGenerated(e.blob.source, e.blob.label, e.blob.size, e.blob.seed);
-        await producer.send({ topic, messages: events.map((e) => ({ key: e.key, value: e.value, headers: e.headers })) });
+        await feed.send(count);
         produced += count;
         await sleep(100 + random() * 600);
       }

@@ -7,7 +7,6 @@
 // - lost: a record on the topic in no events object with its manifest at the end, or a
 //   referenced blob not stored under its sha256 with matching bytes.
 // - duplicated: an offset found in two events objects with different content.
-import { Kafka, logLevel } from 'kafkajs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
 import { newBackupTarget } from '../helpers/backup-target.js';
@@ -20,10 +19,10 @@ import { startStreamServer } from '../helpers/stream-server.js';
 import { until } from '../helpers/until.js';
 import { conflictingDuplicates, readBackupIndependently } from './kit/independent-backup-reader.js';
 import { printReliabilityLine } from './kit/reliability-line.js';
-import { StreamEventGenerator, TESTDATA_SCHEMA } from './kit/stream-events.js';
+import { openStreamEventFeed } from './kit/stream-event-feed.js';
+import { TESTDATA_SCHEMA } from './kit/stream-events.js';
 import { SupervisedDaemon } from './kit/supervised-daemon.js';
 import { readTopicsOf, recordId } from './kit/topic-reader.js';
-import { testProducer } from '../helpers/test-producer.js';
 
 const PER_PHASE = 150;
 
@@ -44,22 +43,14 @@ describe('reliability: S3 faults', () => {
         STREAMVAULT_STREAM_RETRY_MIN_DELAY_SECONDS: '0.2',
       },
     });
-    const generator = await StreamEventGenerator.create({ firstSeed: 2_000_000 });
-    const kafka = new Kafka({ brokers: sharedKafkaBrokers(), logLevel: logLevel.NOTHING });
-    const producer = testProducer(kafka);
-    await producer.connect();
-    withCleanup({ stop: () => producer.disconnect() });
-    const produce = async (count: number) => {
-      const events = Array.from({ length: count }, () => generator.next());
-      for (const e of events) streams.putGenerated(e.blob.source, e.blob.label, e.blob.size, e.blob.seed);
-      await producer.send({ topic, messages: events.map((e) => ({ key: e.key, value: e.value, headers: e.headers })) });
-    };
+    const feed = await openStreamEventFeed({ topic, streams, firstSeed: 2_000_000 });
+    const generator = feed.generator;
 
     const daemon = withCleanup(new SupervisedDaemon(target.env).start());
     const readiness: Record<string, { during: number[]; recovered: boolean; reasons?: string }> = {};
     const phase = async (name: string, mode: FaultMode, ms: number, expectNotReady: boolean) => {
       proxy.setMode(mode);
-      await produce(PER_PHASE);
+      await feed.send(PER_PHASE);
       const during: number[] = [];
       const started = Date.now();
       if (expectNotReady) {

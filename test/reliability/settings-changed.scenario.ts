@@ -5,7 +5,6 @@
 // - lost: a stream reference (batch first offset + sha256) in a first-run manifest that is in no
 //   manifest of the same partition after the second run, or a record no longer backed up.
 // - duplicated: an offset found in two events objects with different content.
-import { Kafka, logLevel } from 'kafkajs';
 import { describe, expect, it } from 'vitest';
 import { newBackupTarget } from '../helpers/backup-target.js';
 import { withCleanup } from '../helpers/cleanup.js';
@@ -17,9 +16,9 @@ import { spawnStreamvault } from '../helpers/streamvault-process.js';
 import { conflictingDuplicates, readBackupIndependently, type FoundBackup } from './kit/independent-backup-reader.js';
 import { printReliabilityLine } from './kit/reliability-line.js';
 import { backupUntil } from './kit/run-to-completion.js';
-import { StreamEventGenerator, TESTDATA_SCHEMA } from './kit/stream-events.js';
+import { openStreamEventFeed } from './kit/stream-event-feed.js';
+import { TESTDATA_SCHEMA } from './kit/stream-events.js';
 import { readTopicsOf, recordId } from './kit/topic-reader.js';
-import { testProducer } from '../helpers/test-producer.js';
 
 const EVENTS = 600;
 
@@ -38,14 +37,7 @@ describe('reliability: settings changed between runs', () => {
       pairs: { 'samples/sourced': topic },
       extra: { STREAMVAULT_EVENT_SCHEMA: TESTDATA_SCHEMA, STREAMVAULT_STREAM_SOURCE_URL: streams.baseUrl, STREAMVAULT_BATCH_MAX_EVENTS: '100' },
     });
-    const generator = await StreamEventGenerator.create({ firstSeed: 3_000_000 });
-    const kafka = new Kafka({ brokers: sharedKafkaBrokers(), logLevel: logLevel.NOTHING });
-    const producer = testProducer(kafka);
-    await producer.connect();
-    withCleanup({ stop: () => producer.disconnect() });
-    const events = Array.from({ length: EVENTS }, () => generator.next());
-    for (const e of events) streams.putGenerated(e.blob.source, e.blob.label, e.blob.size, e.blob.seed);
-    await producer.send({ topic, messages: events.map((e) => ({ key: e.key, value: e.value, headers: e.headers })) });
+    const events = await (await openStreamEventFeed({ topic, streams, firstSeed: 3_000_000 })).send(EVENTS);
     const produced = await readTopicsOf(sharedKafkaBrokers(), [topic]);
     const client = s3ClientFor(sharedS3Endpoint());
     const run1 = await backupUntil(first.env, client, first.bucket, (f) => produced.every((r) => f.indexed.has(recordId(r))));

@@ -5,7 +5,6 @@
 //   referenced blob not stored under its sha256 with matching bytes.
 // - duplicated: an offset found in two events objects with different content (two replicas
 //   writing the same batch after a rebalance is the legitimate, identical overlap).
-import { Kafka, logLevel } from 'kafkajs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
 import { newBackupTarget } from '../helpers/backup-target.js';
@@ -20,10 +19,10 @@ import { until } from '../helpers/until.js';
 import { conflictingDuplicates, readBackupIndependently } from './kit/independent-backup-reader.js';
 import { runSeed, seededRandom } from './kit/random.js';
 import { printReliabilityLine } from './kit/reliability-line.js';
-import { StreamEventGenerator, TESTDATA_SCHEMA } from './kit/stream-events.js';
+import { openStreamEventFeed } from './kit/stream-event-feed.js';
+import { TESTDATA_SCHEMA } from './kit/stream-events.js';
 import { SupervisedDaemon } from './kit/supervised-daemon.js';
 import { readTopicsOf, recordId } from './kit/topic-reader.js';
-import { testProducer } from '../helpers/test-producer.js';
 
 const KILLS = 8;
 const EVENTS = 2_000;
@@ -48,18 +47,13 @@ describe('reliability: two replicas, one killed', () => {
     // Each replica has its own state directory, as each pod has its own volume.
     const steady = withCleanup(new SupervisedDaemon(target.env).start());
     const victimEnv = { ...target.env, STREAMVAULT_STATE_DIR: makeTempDir('state-b-') };
-    const generator = await StreamEventGenerator.create({ firstSeed: 4_000_000 });
-    const kafka = new Kafka({ brokers: sharedKafkaBrokers(), logLevel: logLevel.NOTHING });
-    const producer = testProducer(kafka);
-    await producer.connect();
-    withCleanup({ stop: () => producer.disconnect() });
+    const feed = await openStreamEventFeed({ topic, streams, firstSeed: 4_000_000 });
+    const generator = feed.generator;
     let produced = 0;
     const producing = (async () => {
       while (produced < EVENTS) {
         const count = Math.min(EVENTS - produced, 40 + Math.floor(random() * 80));
-        const events = Array.from({ length: count }, () => generator.next());
-        for (const e of events) streams.putGenerated(e.blob.source, e.blob.label, e.blob.size, e.blob.seed);
-        await producer.send({ topic, messages: events.map((e) => ({ key: e.key, value: e.value, headers: e.headers })) });
+        await feed.send(count);
         produced += count;
         await sleep(200 + random() * 800);
       }

@@ -16,9 +16,9 @@ import { makeTempDir } from '../helpers/temp-dir.js';
 import { readBackupIndependently } from './kit/independent-backup-reader.js';
 import { printReliabilityLine } from './kit/reliability-line.js';
 import { backupUntil } from './kit/run-to-completion.js';
-import { StreamEventGenerator, TESTDATA_SCHEMA } from './kit/stream-events.js';
+import { openStreamEventFeed } from './kit/stream-event-feed.js';
+import { TESTDATA_SCHEMA } from './kit/stream-events.js';
 import { readTopicsOf, recordId } from './kit/topic-reader.js';
-import { testProducer } from '../helpers/test-producer.js';
 
 const EVENTS = 200;
 
@@ -30,14 +30,7 @@ describe('reliability: wrong location', () => {
       pairs: { 'samples/sourced': topic },
       extra: { STREAMVAULT_EVENT_SCHEMA: TESTDATA_SCHEMA, STREAMVAULT_STREAM_SOURCE_URL: streams.baseUrl },
     });
-    const generator = await StreamEventGenerator.create();
-    const kafka = new Kafka({ brokers: sharedKafkaBrokers(), logLevel: logLevel.NOTHING });
-    const producer = testProducer(kafka);
-    await producer.connect();
-    withCleanup({ stop: () => producer.disconnect() });
-    const events = Array.from({ length: EVENTS }, () => generator.next());
-    for (const e of events) streams.putGenerated(e.blob.source, e.blob.label, e.blob.size, e.blob.seed);
-    await producer.send({ topic, messages: events.map((e) => ({ key: e.key, value: e.value, headers: e.headers })) });
+    await (await openStreamEventFeed({ topic, streams })).send(EVENTS);
     const produced = await readTopicsOf(sharedKafkaBrokers(), [topic]);
     const client = s3ClientFor(sharedS3Endpoint());
     const backup = await backupUntil(target.env, client, target.bucket, (f) => produced.every((r) => f.indexed.has(recordId(r))));
