@@ -1,9 +1,8 @@
 // The daemon as an orchestrator sees it (`node dist/src/cli.js backup`, built by `npm test`),
 // with the real Kafka-protocol broker, s3rver and the HTTP stream server: exit code 5 after
 // consecutive failures, SIGKILL during uploads, the shutdown order, and the real corpus.
-import avro from 'avsc';
 import { createHash } from 'node:crypto';
-import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Kafka, logLevel, type Producer } from 'kafkajs';
@@ -19,39 +18,12 @@ import { waitForBackup } from '../../helpers/read-backup.js';
 import { sharedKafkaBrokers } from '../../helpers/shared-servers.js';
 import { startStreamServer, type StreamServer } from '../../helpers/stream-server.js';
 import { spawnStreamvault, type LogLine } from '../../helpers/streamvault-process.js';
-import { makeTempDir } from '../../helpers/temp-dir.js';
+import { refEvent, refEventSettings } from '../../helpers/ref-event.js';
 import { until } from '../../helpers/until.js';
 import { testProducer } from '../../helpers/test-producer.js';
 
 const CORPUS = resolve(fileURLToPath(new URL('../../../', import.meta.url)), '../shared/azul-corpus');
 
-// The smallest event with the platform's reference layout (source.name, entity.datastreams[]).
-const REF_EVENT_SCHEMA = {
-  name: 'RefEvent',
-  type: 'record',
-  fields: [
-    { name: 'source', type: { name: 'RefSource', type: 'record', fields: [{ name: 'name', type: 'string' }] } },
-    {
-      name: 'entity',
-      type: {
-        name: 'RefEntity',
-        type: 'record',
-        fields: [
-          {
-            name: 'datastreams',
-            type: {
-              type: 'array',
-              items: { name: 'RefStream', type: 'record', fields: [{ name: 'label', type: 'string' }, { name: 'sha256', type: 'string' }] },
-            },
-          },
-        ],
-      },
-    },
-  ],
-};
-const refEventType = avro.Type.forSchema(REF_EVENT_SCHEMA as avro.Schema);
-const refEvent = (source: string, streams: Array<{ label: string; sha256: string }>) =>
-  refEventType.toBuffer({ source: { name: source }, entity: { datastreams: streams } });
 
 let producer: Producer;
 
@@ -76,13 +48,10 @@ interface Setup {
 async function setup(extra: Record<string, string> = {}, pairs?: Record<string, string>): Promise<Setup> {
   const server = withCleanup(await startStreamServer());
   const topic = uniqueName('refs');
-  const schemaDir = makeTempDir('schema-');
-  writeFileSync(join(schemaDir, 'ref-event.json'), JSON.stringify(REF_EVENT_SCHEMA));
   const target = await newBackupTarget('streams-cli', {
     pairs: pairs ?? { 'samples/sourced': topic },
     extra: {
-      STREAMVAULT_EVENT_SCHEMA: schemaDir,
-      STREAMVAULT_EVENT_TYPE_MAP: '*=RefEvent',
+      ...refEventSettings(),
       STREAMVAULT_STREAM_SOURCE_URL: server.baseUrl,
       STREAMVAULT_STREAM_RETRY_MIN_DELAY_SECONDS: '0.05',
       ...extra,

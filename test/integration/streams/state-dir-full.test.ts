@@ -1,12 +1,10 @@
 // The state directory on a tiny real file system (tmpfs) fills up while the daemon journals stream
 // references: no batch whose streams are not durable may be committed. Checked against the
 // broker's committed offsets and what the journals and the bucket really hold, after a SIGKILL.
-import avro from 'avsc';
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { writeFileSync } from 'node:fs';
 import { Kafka, logLevel } from 'kafkajs';
 import { afterAll, describe, expect, it } from 'vitest';
 import { openStreamFileCache } from '../../../src/filecache/stream-file-cache.js';
@@ -16,31 +14,10 @@ import { uniqueName } from '../../helpers/names.js';
 import { sharedKafkaBrokers } from '../../helpers/shared-servers.js';
 import { startStreamServer } from '../../helpers/stream-server.js';
 import { spawnStreamvault } from '../../helpers/streamvault-process.js';
-import { makeTempDir } from '../../helpers/temp-dir.js';
+import { refEvent, refEventSettings } from '../../helpers/ref-event.js';
 import { until } from '../../helpers/until.js';
 import { testProducer } from '../../helpers/test-producer.js';
 
-const REF_EVENT_SCHEMA = {
-  name: 'RefEvent',
-  type: 'record',
-  fields: [
-    { name: 'source', type: { name: 'RefSource', type: 'record', fields: [{ name: 'name', type: 'string' }] } },
-    {
-      name: 'entity',
-      type: {
-        name: 'RefEntity',
-        type: 'record',
-        fields: [
-          {
-            name: 'datastreams',
-            type: { type: 'array', items: { name: 'RefStream', type: 'record', fields: [{ name: 'label', type: 'string' }, { name: 'sha256', type: 'string' }] } },
-          },
-        ],
-      },
-    },
-  ],
-};
-const refEventType = avro.Type.forSchema(REF_EVENT_SCHEMA as avro.Schema);
 
 /** A 32 KiB tmpfs, or why there is none (mounting needs root and a kernel that lets us). */
 function mountTinyFs(): { dir: string } | { skip: string } {
@@ -69,14 +46,11 @@ describe.skipIf('skip' in tiny)('backup daemon with a state directory that fills
     const server = withCleanup(await startStreamServer());
     server.setLatency(5_000); // copies are slow: pending entries pile up in the journal
     const topic = uniqueName('full');
-    const schemaDir = makeTempDir('schema-');
-    writeFileSync(join(schemaDir, 'ref-event.json'), JSON.stringify(REF_EVENT_SCHEMA));
     const target = await newBackupTarget('state-full', {
       pairs: { 'samples/sourced': topic },
       extra: {
         STREAMVAULT_STATE_DIR: stateDir,
-        STREAMVAULT_EVENT_SCHEMA: schemaDir,
-        STREAMVAULT_EVENT_TYPE_MAP: '*=RefEvent',
+        ...refEventSettings(),
         STREAMVAULT_STREAM_SOURCE_URL: server.baseUrl,
         STREAMVAULT_STREAM_CONCURRENCY: '1',
         STREAMVAULT_BATCH_MAX_EVENTS: '10',
@@ -89,7 +63,7 @@ describe.skipIf('skip' in tiny)('backup daemon with a state directory that fills
     // One key: one partition, offsets 0..399 in this order.
     await producer.send({
       topic,
-      messages: shas.map((sha256) => ({ key: 'k', value: refEventType.toBuffer({ source: { name: 'samples' }, entity: { datastreams: [{ label: 'content', sha256 }] } }) })),
+      messages: shas.map((sha256) => ({ key: 'k', value: refEvent('samples', [{ label: 'content', sha256 }]) })),
     });
     await producer.disconnect();
 
