@@ -4,6 +4,7 @@ import { ExitCode, type ExitCodeValue } from '../exit-codes.js';
 import { checkStateDir } from '../filecache/state-dir.js';
 import { createKafka } from '../kafka/create-kafka.js';
 import { ProgressReporter } from '../progress/progress-reporter.js';
+import { parseOffsetRanges } from '../restore/offset-ranges.js';
 import { parseTimestamp, type RestoreScope, type RestoreWhat } from '../restore/restore-plan.js';
 import { runRestore } from '../restore/restore-runner.js';
 import { httpStreamTarget, s3StreamTarget, type StreamTarget } from '../restore/stream-targets.js';
@@ -21,8 +22,12 @@ interface RestoreFlags {
   quick?: boolean;
   full?: boolean;
   skipExistingStreams?: boolean;
+  partition?: string[];
+  fromOffset?: string[];
+  toOffset?: string[];
 }
 
+const repeat = (value: string, previous: string[] = []) => [...previous, value];
 const collect = (value: string, previous: string[] = []) => [...previous, ...value.split(',').map((s) => s.trim()).filter(Boolean)];
 
 export function registerRestoreCommand(program: Command, cli: CliEnvironment, setExit: (code: ExitCodeValue) => void): void {
@@ -34,6 +39,9 @@ export function registerRestoreCommand(program: Command, cli: CliEnvironment, se
     .addOption(new Option('--what <what>', 'what to restore').choices(['events', 'streams', 'both']).default('both'))
     .option('--since <time>', 'only events with a record timestamp at or after this UTC time (ISO 8601 with Z, date, or epoch ms)')
     .option('--until <time>', 'only events with a record timestamp at or before this UTC time; streams as referenced by them')
+    .option('--partition <topic:p>', 'only this original partition, with the --from-offset and --to-offset given in the same position (repeatable)', repeat)
+    .option('--from-offset <offset>', 'first original offset restored of the matching --partition (inclusive)', repeat)
+    .option('--to-offset <offset>', 'last original offset restored of the matching --partition (inclusive)', repeat)
     .option('--dry-run', 'print what would be restored (per pair: batches, events, bytes; streams and bytes) and write nothing')
     .option('--json', 'progress as JSON lines on stdout (status, error, summary); logs stay on stderr')
     .option('--quick', 'incremental check of only the last restored batch per partition instead of every one')
@@ -47,6 +55,8 @@ export async function runRestoreCommand(cli: CliEnvironment, flags: RestoreFlags
   const since = flags.since === undefined ? undefined : parseTimestamp('--since', flags.since);
   const until = flags.until === undefined ? undefined : parseTimestamp('--until', flags.until);
   for (const t of [since, until]) if (t && !t.ok) problems.push(t.message);
+  const ranges = parseOffsetRanges({ partitions: flags.partition ?? [], fromOffsets: flags.fromOffset ?? [], toOffsets: flags.toOffset ?? [] });
+  if (!ranges.ok) problems.push(...ranges.problems);
   if (flags.quick && flags.full) problems.push('--quick and --full: expected at most one of them, got both');
   const scope: RestoreScope = {
     sources: flags.source ?? [],
@@ -54,6 +64,7 @@ export async function runRestoreCommand(cli: CliEnvironment, flags: RestoreFlags
     what: flags.what,
     sinceMs: since?.ok ? since.ms : undefined,
     untilMs: until?.ok ? until.ms : undefined,
+    offsetRanges: ranges.ok ? ranges.ranges : [],
   };
   if (scope.sinceMs !== undefined && scope.untilMs !== undefined && scope.sinceMs > scope.untilMs) {
     problems.push(`--since/--until: expected since <= until, got ${flags.since} > ${flags.until}`);
@@ -154,6 +165,7 @@ export async function runRestoreCommand(cli: CliEnvironment, flags: RestoreFlags
       hookOutput: cli.stderr,
     },
   );
+  if (outcome.kind === 'aborted' && outcome.exitCode === ExitCode.badConfiguration) cli.stderr.write(`streamvault restore: ${outcome.reason}\n`);
   logger.info({ outcome: outcome.kind, exitCode: outcome.exitCode }, 'restore finished');
   return outcome.exitCode;
 }

@@ -9,6 +9,7 @@ import type { Logger } from '../observability/logger.js';
 import type { ManifestEntry } from '../storage/manifest.js';
 import type { ObjectStore } from '../storage/object-store.js';
 import { partitionId } from './incremental.js';
+import { inOffsetScope } from './offset-ranges.js';
 import { ProduceRequestTimestamps } from './produce-request-timestamps.js';
 import { inTimeScope, type PlannedPartition, type RestoreScope } from './restore-plan.js';
 import { addDigest, comparableFromBackup, recordDigest, toRestoredMessage } from './restored-record.js';
@@ -22,6 +23,8 @@ export interface EventRestoreResult {
   skippedPresent: number;
   /** Records outside --since/--until. */
   skippedByTime: number;
+  /** Records outside the --partition/--from-offset/--to-offset ranges (in batches that straddle a range's end). */
+  skippedByOffset: number;
   /** Header values that were null in the backup and were sent empty (kafkajs cannot send null). */
   nullHeaders: number;
   /** Backup objects that could not be restored (missing, corrupt): partial. */
@@ -95,7 +98,7 @@ export function targetPartition(topic: string, record: BackupRecord, partitions:
  * sequence numbers mean nothing to the old one) reads the target's original-offset headers.
  */
 export async function restoreEvents(partitions: readonly PlannedPartition[], deps: EventRestorerDeps): Promise<EventRestoreResult> {
-  const result: EventRestoreResult = { produced: 0, skippedPresent: 0, skippedByTime: 0, nullHeaders: 0, failedBatches: 0, produceFailures: 0 };
+  const result: EventRestoreResult = { produced: 0, skippedPresent: 0, skippedByTime: 0, skippedByOffset: 0, nullHeaders: 0, failedBatches: 0, produceFailures: 0 };
   // Per target topic and partition: an offset every record written from now on will be at or above.
   const frontier = new Map<string, bigint[]>();
   for (const [topic, bounds] of deps.bounds) frontier.set(topic, bounds.map((b) => b.high));
@@ -172,6 +175,12 @@ async function restorePartition(
         floor = offset;
         if (!inTimeScope(deps.scope, record.timestamp)) {
           result.skippedByTime += 1;
+          continue;
+        }
+        // By original offset, like the time scope: the floor moved past it, so a rerun never
+        // produces it either, and the target stays a prefix of the partition's selected records.
+        if (!inOffsetScope(deps.scope.offsetRanges ?? [], p.topic, p.partition, offset)) {
+          result.skippedByOffset += 1;
           continue;
         }
         const partition = targetPartition(targetTopic, record, ends.length);

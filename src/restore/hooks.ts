@@ -29,6 +29,7 @@ export function hookEnvironment(options: Pick<HookOptions, 'phase' | 'scope' | '
     RESTORE_SCOPE_WHAT: scope.what,
     RESTORE_SCOPE_SINCE: scope.sinceMs === undefined ? '' : new Date(scope.sinceMs).toISOString(),
     RESTORE_SCOPE_UNTIL: scope.untilMs === undefined ? '' : new Date(scope.untilMs).toISOString(),
+    RESTORE_SCOPE_OFFSETS: (scope.offsetRanges ?? []).map((r) => `${r.topic}:${r.partition}:${r.from}-${r.to}`).join(','),
   };
   if (options.exitCode !== undefined) env.RESTORE_EXIT_CODE = String(options.exitCode);
   return env;

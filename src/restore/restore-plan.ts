@@ -3,6 +3,7 @@ import { compareOffsets, readManifests, type ManifestReadProblem } from '../stor
 import type { KeyLayout } from '../storage/key-layout.js';
 import type { ManifestEntry } from '../storage/manifest.js';
 import type { ObjectStore } from '../storage/object-store.js';
+import { batchInsideRanges, batchOverlapsRanges, unknownRangePartitions, type OffsetRange } from './offset-ranges.js';
 
 export type RestoreWhat = 'events' | 'streams' | 'both';
 
@@ -15,6 +16,8 @@ export interface RestoreScope {
   readonly what: RestoreWhat;
   readonly sinceMs: number | undefined;
   readonly untilMs: number | undefined;
+  /** `--partition/--from-offset/--to-offset` (offset-ranges.ts); absent or empty: every partition, every offset. */
+  readonly offsetRanges?: readonly OffsetRange[];
 }
 
 export type ParsedTimestamp = { ok: true; ms: number } | { ok: false; message: string };
@@ -89,6 +92,8 @@ export interface RestorePlan {
   readonly streams: readonly PlannedStream[];
   /** Manifests that could not be read: reported as errors, their batches cannot be restored. */
   readonly problems: readonly ManifestReadProblem[];
+  /** Offset ranges naming a partition the backup does not hold (in the source/event scope): the restore refuses them. */
+  readonly unknownRanges: readonly string[];
 }
 
 export interface PlanTotals {
@@ -120,11 +125,15 @@ export async function buildRestorePlan(
 ): Promise<RestorePlan> {
   const listing = await readManifests(store, layout);
   const byPartition = new Map<string, { entries: ManifestEntry[]; first: ManifestEntry }>();
+  const ranges = scope.offsetRanges ?? [];
+  const knownPartitions = new Set<string>();
   for (const entry of listing.entries) {
     if (scope.sources.length > 0 && !scope.sources.includes(entry.source)) continue;
     if (scope.events.length > 0 && !scope.events.includes(entry.event)) continue;
+    knownPartitions.add(`${entry.topic}:${entry.partition}`);
     if (scope.sinceMs !== undefined && entry.maxTimestamp < scope.sinceMs) continue;
     if (scope.untilMs !== undefined && entry.minTimestamp > scope.untilMs) continue;
+    if (!batchOverlapsRanges(ranges, entry.topic, entry.partition, BigInt(entry.firstOffset), BigInt(entry.lastOffset))) continue;
     const id = `${entry.source}\u0000${entry.event}\u0000${entry.topic}\u0000${entry.partition}`;
     const group = byPartition.get(id) ?? { entries: [], first: entry };
     group.entries.push(entry);
@@ -140,7 +149,7 @@ export async function buildRestorePlan(
   }));
 
   const streams = scope.what === 'events' ? [] : await planStreams(store, layout, partitions, scope, options.concurrency);
-  return { scope, partitions, streams, problems: listing.problems };
+  return { scope, partitions, streams, problems: listing.problems, unknownRanges: unknownRangePartitions(ranges, knownPartitions) };
 }
 
 async function planStreams(
@@ -190,7 +199,7 @@ export function planTotals(plan: Pick<RestorePlan, 'partitions' | 'streams' | 's
       t.batches += 1;
       t.events += b.count - overlap;
       t.bytes += b.bytes;
-      if (!inTimeScopeWhole(plan.scope, b)) t.exact = false;
+      if (!inTimeScopeWhole(plan.scope, b) || !batchInsideRanges(plan.scope.offsetRanges ?? [], p.topic, p.partition, first, end)) t.exact = false;
       if (end > last) last = end;
     }
     pairs.set(id, t);

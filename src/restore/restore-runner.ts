@@ -98,6 +98,11 @@ export async function runRestore(options: RestoreOptions, deps: RestoreDeps): Pr
   const { logger, progress } = deps;
   const plan = await buildRestorePlan(deps.store, deps.layout, options.scope, { concurrency: 16 });
   const targetTopicOf = (p: PlannedPartition) => renderTopic(options.topicTemplate, p);
+  if (plan.unknownRanges.length > 0) {
+    const reason = plan.unknownRanges.join('; ');
+    logger.error(`${reason}; restore refused, nothing written`);
+    return { kind: 'aborted', reason, exitCode: ExitCode.badConfiguration };
+  }
 
   const topicSpecs = options.scope.what === 'streams' ? [] : planTargetTopics(plan.partitions, targetTopicOf, await readTopicRecords(deps, plan.partitions));
 
@@ -277,6 +282,7 @@ async function restore(
       events_restored: eventResult?.produced ?? 0,
       events_skipped_present: eventResult?.skippedPresent ?? 0,
       events_skipped_by_time: eventResult?.skippedByTime ?? 0,
+      events_skipped_by_offset: eventResult?.skippedByOffset ?? 0,
       null_headers_sent_empty: eventResult?.nullHeaders ?? 0,
       streams_planned: totals.streams,
       streams_posted: streamResult?.posted ?? 0,

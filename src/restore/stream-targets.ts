@@ -1,5 +1,7 @@
 import { openAsBlob } from 'node:fs';
 import { createReadStream } from 'node:fs';
+import { copyFile, mkdir, rename, stat } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import type { ObjectStore } from '../storage/object-store.js';
 
 /** Where restored streams are written. Each call gets a verified local copy of the blob. */
@@ -82,4 +84,35 @@ export function s3StreamTarget(options: { store: ObjectStore; keyTemplate: strin
       }
     },
   };
+}
+
+/**
+ * A local directory: `{dir}/{source}/{label}/{sha256}` (source and label URI-encoded). The drill's
+ * scratch stream target; written through a temporary name so a killed run leaves no partial blob.
+ */
+export function directoryStreamTarget(options: { dir: string }): StreamTarget {
+  const pathFor = (ref: { source: string; label: string; sha256: string }) => directoryStreamPath(options.dir, ref);
+  return {
+    description: `dir ${options.dir}`,
+    async has(ref) {
+      return stat(pathFor(ref)).then(
+        () => true,
+        () => false,
+      );
+    },
+    async put(ref, file) {
+      const path = pathFor(ref);
+      try {
+        await mkdir(dirname(path), { recursive: true });
+        await copyFile(file, `${path}.partial`);
+        await rename(`${path}.partial`, path);
+      } catch (error) {
+        throw new StreamTargetError(`copy to ${path}: ${(error as Error).message}`, false);
+      }
+    },
+  };
+}
+
+export function directoryStreamPath(dir: string, ref: { source: string; label: string; sha256: string }): string {
+  return join(dir, encodeURIComponent(ref.source), encodeURIComponent(ref.label), ref.sha256);
 }
