@@ -11,7 +11,7 @@ export const ExitCode = {
   badConfiguration: 2,
   /** The backup bucket does not exist, or (read commands) holds no backup under the prefix; nothing was created or written. */
   missingBackupLocation: 3,
-  /** Some items failed or are damaged; they are listed. The rest completed. */
+  /** Some items failed or are damaged; they are listed. The rest completed. `drill`: what it restored differs from the backup (the report lists what). */
   partial: 4,
   /** No longer used (formerly: the daemon stopped itself after consecutive stream failures; it now keeps running and /readyz reports them). Kept so the number never changes meaning. */
   streamFailures: 5,

@@ -1,9 +1,10 @@
 import { Command, CommanderError } from 'commander';
 import { variablesHelpText } from '../config/describe-variables.js';
-import type { VariableGroup } from '../config/variable.js';
+import { ENV_PREFIX, type VariableGroup } from '../config/variable.js';
 import { ExitCode, type ExitCodeValue } from '../exit-codes.js';
 import { VERSION } from '../version.js';
 import { registerBackupCommand } from './backup-command.js';
+import { registerDrillCommand } from './drill-command.js';
 import { registerGetCommand } from './get-command.js';
 import { registerRestoreCommand } from './restore-command.js';
 import { registerStreamsCommand } from './streams-command.js';
@@ -17,7 +18,7 @@ Exit codes:
   1    unexpected failure; see the log
   2    invalid configuration or arguments; every problem is printed
   3    the backup bucket does not exist, or holds no backup under the prefix
-  4    partial: some items failed or are damaged; they are listed
+  4    partial: some items failed or are damaged; they are listed (drill: the restore differs from the backup)
   5    the daemon stopped after too many consecutive stream failures; restart it
   6    the state directory is not writable
   130  a second signal forced an immediate exit`;
@@ -29,10 +30,30 @@ Exit codes:
 const COMMAND_VARIABLE_GROUPS: Readonly<Record<string, readonly VariableGroup[]>> = {
   backup: ['general', 'kafka', 'pairs', 'batching', 'schema', 's3', 'streams', 'observability'],
   restore: ['general', 'kafka', 's3', 'restore'],
+  drill: ['general', 'kafka', 's3', 'restore'],
   streams: ['general', 's3', 'streams'],
   verify: ['general', 's3'],
   stats: ['general', 's3'],
   get: ['general', 's3', 'schema'],
+};
+
+/**
+ * Variables of a command's groups it does not read: the drill picks its own scratch topics and
+ * stream directory and never runs the restore hooks.
+ */
+const COMMAND_VARIABLES_NOT_READ: Readonly<Record<string, readonly string[]>> = {
+  drill: [
+    'RESTORE_TOPIC_TEMPLATE',
+    'RESTORE_STREAM_TARGET',
+    'RESTORE_STREAM_URL',
+    'RESTORE_STREAM_URL_TEMPLATE',
+    'RESTORE_STREAM_BUCKET',
+    'RESTORE_STREAM_KEY_TEMPLATE',
+    'RESTORE_PRE_HOOK',
+    'RESTORE_POST_HOOK',
+    'RESTORE_HOOK_TIMEOUT_SECONDS',
+    'RESTORE_PROGRESS_SECONDS',
+  ].map((name) => `${ENV_PREFIX}${name}`),
 };
 
 /** Parses argv and runs one command. Returns the exit code instead of exiting, for tests. */
@@ -54,6 +75,7 @@ export async function runCli(argv: readonly string[], cli: CliEnvironment): Prom
 
   registerBackupCommand(program, cli, setExit);
   registerRestoreCommand(program, cli, setExit);
+  registerDrillCommand(program, cli, setExit);
   registerStreamsCommand(program, cli, setExit);
   registerVerifyCommand(program, cli, setExit);
   registerStatsCommand(program, cli, setExit);
@@ -66,13 +88,13 @@ export async function runCli(argv: readonly string[], cli: CliEnvironment): Prom
       .exitOverride()
       .addHelpText(
         'after',
-        `\nConfiguration (the environment variables this command reads; all of them: streamvault --help, or the README's configuration reference):\n${variablesHelpText(groups)}\n`,
+        `\nConfiguration (the environment variables this command reads; all of them: streamvault --help, or the README's configuration reference):\n${variablesHelpText(groups, COMMAND_VARIABLES_NOT_READ[command.name()])}\n`,
       );
   }
 
   const args = [...argv];
   if (args.length === 0) args.push(cli.env.STREAMVAULT_MODE?.trim().toLowerCase() || 'backup');
-  // Commander shows the program's help for `streamvault drill --help` and exits 0; an unknown
+  // Commander shows the program's help for `streamvault rehearse --help` and exits 0; an unknown
   // command is a usage error whatever follows it.
   const first = args[0]!;
   if (!first.startsWith('-') && first !== 'help' && !program.commands.some((c) => c.name() === first || c.aliases().includes(first))) {

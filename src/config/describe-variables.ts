@@ -21,10 +21,10 @@ export function describeVariables(): VariableDoc[] {
 
 /**
  * Plain-text list for `--help`: every variable, or only those of the given groups (a command's
- * own help shows what that command reads).
+ * own help shows what that command reads), without the `notRead` names (full names) of those groups.
  */
-export function variablesHelpText(groups?: readonly VariableGroup[]): string {
-  const docs = describeVariables().filter((d) => !groups || groups.includes(d.group));
+export function variablesHelpText(groups?: readonly VariableGroup[], notRead: readonly string[] = []): string {
+  const docs = describeVariables().filter((d) => (!groups || groups.includes(d.group)) && !notRead.includes(d.name));
   const width = Math.max(...docs.map((d) => d.name.length));
   return docs
     .map((d) => {

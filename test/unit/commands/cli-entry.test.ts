@@ -24,9 +24,9 @@ describe('the streamvault entry point', () => {
   });
 
   it('names an unknown command and exits 2, even with --help after it', () => {
-    const result = shell('node "$CLI" drill --help');
+    const result = shell('node "$CLI" rehearse --help');
     expect(result.status).toBe(ExitCode.badConfiguration);
-    expect(result.stderr).toContain("unknown command 'drill'");
+    expect(result.stderr).toContain("unknown command 'rehearse'");
     expect(result.stdout).toBe('');
   });
 });

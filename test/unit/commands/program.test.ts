@@ -10,7 +10,7 @@ describe('streamvault CLI', () => {
   it('--help lists the commands and every variable with its default', async () => {
     const { code, out } = await run(['--help']);
     expect(code).toBe(ExitCode.ok);
-    for (const command of ['backup', 'restore', 'verify', 'stats', 'get', 'streams']) expect(out).toMatch(new RegExp(`\\n  ${command}\\b`));
+    for (const command of ['backup', 'restore', 'drill', 'verify', 'stats', 'get', 'streams']) expect(out).toMatch(new RegExp(`\\n  ${command}\\b`));
     for (const v of describeVariables()) expect(out).toContain(v.name);
     expect(out).toContain('default: 1000 events');
     expect(out).toContain('Exit codes:');
@@ -39,12 +39,18 @@ describe('streamvault CLI', () => {
     const restore = await run(['restore', '--help']);
     expect(restore.out).toContain('STREAMVAULT_RESTORE_TOPIC_TEMPLATE');
     expect(restore.out).not.toContain('STREAMVAULT_BATCH_MAX_EVENTS');
+    // The drill reads the restore's tuning, not its targets or hooks: it picks its own scratch ones.
+    const drill = await run(['drill', '--help']);
+    expect(drill.code).toBe(ExitCode.ok);
+    for (const name of ['STREAMVAULT_KAFKA_BROKERS', 'STREAMVAULT_RESTORE_KAFKA_BROKERS', 'STREAMVAULT_RESTORE_CONCURRENCY', 'STREAMVAULT_S3_BUCKET', 'STREAMVAULT_STATE_DIR']) expect(drill.out).toContain(name);
+    for (const name of ['STREAMVAULT_RESTORE_TOPIC_TEMPLATE', 'STREAMVAULT_RESTORE_PRE_HOOK', 'STREAMVAULT_RESTORE_STREAM_TARGET', 'STREAMVAULT_BATCH_MAX_EVENTS']) expect(drill.out).not.toContain(name);
+    expect(drill.out).toContain('--sample');
   });
 
   it('treats an unknown command as a usage error even when --help follows it', async () => {
-    const { code, out, err } = await run(['drill', '--help']);
+    const { code, out, err } = await run(['rehearse', '--help']);
     expect(code).toBe(ExitCode.badConfiguration);
-    expect(err).toContain("unknown command 'drill'");
+    expect(err).toContain("unknown command 'rehearse'");
     expect(out).toBe('');
   });
 

@@ -1,0 +1,114 @@
+import { mkdir, rename, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import type { Command } from 'commander';
+import { kafkaSettings } from '../config/settings.js';
+import { runDrill } from '../drill/run-drill.js';
+import { ExitCode, type ExitCodeValue } from '../exit-codes.js';
+import { checkStateDir } from '../filecache/state-dir.js';
+import { createKafka } from '../kafka/create-kafka.js';
+import { VERSION } from '../version.js';
+import { createCommandContext, type CliEnvironment } from './command-context.js';
+
+interface DrillFlags {
+  source?: string[];
+  event?: string[];
+  sample?: string;
+  topicPrefix?: string;
+  report?: string;
+  maxDifferences: string;
+  keep?: boolean;
+}
+
+const collect = (value: string, previous: string[] = []) => [...previous, ...value.split(',').map((s) => s.trim()).filter(Boolean)];
+
+/** `20261202T010203Z`: sortable, and only characters a Kafka topic name may hold. */
+const stamp = (d: Date) => d.toISOString().replace(/\.\d{3}Z$/, 'Z').replaceAll('-', '').replaceAll(':', '');
+
+export function registerDrillCommand(program: Command, cli: CliEnvironment, setExit: (code: ExitCodeValue) => void): void {
+  program
+    .command('drill')
+    .description('restore drill: restore the backup (or a sample) into scratch topics and a scratch stream directory, compare every record and blob with the backup, write a JSON report; exit 4 on any difference')
+    .option('--source <source>', 'only these sources (repeatable or comma-separated); default: all in the backup', collect)
+    .option('--event <event>', 'only these event types (repeatable or comma-separated); default: all', collect)
+    .option('--sample <batches>', 'drill N backup batches per partition, spread evenly from the first to the last, instead of the whole backup')
+    .option('--topic-prefix <prefix>', 'scratch topic of each original topic: <prefix><topic> (default drill-<UTC time>-)')
+    .option('--report <path>', 'write the JSON report to this file (default: stdout)')
+    .option('--max-differences <n>', 'differences (and restore errors) listed in the report; all are counted', '100')
+    .option('--keep', 'keep the scratch topics and the scratch directory under the state directory (default: deleted after the comparison)')
+    .action(async (flags: DrillFlags) => setExit(await runDrillCommand(cli, flags)));
+}
+
+export async function runDrillCommand(cli: CliEnvironment, flags: DrillFlags): Promise<ExitCodeValue> {
+  const startedAt = new Date();
+  const drillId = `drill-${stamp(startedAt)}`;
+  const problems: string[] = [];
+  const positive = (flag: string, raw: string | undefined) => {
+    if (raw === undefined) return undefined;
+    if (!/^\d{1,9}$/.test(raw.trim()) || Number(raw) < 1) {
+      problems.push(`${flag}: expected a whole number from 1 up, got ${JSON.stringify(raw)}`);
+      return undefined;
+    }
+    return Number(raw);
+  };
+  const sample = positive('--sample', flags.sample);
+  const maxDifferences = positive('--max-differences', flags.maxDifferences) ?? 100;
+  const topicPrefix = flags.topicPrefix ?? `${drillId}-`;
+  // An empty prefix would restore into the original topics, which is what a drill must never touch.
+  if (!/^[A-Za-z0-9._-]{1,200}$/.test(topicPrefix)) {
+    problems.push(`--topic-prefix: expected 1 to 200 of the characters a Kafka topic name may hold (A-Z a-z 0-9 . _ -), got ${JSON.stringify(topicPrefix)}`);
+  }
+  if (problems.length > 0) {
+    cli.stderr.write(`streamvault drill: invalid arguments:\n${problems.map((p) => `  - ${p}`).join('\n')}\n`);
+    return ExitCode.badConfiguration;
+  }
+
+  const created = await createCommandContext(cli, { requireBucket: 'backup' });
+  if (!created.ok) return created.exitCode;
+  const { config, logger, store, layout } = created.context;
+  const stateDir = await checkStateDir(config.STATE_DIR);
+  if (!stateDir.ok) {
+    logger.error(stateDir.message);
+    cli.stderr.write(`streamvault: ${stateDir.message}\n`);
+    return ExitCode.stateDirUnusable;
+  }
+  const brokers = config.RESTORE_KAFKA_BROKERS.length > 0 ? config.RESTORE_KAFKA_BROKERS : config.KAFKA_BROKERS;
+  const outcome = await runDrill(
+    {
+      drillId,
+      sources: flags.source ?? [],
+      events: flags.event ?? [],
+      sampleBatches: sample,
+      topicPrefix,
+      workDir: join(stateDir.path, 'drill', drillId),
+      keep: Boolean(flags.keep),
+      maxDifferences,
+      readTimeoutMs: Math.round(config.RESTORE_SCAN_TIMEOUT_SECONDS * 1000),
+      backupLocation: `s3://${config.S3_BUCKET}/${layout.prefix}`,
+      brokers,
+      toolVersion: VERSION,
+      restore: {
+        concurrency: config.RESTORE_CONCURRENCY,
+        produceBatchEvents: config.RESTORE_PRODUCE_BATCH_EVENTS,
+        produceBatchBytes: config.RESTORE_PRODUCE_BATCH_BYTES,
+        eventsPerSecond: config.RESTORE_EVENTS_PER_SECOND,
+        bytesPerSecond: config.RESTORE_BYTES_PER_SECOND,
+        streamRetries: config.RESTORE_STREAM_RETRIES,
+        scanTimeoutMs: Math.round(config.RESTORE_SCAN_TIMEOUT_SECONDS * 1000),
+        createTopics: config.RESTORE_CREATE_TOPICS,
+        idempotentProducer: config.RESTORE_IDEMPOTENT_PRODUCER,
+        replicationFactor: config.RESTORE_REPLICATION_FACTOR,
+        fewerPartitions: config.RESTORE_FEWER_PARTITIONS,
+      },
+    },
+    { store, layout, logger, targetKafka: () => createKafka({ ...kafkaSettings(config), brokers }, logger), now: () => new Date() },
+  );
+  const text = `${JSON.stringify(outcome.report, null, 2)}\n`;
+  if (flags.report === undefined) cli.stdout.write(text);
+  else {
+    await mkdir(dirname(flags.report), { recursive: true });
+    await writeFile(`${flags.report}.partial`, text);
+    await rename(`${flags.report}.partial`, flags.report);
+    cli.stderr.write(`streamvault drill: ${outcome.report.result}; report written to ${flags.report}\n`);
+  }
+  return outcome.exitCode;
+}
