@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { Deployment } from 'kubernetes-models/apps/v1';
-import { Job } from 'kubernetes-models/batch/v1';
+import { CronJob, Job } from 'kubernetes-models/batch/v1';
 import { ConfigMap, PersistentVolumeClaim, Secret, Service } from 'kubernetes-models/v1';
 import { describe, expect, it } from 'vitest';
 import { ENV_PREFIX } from '../../../src/config/variable.js';
@@ -17,6 +17,7 @@ const manifests = loadManifests();
 const models: Record<string, new (data: any) => { validate(): void }> = {
   'apps/v1/Deployment': Deployment,
   'batch/v1/Job': Job,
+  'batch/v1/CronJob': CronJob,
   'v1/ConfigMap': ConfigMap,
   'v1/Secret': Secret,
   'v1/Service': Service,
@@ -27,6 +28,8 @@ const config = byKind(manifests, 'ConfigMap', 'streamvault-config').data as Reco
 const secret = byKind(manifests, 'Secret', 'streamvault-credentials').stringData as Record<string, string>;
 const deployment = byKind(manifests, 'Deployment');
 const job = byKind(manifests, 'Job');
+const cronJob = byKind(manifests, 'CronJob');
+const drillPod = cronJob.spec.jobTemplate.spec.template.spec;
 const pods = { 'deployment.yaml': deployment.spec.template.spec, 'restore-job.yaml': job.spec.template.spec } as Record<string, any>;
 const known = new Set(Object.values(variables).map((v) => `${ENV_PREFIX}${v.name}`));
 const containerOf = (pod: any) => pod.containers[0];
@@ -49,23 +52,23 @@ describe('deploy/kubernetes', () => {
     expect(() => new Job(broken).validate()).toThrow(/terminationMessagePolicy.*|name/);
   });
 
-  it('kustomization.yaml lists files that exist, every manifest but the on-demand restore Job', () => {
+  it('kustomization.yaml lists files that exist, every manifest but the on-demand restore Job and the opt-in drill CronJob', () => {
     const kustomization = byKind(manifests, 'Kustomization');
     expect(kustomization.apiVersion).toBe('kustomize.config.k8s.io/v1beta1');
     const resources = kustomization.resources as string[];
     for (const file of resources) expect(existsSync(join(DIR, file)), file).toBe(true);
     const files = new Set(kubernetesObjects.map((m) => m.file));
-    expect(new Set(resources)).toEqual(new Set([...files].filter((f) => f !== 'restore-job.yaml')));
+    expect(new Set(resources)).toEqual(new Set([...files].filter((f) => f !== 'restore-job.yaml' && f !== 'drill-cronjob.yaml')));
   });
 
   it('names only variables streamvault reads, and keeps credentials in the Secret', () => {
-    const named = [...Object.keys(config), ...Object.keys(secret), ...Object.values(pods).flatMap((pod) => [...envOf(pod).keys()])];
+    const named = [...Object.keys(config), ...Object.keys(secret), ...[...Object.values(pods), drillPod].flatMap((pod) => [...envOf(pod).keys()])];
     for (const name of named) expect(known.has(name), name).toBe(true);
     for (const v of Object.values(variables).filter((v) => v.secret)) {
       expect(Object.keys(secret), v.name).toContain(`${ENV_PREFIX}${v.name}`);
       expect(Object.keys(config)).not.toContain(`${ENV_PREFIX}${v.name}`);
     }
-    for (const pod of Object.values(pods)) {
+    for (const pod of [...Object.values(pods), drillPod]) {
       expect(containerOf(pod).envFrom).toEqual([{ configMapRef: { name: 'streamvault-config' } }, { secretRef: { name: 'streamvault-credentials' } }]);
     }
   });
@@ -124,5 +127,25 @@ describe('deploy/kubernetes', () => {
     expect([...failJob].sort()).toEqual([...permanent].sort());
     // Retried: 1 (unexpected, resumes), 5 (stream failures), 130 (forced stop), and evictions.
     expect(job.spec.podFailurePolicy.rules).toContainEqual({ action: 'Ignore', onPodConditions: [{ type: 'DisruptionTarget' }] });
+  });
+
+  it('runs the drill weekly, one at a time, and fails its Job at once when the restore differs from the backup', () => {
+    // Minute hour day-of-month month day-of-week: once a week, on a fixed weekday.
+    const [minute, hour, dayOfMonth, month, dayOfWeek] = cronJob.spec.schedule.split(' ');
+    expect([minute, hour, dayOfMonth, month]).toEqual([expect.stringMatching(/^\d+$/), expect.stringMatching(/^\d+$/), '*', '*']);
+    expect(dayOfWeek).toMatch(/^[0-6]$/);
+    expect(cronJob.spec.concurrencyPolicy).toBe('Forbid');
+    const container = containerOf(drillPod);
+    expect(container.args[0]).toBe('drill');
+    expect(drillPod.restartPolicy).toBe('Never');
+    expect(drillPod.enableServiceLinks).toBe(false);
+    expect(container.terminationMessagePolicy).toBe('FallbackToLogsOnError');
+    expect(drillPod.securityContext).toMatchObject({ runAsNonRoot: true, runAsUser: 1000, runAsGroup: 1000, fsGroup: 1000 });
+    const stateDir = envOf(drillPod).get('STREAMVAULT_STATE_DIR');
+    expect(container.volumeMounts.map((m: any) => m.mountPath)).toContain(stateDir);
+    const failJob = cronJob.spec.jobTemplate.spec.podFailurePolicy.rules
+      .filter((r: any) => r.action === 'FailJob')
+      .flatMap((r: any) => r.onExitCodes.values as number[]);
+    expect([...failJob].sort()).toEqual([ExitCode.badConfiguration, ExitCode.missingBackupLocation, ExitCode.partial, ExitCode.stateDirUnusable].sort());
   });
 });
