@@ -73,4 +73,24 @@ describe('streamvault restore --partition --from-offset --to-offset', { timeout:
     expect(unpaired.stderr).toContain('expected each --partition with one --from-offset and one --to-offset');
     expect(await readTopic(sharedKafkaBrokers(), b.topic).catch(() => [])).toEqual([]);
   });
+
+  it('killed with SIGKILL mid-range, the rerun ends with each offset of the range exactly once and nothing outside it', async () => {
+    const b = await makeBackup();
+    for (let first = 0; first < 8000; first += 500) await writeBatch(b, 0, first, 500);
+    // Throttled and in small requests, so the kill lands while the range is being produced.
+    const env = restoreEnv(b, sharedKafkaBrokers(), newStateDir(), {
+      STREAMVAULT_RESTORE_STREAM_TARGET: 'none',
+      STREAMVAULT_RESTORE_EVENTS_PER_SECOND: '2500',
+      STREAMVAULT_RESTORE_PRODUCE_BATCH_EVENTS: '50',
+    });
+    const range = ['--json', '--partition', `${b.topic}:0`, '--from-offset', '1234', '--to-offset', '6543'];
+    const killed = await runRestoreCli(range, env, { afterProducingMs: 400 });
+    expect(killed.signal, killed.stderr).toBe('SIGKILL');
+    const partial = await readTopic(sharedKafkaBrokers(), b.topic);
+    expect(partial.length).toBeLessThan(6543 - 1234 + 1);
+    const rerun = await runRestoreCli(range, env);
+    expect(rerun.code, rerun.stderr).toBe(0);
+    const restored = (await readTopic(sharedKafkaBrokers(), b.topic)).sort((x, y) => Number(x.offset) - Number(y.offset));
+    expect(restored.map((r) => Number(origin(r).split(':')[1]))).toEqual(Array.from({ length: 6543 - 1234 + 1 }, (_, i) => 1234 + i));
+  });
 });
