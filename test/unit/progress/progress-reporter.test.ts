@@ -60,6 +60,42 @@ describe('ProgressReporter', () => {
   });
 });
 
+/** A stream that passes for a terminal, as cli-progress asks one (it draws nothing otherwise). */
+function fakeTerminal(): { out: PassThrough; text: () => string } {
+  const out = new PassThrough();
+  let text = '';
+  out.on('data', (c: Buffer) => (text += c.toString()));
+  const ok = (cb?: () => void) => {
+    cb?.();
+    return true;
+  };
+  Object.assign(out, { isTTY: true, columns: 200, cursorTo: (_x: number, _y: unknown, cb?: () => void) => ok(typeof _y === 'function' ? (_y as () => void) : cb), clearLine: (_d: number, cb?: () => void) => ok(cb), moveCursor: (_x: number, _y: number, cb?: () => void) => ok(cb) });
+  return { out, text: () => text };
+}
+
+describe('ProgressReporter bar', () => {
+  it('ends a failed run on a frame that says failed, at the share that succeeded', () => {
+    const terminal = fakeTerminal();
+    const progress = new ProgressReporter({ mode: 'bar', out: terminal.out, intervalMs: 60_000 });
+    progress.start({ files: 2, bytes: 200 }, 'streams');
+    progress.advance(1, 100); // the other item failed: not advanced
+    progress.error('streams/ab/ab..', 'sha256 mismatch', 'streams');
+    progress.finish({}, 'failed');
+    const frames = terminal.text().split('\x1b[1G').slice(1);
+    expect(frames.at(-1)).toMatch(/^ failed {2}\|.*\| 50% \| 1\/2 objects \| 100 B\/200 B \|.*errors 1/);
+    expect(terminal.text()).not.toContain('100%');
+  });
+
+  it('ends a run that did everything on a frame that says done, at 100%', () => {
+    const terminal = fakeTerminal();
+    const progress = new ProgressReporter({ mode: 'bar', out: terminal.out, intervalMs: 60_000 });
+    progress.start({ files: 2, bytes: 200 }, 'events');
+    progress.advance(2, 200);
+    progress.finish({});
+    expect(terminal.text().split('\x1b[1G').at(-1)).toMatch(/^ done {4}\|.*\| 100% \| 2\/2 objects/);
+  });
+});
+
 describe('formatDuration', () => {
   it('prints seconds the way kubectl prints ages', () => {
     expect([0, 45.4, 60, 185, 3600 + 7 * 60 + 30, 3 * 86_400 + 4 * 3600].map(formatDuration)).toEqual(['0s', '45s', '1m00s', '3m05s', '1h07m', '3d04h']);
