@@ -111,9 +111,11 @@ async function committedOffsets(admin: Admin, group: string, topic: string): Pro
   return new Map(offsets!.partitions.map((p) => [p.partition, p.offset]));
 }
 
-async function backupOnce(env: Record<string, string>): Promise<void> {
+/** Runs `backup --once --json` to its end (exit 0 expected) and returns its summary line. */
+async function backupOnce(env: Record<string, string>): Promise<Record<string, unknown>> {
   const run = withCleanup(spawnStreamvault(['backup', '--once', '--json'], env));
   expect(await run.exited, run.stderrText()).toBe(0);
+  return JSON.parse(run.stdout().trim().split('\n').at(-1)!) as Record<string, unknown>;
 }
 
 describe.skipIf(sharedKafkaKind() !== 'kafka')('compacted topics (real Kafka only: the mock cluster does not compact)', () => {
@@ -144,7 +146,7 @@ describe.skipIf(sharedKafkaKind() !== 'kafka')('compacted topics (real Kafka onl
       pairs: { 'samples/sourced': topic },
       extra: { STREAMVAULT_BATCH_MAX_EVENTS: '25', STREAMVAULT_BATCH_MAX_AGE_SECONDS: '600' },
     });
-    await backupOnce(env);
+    const summary1 = await backupOnce(env);
     const ends1 = new Map((await admin.fetchTopicOffsets(topic)).map((o) => [o.partition, o.high]));
     expect(await committedOffsets(admin, group, topic)).toEqual(ends1);
 
@@ -164,6 +166,17 @@ describe.skipIf(sharedKafkaKind() !== 'kafka')('compacted topics (real Kafka onl
       if (BigInt(entry.lastOffset) - BigInt(entry.firstOffset) + 1n > BigInt(entry.count)) gapsInside += 1;
     }
     expect(gapsInside).toBeGreaterThan(0);
+    // The summary counts the records backed up; its progress went through every offset.
+    const offsets1 = [...ends1.values()].reduce((n, end) => n + Number(end), 0);
+    expect(summary1).toMatchObject({
+      message_type: 'summary',
+      events_backed_up: kept1.length,
+      events_expected: offsets1,
+      total_files: offsets1,
+      files_done: offsets1,
+      bytes_done: backup1.manifests.reduce((n, e) => n + e.bytes, 0),
+      incomplete_partitions: [],
+    });
 
     const verified = withCleanup(spawnStreamvault(['verify', '--read-data', '--json'], env));
     expect(await verified.exited, `${verified.stdout()}${verified.stderrText()}`).toBe(0);
