@@ -11,7 +11,7 @@ import { sharedKafkaBrokers, sharedKafkaKind } from '../../helpers/shared-server
 import { spawnStreamvault } from '../../helpers/streamvault-process.js';
 import { testProducer } from '../../helpers/test-producer.js';
 import { until } from '../../helpers/until.js';
-import { newStateDir, restoreEnv, runRestoreCli } from '../restore/restore-fixtures.js';
+import { jsonLines, newStateDir, restoreEnv, runRestoreCli } from '../restore/restore-fixtures.js';
 
 /**
  * A topic the broker really compacts: segments of 1 MiB (Kafka's smallest) roll while the test
@@ -183,11 +183,11 @@ describe.skipIf(sharedKafkaKind() !== 'kafka')('compacted topics (real Kafka onl
 
     // Restore into a new topic: created compacted as recorded, each kept record once, in order, tombstones as tombstones.
     const restoredTopic = `${topic}-restored`;
-    const restored = await runRestoreCli(
-      ['--json'],
-      restoreEnv({ bucket }, sharedKafkaBrokers(), newStateDir(), { STREAMVAULT_RESTORE_STREAM_TARGET: 'none', STREAMVAULT_RESTORE_TOPIC_TEMPLATE: '{topic}-restored' }),
-    );
+    const restoreState = newStateDir();
+    const restoreTo = restoreEnv({ bucket }, sharedKafkaBrokers(), restoreState, { STREAMVAULT_RESTORE_STREAM_TARGET: 'none', STREAMVAULT_RESTORE_TOPIC_TEMPLATE: '{topic}-restored' });
+    const restored = await runRestoreCli(['--json'], restoreTo);
     expect(restored.code, restored.stderr).toBe(0);
+    expect(jsonLines(restored.stdout).at(-1)).toMatchObject({ message_type: 'summary', events_planned: kept1.length, events_restored: kept1.length });
     const described = await admin.describeConfigs({ resources: [{ type: ConfigResourceTypes.TOPIC, name: restoredTopic, configNames: Object.keys(COMPACTED) }], includeSynonyms: false });
     expect(Object.fromEntries(described.resources[0]!.configEntries.map((e) => [e.configName, e.configValue]))).toEqual(COMPACTED);
     const target = await readTopics(kafka, [restoredTopic], 60_000);
@@ -233,5 +233,22 @@ describe.skipIf(sharedKafkaKind() !== 'kafka')('compacted topics (real Kafka onl
 
     const verifiedAgain = withCleanup(spawnStreamvault(['verify', '--read-data', '--json'], env));
     expect(await verifiedAgain.exited, `${verifiedAgain.stdout()}${verifiedAgain.stderrText()}`).toBe(0);
+
+    // The restore continues into its compacted target (which compacts what it receives, as the
+    // original did): then the newest record of every key the backup holds is there, once, and a
+    // rerun finds nothing to add, whether the target compacted meanwhile or not.
+    const continued = await runRestoreCli(['--json'], restoreTo);
+    expect(continued.code, continued.stderr).toBe(0);
+    const rerun = await runRestoreCli(['--json'], restoreTo);
+    expect(rerun.code, rerun.stderr).toBe(0);
+    expect(jsonLines(rerun.stdout).at(-1)).toMatchObject({ message_type: 'summary', events_restored: 0 });
+    const targetNow = await readTopics(kafka, [restoredTopic], 60_000);
+    const originOf = (r: TopicRecord) => `${String(r.headers['streamvault.original.partition'])}/${String(r.headers['streamvault.original.offset'])}`;
+    expect(new Set(targetNow.map(originOf)).size).toBe(targetNow.length);
+    for (const r of targetNow) expect(inBackup.get(originOf(r))).toMatchObject({ key: r.key?.toString() ?? null, value: r.value?.toString() ?? null });
+    const newestOfKey = new Map<string, string>();
+    for (const r of byOffset([...inBackup.values()])) newestOfKey.set(`${r.partition}/${r.key}`, `${r.partition}/${r.offset}`);
+    const inTarget = new Set(targetNow.map(originOf));
+    for (const origin of newestOfKey.values()) expect(inTarget.has(origin), origin).toBe(true);
   });
 });
