@@ -3,6 +3,7 @@ import pRetry from 'p-retry';
 import type { Pair } from '../config/pair.js';
 import type { Logger } from '../observability/logger.js';
 import type { ReadinessReporter } from '../observability/readiness-problems.js';
+import type { BackupRecord } from '../events/backup-record.js';
 import type { ManifestEntry } from '../storage/manifest.js';
 import { findCompressionCodecError } from '../kafka/compression-codecs.js';
 import { toBackupRecord } from '../kafka/to-backup-record.js';
@@ -39,7 +40,11 @@ export interface PairWorkerStats {
 }
 
 export interface PairWorkerObserver {
-  onBatchDurable?(pair: Pair, entry: ManifestEntry): void;
+  /**
+   * After a batch's object and manifest are written. `records` are the batch's records (their
+   * offsets may have gaps: compaction, transaction markers); they are the caller's, not to keep.
+   */
+  onBatchDurable?(pair: Pair, entry: ManifestEntry, records: readonly BackupRecord[]): void;
   /**
    * After each fetched batch is buffered, including fetches that held no record to back up (only
    * transaction markers or aborted records; `count` is 0 then). `lastOffset` is the last offset
@@ -419,7 +424,7 @@ export class PairWorker {
     this.stats.backedUp += entry.count;
     this.stats.bytes += entry.bytes;
     this.stats.lastDurableAt = this.#deps.wallNow();
-    this.#deps.observer?.onBatchDurable?.(pair, entry);
+    this.#deps.observer?.onBatchDurable?.(pair, entry, batch.records);
     if (batch.generation !== this.#generation) {
       // The partition may have moved; its new owner re-reads from the last commit, and a replay
       // rewrites the same keys. Committing now could move the group's offset backwards.
