@@ -5,8 +5,14 @@ process.env.AWS_SDK_JS_SUPPRESS_NODE_DEPRECATION_WARNING ??= '1';
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 process.env.KAFKAJS_NO_PARTITIONER_WARNING ??= '1';
 
-import { runCli } from './commands/program.js';
-import { ExitCode } from './exit-codes.js';
+import { ExitCode, type ExitCodeValue } from './exit-codes.js';
+import { ProcessSignals } from './process-signals.js';
+
+// SIGTERM and SIGINT are handled from here to the last instruction, by one owner whose listeners
+// are never removed (see process-signals.ts); commands only say where a signal goes. The program
+// and its libraries load after, so a signal while they load is handled too.
+const signals = new ProcessSignals({ exit: (code) => process.exit(code), stderr: process.stderr });
+signals.install(process);
 
 // A reader that stops early (`streamvault get events ... | head`, `--help | head`) is not a failure
 // and deserves no stack trace: stop at once with the code chosen so far. Nothing is lost by it: the
@@ -18,21 +24,25 @@ for (const output of [process.stdout, process.stderr]) {
   });
 }
 
+let exitCode: ExitCodeValue;
 try {
-  process.exitCode = await runCli(process.argv.slice(2), {
+  const { runCli } = await import('./commands/program.js');
+  exitCode = await runCli(process.argv.slice(2), {
     env: process.env,
     stdout: process.stdout,
     stderr: process.stderr,
     isTTY: Boolean(process.stdout.isTTY),
+    signals,
   });
 } catch (error) {
   process.stderr.write(`streamvault: unexpected failure: ${(error as Error).stack ?? String(error)}\n`);
-  process.exitCode = ExitCode.failure;
+  exitCode = ExitCode.failure;
 }
+process.exitCode = exitCode;
+signals.decided(exitCode);
 
-// The work is done and its exit code set; the process may still be closing sockets. A signal
-// now (an orchestrator's second SIGTERM) must not turn a finished run into 143: exit with the
-// code already decided.
-const exitAsDecided = () => process.exit(process.exitCode ?? ExitCode.ok);
-process.once('SIGTERM', exitAsDecided);
-process.once('SIGINT', exitAsDecided);
+// The process ends here, by process.exit, not by the event loop running dry: at a natural exit Node
+// closes its signal listeners before the process is gone, and a signal in that moment is 143.
+// What was written is flushed first (a pipe to a slow reader may still hold some of stdout).
+await Promise.all([process.stdout, process.stderr].map((output) => new Promise<void>((resolve) => output.write('', () => resolve()))));
+process.exit(exitCode);

@@ -173,6 +173,9 @@ function writeNodeFiles(node: KafkaNode, voters: string, count: number): void {
     // Tests join groups all the time: no waiting for more members, and short sessions allowed.
     'group.initial.rebalance.delay.ms': 0,
     'group.min.session.timeout.ms': 1000,
+    // The log cleaner looks for dirty compacted logs every second, not every 15 s, so a test of a
+    // compacted topic waits for compaction as long as its own segment settings say.
+    'log.cleaner.backoff.ms': 1000,
   };
   const text = Object.entries(properties)
     .map(([k, v]) => `${k}=${v}`)

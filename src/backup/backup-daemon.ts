@@ -1,6 +1,7 @@
 import type { Logger } from '../observability/logger.js';
 import { ExitCode, type ExitCodeValue } from '../exit-codes.js';
 import type { PairWorker } from './pair-worker.js';
+import { pairRunSummary } from './run-summary.js';
 import type { StreamPipeline } from './stream-pipeline.js';
 
 export type DaemonState = 'starting' | 'running' | 'draining' | 'stopped' | 'failed';
@@ -98,6 +99,8 @@ export class BackupDaemon {
     );
     if (unfinished > 0) logger.warn({ unfinished }, 'streams left in the pending journal; they resume at the next start');
     if (this.#deps.onStopped) await settle(logger, 'cleanup', this.#deps.onStopped());
+    // What this run did, per pair, once nothing more can change it: the last lines before the exit.
+    for (const worker of workers) logger.info(pairRunSummary(worker, streams), 'run summary');
     this.#state = reason.kind === 'fatal' ? 'failed' : 'stopped';
     const code = exitCodeFor(reason);
     logger.info({ exitCode: code }, 'shutdown complete');

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { encodeContainer, type AvroCodec } from '../events/avro-container.js';
-import type { Pair } from '../config/pair.js';
+import { pairId, type Pair } from '../config/pair.js';
 import type { KeyLayout } from '../storage/key-layout.js';
 import { fencedPut, unfencedPut, type FencedPutRequest, type WriteFence } from '../storage/fenced-write.js';
 import { parseManifest, serializeManifest, unionStreams, type ManifestEntry, type ManifestStream } from '../storage/manifest.js';
@@ -49,7 +49,7 @@ export class BatchWriter {
 
     // The journal write (or upload) of streams runs while the object goes to S3.
     const streams = dedupeStreams(batch.streams);
-    const streamsDurable = streamSink.persist(streams);
+    const streamsDurable = streamSink.persist(streams, pairId(pair));
     streamsDurable.catch(() => {}); // awaited below; avoid an unhandled rejection meanwhile
 
     const key = layout.eventsObjectKey(pair, batch.partition, first.offset, first.timestamp);

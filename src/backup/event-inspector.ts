@@ -1,3 +1,4 @@
+import type { MalformedEventCode } from '../events/event-decoder.js';
 import type { ManifestStream } from '../storage/manifest.js';
 
 export interface StreamReferenceLike {
@@ -10,7 +11,7 @@ export interface StreamReferenceLike {
 export type Inspection =
   | { kind: 'tombstone' }
   | { kind: 'valid'; references: readonly StreamReferenceLike[]; rejected: ReadonlyArray<{ reason: string; sha256: string }> }
-  | { kind: 'malformed'; reason: string };
+  | { kind: 'malformed'; code: MalformedEventCode; reason: string };
 
 export interface EventInspector {
   inspect(value: Buffer | null): Inspection;

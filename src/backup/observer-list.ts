@@ -1,4 +1,5 @@
 import type { Pair } from '../config/pair.js';
+import type { BackupRecord } from '../events/backup-record.js';
 import type { ManifestEntry } from '../storage/manifest.js';
 import type { PairWorkerObserver } from './pair-worker.js';
 
@@ -18,8 +19,8 @@ export class ObserverList implements PairWorkerObserver {
     this.#observers.push(observer);
   }
 
-  onBatchDurable(pair: Pair, entry: ManifestEntry): void {
-    this.#each((o) => o.onBatchDurable?.(pair, entry));
+  onBatchDurable(pair: Pair, entry: ManifestEntry, records: readonly BackupRecord[]): void {
+    this.#each((o) => o.onBatchDurable?.(pair, entry, records));
   }
 
   onConsumed(pair: Pair, count: number, where: { partition: number; lastOffset: string }): void {

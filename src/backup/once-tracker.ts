@@ -1,6 +1,7 @@
 import pRetry from 'p-retry';
 import { pairId, type Pair } from '../config/pair.js';
 import { fetchPairOffsets, type OffsetsAdmin } from '../observability/consumer-lag.js';
+import type { BackupRecord } from '../events/backup-record.js';
 import type { ManifestEntry } from '../storage/manifest.js';
 import type { PairWorkerObserver } from './pair-worker.js';
 
@@ -25,9 +26,11 @@ interface PartitionState {
   readonly plan: OncePartition;
   /** Next offset to consume (last consumed + 1). */
   consumed: bigint;
-  /** Offset up to which batches are durable (last durable + 1), within the plan. */
+  /** Offset up to which everything is durable or needs no backup (markers, compacted gaps), within the plan. */
   durable: bigint;
   committed: bigint;
+  /** Records of the plan this process made durable (fewer than its offsets where compaction or markers left gaps). */
+  records: number;
 }
 
 /**
@@ -35,6 +38,10 @@ interface PartitionState {
  * when every partition is consumed up to them (the ordered shutdown then writes and commits the
  * last batches), not at whatever the topic holds by then. Events produced after the start are
  * not waited for; those already fetched are backed up too, which is harmless.
+ *
+ * Two measures: progress (`total`, the reporter's files) counts offsets, the only size known
+ * before reading; `done` counts the records backed up. They differ where offsets hold no record
+ * to back up: compacted away, transaction markers, aborted records.
  */
 export class OnceTracker {
   readonly #states = new Map<string, PartitionState>();
@@ -47,7 +54,7 @@ export class OnceTracker {
     this.#onAllConsumed = onAllConsumed;
     let total = 0n;
     for (const plan of partitions) {
-      this.#states.set(slot(plan.pair, plan.partition), { plan, consumed: plan.start, durable: plan.start, committed: plan.start });
+      this.#states.set(slot(plan.pair, plan.partition), { plan, consumed: plan.start, durable: plan.start, committed: plan.start, records: 0 });
       if (plan.end > plan.start) total += plan.end - plan.start;
     }
     this.total = Number(total);
@@ -68,7 +75,7 @@ export class OnceTracker {
     );
   }
 
-  /** Reports events made durable to `progress` (files = events, bytes = bytes written). */
+  /** Reports offsets made durable or passed to `progress` (files = offsets, bytes = bytes written). */
   attach(progress: OnceProgress): void {
     this.#progress = progress;
   }
@@ -78,10 +85,11 @@ export class OnceTracker {
     this.#check();
   }
 
+  /** Records of the plan backed up by this process. */
   get done(): number {
-    let done = 0n;
-    for (const s of this.#states.values()) done += s.durable - s.plan.start;
-    return Number(done);
+    let done = 0;
+    for (const s of this.#states.values()) done += s.records;
+    return done;
   }
 
   readonly observer: PairWorkerObserver = {
@@ -92,16 +100,17 @@ export class OnceTracker {
       if (next > s.consumed) s.consumed = next;
       this.#check();
     },
-    onBatchDurable: (pair, entry: ManifestEntry) => {
+    onBatchDurable: (pair, entry: ManifestEntry, records: readonly BackupRecord[]) => {
       const s = this.#states.get(slot(pair, entry.partition));
       if (!s) return;
-      const upTo = min(BigInt(entry.lastOffset) + 1n, s.plan.end);
-      if (upTo > s.durable) {
-        const added = upTo - s.durable;
-        s.durable = upTo;
-        // Bytes in proportion to the part of the batch inside the plan.
-        this.#progress?.advance(Number(added), Math.round((entry.bytes * Number(added)) / entry.count));
-      }
+      // The batch's records inside the plan and not counted yet (a replay may overlap what was).
+      const added = records.filter((r) => {
+        const offset = BigInt(r.offset);
+        return offset >= s.durable && offset < s.plan.end;
+      }).length;
+      s.records += added;
+      // Bytes in proportion to the records inside the plan.
+      this.#advance(s, min(BigInt(entry.lastOffset) + 1n, s.plan.end), Math.round((entry.bytes * added) / entry.count));
     },
     onCommitted: (pair, partition, offset) => {
       const s = this.#states.get(slot(pair, partition));
@@ -109,9 +118,18 @@ export class OnceTracker {
       const committed = BigInt(offset);
       if (committed > s.committed) s.committed = committed;
       if (committed > s.consumed) s.consumed = committed;
+      // Everything below a commit is durable or had nothing to back up (markers, compacted gaps).
+      this.#advance(s, min(committed, s.plan.end), 0);
       this.#check();
     },
   };
+
+  #advance(s: PartitionState, upTo: bigint, bytes: number): void {
+    if (upTo <= s.durable) return;
+    const offsets = upTo - s.durable;
+    s.durable = upTo;
+    this.#progress?.advance(Number(offsets), bytes);
+  }
 
   /** Partitions another replica owns are seen through the group's committed offsets. */
   async refreshFromBroker(admin: OffsetsAdmin, pairs: ReadonlyArray<{ pair: Pair; groupId: string }>, fromBeginning: boolean): Promise<void> {

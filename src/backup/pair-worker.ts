@@ -3,11 +3,13 @@ import pRetry from 'p-retry';
 import type { Pair } from '../config/pair.js';
 import type { Logger } from '../observability/logger.js';
 import type { ReadinessReporter } from '../observability/readiness-problems.js';
+import type { BackupRecord } from '../events/backup-record.js';
 import type { ManifestEntry } from '../storage/manifest.js';
 import { findCompressionCodecError } from '../kafka/compression-codecs.js';
 import { toBackupRecord } from '../kafka/to-backup-record.js';
 import type { BatchWriter } from './batch-writer.js';
 import { toManifestStreams, type EventInspector } from './event-inspector.js';
+import { MalformedEventLog, type MalformedEvent } from './malformed-event-log.js';
 import { PartitionBatch, type BatchLimits } from './partition-batch.js';
 
 /** Consumer restarts tolerated within RESTART_WINDOW_MS before the worker is declared failed. */
@@ -38,7 +40,11 @@ export interface PairWorkerStats {
 }
 
 export interface PairWorkerObserver {
-  onBatchDurable?(pair: Pair, entry: ManifestEntry): void;
+  /**
+   * After a batch's object and manifest are written. `records` are the batch's records (their
+   * offsets may have gaps: compaction, transaction markers); they are the caller's, not to keep.
+   */
+  onBatchDurable?(pair: Pair, entry: ManifestEntry, records: readonly BackupRecord[]): void;
   /**
    * After each fetched batch is buffered, including fetches that held no record to back up (only
    * transaction markers or aborted records; `count` is 0 then). `lastOffset` is the last offset
@@ -80,6 +86,9 @@ export interface PairWorkerDeps {
 export class PairWorker {
   readonly #deps: PairWorkerDeps;
   readonly #log: Logger;
+  readonly #malformedLog: MalformedEventLog;
+  /** Last offset committed per partition in this run (the next offset to read). */
+  readonly #committed = new Map<number, string>();
   readonly #consumer: Consumer;
   readonly #batches = new Map<number, PartitionBatch>();
   /** Partitions reported to readiness as stuck on a batch they cannot write. */
@@ -118,6 +127,7 @@ export class PairWorker {
   constructor(deps: PairWorkerDeps) {
     this.#deps = deps;
     this.#log = deps.logger.child({ pair: `${deps.pair.source}/${deps.pair.event}`, topic: deps.pair.topic });
+    this.#malformedLog = new MalformedEventLog({ logger: this.#log });
     const createConsumer = deps.createConsumer ?? ((config: ConsumerConfig) => deps.kafka.consumer(config));
     this.#consumer = createConsumer({
       groupId: deps.groupId,
@@ -138,6 +148,19 @@ export class PairWorker {
 
   get pair(): Pair {
     return this.#deps.pair;
+  }
+
+  /**
+   * Logs the malformed events counted since the last call as one summary line (the first few had a
+   * line each); the progress log calls it at its interval, drain at the end.
+   */
+  summarizeMalformed(): void {
+    this.#malformedLog.summarize();
+  }
+
+  /** The offset committed last in this run per partition (the next to read), by partition number. */
+  committedOffsets(): Record<string, string> {
+    return Object.fromEntries([...this.#committed].sort(([a], [b]) => a - b).map(([p, o]) => [String(p), o]));
   }
 
   /** Assigned partitions with their unflushed event count and oldest event age. */
@@ -257,6 +280,7 @@ export class PairWorker {
       this.#log.warn({ err: error }, 'disconnect failed');
     }
     if (this.#state !== 'failed') this.#state = 'stopped';
+    this.#malformedLog.summarize();
     this.#log.info({ ...this.stats }, 'stopped');
   }
 
@@ -272,25 +296,16 @@ export class PairWorker {
         this.#batches.set(batch.partition, current);
       }
       const inspection = inspector.inspect(record.value);
-      let malformed = false;
       let streams: ReturnType<typeof toManifestStreams> = [];
-      if (problems.length > 0) {
-        // Backed up as far as kafkajs lets us see it, and listed with the malformed offsets.
-        malformed = true;
-        this.stats.malformed += 1;
-        const reason = problems.join('; ');
-        this.#log.warn({ partition: batch.partition, offset: record.offset, reason }, 'record not delivered exactly by the client; backed up as delivered');
-        this.#deps.observer?.onMalformed?.(this.#deps.pair, { partition: batch.partition, offset: record.offset }, reason);
+      // Backed up either way: as far as kafkajs lets us see it, and byte for byte when it does not
+      // decode; listed with the batch's malformed offsets and counted once.
+      const reasons = [...(inspection.kind === 'malformed' ? [inspection.reason] : []), ...problems];
+      const malformed = reasons.length > 0;
+      if (malformed) {
+        const code = inspection.kind === 'malformed' ? inspection.code : 'RECORD_NOT_EXACT';
+        this.#onMalformed({ partition: batch.partition, offset: record.offset, code, reason: reasons.join('; ') });
       }
-      if (inspection.kind === 'malformed') {
-        if (!malformed) this.stats.malformed += 1;
-        malformed = true;
-        this.#log.warn(
-          { partition: batch.partition, offset: record.offset, reason: inspection.reason },
-          'event does not decode with the schema; backed up byte for byte',
-        );
-        this.#deps.observer?.onMalformed?.(this.#deps.pair, { partition: batch.partition, offset: record.offset }, inspection.reason);
-      } else if (inspection.kind === 'valid') {
+      if (inspection.kind === 'valid') {
         streams = toManifestStreams(inspection.references, record.timestamp);
         for (const rejected of inspection.rejected) {
           this.stats.rejectedReferences += 1;
@@ -318,6 +333,12 @@ export class PairWorker {
     if (batch.messages.length === 0 || this.#state !== 'running' || !isRunning() || isStale()) return;
     // lastOffset() covers the control records and aborted records after the last message, too.
     this.#advancePast(batch.partition, BigInt(batch.lastOffset()), batch.messages.length);
+  }
+
+  #onMalformed(event: MalformedEvent): void {
+    this.stats.malformed += 1;
+    this.#malformedLog.report(event);
+    this.#deps.observer?.onMalformed?.(this.#deps.pair, { partition: event.partition, offset: event.offset }, event.reason);
   }
 
   /**
@@ -348,6 +369,7 @@ export class PairWorker {
     if (buffered && buffered.size > 0 && BigInt(buffered.records[0]!.offset) < position) return;
     const next = position.toString();
     await this.#consumer.commitOffsets([{ topic: this.#deps.pair.topic, partition, offset: next }]);
+    this.#committed.set(partition, next);
     this.#deps.observer?.onCommitted?.(this.#deps.pair, partition, next);
     this.#log.debug({ partition, offset: next }, 'committed past offsets without records (transaction markers, aborted or compacted records)');
   }
@@ -402,7 +424,7 @@ export class PairWorker {
     this.stats.backedUp += entry.count;
     this.stats.bytes += entry.bytes;
     this.stats.lastDurableAt = this.#deps.wallNow();
-    this.#deps.observer?.onBatchDurable?.(pair, entry);
+    this.#deps.observer?.onBatchDurable?.(pair, entry, batch.records);
     if (batch.generation !== this.#generation) {
       // The partition may have moved; its new owner re-reads from the last commit, and a replay
       // rewrites the same keys. Committing now could move the group's offset backwards.
@@ -411,6 +433,7 @@ export class PairWorker {
     }
     const next = batch.commitOffset().toString();
     await this.#consumer.commitOffsets([{ topic: pair.topic, partition, offset: next }]);
+    this.#committed.set(partition, next);
     this.#deps.observer?.onCommitted?.(pair, partition, next);
     this.#log.info(
       { partition, key: entry.key, count: entry.count, bytes: entry.bytes, firstOffset: entry.firstOffset, lastOffset: entry.lastOffset, reason },

@@ -7,7 +7,21 @@ import type { ManifestStream } from '../storage/manifest.js';
  * committed and will be re-read.
  */
 export interface StreamSink {
-  persist(streams: readonly ManifestStream[]): Promise<void>;
+  /** `origin` names who referenced the streams (the pair id), for `streamsOf`. */
+  persist(streams: readonly ManifestStream[], origin?: string): Promise<void>;
+}
+
+/**
+ * What became of the streams one origin (a pair) referenced in this run, each reference counted
+ * once, by its first outcome: copied, found stored already (in the bucket, or handled by this run
+ * for an earlier reference), missing at the source, or failed (in the failed list, retried on
+ * schedule). References still pending at shutdown are in none of them.
+ */
+export interface OriginStreamStats {
+  readonly stored: number;
+  readonly deduped: number;
+  readonly missing: number;
+  readonly failed: number;
 }
 
 /** Counters of a stream pipeline, for metrics and logs. */
@@ -69,6 +83,8 @@ export interface StreamPipeline extends StreamSink {
    * waiting out a destination back-off tries again now rather than at the end of its pause.
    */
   destinationWritable?(): void;
+  /** The outcomes of the streams `origin` referenced; absent without a stream source. */
+  streamsOf?(origin: string): OriginStreamStats;
 }
 
 /** No stream source configured: references are kept in manifests only. */

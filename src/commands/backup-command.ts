@@ -7,7 +7,6 @@ import { ReadinessProblems } from '../observability/readiness-problems.js';
 import { openBackupStreams } from '../streams/open-backup-streams.js';
 import { attachBackupWatch, type BackupRunOptions, type BackupWatch } from './backup-watch.js';
 import { createCommandContext, type CliEnvironment } from './command-context.js';
-import { onShutdownSignals } from './shutdown-signals.js';
 
 export function registerBackupCommand(program: Command, cli: CliEnvironment, setExit: (code: ExitCodeValue) => void): void {
   program
@@ -65,13 +64,15 @@ export async function runBackup(cli: CliEnvironment, options: BackupRunOptions =
     return refuse(attached.message, attached.exitCode);
   }
   watch = attached.watch;
-  const detach = onShutdownSignals(logger, (signal) => daemon.requestStop({ kind: 'signal', signal }));
+  cli.signals.routeToShutdown(logger, (signal) => daemon.requestStop({ kind: 'signal', signal }));
   try {
-    return await attached.watch.finish(await daemon.run());
+    const code = await attached.watch.finish(await daemon.run());
+    // Everything is durable; a late signal (an orchestrator's second SIGTERM) now exits with this
+    // code at once instead of turning a finished run into 130.
+    cli.signals.decided(code);
+    return code;
   } finally {
-    // Signals stay handled until the very end: without a handler a SIGTERM kills with 143.
     await attached.watch.close();
     await streams.close().catch((error: unknown) => logger.warn({ err: error }, 'closing the stream journals failed; they are fsynced already'));
-    detach();
   }
 }

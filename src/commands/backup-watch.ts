@@ -149,10 +149,9 @@ export async function attachBackupWatch(deps: BackupWatchDeps, options: BackupRu
       stopObserving: () => observability.stop(),
       async finish(code) {
         clearInterval(poll);
-        if (!tracker || !reporter) {
-          await close();
-          return code;
-        }
+        // Without --once the daemon's code is the run's; closing is left to close(), so the code is
+        // decided (and a late signal exits with it) as soon as the daemon has shut down.
+        if (!tracker || !reporter) return code;
         // Commits by other replicas count too; our own are already tracked.
         await tracker.refreshFromBroker(admin, pairs, config.KAFKA_FROM_BEGINNING).catch(() => {});
         await close();

@@ -7,6 +7,7 @@ import { KeyLayout } from '../storage/key-layout.js';
 import type { ObjectStore } from '../storage/object-store.js';
 import { checkBackupPresent } from '../storage/repository-config.js';
 import { createS3Client, S3ObjectStore } from '../storage/s3-object-store.js';
+import type { ShutdownSignals } from '../process-signals.js';
 
 /** What every command starts from: the environment, read once, and where to write messages. */
 export interface CliEnvironment {
@@ -14,6 +15,8 @@ export interface CliEnvironment {
   readonly stdout: NodeJS.WritableStream;
   readonly stderr: NodeJS.WritableStream;
   readonly isTTY: boolean;
+  /** Where SIGTERM/SIGINT go while the command runs (cli.ts owns the process's handlers). */
+  readonly signals: ShutdownSignals;
 }
 
 export interface CommandContext {

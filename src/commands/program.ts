@@ -21,7 +21,8 @@ Exit codes:
   4    partial: some items failed or are damaged; they are listed (drill: the restore differs from the backup)
   5    the daemon stopped after too many consecutive stream failures; restart it
   6    the state directory is not writable
-  130  a second signal forced an immediate exit`;
+  130  a signal forced an immediate exit (a second one during the daemon's ordered shutdown,
+       or one in a command without an ordered shutdown)`;
 
 /**
  * The variable groups each command reads, for its own `--help`; the program's `--help` and the

@@ -7,6 +7,7 @@ import { ProgressReporter } from '../progress/progress-reporter.js';
 import { parseOffsetRanges } from '../restore/offset-ranges.js';
 import { parseTimestamp, type RestoreScope, type RestoreWhat } from '../restore/restore-plan.js';
 import { runRestore } from '../restore/restore-runner.js';
+import { restoreSummaryText, restoreVerdict } from '../restore/restore-summary-text.js';
 import { httpStreamTarget, s3StreamTarget, type StreamTarget } from '../restore/stream-targets.js';
 import { createS3Client, S3ObjectStore } from '../storage/s3-object-store.js';
 import { createCommandContext, type CliEnvironment } from './command-context.js';
@@ -117,10 +118,13 @@ export async function runRestoreCommand(cli: CliEnvironment, flags: RestoreFlags
   }
 
   const brokers = config.RESTORE_KAFKA_BROKERS.length > 0 ? config.RESTORE_KAFKA_BROKERS : config.KAFKA_BROKERS;
+  // Without a terminal (a Kubernetes Job) progress goes to the log; a dry run prints its plan only.
   const progress = new ProgressReporter({
-    mode: flags.json ? 'json' : cli.isTTY && !flags.dryRun ? 'bar' : 'none',
+    mode: flags.json ? 'json' : flags.dryRun ? 'none' : cli.isTTY ? 'bar' : 'log',
     out: cli.stdout,
     intervalMs: Math.round(config.RESTORE_PROGRESS_SECONDS * 1000),
+    logger,
+    label: 'restore',
   });
   const outcome = await runRestore(
     {
@@ -166,6 +170,12 @@ export async function runRestoreCommand(cli: CliEnvironment, flags: RestoreFlags
     },
   );
   if (outcome.kind === 'aborted' && outcome.exitCode === ExitCode.badConfiguration) cli.stderr.write(`streamvault restore: ${outcome.reason}\n`);
-  logger.info({ outcome: outcome.kind, exitCode: outcome.exitCode }, 'restore finished');
+  const verdict = restoreVerdict(outcome);
+  const fields = { outcome: verdict, exitCode: outcome.exitCode, ...(outcome.kind === 'aborted' ? { reason: outcome.reason } : {}) };
+  if (verdict === 'dry-run') logger.info(fields, 'restore dry run finished');
+  else if (verdict === 'restored') logger.info(fields, 'restore finished');
+  else if (verdict === 'partial') logger.warn(fields, 'restore finished with errors');
+  else logger.error(fields, verdict === 'aborted' ? 'restore aborted' : 'restore failed');
+  if (!flags.json && !flags.dryRun) cli.stdout.write(restoreSummaryText(outcome, progress.status()));
   return outcome.exitCode;
 }

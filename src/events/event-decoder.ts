@@ -9,7 +9,15 @@ import type { SchemaRegistry } from './schema-registry.js';
  */
 export type DecodeOutcome =
   | { kind: 'decoded'; typeName: string; value: unknown }
-  | { kind: 'malformed'; reason: string };
+  | { kind: 'malformed'; code: MalformedEventCode; reason: string };
+
+/**
+ * Why a value is not an event, as a stable code for logs and alerting (the reason says the
+ * details): the value is null or empty, some configured type decodes a prefix of it but bytes are
+ * left over, or no configured type decodes it at all.
+ */
+export const MALFORMED_EVENT_CODES = ['EVENT_VALUE_NULL', 'EVENT_VALUE_EMPTY', 'EVENT_TRAILING_BYTES', 'EVENT_NOT_DECODABLE'] as const;
+export type MalformedEventCode = (typeof MALFORMED_EVENT_CODES)[number];
 
 export interface EventDecoder {
   /** Never throws: every failure, including hostile input, is a `malformed` outcome. */
@@ -42,24 +50,27 @@ export function createEventDecoder(registry: SchemaRegistry, typeNames: readonly
 
   return {
     decode(value: Buffer | null): DecodeOutcome {
-      if (value === null) return { kind: 'malformed', reason: 'message value is null (a tombstone), expected an Avro datum' };
-      if (value.length === 0) return { kind: 'malformed', reason: 'message value is empty (0 bytes), expected an Avro datum' };
+      if (value === null) return { kind: 'malformed', code: 'EVENT_VALUE_NULL', reason: 'message value is null (a tombstone), expected an Avro datum' };
+      if (value.length === 0) return { kind: 'malformed', code: 'EVENT_VALUE_EMPTY', reason: 'message value is empty (0 bytes), expected an Avro datum' };
 
       const misses: string[] = [];
+      let trailing = false;
       for (const { name, type } of candidates) {
         const attempt = decodeExactly(type, value);
         if (attempt.kind === 'decoded') return { kind: 'decoded', typeName: name, value: attempt.value };
         misses.push(`${name}: ${attempt.reason}`);
+        trailing ||= attempt.trailing === true;
       }
       return {
         kind: 'malformed',
+        code: trailing ? 'EVENT_TRAILING_BYTES' : 'EVENT_NOT_DECODABLE',
         reason: `${value.length}-byte value is not a complete ${candidates.map((c) => c.name).join(' or ')} datum (${misses.join('; ')})`,
       };
     },
   };
 }
 
-function decodeExactly(type: avro.Type, buf: Buffer): { kind: 'decoded'; value: unknown } | { kind: 'miss'; reason: string } {
+function decodeExactly(type: avro.Type, buf: Buffer): { kind: 'decoded'; value: unknown } | { kind: 'miss'; reason: string; trailing?: true } {
   try {
     // avsc trusts block counts: a 5-byte value claiming 2^27 array items keeps it busy for seconds
     // and gigabytes before it notices the buffer ended. The scan checks every count and length
@@ -67,7 +78,7 @@ function decodeExactly(type: avro.Type, buf: Buffer): { kind: 'decoded'; value: 
     const scan = scanDatum(type, buf);
     if (scan.kind === 'invalid') return { kind: 'miss', reason: scan.reason };
     if (scan.end !== buf.length) {
-      return { kind: 'miss', reason: `a datum ends after ${scan.end} bytes, leaving ${buf.length - scan.end} trailing bytes` };
+      return { kind: 'miss', reason: `a datum ends after ${scan.end} bytes, leaving ${buf.length - scan.end} trailing bytes`, trailing: true };
     }
     const { value, offset } = type.decode(buf, 0);
     if (offset !== buf.length) {

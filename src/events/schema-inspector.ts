@@ -8,7 +8,7 @@ export function schemaInspector(decoder: EventDecoder, layout: ReferenceLayout):
     inspect(value) {
       if (value === null) return { kind: 'tombstone' };
       const outcome = decoder.decode(value);
-      if (outcome.kind === 'malformed') return { kind: 'malformed', reason: outcome.reason };
+      if (outcome.kind === 'malformed') return { kind: 'malformed', code: outcome.code, reason: outcome.reason };
       const extracted = extractStreamReferences(outcome.value, layout);
       return { kind: 'valid', references: extracted.references, rejected: extracted.rejected };
     },

@@ -1,6 +1,6 @@
 import kafkajs from 'kafkajs';
 
-const { KafkaJSBrokerNotFound, KafkaJSMetadataNotLoaded, KafkaJSNumberOfRetriesExceeded, KafkaJSProtocolError, KafkaJSSASLAuthenticationError } = kafkajs;
+const { KafkaJSBrokerNotFound, KafkaJSGroupCoordinatorNotFound, KafkaJSMetadataNotLoaded, KafkaJSNumberOfRetriesExceeded, KafkaJSProtocolError, KafkaJSSASLAuthenticationError } = kafkajs;
 
 /**
  * What a caller may do after a kafkajs error, decided once, here, from the error's class and its
@@ -8,7 +8,8 @@ const { KafkaJSBrokerNotFound, KafkaJSMetadataNotLoaded, KafkaJSNumberOfRetriesE
  * `KafkaJSNumberOfRetriesExceeded` whose `cause` is the `KafkaJSMetadataNotLoaded`):
  *
  * - `retriable-before-send`: the request never reached a broker, or the broker refused it without
- *   appending anything (no metadata yet, no leader, not the leader, too few in-sync replicas).
+ *   appending anything (no metadata yet, no group coordinator yet, no leader, not the leader, too few
+ *   in-sync replicas).
  *   Safe to retry even for a producer that must not write twice.
  * - `retriable`: transient, but a produce may have been appended (connection lost after sending, a
  *   timeout, NOT_ENOUGH_REPLICAS_AFTER_APPEND). Retry only where a repeat is harmless (reads, an
@@ -57,7 +58,11 @@ export function classifyKafkaError(error: unknown): KafkaErrorClass {
   if (chain.some((e) => e instanceof KafkaJSSASLAuthenticationError || (e instanceof KafkaJSProtocolError && AUTH_TYPES.has(String(e.type))))) {
     return { kind: 'auth', root: name };
   }
-  if (root instanceof KafkaJSMetadataNotLoaded || root instanceof KafkaJSBrokerNotFound) return { kind: 'retriable-before-send', root: name };
+  // kafkajs marks a group coordinator that no broker named yet as non-retriable, but on a cluster that
+  // just started it is one being created and loaded (__consumer_offsets): no request went anywhere.
+  if (root instanceof KafkaJSMetadataNotLoaded || root instanceof KafkaJSBrokerNotFound || root instanceof KafkaJSGroupCoordinatorNotFound) {
+    return { kind: 'retriable-before-send', root: name };
+  }
   if (root instanceof KafkaJSProtocolError && REFUSED_BEFORE_APPEND.has(String(root.type))) return { kind: 'retriable-before-send', root: name };
   if (root instanceof kafkajs.KafkaJSError && root.retriable) return { kind: 'retriable', root: name };
   return { kind: 'fatal', root: name };

@@ -2,8 +2,13 @@ import { pairId } from '../config/pair.js';
 import type { Logger } from './logger.js';
 import type { MetricsWorker } from './metrics.js';
 
+export interface ProgressLogWorker extends MetricsWorker {
+  /** Logs the malformed events counted since the last call as one line (see backup/malformed-event-log.ts). */
+  summarizeMalformed(): void;
+}
+
 export interface ProgressLogDeps {
-  readonly workers: readonly MetricsWorker[];
+  readonly workers: readonly ProgressLogWorker[];
   /** Total lag of a pair from the last Kafka poll; undefined before it. */
   readonly lagOf: (pair: MetricsWorker['pair']) => number | undefined;
   readonly logger: Logger;
@@ -11,7 +16,10 @@ export interface ProgressLogDeps {
   readonly intervalMs: number;
 }
 
-/** One info line per pair on an interval, so an operator tailing the log sees the daemon working. */
+/**
+ * One info line per pair on an interval, so an operator tailing the log sees the daemon working;
+ * with it, the pair's summary of malformed events since the last interval, when there were any.
+ */
 export class ProgressLog {
   readonly #deps: ProgressLogDeps;
   #timer: NodeJS.Timeout | undefined;
@@ -46,6 +54,7 @@ export class ProgressLog {
         },
         'progress',
       );
+      worker.summarizeMalformed();
     }
   }
 }

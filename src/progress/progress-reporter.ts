@@ -1,13 +1,28 @@
 import cliProgress from 'cli-progress';
+import type { Logger } from '../observability/logger.js';
 import type { ErrorMessage, StatusMessage, SummaryMessage } from './progress-messages.js';
 import { formatBytes } from './format-bytes.js';
+import { formatDuration } from './format-duration.js';
+
+/**
+ * `json`: JSON lines on `out` (and nothing else there), the first (the totals) at start. `bar`: a
+ * terminal bar on `out`. `log`: an info line on `logger` at each interval, for runs without a
+ * terminal (a Kubernetes Job). `none`: quiet.
+ */
+export type ProgressMode = 'json' | 'bar' | 'log' | 'none';
+
+/** How a run ended, as the last frame of the bar shows it. */
+export type ProgressEnd = 'done' | 'partial' | 'failed';
 
 export interface ProgressReporterOptions {
-  /** `json`: JSON lines on `out` (and nothing else there). `bar`: a terminal bar. `none`: quiet. */
-  readonly mode: 'json' | 'bar' | 'none';
+  readonly mode: ProgressMode;
   readonly out: NodeJS.WritableStream;
   /** Milliseconds between status lines. */
   readonly intervalMs: number;
+  /** Required by `log` mode. */
+  readonly logger?: Logger;
+  /** What runs, for the log lines (`restore`, `verify`); default `progress`. */
+  readonly label?: string;
   readonly now?: () => number;
 }
 
@@ -36,10 +51,13 @@ export class ProgressReporter {
     this.#started = this.#now();
   }
 
+  /** Sets the totals and starts reporting; in `json` mode the first status line, with the totals, is written now. */
   start(totals: { files: number; bytes: number }, phase = ''): void {
     this.#totalFiles = totals.files;
     this.#totalBytes = totals.bytes;
     this.#phase = phase;
+    if (this.#options.mode === 'log' && !this.#options.logger) throw new Error('expected a logger for progress mode log, got none');
+    if (this.#options.mode === 'json') this.#write(this.status());
     if (this.#options.mode === 'bar') {
       this.#bar = new cliProgress.SingleBar(
         {
@@ -100,11 +118,18 @@ export class ProgressReporter {
     };
   }
 
-  /** Stops the ticker, prints a last status and the summary. */
-  finish(extra: Record<string, unknown> = {}): SummaryMessage {
+  /**
+   * Stops the ticker, prints a last status and the summary (`json`). The bar's last frame says how
+   * the run ended; its percentage counts only work that succeeded, so a failed run never shows 100%
+   * unless every item did (the failure came after them).
+   */
+  finish(extra: Record<string, unknown> = {}, end: ProgressEnd = 'done'): SummaryMessage {
     clearInterval(this.#timer);
-    this.#tick();
-    this.#bar?.stop();
+    if (this.#options.mode === 'json') this.#tick();
+    if (this.#bar) {
+      this.#bar.update(this.#barValue(), { ...this.#barPayload(), phase: end.padEnd(7) });
+      this.#bar.stop();
+    }
     const s = this.status();
     const summary: SummaryMessage = {
       message_type: 'summary',
@@ -123,6 +148,31 @@ export class ProgressReporter {
   #tick(): void {
     if (this.#options.mode === 'json') this.#write(this.status());
     else if (this.#options.mode === 'bar') this.#bar?.update(this.#barValue(), this.#barPayload());
+    else if (this.#options.mode === 'log') this.#logLine();
+  }
+
+  /** One line a person can read in `kubectl logs`, with the numbers as fields too. */
+  #logLine(): void {
+    const s = this.status();
+    const rate = s.seconds_elapsed > 0 ? s.bytes_done / s.seconds_elapsed : 0;
+    const eta = s.percent_done > 0 && s.percent_done < 1 ? formatDuration(s.seconds_remaining) : s.percent_done >= 1 ? '0s' : 'unknown';
+    const label = this.#options.label ?? 'progress';
+    this.#options.logger!.info(
+      {
+        phase: s.phase,
+        percentDone: s.percent_done,
+        filesDone: s.files_done,
+        totalFiles: s.total_files,
+        bytesDone: s.bytes_done,
+        totalBytes: s.total_bytes,
+        bytesPerSecond: Math.round(rate),
+        secondsElapsed: s.seconds_elapsed,
+        secondsRemaining: s.seconds_remaining,
+        errors: s.error_count,
+      },
+      `${label} ${s.phase}: ${(s.percent_done * 100).toFixed(1)}% | ${s.files_done}/${s.total_files} objects | ` +
+        `${formatBytes(s.bytes_done)} of ${formatBytes(s.total_bytes)} | ${formatBytes(Math.round(rate))}/s | ETA ${eta} | ${s.error_count} errors`,
+    );
   }
 
   #percent(): number {

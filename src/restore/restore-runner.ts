@@ -77,7 +77,7 @@ export type RestoreOutcome =
   | { kind: 'dry-run'; totals: PlanTotals; exitCode: ExitCodeValue }
   | { kind: 'aborted'; reason: string; exitCode: ExitCodeValue }
   | {
-      kind: 'restored';
+      kind: 'finished';
       exitCode: ExitCodeValue;
       decision: ResumeDecision | undefined;
       totals: PlanTotals;
@@ -116,7 +116,7 @@ export async function runRestore(options: RestoreOptions, deps: RestoreDeps): Pr
   if (pre.kind === 'failed') {
     logger.error({ hook: 'pre' }, `${pre.message}; restore aborted, nothing written`);
     progress.error('pre-hook', pre.message, 'pre-hook');
-    progress.finish({ aborted: true });
+    progress.finish({ aborted: true }, 'failed');
     return { kind: 'aborted', reason: pre.message, exitCode: ExitCode.failure };
   }
 
@@ -124,9 +124,9 @@ export async function runRestore(options: RestoreOptions, deps: RestoreDeps): Pr
   try {
     outcome = await restore(options, deps, plan, targetTopicOf, topicSpecs);
   } catch (error) {
-    logger.error({ err: error }, 'restore failed');
+    logger.error({ err: error }, 'restore stopped by an error');
     progress.error('restore', (error as Error).message, 'restore');
-    progress.finish({ failed: true });
+    progress.finish({ failed: true }, 'failed');
     outcome = { kind: 'aborted', reason: (error as Error).message, exitCode: ExitCode.failure };
   }
 
@@ -158,7 +158,6 @@ async function restore(
   // Opened first, closed last: a run killed mid-download left files only the next run can delete.
   const spool = await Spool.open(join(journal.dir, 'spool'), logger);
   try {
-    for (const problem of plan.problems) progress.error(problem.key, problem.reason, 'plan');
     const withEvents = options.scope.what !== 'streams' && plan.partitions.length > 0;
     const withStreams = options.scope.what !== 'events' && deps.streamTarget !== undefined;
 
@@ -183,7 +182,7 @@ async function restore(
         if (ensured.kind === 'refused') {
           logger.error(`${ensured.message}; restore aborted, nothing written`);
           progress.error('target-topics', ensured.message, 'plan');
-          progress.finish({ aborted: true });
+          progress.finish({ aborted: true }, 'failed');
           return { kind: 'aborted', reason: ensured.message, exitCode: ExitCode.badConfiguration };
         }
       } finally {
@@ -221,7 +220,9 @@ async function restore(
       { decision, batches: totals.batches, events: totals.events, streams: totals.streams, bytes: totals.bytes },
       'restore planned',
     );
+    // The totals first (the first --json line), then what the plan could not read.
     progress.start({ files: totals.files, bytes: totals.bytes }, 'streams');
+    for (const problem of plan.problems) progress.error(problem.key, problem.reason, 'plan');
 
     let streamResult: StreamRestoreResult | undefined;
     if (withStreams && deps.streamTarget) {
@@ -290,8 +291,8 @@ async function restore(
       streams_failed: streamResult?.failed ?? 0,
       streams_unavailable_at_source: streamResult?.unavailableAtSource ?? 0,
       exit_code: exitCode,
-    });
-    return { kind: 'restored', exitCode, decision, totals, streams: streamResult, events: eventResult };
+    }, exitCode === ExitCode.ok ? 'done' : exitCode === ExitCode.partial ? 'partial' : 'failed');
+    return { kind: 'finished', exitCode, decision, totals, streams: streamResult, events: eventResult };
   } finally {
     await spool.close();
     await journal.close();

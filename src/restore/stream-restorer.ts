@@ -55,7 +55,8 @@ export async function restoreStreams(streams: readonly PlannedStream[], deps: St
       queue.add(async () => {
         const outcomes = await restoreOne(stream, deps);
         for (const [ref, outcome] of outcomes) {
-          deps.onProgress(1, stream.size ?? 0);
+          // Progress counts what is done: a post that failed is not (a failed restore never reaches 100%).
+          if (outcome.kind !== 'failed') deps.onProgress(1, stream.size ?? 0);
           if (outcome.kind === 'posted') result.posted += 1;
           else if (outcome.kind === 'already-restored') result.alreadyRestored += 1;
           else if (outcome.kind === 'skipped-existing') result.skippedExisting += 1;

@@ -19,6 +19,14 @@ export interface ScanRequest {
   readonly from: bigint;
 }
 
+/** What is left to read of one partition: offsets `next` (the first not yet visited) to `high`, exclusive. */
+interface ScanWindow {
+  readonly topic: string;
+  readonly partition: number;
+  next: bigint;
+  readonly high: bigint;
+}
+
 export interface ScannedRecord {
   readonly topic: string;
   readonly partition: number;
@@ -29,9 +37,9 @@ export interface ScannedRecord {
 
 /**
  * Reads the restore target: partition bounds, and windows of records carrying the original-position
- * headers. kafkajs has no group-less fetch, so a scan is a consumer in a fresh, never-committed
- * group that seeks each partition to its window; one scan covers every window at once because
- * joining a group costs seconds.
+ * headers. kafkajs has no group-less fetch (no `assign()`; its consumer always joins a group), so a
+ * scan is a consumer in a fresh, never-committed group that seeks each partition to its window; one
+ * scan covers every window at once because joining a group costs seconds.
  */
 export class TargetReader {
   readonly #kafka: Kafka;
@@ -83,86 +91,139 @@ export class TargetReader {
     }
   }
 
+  /**
+   * Visits every record with original-position headers in each requested window, exactly once.
+   *
+   * The group is the scan's own, so on a cluster that just started it is often the first group the
+   * cluster sees: its coordinator is still being created and loaded (GROUP_COORDINATOR_NOT_AVAILABLE,
+   * COORDINATOR_LOAD_IN_PROGRESS). A consumer that crashes on that inside `run()` has no group any
+   * more, and kafkajs would restart it as a new one that has forgotten every seek. So an attempt
+   * seeks when, and each time, the group is joined, a crash ends the attempt, and a retriable crash
+   * (classify-kafka-error.ts) starts a new consumer from where the windows got to, until the scan
+   * timeout.
+   */
   async scan(
     requests: readonly ScanRequest[],
     bounds: ReadonlyMap<string, readonly PartitionBounds[]>,
     visit: (record: ScannedRecord) => void,
   ): Promise<{ records: number }> {
-    const pending = new Map<string, { from: bigint; high: bigint }>();
+    const windows = new Map<string, ScanWindow>();
     for (const r of requests) {
       const b = bounds.get(r.topic)?.[r.partition];
       if (!b) throw new Error(`expected partition ${r.partition} of target topic ${r.topic} to exist, got no such partition`);
-      const from = r.from < b.low ? b.low : r.from;
-      if (from < b.high) pending.set(`${r.topic}:${r.partition}`, { from, high: b.high });
+      const next = r.from < b.low ? b.low : r.from;
+      if (next < b.high) windows.set(`${r.topic}:${r.partition}`, { topic: r.topic, partition: r.partition, next, high: b.high });
     }
-    if (pending.size === 0) return { records: 0 };
-    const windows = [...pending].map(([id, w]) => `${id} [${w.from}, ${w.high})`);
-    this.#logger.info({ windows: windows.slice(0, 20), count: windows.length }, 'reading the target to find where each partition continues');
+    if (windows.size === 0) return { records: 0 };
+    const described = [...windows].map(([id, w]) => `${id} [${w.next}, ${w.high})`);
+    this.#logger.info({ windows: described.slice(0, 20), count: described.length }, 'reading the target to find where each partition continues');
 
-    let records = 0;
+    const progress = { records: 0 };
+    const deadline = new AbortController();
+    const timer = setTimeout(
+      () =>
+        deadline.abort(
+          new Error(
+            `reading the target did not finish within ${this.#timeoutMs / 1000} s (STREAMVAULT_RESTORE_SCAN_TIMEOUT_SECONDS); still waiting for ${[...windows.keys()].join(', ')}`,
+          ),
+        ),
+      this.#timeoutMs,
+    );
+    try {
+      await pRetry(() => this.#scanOnce(windows, visit, progress, deadline.signal), {
+        retries: 8,
+        minTimeout: 200,
+        maxTimeout: 3_000,
+        signal: deadline.signal,
+        shouldRetry: ({ error }) => {
+          if (deadline.signal.aborted) return false;
+          const kind = classifyKafkaError(error).kind;
+          if (kind === 'retriable' || kind === 'retriable-before-send') {
+            this.#logger.info({ err: error, remaining: windows.size }, 'reading the target failed; retrying with a new consumer from where each window got to');
+            return true;
+          }
+          return false;
+        },
+      });
+      return { records: progress.records };
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  /** One consumer, in a fresh group, reading what is left of `windows`; rejects on its crash or on `stop`. */
+  async #scanOnce(windows: Map<string, ScanWindow>, visit: (record: ScannedRecord) => void, progress: { records: number }, stop: AbortSignal): Promise<void> {
+    if (stop.aborted) throw stop.reason;
     const consumer = this.#kafka.consumer({
       groupId: `streamvault-restore-scan-${randomUUID()}`,
       maxWaitTimeInMs: 200,
       allowAutoTopicCreation: false,
+      // A crash ends the attempt (the scan decides whether to try again); a restarted consumer
+      // would be a new group without the seeks.
+      retry: { restartOnFailure: async () => false },
     });
-    let timer: NodeJS.Timeout | undefined;
+    let finish!: () => void;
+    let fail!: (error: unknown) => void;
+    const finished = new Promise<void>((resolve) => {
+      finish = resolve;
+    });
+    const failed = new Promise<never>((_, reject) => {
+      fail = reject;
+    });
+    // Awaited only in races below; a failure before them must not count as unhandled.
+    failed.catch(() => {});
+    const onStop = () => fail(stop.reason);
+    stop.addEventListener('abort', onStop, { once: true });
+    consumer.on(consumer.events.CRASH, (event) => fail(event.payload.error));
+    // The group exists from here on: seek every window still open to where it got to. A rejoin
+    // starts from the never-committed group's beginning again, so it seeks again.
+    consumer.on(consumer.events.GROUP_JOIN, () => {
+      for (const w of windows.values()) consumer.seek({ topic: w.topic, partition: w.partition, offset: w.next.toString() });
+    });
+    const orFail = <T>(step: Promise<T>) => Promise.race([step, failed]);
     try {
-      await consumer.connect();
-      await consumer.subscribe({ topics: [...new Set([...pending.keys()].map((id) => id.slice(0, id.lastIndexOf(':'))))], fromBeginning: true });
-      let finish!: () => void;
-      let fail!: (error: Error) => void;
-      const done = new Promise<void>((resolve, reject) => {
-        finish = resolve;
-        fail = reject;
-      });
-      timer = setTimeout(
-        () =>
-          fail(
-            new Error(
-              `reading the target did not finish within ${this.#timeoutMs / 1000} s (STREAMVAULT_RESTORE_SCAN_TIMEOUT_SECONDS); still waiting for ${[...pending.keys()].join(', ')}`,
-            ),
-          ),
-        this.#timeoutMs,
+      await orFail(consumer.connect());
+      await orFail(consumer.subscribe({ topics: [...new Set([...windows.values()].map((w) => w.topic))], fromBeginning: true }));
+      await orFail(
+        consumer.run({
+          autoCommit: false,
+          eachBatch: async ({ batch }) => {
+            const id = `${batch.topic}:${batch.partition}`;
+            const window = windows.get(id);
+            if (!window) {
+              consumer.pause([{ topic: batch.topic, partitions: [batch.partition] }]);
+              return;
+            }
+            for (const m of batch.messages) {
+              const offset = BigInt(m.offset);
+              // Below `next`: before the window, or visited already by this or an earlier attempt.
+              if (offset < window.next) continue;
+              if (offset >= window.high) break;
+              window.next = offset + 1n;
+              const origin = originalPosition(m.headers);
+              if (!origin) continue;
+              progress.records += 1;
+              visit({
+                topic: batch.topic,
+                partition: batch.partition,
+                offset,
+                origin,
+                comparable: { origin, timestamp: m.timestamp, key: m.key, value: m.value, headers: m.headers ?? {} },
+              });
+            }
+            const last = BigInt(batch.lastOffset()) + 1n;
+            if (last > window.next) window.next = last;
+            if (window.next >= window.high) {
+              windows.delete(id);
+              consumer.pause([{ topic: batch.topic, partitions: [batch.partition] }]);
+              if (windows.size === 0) finish();
+            }
+          },
+        }),
       );
-      await consumer.run({
-        autoCommit: false,
-        eachBatch: async ({ batch }) => {
-          const id = `${batch.topic}:${batch.partition}`;
-          const window = pending.get(id);
-          if (!window) {
-            consumer.pause([{ topic: batch.topic, partitions: [batch.partition] }]);
-            return;
-          }
-          for (const m of batch.messages) {
-            const offset = BigInt(m.offset);
-            if (offset < window.from) continue;
-            if (offset >= window.high) break;
-            const origin = originalPosition(m.headers);
-            if (!origin) continue;
-            records += 1;
-            visit({
-              topic: batch.topic,
-              partition: batch.partition,
-              offset,
-              origin,
-              comparable: { origin, timestamp: m.timestamp, key: m.key, value: m.value, headers: m.headers ?? {} },
-            });
-          }
-          if (BigInt(batch.lastOffset()) + 1n >= window.high) {
-            pending.delete(id);
-            consumer.pause([{ topic: batch.topic, partitions: [batch.partition] }]);
-            if (pending.size === 0) finish();
-          }
-        },
-      });
-      for (const [id, w] of pending) {
-        const cut = id.lastIndexOf(':');
-        consumer.seek({ topic: id.slice(0, cut), partition: Number(id.slice(cut + 1)), offset: w.from.toString() });
-      }
-      await done;
-      return { records };
+      await orFail(finished);
     } finally {
-      clearTimeout(timer);
+      stop.removeEventListener('abort', onStop);
       await consumer.disconnect().catch((error: unknown) => this.#logger.warn({ err: error }, 'target scan consumer did not disconnect cleanly'));
     }
   }

@@ -1,4 +1,4 @@
-import type { StreamPipeline, StreamPipelineStats } from '../backup/stream-pipeline.js';
+import type { OriginStreamStats, StreamPipeline, StreamPipelineStats } from '../backup/stream-pipeline.js';
 import { renderForLog } from '../events/stream-references.js';
 import { JournalWriteError } from '../filecache/keyed-journal.js';
 import {
@@ -100,6 +100,10 @@ export class BackupStreamPipeline implements StreamPipeline {
   #retryTimer: NodeJS.Timeout | undefined;
   #retrying: Promise<number> | undefined;
   readonly stats: StreamPipelineStats;
+  /** Per origin (pair): the first outcome of each stream it referenced. */
+  readonly #byOrigin = new Map<string, { stored: number; deduped: number; missing: number; failed: number }>();
+  /** Streams whose outcome is still to come, with the origins that referenced them. */
+  readonly #awaitedBy = new Map<string, Set<string>>();
 
   constructor(options: StreamPipelineOptions) {
     this.#o = options;
@@ -154,6 +158,37 @@ export class BackupStreamPipeline implements StreamPipeline {
 
   get state(): State {
     return this.#state;
+  }
+
+  streamsOf(origin: string): OriginStreamStats {
+    return { ...(this.#byOrigin.get(origin) ?? { stored: 0, deduped: 0, missing: 0, failed: 0 }) };
+  }
+
+  #originCounts(origin: string): { stored: number; deduped: number; missing: number; failed: number } {
+    let counts = this.#byOrigin.get(origin);
+    if (!counts) {
+      counts = { stored: 0, deduped: 0, missing: 0, failed: 0 };
+      this.#byOrigin.set(origin, counts);
+    }
+    return counts;
+  }
+
+  /** `origin` waits for the outcome of `sha256`. */
+  #await(sha256: string, origin: string): void {
+    let origins = this.#awaitedBy.get(sha256);
+    if (!origins) {
+      origins = new Set();
+      this.#awaitedBy.set(sha256, origins);
+    }
+    origins.add(origin);
+  }
+
+  /** A copy's outcome, counted for every origin waiting for it; a later outcome of the same stream (a retry) is not. */
+  #countForOrigins(sha256: string, kind: 'stored' | 'deduped' | 'missing' | 'failed'): void {
+    const origins = this.#awaitedBy.get(sha256);
+    if (!origins) return;
+    this.#awaitedBy.delete(sha256);
+    for (const origin of origins) this.#originCounts(origin)[kind] += 1;
   }
 
   /**
@@ -211,7 +246,7 @@ export class BackupStreamPipeline implements StreamPipeline {
    * durable already (hit cache, pending, failed list). Then waits for room in the pool, which is
    * the backpressure on the event worker; at shutdown it no longer waits.
    */
-  async persist(streams: readonly ManifestStream[]): Promise<void> {
+  async persist(streams: readonly ManifestStream[], origin?: string): Promise<void> {
     const { cache, now, observer } = this.#o;
     const fresh = new Map<string, StreamRef>();
     for (const s of streams) {
@@ -230,6 +265,14 @@ export class BackupStreamPipeline implements StreamPipeline {
       if (known) {
         this.#counts.hitCacheHits += 1;
         this.#hits.remember(ref.sha256);
+        if (origin !== undefined) {
+          // Still to be copied: its outcome is this origin's too. Otherwise handled already.
+          // (Checked in the order #run records an outcome: counted last, after the journals.)
+          if (this.#awaitedBy.has(ref.sha256)) this.#await(ref.sha256, origin);
+          else if (cache.failed.has(ref.sha256)) this.#originCounts(origin).failed += 1;
+          else if (cache.pending.has(ref.sha256)) this.#await(ref.sha256, origin);
+          else this.#originCounts(origin).deduped += 1;
+        }
         continue;
       }
       fresh.set(ref.sha256, ref);
@@ -238,6 +281,7 @@ export class BackupStreamPipeline implements StreamPipeline {
     const since = now().toISOString();
     await this.#journal(cache.pending.apply([...fresh.values()].map((ref) => ({ op: 'put' as const, value: { ...ref, since } }))));
     for (const ref of fresh.values()) this.#hits.remember(ref.sha256);
+    if (origin !== undefined) for (const ref of fresh.values()) this.#await(ref.sha256, origin);
     for (const ref of fresh.values()) {
       if (this.#state !== 'running') {
         this.#handoff.set(ref.sha256, ref);
@@ -321,6 +365,7 @@ export class BackupStreamPipeline implements StreamPipeline {
           this.#sourceHealthy();
           const failedBefore = cache.failed.get(ref.sha256);
           if (cache.pending.has(ref.sha256)) await this.#journal(cache.pending.delete(ref.sha256));
+          this.#countForOrigins(ref.sha256, outcome.kind);
           if (failedBefore) {
             await this.#journal(cache.failed.delete(ref.sha256));
             this.#log.info({ ...fields, attempts: (failedBefore.attempts ?? 1) + 1 }, 'stream from the failed list is stored now; removed from it');
@@ -331,11 +376,13 @@ export class BackupStreamPipeline implements StreamPipeline {
         case 'missing':
           this.#counts.missing += 1;
           await this.#recordFailure(ref, outcome, fields);
+          this.#countForOrigins(ref.sha256, 'missing');
           break;
         case 'failed':
           this.#counts.failed += 1;
           this.#counts.consecutiveFailures += 1;
           await this.#recordFailure(ref, outcome, fields);
+          this.#countForOrigins(ref.sha256, 'failed');
           if (this.#counts.consecutiveFailures >= this.#o.maxConsecutiveFailures) {
             this.#readiness.set(
               READINESS.source,

@@ -173,7 +173,7 @@ export const restoreVariables = {
     default: '5',
     unit: 'seconds',
     group: 'restore',
-    description: 'Interval between progress status lines (--json) or bar updates.',
+    description: 'Interval between progress status lines (--json), bar updates (a terminal), or progress log lines (neither: percent, objects, bytes, rate, ETA).',
   }),
   RESTORE_SCAN_TIMEOUT_SECONDS: variable({
     name: 'RESTORE_SCAN_TIMEOUT_SECONDS',

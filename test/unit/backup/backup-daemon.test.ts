@@ -11,6 +11,8 @@ function fakes(options: { drainFails?: boolean } = {}) {
   const worker = (name: string) =>
     ({
       pair: { source: 's', event: name, topic: `s.${name}` },
+      stats: { backedUp: 0, batches: 0, bytes: 0, malformed: 0, lastDurableAt: undefined },
+      committedOffsets: () => ({}),
       start: async () => void calls.push(`start ${name}`),
       drain: async () => {
         calls.push(`drain ${name}`);

@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { OnceTracker } from '../../../src/backup/once-tracker.js';
+import type { BackupRecord } from '../../../src/events/backup-record.js';
 import type { OffsetsAdmin } from '../../../src/observability/consumer-lag.js';
+import type { ManifestEntry } from '../../../src/storage/manifest.js';
 
 const pair = { source: 'samples', event: 'sourced', topic: 'samples.sourced' };
 
@@ -12,6 +14,13 @@ function fakeAdmin(ends: Record<number, [low: string, high: string]>, committed:
       { topic: pair.topic, partitions: Object.entries(committed).map(([p, offset]) => ({ partition: Number(p), offset, metadata: null })) },
     ],
   } as unknown as OffsetsAdmin;
+}
+
+/** A durable batch of `offsets` as PairWorker reports it: its manifest entry and its records. */
+function durable(partition: number, offsets: number[]): [ManifestEntry, BackupRecord[]] {
+  const records = offsets.map((o) => ({ topic: pair.topic, partition, offset: String(o), timestamp: 0n, key: null, value: null, headers: [] }));
+  const entry = { partition, firstOffset: String(offsets[0]), lastOffset: String(offsets.at(-1)), count: offsets.length, bytes: offsets.length * 10 } as ManifestEntry;
+  return [entry, records];
 }
 
 describe('OnceTracker', () => {
@@ -52,10 +61,8 @@ describe('OnceTracker', () => {
     tracker.observer.onConsumed!(pair, 1, { partition: 1, lastOffset: '5' });
     expect(stops).toBe(1);
 
-    const entry = (partition: number, first: string, last: string, count: number) =>
-      ({ partition, firstOffset: first, lastOffset: last, count, bytes: count * 10 }) as never;
-    tracker.observer.onBatchDurable!(pair, entry(0, '4', '9', 6));
-    tracker.observer.onBatchDurable!(pair, entry(1, '0', '5', 6)); // one event past the plan
+    tracker.observer.onBatchDurable!(pair, ...durable(0, [4, 5, 6, 7, 8, 9]));
+    tracker.observer.onBatchDurable!(pair, ...durable(1, [0, 1, 2, 3, 4, 5])); // one event past the plan
     expect(advanced).toEqual([6, 5]);
     expect(tracker.done).toBe(11);
     expect(tracker.result()).toMatchObject({ kind: 'incomplete' });
@@ -76,5 +83,28 @@ describe('OnceTracker', () => {
     await shared.refreshFromBroker(fakeAdmin({ 0: ['0', '9'] }, { 0: '7' }), [{ pair, groupId: 'g' }], true);
     expect(stops).toBe(2);
     expect(shared.result().kind).toBe('complete');
+  });
+
+  it('counts the records backed up, not the offsets, where compaction or markers left gaps; progress covers every offset once committed', async () => {
+    const plan = await OnceTracker.plan(fakeAdmin({ 0: ['0', '30'] }, { 0: '-1' }), [{ pair, groupId: 'g' }], true);
+    const tracker = new OnceTracker(plan, () => {});
+    const advanced: Array<[number, number]> = [];
+    tracker.attach({ advance: (files, bytes) => advanced.push([files, bytes]) });
+    expect(tracker.total).toBe(30);
+    // Compaction kept 2, 5, 11 of the first batch's range, 17 and 20 of the second's.
+    tracker.observer.onBatchDurable!(pair, ...durable(0, [2, 5, 11]));
+    tracker.observer.onBatchDurable!(pair, ...durable(0, [17, 20]));
+    // Offsets 21..29 were compacted away: the commit past them finishes the progress, with no bytes.
+    tracker.observer.onCommitted!(pair, 0, '30');
+    // A record produced after the start, fetched all the same: backed up, not counted.
+    tracker.observer.onBatchDurable!(pair, ...durable(0, [31]));
+    expect(tracker.done).toBe(5);
+    expect(advanced).toEqual([
+      [12, 30],
+      [9, 20],
+      [9, 0],
+    ]);
+    expect(advanced.reduce((n, [files]) => n + files, 0)).toBe(30);
+    expect(tracker.result()).toEqual({ kind: 'complete', events: 5 });
   });
 });

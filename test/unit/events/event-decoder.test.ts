@@ -160,6 +160,7 @@ describe.skipIf(!existsSync(schemaDir) || avroFiles.length === 0)('decoding the 
     const trailing = decoder.decode(Buffer.concat([bytes, Buffer.from([0])]));
     expect(trailing.kind).toBe('malformed');
     expect(trailing.kind === 'malformed' && trailing.reason).toContain('1 trailing bytes');
+    expect(trailing.kind === 'malformed' && trailing.code).toBe('EVENT_TRAILING_BYTES');
 
     const short = decoder.decode(bytes.subarray(0, bytes.length - 1));
     expect(short.kind).toBe('malformed');
@@ -211,8 +212,8 @@ describe('createEventDecoder on an inline schema', () => {
 
   it('reports null and empty values as malformed with a reason', () => {
     const decoder = createEventDecoder(registry, ['Item']);
-    expect(decoder.decode(null)).toEqual({ kind: 'malformed', reason: expect.stringContaining('null') });
-    expect(decoder.decode(Buffer.alloc(0))).toEqual({ kind: 'malformed', reason: expect.stringContaining('empty') });
+    expect(decoder.decode(null)).toEqual({ kind: 'malformed', code: 'EVENT_VALUE_NULL', reason: expect.stringContaining('null') });
+    expect(decoder.decode(Buffer.alloc(0))).toEqual({ kind: 'malformed', code: 'EVENT_VALUE_EMPTY', reason: expect.stringContaining('empty') });
   });
 
   it('takes the first type that consumes every byte', () => {

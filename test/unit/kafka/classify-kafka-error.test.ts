@@ -5,6 +5,7 @@ import { causeChain, classifyKafkaError } from '../../../src/kafka/classify-kafk
 /** kafkajs's type declarations leave out the constructors' arguments that its src/errors.js takes. */
 type ErrorClass = new (...args: unknown[]) => Error;
 const KafkaJSConnectionError = kafkajs.KafkaJSConnectionError as unknown as ErrorClass;
+const KafkaJSGroupCoordinatorNotFound = kafkajs.KafkaJSGroupCoordinatorNotFound as unknown as ErrorClass;
 const KafkaJSMetadataNotLoaded = kafkajs.KafkaJSMetadataNotLoaded as unknown as ErrorClass;
 const KafkaJSNonRetriableError = kafkajs.KafkaJSNonRetriableError as unknown as ErrorClass;
 const KafkaJSNumberOfRetriesExceeded = kafkajs.KafkaJSNumberOfRetriesExceeded as unknown as ErrorClass;
@@ -29,6 +30,15 @@ describe('classifyKafkaError', () => {
     expect(classifyKafkaError(givenUp(protocol('NOT_ENOUGH_REPLICAS_AFTER_APPEND', true))).kind).toBe('retriable');
     expect(classifyKafkaError(givenUp(protocol('REQUEST_TIMED_OUT', true))).kind).toBe('retriable');
     expect(classifyKafkaError(givenUp(new KafkaJSConnectionError('Connection error: ECONNRESET'))).kind).toBe('retriable');
+  });
+
+  it('retries a group coordinator that is still loading or not found yet (a consumer group on a cluster that just started)', () => {
+    // kafkajs throws KafkaJSGroupCoordinatorNotFound, a KafkaJSNonRetriableError, when no broker names a coordinator yet.
+    const notFound = new KafkaJSGroupCoordinatorNotFound('Failed to find group coordinator');
+    expect(notFound).toBeInstanceOf(KafkaJSNonRetriableError);
+    expect(classifyKafkaError(notFound).kind).toBe('retriable-before-send');
+    expect(classifyKafkaError(givenUp(protocol('COORDINATOR_LOAD_IN_PROGRESS', true))).kind).toBe('retriable');
+    expect(classifyKafkaError(givenUp(protocol('NOT_COORDINATOR', true))).kind).toBe('retriable');
   });
 
   it('finds authentication and authorization failures anywhere in the chain', () => {
