@@ -225,7 +225,7 @@ async function restorePartition(
 }
 
 /** A record's size in a record batch: its bytes plus a generous bound on the per-record and per-header framing. */
-function recordSize(record: BackupRecord): number {
+export function recordSize(record: BackupRecord): number {
   const headers = record.headers.reduce((n, h) => n + Buffer.byteLength(h.key) + (h.value?.length ?? 0) + 10, 0);
   return (record.key?.length ?? 0) + (record.value?.length ?? 0) + headers + 30;
 }
