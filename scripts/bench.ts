@@ -34,17 +34,19 @@ import { startStreamServer, type StreamServer } from './local/stream-server.js';
 const ROOT = projectRoot(fileURLToPath(import.meta.url));
 const CLI = join(ROOT, 'dist/src/cli.js');
 const quick = process.argv.includes('--quick');
+/** `--cpu-prof`: the daemon and restore processes write V8 CPU profiles into bench/profiles/. */
+const profileDir = process.argv.includes('--cpu-prof') ? join(ROOT, 'bench/profiles') : undefined;
 
 /**
  * Sizes of one run. The 1 GiB blob takes over a minute through s3rver on a loaded 2-core machine,
  * so --quick streams a quarter of it (results.json says which: `run.blob_bytes`).
  */
 const SIZES = quick
-  ? { backlog: 4_000, streamEvents: 450, blobBytes: 256 * 1024 ** 2, planning: [2_500, 5_000, 10_000] }
+  ? { backlog: 3_000, streamEvents: 450, blobBytes: 256 * 1024 ** 2, planning: [2_500, 5_000, 10_000] }
   : { backlog: 20_000, streamEvents: 1_800, blobBytes: 1024 ** 3, planning: [10_000, 20_000, 40_000] };
 const PARTITIONS = 4;
 /** The daemon's and the restore's defaults: every baseline runs at the same batch size and concurrency. */
-const defaultOf = (v: { default: string }) => Number(v.default);
+const defaultOf = (v: { default: string | undefined }) => Number(v.default);
 const BATCH_EVENTS = defaultOf(variables.BATCH_MAX_EVENTS);
 const STREAM_CONCURRENCY = defaultOf(variables.STREAM_CONCURRENCY);
 const RESTORE_REQUEST = { events: defaultOf(variables.RESTORE_PRODUCE_BATCH_EVENTS), bytes: defaultOf(variables.RESTORE_PRODUCE_BATCH_BYTES) };
@@ -116,7 +118,7 @@ function daemonEnv(s: Servers, run: string, bucket: string, stateDir: string, to
 async function backupOnce(s: Servers, work: string, run: string, topic: string, extra: Record<string, string>): Promise<CliRun> {
   const bucket = `bench-${run}`;
   await createBucket(s3ClientFor(s.s3), bucket);
-  const result = await runCli(CLI, ['backup', '--once'], daemonEnv(s, run, bucket, join(work, `state-${run}`), topic, extra));
+  const result = await runCli(CLI, ['backup', '--once'], daemonEnv(s, run, bucket, join(work, `state-${run}`), topic, extra), { profileDir });
   if (result.exitCode !== 0) throw new Error(`backup --once (${run}) exited with ${result.exitCode}\n${result.stderrTail}`);
   return result;
 }
@@ -234,7 +236,7 @@ async function main(): Promise<void> {
       ...daemonEnv(servers, 'restore', 'bench-medium', join(work, 'state-restore'), topicOf('medium')),
       STREAMVAULT_RESTORE_TOPIC_TEMPLATE: '{topic}.restored',
       STREAMVAULT_RESTORE_STREAM_TARGET: 'none',
-    });
+    }, { profileDir });
     const producing = linesWith(restoreRun, 'producing events to the target')[0];
     const finished = linesWith(restoreRun, 'restore finished')[0];
     const summary = JSON.parse(restoreRun.stdout.trim().split('\n').at(-1) ?? '{}') as { events_restored?: number };

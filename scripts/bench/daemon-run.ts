@@ -27,8 +27,9 @@ export interface CliRun {
  * timings come from its own logs (pino's `time`, ms resolution), so the process start-up, config
  * loading and the consumer-group join before the first fetch are outside every window.
  */
-export async function runCli(cliPath: string, args: string[], env: Record<string, string>): Promise<CliRun> {
-  const child = spawnTied(process.execPath, [cliPath, ...args], {
+export async function runCli(cliPath: string, args: string[], env: Record<string, string>, opts: { profileDir?: string } = {}): Promise<CliRun> {
+  const node = opts.profileDir ? ['--cpu-prof', '--cpu-prof-dir', opts.profileDir] : [];
+  const child = spawnTied(process.execPath, [...node, cliPath, ...args], {
     env: { PATH: process.env.PATH ?? '', AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true', KAFKAJS_NO_PARTITIONER_WARNING: '1', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
