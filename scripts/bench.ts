@@ -261,7 +261,7 @@ async function main(): Promise<void> {
       streams: { bytes: streamBytes, seconds: streamSeconds, bareBytes: bare.bytes, bareSeconds: bare.seconds },
       restore: { events: medium.messages.length, seconds: Math.max(0.001, (finished.at - producing.at) / 1000), bareSeconds: bareProduceSeconds },
       memory: { smallPeakRssBytes: runs.small!.peakRssBytes, largePeakRssBytes: runs.large!.peakRssBytes, blobPeakRssBytes: blobRun.peakRssBytes },
-      growthBackup: Object.entries(windows).map(([name, w]) => ({ events: sizes[name as keyof typeof sizes], seconds: w.seconds })),
+      growthBackup: Object.entries(windows).map(([name, w]) => ({ events: sizes[name as keyof typeof sizes], seconds: w.seconds, peakRssBytes: runs[name]!.peakRssBytes })),
       growthPlanning: planning,
     };
     const results = computeResults(measurements, {

@@ -17,7 +17,7 @@ export interface BenchMeasurements {
   readonly restore: { readonly events: number; readonly seconds: number; readonly bareSeconds: number };
   readonly memory: { readonly smallPeakRssBytes: number; readonly largePeakRssBytes: number; readonly blobPeakRssBytes: number };
   /** Backup runs of growing backlogs. */
-  readonly growthBackup: ReadonlyArray<{ readonly events: number; readonly seconds: number }>;
+  readonly growthBackup: ReadonlyArray<{ readonly events: number; readonly seconds: number; readonly peakRssBytes: number }>;
   readonly growthPlanning: ReadonlyArray<{ readonly batches: number; readonly restore_plan_seconds: number; readonly verify_seconds: number }>;
 }
 
@@ -45,7 +45,7 @@ export interface BenchResults {
   readonly restore: { readonly events_per_s: number; readonly bare_kafkajs_producer_events_per_s: number; readonly ratio_vs_bare_kafkajs_producer: number };
   readonly memory: { readonly peak_rss_mb_backlog_small: number; readonly peak_rss_mb_backlog_large: number; readonly peak_rss_mb_1gb_blob: number };
   readonly growth: {
-    readonly backup: ReadonlyArray<{ readonly events: number; readonly seconds: number; readonly events_per_s: number }>;
+    readonly backup: ReadonlyArray<{ readonly events: number; readonly seconds: number; readonly events_per_s: number; readonly peak_rss_mb: number }>;
     /** Seconds per event at the largest backlog over seconds per event at the smallest: 1 is linear, above 1 worse. */
     readonly backup_per_event_ratio: number;
     readonly planning: ReadonlyArray<{ readonly batches: number; readonly restore_plan_seconds: number; readonly verify_seconds: number }>;
@@ -123,7 +123,12 @@ export function computeResults(m: BenchMeasurements, run: BenchRun): BenchResult
       peak_rss_mb_1gb_blob: round(m.memory.blobPeakRssBytes / MB),
     },
     growth: {
-      backup: m.growthBackup.map((g) => ({ events: g.events, seconds: round(g.seconds), events_per_s: round(rate(g.events, g.seconds)) })),
+      backup: m.growthBackup.map((g) => ({
+        events: g.events,
+        seconds: round(g.seconds),
+        events_per_s: round(rate(g.events, g.seconds)),
+        peak_rss_mb: round(g.peakRssBytes / MB),
+      })),
       backup_per_event_ratio: round(growthRatio(m.growthBackup.map((g) => ({ size: g.events, seconds: g.seconds })))),
       planning: m.growthPlanning.map((g) => ({ batches: g.batches, restore_plan_seconds: round(g.restore_plan_seconds), verify_seconds: round(g.verify_seconds) })),
       planning_per_batch_ratio: round(
@@ -157,7 +162,7 @@ export function renderTable(r: BenchResults): string {
     ['Peak RSS, small backlog (MB)', `${r.memory.peak_rss_mb_backlog_small}`, '', ''],
     ['Peak RSS, 10x backlog (MB)', `${r.memory.peak_rss_mb_backlog_large}`, '', ceiling(r.memory.peak_rss_mb_backlog_large, TARGETS.peakRssMb)],
     [`Peak RSS, one ${(r.run.blob_bytes / 1024 ** 3).toFixed(2)} GiB blob (MB)`, `${r.memory.peak_rss_mb_1gb_blob}`, '', ceiling(r.memory.peak_rss_mb_1gb_blob, TARGETS.peakRssMb)],
-    ...r.growth.backup.map((g): [string, string, string, string] => [`Backup of ${g.events} events, s`, `${g.seconds}`, `${g.events_per_s}/s`, '']),
+    ...r.growth.backup.map((g): [string, string, string, string] => [`Backup of ${g.events} events, s`, `${g.seconds}`, `${g.events_per_s}/s, peak RSS ${g.peak_rss_mb} MB`, '']),
     ['  time per event, largest / smallest', `${r.growth.backup_per_event_ratio}`, '', '<= ~1 is linear'],
     ...r.growth.planning.map((g): [string, string, string, string] => [
       `Plan restore / verify, ${g.batches} batches, s`,

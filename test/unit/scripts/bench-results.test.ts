@@ -9,9 +9,9 @@ const measured: BenchMeasurements = {
   restore: { events: 10_000, seconds: 5, bareSeconds: 4 },
   memory: { smallPeakRssBytes: 120e6, largePeakRssBytes: 150e6, blobPeakRssBytes: 180e6 },
   growthBackup: [
-    { events: 30_000, seconds: 9 },
-    { events: 3_000, seconds: 1.5 },
-    { events: 9_000, seconds: 3 },
+    { events: 30_000, seconds: 9, peakRssBytes: 150e6 },
+    { events: 3_000, seconds: 1.5, peakRssBytes: 120e6 },
+    { events: 9_000, seconds: 3, peakRssBytes: 140e6 },
   ],
   growthPlanning: [
     { batches: 2_500, restore_plan_seconds: 0.2, verify_seconds: 0.05 },
@@ -45,7 +45,7 @@ describe('bench results', () => {
     // (1.5 + 0.5) / 10,000 over (0.2 + 0.05) / 2,500: twice the time per batch, worse than linear.
     expect(r.growth.planning_per_batch_ratio).toBe(2);
     expect(r.growth.backup.map((g) => g.events)).toEqual([30_000, 3_000, 9_000]);
-    expect(r.growth.backup[1]).toEqual({ events: 3_000, seconds: 1.5, events_per_s: 2000 });
+    expect(r.growth.backup[1]).toEqual({ events: 3_000, seconds: 1.5, events_per_s: 2000, peak_rss_mb: 120 });
   });
 
   it('refuses a zero duration instead of writing Infinity into results.json', () => {
