@@ -303,26 +303,15 @@ export class PairWorker {
       current.add(record, monotonicNow(), { streams, malformed });
       this.stats.consumed += 1;
       if (current.isFull(limits)) {
-        // Pipelined: a full batch is written while the next one fills, so reading and writing
-        // overlap. Backpressure: while the batch before it is still being written, this partition
-        // fetches nothing more (at most two batches of a partition in memory).
-        const inFlight = this.#chains.get(batch.partition);
-        if (inFlight) {
-          const beat = setInterval(() => heartbeat().catch(() => {}), 3000);
-          try {
-            await inFlight;
-          } finally {
-            clearInterval(beat);
-          }
-          // A failed write dropped this batch and sought the partition back (#onWriteFailed): the fetch is stale.
-          if (this.#state !== 'running' || !isRunning() || isStale()) return;
-        }
-        // Taken out of the map now, not when its turn in the chain comes: the next message must
-        // start a new batch. Dropped meanwhile (a rebalance, an age flush), it is not this one.
-        if (this.#batches.get(batch.partition) === current) {
-          this.#batches.delete(batch.partition);
-          // A failure is handled in #writeAndCommit (the partition is re-read from the failed batch).
-          this.#chain(batch.partition, () => this.#writeAndCommit(batch.partition, 'full', current)).catch(() => {});
+        // Backpressure: this partition fetches nothing more until its batch is durable.
+        const beat = setInterval(() => heartbeat().catch(() => {}), 3000);
+        try {
+          await this.#flush(batch.partition, 'full');
+        } catch {
+          // #onWriteFailed dropped what followed and sought the partition back: this fetch is stale.
+          return;
+        } finally {
+          clearInterval(beat);
         }
       }
     }
@@ -389,16 +378,15 @@ export class PairWorker {
     return next;
   }
 
-  /** Writes `detached` (already out of the map), or else the partition's buffered batch. */
-  async #writeAndCommit(partition: number, reason: string, detached?: PartitionBatch): Promise<void> {
-    const batch = detached ?? this.#batches.get(partition);
+  async #writeAndCommit(partition: number, reason: string): Promise<void> {
+    const batch = this.#batches.get(partition);
     if (!batch || batch.size === 0) return;
     if (batch.generation !== this.#generation) {
-      if (!detached) this.#batches.delete(partition);
+      this.#batches.delete(partition);
       return;
     }
     // New events go to a fresh batch while this one is written.
-    if (!detached) this.#batches.delete(partition);
+    this.#batches.delete(partition);
     const { pair } = this.#deps;
     let entry: ManifestEntry;
     try {

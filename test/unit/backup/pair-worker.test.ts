@@ -78,7 +78,7 @@ function expectNoCommitPastAHole(commits: ReadonlyArray<{ offset: string }>, hel
   }
 }
 
-function setup(store: MemoryObjectStore, readiness?: ReadinessProblems, maxEvents = 1000) {
+function setup(store: MemoryObjectStore, readiness?: ReadinessProblems) {
   const consumer = new FakeConsumer();
   let now = 0;
   const worker = new PairWorker({
@@ -88,7 +88,7 @@ function setup(store: MemoryObjectStore, readiness?: ReadinessProblems, maxEvent
     groupId: 'g',
     fromBeginning: true,
     sessionTimeoutMs: 30_000,
-    limits: { maxEvents, maxAgeMs: 100, maxBytes: 1 << 30 },
+    limits: { maxEvents: 1000, maxAgeMs: 100, maxBytes: 1 << 30 },
     writer: new BatchWriter({ store, layout: new KeyLayout(''), codec: 'null', streamSink: { persist: async () => {} }, now: () => new Date(0) }),
     inspector: opaqueInspector,
     logger: createLogger('silent'),
@@ -103,62 +103,6 @@ function setup(store: MemoryObjectStore, readiness?: ReadinessProblems, maxEvent
 }
 
 describe('PairWorker', () => {
-  it('fills the next batch while a full one is written, holds the fetch at two, and commits each in order', async () => {
-    const store = new MemoryObjectStore();
-    const { consumer, worker } = setup(store, undefined, 10);
-    const put = store.put.bind(store);
-    let release!: () => void;
-    const held = new Promise<void>((resolve) => (release = resolve));
-    let holding = false;
-    store.put = async (key: string, body: Buffer, options?: PutOptions) => {
-      if (key.includes('00000000000000000000')) {
-        holding = true;
-        await held; // the first batch's object and manifest wait
-      }
-      return put(key, body, options);
-    };
-    await worker.start();
-    let fetched = false;
-    const fetch = consumer.deliver(0, 24).then(() => (fetched = true));
-    // Batch 0..9 is being written, batch 10..19 filled behind it: the fetch waits there.
-    await until('the second batch full while the first is written', async () => (holding && worker.buffered()[0]?.events === 10 ? true : undefined), 3_000, 5);
-    expect(fetched).toBe(false);
-    expect(consumer.commits).toEqual([]);
-    release();
-    await fetch;
-    await until('two commits', async () => (consumer.commits.length >= 2 ? true : undefined), 10_000, 5);
-    expect(consumer.commits.slice(0, 2)).toEqual([{ partition: 0, offset: '10' }, { partition: 0, offset: '20' }]);
-    await worker.drain();
-    expect([...(await offsetsInStore(store))].sort((a, b) => Number(a - b))).toEqual(Array.from({ length: 25 }, (_, i) => BigInt(i)));
-    expect(consumer.commits.at(-1)).toEqual({ partition: 0, offset: '25' });
-  }, 30_000);
-
-  it('drops the batch filling behind a full one whose write fails for good, and re-reads from the failed one', async () => {
-    const store = new MemoryObjectStore();
-    const { consumer, worker } = setup(store, undefined, 10);
-    const put = store.put.bind(store);
-    let failed = false;
-    store.put = async (key: string, body: Buffer, options?: PutOptions) => {
-      if (!failed && key.includes('00000000000000000000')) {
-        failed = true;
-        await new Promise((resolve) => setTimeout(resolve, 50)); // the next batch fills meanwhile
-        throw new TypeError('a bug in the writer: p-retry does not retry this');
-      }
-      return put(key, body, options);
-    };
-    await worker.start();
-    await consumer.deliver(0, 24);
-    expect(consumer.seeks).toEqual([{ partition: 0, offset: '0' }]);
-    expect(consumer.commits).toEqual([]);
-    expect(worker.stats.droppedAfterFailure).toBe(10);
-    // kafkajs fetches again from the sought offset.
-    await consumer.deliver(0, 24);
-    await worker.drain();
-    const stored = await offsetsInStore(store);
-    expectNoCommitPastAHole(consumer.commits, stored);
-    expect(consumer.commits.at(-1)).toEqual({ partition: 0, offset: '25' });
-  }, 30_000);
-
   it('never commits past a batch that failed for good while draining, even when S3 is back for the next batch', async () => {
     const store = new MemoryObjectStore();
     let outage = true;
