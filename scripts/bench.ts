@@ -11,7 +11,8 @@
  * request to the last `stream stored`. Process start-up and the group join are outside every
  * window. S3 object timestamps would do too, but s3rver's Last-Modified has 1 s resolution.
  *
- * STREAMVAULT_BENCH_KAFKA_BROKERS=host:port,... reuses a running broker instead of starting one.
+ * STREAMVAULT_BENCH_KAFKA_BROKERS=host:port,... reuses a running broker instead of starting one;
+ * STREAMVAULT_BENCH_NODE_OPTIONS sets NODE_OPTIONS of the daemon and restore processes.
  */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
@@ -36,6 +37,8 @@ const CLI = join(ROOT, 'dist/src/cli.js');
 const quick = process.argv.includes('--quick');
 /** `--cpu-prof`: the daemon and restore processes write V8 CPU profiles into bench/profiles/. */
 const profileDir = process.argv.includes('--cpu-prof') ? join(ROOT, 'bench/profiles') : undefined;
+/** NODE_OPTIONS of the daemon and restore processes (STREAMVAULT_BENCH_NODE_OPTIONS), e.g. a heap limit. */
+const nodeOptions = process.env.STREAMVAULT_BENCH_NODE_OPTIONS;
 
 /**
  * Sizes of one run. The 1 GiB blob takes over a minute through s3rver on a loaded 2-core machine,
@@ -118,7 +121,7 @@ function daemonEnv(s: Servers, run: string, bucket: string, stateDir: string, to
 async function backupOnce(s: Servers, work: string, run: string, topic: string, extra: Record<string, string>): Promise<CliRun> {
   const bucket = `bench-${run}`;
   await createBucket(s3ClientFor(s.s3), bucket);
-  const result = await runCli(CLI, ['backup', '--once'], daemonEnv(s, run, bucket, join(work, `state-${run}`), topic, extra), { profileDir });
+  const result = await runCli(CLI, ['backup', '--once'], daemonEnv(s, run, bucket, join(work, `state-${run}`), topic, extra), { profileDir, nodeOptions });
   if (result.exitCode !== 0) throw new Error(`backup --once (${run}) exited with ${result.exitCode}\n${result.stderrTail}`);
   return result;
 }
@@ -236,7 +239,7 @@ async function main(): Promise<void> {
       ...daemonEnv(servers, 'restore', 'bench-medium', join(work, 'state-restore'), topicOf('medium')),
       STREAMVAULT_RESTORE_TOPIC_TEMPLATE: '{topic}.restored',
       STREAMVAULT_RESTORE_STREAM_TARGET: 'none',
-    }, { profileDir });
+    }, { profileDir, nodeOptions });
     const producing = linesWith(restoreRun, 'producing events to the target')[0];
     const finished = linesWith(restoreRun, 'restore finished')[0];
     const summary = JSON.parse(restoreRun.stdout.trim().split('\n').at(-1) ?? '{}') as { events_restored?: number };

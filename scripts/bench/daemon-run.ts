@@ -27,10 +27,17 @@ export interface CliRun {
  * timings come from its own logs (pino's `time`, ms resolution), so the process start-up, config
  * loading and the consumer-group join before the first fetch are outside every window.
  */
-export async function runCli(cliPath: string, args: string[], env: Record<string, string>, opts: { profileDir?: string } = {}): Promise<CliRun> {
+export async function runCli(cliPath: string, args: string[], env: Record<string, string>, opts: { profileDir?: string; nodeOptions?: string } = {}): Promise<CliRun> {
   const node = opts.profileDir ? ['--cpu-prof', '--cpu-prof-dir', opts.profileDir] : [];
   const child = spawnTied(process.execPath, [...node, cliPath, ...args], {
-    env: { PATH: process.env.PATH ?? '', AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true', KAFKAJS_NO_PARTITIONER_WARNING: '1', ...env },
+    env: {
+      PATH: process.env.PATH ?? '',
+      AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+      KAFKAJS_NO_PARTITIONER_WARNING: '1',
+      // e.g. `--max-old-space-size=128`: how much of a peak RSS is garbage V8 had not collected yet.
+      ...(opts.nodeOptions ? { NODE_OPTIONS: opts.nodeOptions } : {}),
+      ...env,
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let peak = 0;
