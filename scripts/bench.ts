@@ -11,8 +11,8 @@
  * request to the last `stream stored`. Process start-up and the group join are outside every
  * window. S3 object timestamps would do too, but s3rver's Last-Modified has 1 s resolution.
  *
- * STREAMVAULT_BENCH_KAFKA_BROKERS=host:port,... reuses a running broker instead of starting one;
- * STREAMVAULT_BENCH_NODE_OPTIONS sets NODE_OPTIONS of the daemon and restore processes.
+ * BENCH_KAFKA_BROKERS=host:port,... reuses a running broker instead of starting one;
+ * BENCH_NODE_OPTIONS sets NODE_OPTIONS of the daemon and restore processes.
  */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
@@ -37,8 +37,8 @@ const CLI = join(ROOT, 'dist/src/cli.js');
 const quick = process.argv.includes('--quick');
 /** `--cpu-prof`: the daemon and restore processes write V8 CPU profiles into bench/profiles/. */
 const profileDir = process.argv.includes('--cpu-prof') ? join(ROOT, 'bench/profiles') : undefined;
-/** NODE_OPTIONS of the daemon and restore processes (STREAMVAULT_BENCH_NODE_OPTIONS), e.g. a heap limit. */
-const nodeOptions = process.env.STREAMVAULT_BENCH_NODE_OPTIONS;
+/** NODE_OPTIONS of the daemon and restore processes (BENCH_NODE_OPTIONS), e.g. a heap limit. */
+const nodeOptions = process.env.BENCH_NODE_OPTIONS;
 
 /**
  * Sizes of one run. The 1 GiB blob takes over a minute through s3rver on a loaded 2-core machine,
@@ -65,9 +65,9 @@ interface Servers {
 }
 
 async function startServers(work: string): Promise<Servers> {
-  const reuse = process.env.STREAMVAULT_BENCH_KAFKA_BROKERS?.split(',').filter(Boolean);
+  const reuse = process.env.BENCH_KAFKA_BROKERS?.split(',').filter(Boolean);
   const brokerStart: Promise<Servers['broker']> = reuse?.length
-    ? Promise.resolve({ brokers: reuse, description: `a running broker at ${reuse.join(',')} (STREAMVAULT_BENCH_KAFKA_BROKERS)`, stop: async () => {} })
+    ? Promise.resolve({ brokers: reuse, description: `a running broker at ${reuse.join(',')} (BENCH_KAFKA_BROKERS)`, stop: async () => {} })
     : startKafkaBroker({ kind: 'kafka', brokers: 1, parentDir: work }).then((b: KafkaBroker) => b);
   const [broker, s3, streams] = await Promise.allSettled([brokerStart, startS3Server({ directory: join(work, 's3') }), startStreamServer({ uploadDir: join(work, 'uploads') })]);
   if (broker.status === 'fulfilled' && s3.status === 'fulfilled' && streams.status === 'fulfilled') {
