@@ -1,281 +1,287 @@
 /**
- * `npm run bench`: throughput and memory figures on this machine, printed as a table (and as one
- * JSON line with --json). Speed and memory targets live here, not in timed tests: shared CI
- * machines are too noisy for assertions on seconds.
+ * `npm run bench` (`-- --quick` for a short run): streamvault against its baselines, side by side,
+ * on the same data in the same run, on a real Apache Kafka broker (KRaft), s3rver and the stream
+ * server of scripts/local. Prints a table and writes bench/results.json (see bench/results.ts).
+ * Absolute figures do not travel between machines; the ratios do. No test asserts a timing.
  *
- *   1. Avro container encode/decode (CPU only).
- *   2. Backup: events from a Kafka-protocol broker (librdkafka mock cluster via kcat) into S3
- *      (s3rver), through the real daemon in this process; kcat reading the same topic is the
- *      C-client baseline.
- *   3. Stream copy: one large blob from the HTTP stream source into S3 through StreamCopier,
- *      with the growth of this process's RSS while it runs (measured first, on a small heap).
- *   4. Restore: the backed-up events into a fresh broker through the CLI.
+ * Timing: every side from its first record to its last. The daemon and the restore run as their
+ * own processes (the built CLI) and are timed from their own log lines (pino `time`, ms): the
+ * backup from `joined consumer group` to the last `batch durable and committed`, the restore from
+ * `producing events to the target` to `restore finished`, streams from the stream source's first
+ * request to the last `stream stored`. Process start-up and the group join are outside every
+ * window. S3 object timestamps would do too, but s3rver's Last-Modified has 1 s resolution.
+ *
+ * BENCH_KAFKA_BROKERS=host:port,... reuses a running broker instead of starting one;
+ * BENCH_NODE_OPTIONS sets NODE_OPTIONS of the daemon and restore processes.
  */
-import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Kafka, logLevel } from 'kafkajs';
-import { createBackupDaemon } from '../src/backup/create-backup-daemon.js';
-import { manifestOnlyPipeline } from '../src/backup/stream-pipeline.js';
-import { loadConfig } from '../src/config/load-config.js';
-import { decodeContainer, encodeContainer } from '../src/events/avro-container.js';
-import type { BackupRecord } from '../src/events/backup-record.js';
-import { createLogger } from '../src/observability/logger.js';
-import { KeyLayout } from '../src/storage/key-layout.js';
-import { S3ObjectStore } from '../src/storage/s3-object-store.js';
-import { HttpStreamSource } from '../src/streams/http-stream-source.js';
-import { S3StreamSource } from '../src/streams/s3-stream-source.js';
-import { StreamCopier } from '../src/streams/stream-copier.js';
-import { generatedSha256, generatedStream } from './local/generated-bytes.js';
+import { variables } from '../src/config/variables/index.js';
+import { loadSchemaRegistry } from '../src/events/schema-registry.js';
+import { corpusRecords, generateCorpus, type Corpus } from './bench/corpus.js';
+import { backupWindow, linesWith, runCli, type CliRun } from './bench/daemon-run.js';
+import { measurePlanning } from './bench/planning.js';
+import { computeResults, renderTable, type BenchMeasurements } from './bench/results.js';
+import { KEEP_OLD_RECORDS, bareStreamPut, encodeBatches, produceBare, putBatches, readWithKafkajs, readWithKcat } from './bench/stages.js';
+import { generatedSha256 } from './local/generated-bytes.js';
 import { startKafkaBroker, type KafkaBroker } from './local/kafka-broker.js';
 import { projectRoot } from './local/project-root.js';
 import { createBucket, s3ClientFor, startS3Server, type S3Server } from './local/s3-server.js';
-import { startStreamServer } from './local/stream-server.js';
+import { startStreamServer, type StreamServer } from './local/stream-server.js';
 
-const EVENTS = Number(process.env.BENCH_EVENTS ?? 16_000);
-const EVENT_BYTES = 1024;
-const BLOB_BYTES = Number(process.env.BENCH_BLOB_BYTES ?? 1024 ** 3);
-const json = process.argv.includes('--json');
-const CLI = join(projectRoot(fileURLToPath(import.meta.url)), 'dist/src/cli.js');
+const ROOT = projectRoot(fileURLToPath(import.meta.url));
+const CLI = join(ROOT, 'dist/src/cli.js');
+const quick = process.argv.includes('--quick');
+/** `--cpu-prof`: the daemon and restore processes write V8 CPU profiles into bench/profiles/. */
+const profileDir = process.argv.includes('--cpu-prof') ? join(ROOT, 'bench/profiles') : undefined;
+/** NODE_OPTIONS of the daemon and restore processes (BENCH_NODE_OPTIONS), e.g. a heap limit. */
+const nodeOptions = process.env.BENCH_NODE_OPTIONS;
 
-interface Figure {
-  name: string;
-  value: number;
-  unit: string;
-}
-const figures: Figure[] = [];
-const report = (name: string, value: number, unit: string) => {
-  figures.push({ name, value: Math.round(value * 100) / 100, unit });
-  if (!json) process.stderr.write(`  ${name.padEnd(44)} ${String(Math.round(value * 100) / 100).padStart(12)} ${unit}\n`);
-};
-const seconds = (start: bigint) => Number(process.hrtime.bigint() - start) / 1e9;
-const quiet = createLogger('silent');
+/**
+ * Sizes of one run. The 1 GiB blob takes over a minute through s3rver on a loaded 2-core machine,
+ * so --quick streams a quarter of it (results.json says which: `run.blob_bytes`).
+ */
+const SIZES = quick
+  ? { backlog: 3_000, streamEvents: 450, blobBytes: 256 * 1024 ** 2, planning: [2_500, 5_000, 10_000] }
+  : { backlog: 20_000, streamEvents: 1_800, blobBytes: 1024 ** 3, planning: [10_000, 20_000, 40_000] };
+const PARTITIONS = 4;
+/** The daemon's and the restore's defaults: every baseline runs at the same batch size and concurrency. */
+const defaultOf = (v: { default: string | undefined }) => Number(v.default);
+const BATCH_EVENTS = defaultOf(variables.BATCH_MAX_EVENTS);
+const STREAM_CONCURRENCY = defaultOf(variables.STREAM_CONCURRENCY);
+const RESTORE_REQUEST = { events: defaultOf(variables.RESTORE_PRODUCE_BATCH_EVENTS), bytes: defaultOf(variables.RESTORE_PRODUCE_BATCH_BYTES) };
+/** PairWorker's fetch settings at the default STREAMVAULT_BATCH_MAX_BYTES (pair-worker.ts). */
+const FETCH = { maxBytesPerPartition: Math.min(defaultOf(variables.BATCH_MAX_BYTES), 4 * 1024 * 1024), maxBytes: 16 * 1024 * 1024 };
 
-function records(count: number): BackupRecord[] {
-  return Array.from({ length: count }, (_, i) => ({
-    topic: 'bench',
-    partition: 0,
-    offset: String(i),
-    timestamp: 1_700_000_000_000n + BigInt(i),
-    key: Buffer.from(`key-${i}`),
-    // Half random, half repetitive: compresses like real JSON-ish event payloads, not like noise.
-    value: Buffer.concat([Buffer.from(Array.from({ length: EVENT_BYTES / 2 }, () => Math.floor(Math.random() * 256))), Buffer.alloc(EVENT_BYTES / 2, 'a')]),
-    headers: [{ key: 'trace', value: Buffer.from(`t${i}`) }],
-  }));
-}
+const log = (text: string) => process.stderr.write(`${new Date().toISOString().slice(11, 19)} ${text}\n`);
 
-/** The one pair the benchmark backs up, against the local servers. */
-function benchEnv(broker: KafkaBroker, s3: S3Server, bucket: string, stateDir: string): Record<string, string> {
-  return {
-    STREAMVAULT_KAFKA_BROKERS: broker.brokers.join(','),
-    STREAMVAULT_S3_BUCKET: bucket,
-    STREAMVAULT_S3_ENDPOINT: s3.endpoint,
-    STREAMVAULT_S3_FORCE_PATH_STYLE: 'true',
-    STREAMVAULT_S3_ACCESS_KEY_ID: 'S3RVER',
-    STREAMVAULT_S3_SECRET_ACCESS_KEY: 'S3RVER',
-    STREAMVAULT_SOURCES: '',
-    STREAMVAULT_EVENT_TYPES: '',
-    STREAMVAULT_EXTRA_PAIRS: 'bench/events',
-    STREAMVAULT_STATE_DIR: stateDir,
-  };
+interface Servers {
+  broker: { brokers: string[]; description: string; stop(): Promise<void> };
+  s3: S3Server;
+  streams: StreamServer;
 }
 
-async function benchAvro(): Promise<void> {
-  const batch = records(1000);
-  for (const codec of ['null', 'deflate'] as const) {
-    const rounds = 20;
-    let bytes = 0;
-    let encoded: Buffer = Buffer.alloc(0);
-    const start = process.hrtime.bigint();
-    for (let i = 0; i < rounds; i++) {
-      encoded = await encodeContainer(batch, { codec, seed: `k${i}` });
-      bytes += encoded.length;
-    }
-    const encodeSeconds = seconds(start);
-    const decodeStart = process.hrtime.bigint();
-    for (let i = 0; i < rounds; i++) await decodeContainer(encoded);
-    const decodeSeconds = seconds(decodeStart);
-    report(`avro ${codec}: encode`, (rounds * batch.length) / encodeSeconds, 'events/s');
-    report(`avro ${codec}: decode`, (rounds * batch.length) / decodeSeconds, 'events/s');
-    report(`avro ${codec}: object size per 1000 x 1 KiB`, bytes / rounds / 1024, 'KiB');
+async function startServers(work: string): Promise<Servers> {
+  const reuse = process.env.BENCH_KAFKA_BROKERS?.split(',').filter(Boolean);
+  const brokerStart: Promise<Servers['broker']> = reuse?.length
+    ? Promise.resolve({ brokers: reuse, description: `a running broker at ${reuse.join(',')} (BENCH_KAFKA_BROKERS)`, stop: async () => {} })
+    : startKafkaBroker({ kind: 'kafka', brokers: 1, parentDir: work }).then((b: KafkaBroker) => b);
+  const [broker, s3, streams] = await Promise.allSettled([brokerStart, startS3Server({ directory: join(work, 's3') }), startStreamServer({ uploadDir: join(work, 'uploads') })]);
+  if (broker.status === 'fulfilled' && s3.status === 'fulfilled' && streams.status === 'fulfilled') {
+    return { broker: broker.value, s3: s3.value, streams: streams.value };
   }
+  await Promise.allSettled([broker, s3, streams].map((r) => (r.status === 'fulfilled' ? r.value.stop() : undefined)));
+  throw [broker, s3, streams].find((r): r is PromiseRejectedResult => r.status === 'rejected')!.reason;
 }
 
-async function produce(broker: KafkaBroker, topic: string): Promise<void> {
-  const kafka = new Kafka({ brokers: broker.brokers, logLevel: logLevel.NOTHING });
-  const producer = kafka.producer();
+async function produceCorpus(brokers: string[], topic: string, corpus: Corpus): Promise<void> {
+  const kafka = new Kafka({ brokers, logLevel: logLevel.NOTHING, clientId: 'bench-input' });
+  const admin = kafka.admin();
+  await admin.connect();
+  await admin.createTopics({ topics: [{ topic, numPartitions: PARTITIONS, configEntries: KEEP_OLD_RECORDS }], waitForLeaders: true });
+  await admin.disconnect();
+  // Idempotent: a busy broker must not make kafkajs resend a request into a duplicate.
+  const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
   await producer.connect();
-  const all = records(EVENTS);
-  for (let i = 0; i < all.length; i += 2000) {
-    await producer.send({
-      topic,
-      messages: all.slice(i, i + 2000).map((r, j) => ({ partition: (i + j) % 4, key: r.key, value: r.value })),
-    });
+  // 1,000 messages of 1-3 KB over 4 partitions: each partition's record batch stays under the broker's 1 MB.
+  for (let i = 0; i < corpus.messages.length; i += 1_000) {
+    await producer.send({ topic, acks: -1, messages: corpus.messages.slice(i, i + 1_000) });
   }
   await producer.disconnect();
 }
 
-async function kcatBaseline(broker: KafkaBroker, topic: string): Promise<number> {
-  const start = process.hrtime.bigint();
-  await new Promise<void>((resolve, reject) => {
-    const child = spawn('kcat', ['-b', broker.brokers.join(','), '-C', '-t', topic, '-o', 'beginning', '-e', '-q'], {
-      stdio: ['ignore', 'ignore', 'ignore'],
-    });
-    child.once('exit', (code) => (code === 0 ? resolve() : reject(new Error(`kcat exited with ${code}`))));
-  });
-  return seconds(start);
+/** The daemon's environment for one pair against the bench's servers. */
+function daemonEnv(s: Servers, run: string, bucket: string, stateDir: string, topic: string, extra: Record<string, string> = {}): Record<string, string> {
+  return {
+    STREAMVAULT_KAFKA_BROKERS: s.broker.brokers.join(','),
+    STREAMVAULT_KAFKA_GROUP_ID: `bench-${run}`,
+    STREAMVAULT_S3_ENDPOINT: s.s3.endpoint,
+    STREAMVAULT_S3_BUCKET: bucket,
+    STREAMVAULT_S3_FORCE_PATH_STYLE: 'true',
+    STREAMVAULT_S3_ACCESS_KEY_ID: 'S3RVER',
+    STREAMVAULT_S3_SECRET_ACCESS_KEY: 'S3RVER',
+    STREAMVAULT_S3_REGION: 'us-east-1',
+    STREAMVAULT_STATE_DIR: stateDir,
+    STREAMVAULT_SOURCES: '',
+    STREAMVAULT_EVENT_TYPES: '',
+    STREAMVAULT_EXTRA_PAIRS: 'samples/sourced',
+    STREAMVAULT_TOPICS: `samples/sourced=${topic}`,
+    STREAMVAULT_EVENT_SCHEMA: join(ROOT, 'testdata/schema'),
+    STREAMVAULT_LOG_LEVEL: 'info',
+    STREAMVAULT_METRICS_PORT: '0',
+    STREAMVAULT_METRICS_HOST: '127.0.0.1',
+    STREAMVAULT_SHUTDOWN_GRACE_SECONDS: '60',
+    ...extra,
+  };
 }
 
-async function benchBackup(broker: KafkaBroker, s3: S3Server, bucket: string, stateDir: string): Promise<void> {
-  const topic = 'bench.events';
-  await produce(broker, topic);
-  report('kcat (C client) reads the topic', EVENTS / (await kcatBaseline(broker, topic)), 'events/s');
-
-  const loaded = loadConfig({ ...benchEnv(broker, s3, bucket, stateDir), STREAMVAULT_BATCH_MAX_AGE_SECONDS: '2' });
-  if (!loaded.ok) throw new Error(JSON.stringify(loaded.problems));
-  const store = new S3ObjectStore(s3ClientFor(s3), bucket);
-  let committed = 0;
-  let firstDurable: bigint | undefined;
-  let resolveDone!: () => void;
-  const done = new Promise<void>((r) => {
-    resolveDone = r;
-  });
-  const made = await createBackupDaemon(loaded.config, {
-    logger: quiet,
-    store,
-    streams: manifestOnlyPipeline(),
-    monotonicNow: () => performance.now(),
-    wallNow: () => Date.now(),
-    observer: {
-      onBatchDurable: (_pair, entry) => {
-        firstDurable ??= process.hrtime.bigint();
-        committed += entry.count;
-        if (committed >= EVENTS) resolveDone();
-      },
-    },
-  });
-  if (made.kind !== 'ready') throw new Error(made.message);
-  const rssBefore = process.memoryUsage().rss;
-  let rssPeak = rssBefore;
-  const sampler = setInterval(() => {
-    rssPeak = Math.max(rssPeak, process.memoryUsage().rss);
-  }, 50);
-  const start = process.hrtime.bigint();
-  const running = made.daemon.run();
-  await done;
-  const elapsed = seconds(start);
-  const steady = firstDurable === undefined ? elapsed : seconds(firstDurable);
-  clearInterval(sampler);
-  made.daemon.requestStop({ kind: 'done' });
-  await running;
-  report(`backup: ${EVENTS} x 1 KiB events to S3 (incl. group join)`, EVENTS / elapsed, 'events/s');
-  report('backup: throughput', (EVENTS * EVENT_BYTES) / elapsed / 1e6, 'MB/s');
-  report('backup: steady state (first to last durable batch)', EVENTS / steady, 'events/s');
-  report('backup: RSS growth while backing up', (rssPeak - rssBefore) / 1e6, 'MB');
-}
-
-/** Copies one blob with StreamCopier; returns MB/s and how much this process's RSS grew meanwhile. */
-async function copyMeasured(copier: StreamCopier, sha256: string): Promise<{ mbPerSecond: number; rssGrowthMb: number }> {
-  global.gc?.();
-  const rssBefore = process.memoryUsage().rss;
-  let rssPeak = rssBefore;
-  const sampler = setInterval(() => {
-    rssPeak = Math.max(rssPeak, process.memoryUsage().rss);
-  }, 20);
-  const start = process.hrtime.bigint();
-  const outcome = await copier.copy({ source: 'samples', label: 'content', sha256 }, new AbortController().signal);
-  const elapsed = seconds(start);
-  clearInterval(sampler);
-  if (outcome.kind !== 'stored') throw new Error(`stream copy: expected stored, got ${JSON.stringify(outcome)}`);
-  return { mbPerSecond: BLOB_BYTES / elapsed / 1e6, rssGrowthMb: (rssPeak - rssBefore) / 1e6 };
-}
-
-async function benchStreamCopy(s3: S3Server, bucket: string): Promise<void> {
-  const size = `${(BLOB_BYTES / 1024 ** 2).toFixed(0)} MiB`;
-  const copierFor = (source: HttpStreamSource | S3StreamSource, targetBucket: string) =>
-    new StreamCopier({
-      store: new S3ObjectStore(s3ClientFor(s3), targetBucket),
-      layout: new KeyLayout(''),
-      source,
-      logger: quiet,
-      retries: 0,
-      minRetryDelayMs: 100,
-      idleTimeoutMs: 60_000,
-    });
-
-  // From an S3 source: s3rver runs in its own process, so the RSS growth is streamvault's alone.
-  const sourceBucket = 'bench-source';
-  await createBucket(s3ClientFor(s3), sourceBucket);
-  const sha256 = generatedSha256(BLOB_BYTES, 7);
-  await new S3ObjectStore(s3ClientFor(s3), sourceBucket).putStream(sha256, generatedStream(BLOB_BYTES, 7));
-  const fromS3 = await copyMeasured(copierFor(new S3StreamSource(new S3ObjectStore(s3ClientFor(s3), sourceBucket), '{sha256}'), bucket), sha256);
-  report(`stream copy (S3 source): ${size} blob, verified`, fromS3.mbPerSecond, 'MB/s');
-  report('stream copy (S3 source): RSS growth', fromS3.rssGrowthMb, 'MB');
-
-  // From the platform's HTTP API; the test server generating the blob runs in this process too.
-  const server = await startStreamServer();
-  try {
-    server.putGenerated('samples', 'content', BLOB_BYTES, 7);
-    const targetBucket = 'bench-backup-http';
-    await createBucket(s3ClientFor(s3), targetBucket);
-    const source = new HttpStreamSource({ baseUrl: server.baseUrl, urlTemplate: '{base}/api/v3/stream/{source}/{label}/{sha256}', token: '' });
-    const fromHttp = await copyMeasured(copierFor(source, targetBucket), sha256);
-    report(`stream copy (HTTP source): ${size} blob, verified`, fromHttp.mbPerSecond, 'MB/s');
-    report('stream copy (HTTP source, server in-process): RSS growth', fromHttp.rssGrowthMb, 'MB');
-  } finally {
-    await server.stop();
-  }
-}
-
-async function benchRestore(s3: S3Server, bucket: string, stateDir: string): Promise<void> {
-  const target = await startKafkaBroker();
-  try {
-    const start = process.hrtime.bigint();
-    const stdout = await new Promise<string>((resolve, reject) => {
-      const child = spawn(process.execPath, [CLI, 'restore', '--json', '--what', 'events'], {
-        env: {
-          PATH: process.env.PATH ?? '',
-          AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
-          ...benchEnv(target, s3, bucket, join(stateDir, 'restore')),
-          STREAMVAULT_RESTORE_STREAM_TARGET: 'none',
-          STREAMVAULT_LOG_LEVEL: 'warn',
-        },
-        stdio: ['ignore', 'pipe', 'inherit'],
-      });
-      let out = '';
-      child.stdout.setEncoding('utf8').on('data', (c: string) => (out += c));
-      child.once('exit', (code) => (code === 0 ? resolve(out) : reject(new Error(`restore exited with ${code}`))));
-    });
-    const elapsed = seconds(start);
-    const summary = JSON.parse(stdout.trim().split('\n').at(-1) ?? '{}') as { events_restored?: number };
-    if (summary.events_restored !== EVENTS) throw new Error(`restore: expected ${EVENTS} events, summary says ${summary.events_restored}`);
-    report(`restore: ${EVENTS} events into a fresh broker (incl. start-up)`, EVENTS / elapsed, 'events/s');
-  } finally {
-    await target.stop();
-  }
+async function backupOnce(s: Servers, work: string, run: string, topic: string, extra: Record<string, string>): Promise<CliRun> {
+  const bucket = `bench-${run}`;
+  await createBucket(s3ClientFor(s.s3), bucket);
+  const result = await runCli(CLI, ['backup', '--once'], daemonEnv(s, run, bucket, join(work, `state-${run}`), topic, extra), { profileDir, nodeOptions });
+  if (result.exitCode !== 0) throw new Error(`backup --once (${run}) exited with ${result.exitCode}\n${result.stderrTail}`);
+  return result;
 }
 
 async function main(): Promise<void> {
-  process.env.KAFKAJS_NO_PARTITIONER_WARNING = '1';
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
-  if (!json) process.stderr.write(`streamvault benchmark: ${cpus().length} cores, Node ${process.version}\n`);
+  process.env.KAFKAJS_NO_PARTITIONER_WARNING = '1';
+  const started = new Date();
   const work = mkdtempSync(join(tmpdir(), 'streamvault-bench-'));
-  const [broker, s3] = await Promise.all([startKafkaBroker(), startS3Server({ directory: join(work, 's3') })]);
+  log(`streamvault benchmark${quick ? ' (--quick)' : ''}: ${cpus().length} cores, Node ${process.version}; starting servers`);
+  const servers = await startServers(work);
   try {
-    const bucket = 'bench-backup';
-    await createBucket(s3ClientFor(s3), bucket);
-    // The stream copy goes first, while this process's heap is small: its RSS growth is the figure.
-    await benchStreamCopy(s3, bucket);
-    await benchAvro();
-    await benchBackup(broker, s3, bucket, join(work, 'state'));
-    await benchRestore(s3, bucket, join(work, 'state'));
+    log(`broker: ${servers.broker.description}`);
+    const registry = await loadSchemaRegistry(join(ROOT, 'testdata/schema'));
+    const binaryEvent = registry.type('BinaryEvent');
+    if (!binaryEvent) throw new Error('testdata/schema: expected the BinaryEvent type, found none');
+    const brokers = servers.broker.brokers;
+    const s3 = s3ClientFor(servers.s3);
+    const tag = started.getTime().toString(36);
+    const topicOf = (name: string) => `bench.${tag}.${name}`;
+
+    // Inputs. Backlogs reference streams that are never fetched (those runs keep references in the
+    // manifests: STREAM_SOURCE=none); the stream runs reference blobs the stream server generates.
+    const sizes = { small: SIZES.backlog, medium: 3 * SIZES.backlog, large: 10 * SIZES.backlog };
+    // Generated and produced one at a time; only the medium one is kept (the stages and the bare producer read it).
+    const makeBacklog = (events: number, seed: number) =>
+      generateCorpus(binaryEvent, { events, partitions: PARTITIONS, seed, blobSize: (d) => Math.round(1024 + d * 64 * 1024) });
+    const streamCorpus = generateCorpus(binaryEvent, {
+      events: SIZES.streamEvents,
+      partitions: PARTITIONS,
+      seed: 7,
+      // 256 KiB to 4 MiB, log-uniform: documents and binaries, a few multipart uploads among them.
+      blobSize: (d) => Math.round(256 * 1024 * 16 ** d),
+      blobSha256: generatedSha256,
+      firstBlobSeed: 1_000,
+    });
+    for (const blob of streamCorpus.blobs) servers.streams.putGenerated('samples', 'content', blob.size, blob.seed);
+    const blobSha = servers.streams.putGenerated('samples', 'content', SIZES.blobBytes, 1);
+    const blobCorpus = generateCorpus(binaryEvent, {
+      events: 1,
+      partitions: PARTITIONS,
+      seed: 3,
+      referencingShare: 1,
+      blobSize: () => SIZES.blobBytes,
+      blobSha256: () => blobSha,
+    });
+    log(`producing ${Object.values(sizes).join(' + ')} backlog events, ${SIZES.streamEvents} referencing ${streamCorpus.blobs.length} blobs, and one ${SIZES.blobBytes} B blob reference`);
+    let medium: Corpus | undefined;
+    for (const [i, [name, events]] of Object.entries(sizes).entries()) {
+      const corpus = makeBacklog(events, 11 + i);
+      await produceCorpus(brokers, topicOf(name), corpus);
+      if (name === 'medium') medium = corpus;
+    }
+    if (!medium) throw new Error('expected the medium backlog to be generated');
+    await produceCorpus(brokers, topicOf('streams'), streamCorpus);
+    await produceCorpus(brokers, topicOf('blob'), blobCorpus);
+
+    // Stages alone, on the medium backlog: the one the headline backup figure is measured on.
+    log('stages: kcat, kafkajs read, encode, write');
+    const kcatSeconds = await readWithKcat(brokers, topicOf('medium'), medium.messages.length);
+    const stageReadSeconds = await readWithKafkajs(brokers, topicOf('medium'), medium.messages.length, FETCH);
+    const records = corpusRecords(topicOf('medium'), medium);
+    const encoded = await encodeBatches(records, BATCH_EVENTS, 'deflate');
+    await createBucket(s3, 'bench-stage-write');
+    const stageWriteSeconds = await putBatches(s3, 'bench-stage-write', encoded.batches, PARTITIONS);
+
+    // The daemon on three backlog sizes: growth, the headline figure (medium), memory (small, large).
+    const runs: Record<string, CliRun> = {};
+    for (const name of Object.keys(sizes) as Array<keyof typeof sizes>) {
+      log(`backup --once: ${name} backlog (${sizes[name]} events)`);
+      runs[name] = await backupOnce(servers, work, name, topicOf(name), { STREAMVAULT_STREAM_SOURCE: 'none' });
+    }
+    const windows = Object.fromEntries(Object.entries(runs).map(([name, run]) => [name, backupWindow(run)]));
+    for (const [name, w] of Object.entries(windows)) {
+      const expected = sizes[name as keyof typeof sizes];
+      if (w.events !== expected) throw new Error(`backup (${name}): expected ${expected} events in durable batches, the log says ${w.events}`);
+    }
+
+    log(`streams: ${streamCorpus.references} references to ${streamCorpus.blobs.length} blobs through the pool`);
+    const requestsBefore = servers.streams.requests.length;
+    let firstRequestAt: number | undefined;
+    const watcher = setInterval(() => {
+      if (firstRequestAt === undefined && servers.streams.requests.length > requestsBefore) firstRequestAt = Date.now();
+    }, 5);
+    const streamsRun = await backupOnce(servers, work, 'streams', topicOf('streams'), {
+      STREAMVAULT_STREAM_SOURCE: 'http',
+      STREAMVAULT_STREAM_SOURCE_URL: servers.streams.baseUrl,
+    });
+    clearInterval(watcher);
+    const stored = linesWith(streamsRun, 'stream stored');
+    if (stored.length !== streamCorpus.blobs.length || firstRequestAt === undefined) {
+      throw new Error(`streams: expected ${streamCorpus.blobs.length} streams stored, the log says ${stored.length}\n${streamsRun.stderrTail}`);
+    }
+    const streamBytes = stored.reduce((n, l) => n + (l.bytes ?? 0), 0);
+    const streamSeconds = (Math.max(...stored.map((l) => l.at)) - firstRequestAt) / 1000;
+    await createBucket(s3, 'bench-streams-bare');
+    const bare = await bareStreamPut(
+      s3,
+      'bench-streams-bare',
+      streamCorpus.blobs.map((b) => ({ url: `${servers.streams.baseUrl}/api/v3/stream/samples/content/${b.sha256}`, sha256: b.sha256, size: b.size })),
+      STREAM_CONCURRENCY,
+    );
+
+    log(`one ${SIZES.blobBytes} B blob through the pool`);
+    const blobRun = await backupOnce(servers, work, 'blob', topicOf('blob'), {
+      STREAMVAULT_STREAM_SOURCE: 'http',
+      STREAMVAULT_STREAM_SOURCE_URL: servers.streams.baseUrl,
+      STREAMVAULT_STREAM_TIMEOUT_SECONDS: '600',
+      STREAMVAULT_SHUTDOWN_GRACE_SECONDS: '900',
+    });
+    if (linesWith(blobRun, 'stream stored').length !== 1) throw new Error(`blob: expected the blob stored\n${blobRun.stderrTail}`);
+
+    log(`restore of the medium backup (${medium.messages.length} events) vs a bare kafkajs producer`);
+    const restoreRun = await runCli(CLI, ['restore', '--what', 'events', '--json'], {
+      ...daemonEnv(servers, 'restore', 'bench-medium', join(work, 'state-restore'), topicOf('medium')),
+      STREAMVAULT_RESTORE_TOPIC_TEMPLATE: '{topic}.restored',
+      STREAMVAULT_RESTORE_STREAM_TARGET: 'none',
+    }, { profileDir, nodeOptions });
+    const producing = linesWith(restoreRun, 'producing events to the target')[0];
+    const finished = linesWith(restoreRun, 'restore finished')[0];
+    const summary = JSON.parse(restoreRun.stdout.trim().split('\n').at(-1) ?? '{}') as { events_restored?: number };
+    if (restoreRun.exitCode !== 0 || !producing || !finished || summary.events_restored !== medium.messages.length) {
+      throw new Error(`restore: expected exit 0 and ${medium.messages.length} events restored, got exit ${restoreRun.exitCode}, ${summary.events_restored}\n${restoreRun.stderrTail}`);
+    }
+    const bareProduceSeconds = await produceBare(brokers, `${topicOf('medium')}.bare`, records, RESTORE_REQUEST);
+
+    log(`growth: planning a restore and a verify over ${SIZES.planning.join(', ')} batches`);
+    const planning = await measurePlanning(SIZES.planning);
+
+    const measurements: BenchMeasurements = {
+      backup: {
+        events: windows.medium!.events,
+        payloadBytes: medium.payloadBytes,
+        seconds: windows.medium!.seconds,
+        stageReadSeconds,
+        stageEncodeSeconds: encoded.seconds,
+        stageWriteSeconds,
+        kcatSeconds,
+      },
+      streams: { bytes: streamBytes, seconds: streamSeconds, bareBytes: bare.bytes, bareSeconds: bare.seconds },
+      restore: { events: medium.messages.length, seconds: Math.max(0.001, (finished.at - producing.at) / 1000), bareSeconds: bareProduceSeconds },
+      memory: { smallPeakRssBytes: runs.small!.peakRssBytes, largePeakRssBytes: runs.large!.peakRssBytes, blobPeakRssBytes: blobRun.peakRssBytes },
+      growthBackup: Object.entries(windows).map(([name, w]) => ({ events: sizes[name as keyof typeof sizes], seconds: w.seconds, peakRssBytes: runs[name]!.peakRssBytes })),
+      growthPlanning: planning,
+    };
+    const results = computeResults(measurements, {
+      broker: servers.broker.description,
+      quick,
+      node: process.version,
+      cores: cpus().length,
+      started_at: started.toISOString(),
+      blob_bytes: SIZES.blobBytes,
+    });
+    mkdirSync(join(ROOT, 'bench'), { recursive: true });
+    writeFileSync(join(ROOT, 'bench/results.json'), `${JSON.stringify(results, null, 2)}\n`);
+    process.stdout.write(`\nbroker: ${results.run.broker}\n${renderTable(results)}\n\nwritten: bench/results.json (${((Date.now() - started.getTime()) / 1000).toFixed(0)} s)\n`);
   } finally {
-    await Promise.allSettled([broker.stop(), s3.stop()]);
+    await Promise.allSettled([servers.broker.stop(), servers.s3.stop(), servers.streams.stop()]);
     rmSync(work, { recursive: true, force: true });
   }
-  if (json) process.stdout.write(`${JSON.stringify({ node: process.version, cores: cpus().length, figures })}\n`);
 }
 
 main().catch((error: unknown) => {

@@ -243,12 +243,13 @@ export function isSafeSegment(value: string): boolean {
 
 function segmentProblem(what: string, value: unknown): string | undefined {
   if (typeof value !== 'string') return `${what} expected a string, got ${describe(value)}`;
-  const shown = renderForLog(value);
+  // Rendered only for a problem: every reference of every event passes through here.
+  const shown = () => renderForLog(value);
   if (value === '') return `${what} is empty, expected a non-empty name`;
-  if (value === '.' || value === '..') return `${what} ${shown} is a relative path name, expected a plain name`;
-  if (value.includes('/') || value.includes('\\')) return `${what} ${shown} contains a path separator, expected a single segment`;
-  if (CONTROL.test(value)) return `${what} ${shown} contains a control character`;
-  if (LONE_SURROGATE.test(value)) return `${what} ${shown} is not well-formed Unicode (lone surrogate)`;
+  if (value === '.' || value === '..') return `${what} ${shown()} is a relative path name, expected a plain name`;
+  if (value.includes('/') || value.includes('\\')) return `${what} ${shown()} contains a path separator, expected a single segment`;
+  if (CONTROL.test(value)) return `${what} ${shown()} contains a control character`;
+  if (LONE_SURROGATE.test(value)) return `${what} ${shown()} is not well-formed Unicode (lone surrogate)`;
   const bytes = Buffer.byteLength(value, 'utf8');
   if (bytes > MAX_SEGMENT_BYTES) return `${what} is ${bytes} UTF-8 bytes long, expected at most ${MAX_SEGMENT_BYTES}`;
   return undefined;

@@ -120,8 +120,14 @@ async function restorePartition(
   let floor = restoredUpTo;
   const batches = p.batches.filter((b) => batchNeedsRestore(b, restoredUpTo));
 
+  // The next batch is read (GET, sha256, inflate, decode) while this one is produced, so the two
+  // overlap instead of taking turns; at most two batches of a partition are in memory. loadBatch
+  // never rejects, so a read left behind by an early return cannot go unhandled.
+  let next = batches[0] ? loadBatch(deps.store, batches[0]) : undefined;
   for (const [index, batch] of batches.entries()) {
-    const loaded = await loadBatch(deps.store, batch);
+    const loaded = await next!;
+    const following = batches[index + 1];
+    next = following ? loadBatch(deps.store, following) : undefined;
     if (loaded.kind === 'failed') {
       result.failedBatches += 1;
       deps.onError(batch.key, loaded.error);
@@ -234,7 +240,7 @@ async function restorePartition(
 }
 
 /** A record's size in a record batch: its bytes plus a generous bound on the per-record and per-header framing. */
-function recordSize(record: BackupRecord): number {
+export function recordSize(record: BackupRecord): number {
   const headers = record.headers.reduce((n, h) => n + Buffer.byteLength(h.key) + (h.value?.length ?? 0) + 10, 0);
   return (record.key?.length ?? 0) + (record.value?.length ?? 0) + headers + 30;
 }

@@ -251,6 +251,8 @@ async function restore(
         ? kafka.producer({ idempotent: true, maxInFlightRequests: 1, retry: { retries: 8 }, allowAutoTopicCreation: false })
         : kafka.producer({ idempotent: false, maxInFlightRequests: 1, retry: { retries: 0 }, allowAutoTopicCreation: true });
       await producer.connect();
+      // The start of the events phase: what `npm run bench` times the restore from.
+      logger.info({ batches: totals.batches, events: totals.events }, 'producing events to the target');
       try {
         eventResult = await restoreEvents(partitions, {
           store: deps.store,

@@ -1,0 +1,183 @@
+import { createHash } from 'node:crypto';
+import { get as httpGet, type IncomingMessage } from 'node:http';
+import { createInterface } from 'node:readline';
+import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { Kafka, logLevel, type Message } from 'kafkajs';
+import PQueue from 'p-queue';
+import { encodeContainer, type AvroCodec } from '../../src/events/avro-container.js';
+import type { BackupRecord } from '../../src/events/backup-record.js';
+import { recordSize } from '../../src/restore/event-restorer.js';
+import { toRestoredMessage } from '../../src/restore/restored-record.js';
+import { spawnTied } from '../local/child-process.js';
+
+/**
+ * The corpus' timestamps are from 2025: under the default 7-day retention the broker would delete
+ * them as soon as its retention check ran.
+ */
+export const KEEP_OLD_RECORDS = [{ name: 'retention.ms', value: '-1' }];
+
+/** Each stage alone, on the same bytes as the daemon, timed from its first record to its last. */
+const now = () => performance.now();
+
+/**
+ * Reading: a kafkajs group consumer that does nothing with what it fetches, with the daemon's fetch
+ * settings (pair-worker.ts) and partition concurrency. From the group join to the last message.
+ */
+export async function readWithKafkajs(brokers: string[], topic: string, expected: number, fetch: { maxBytesPerPartition: number; maxBytes: number }): Promise<number> {
+  const kafka = new Kafka({ brokers, logLevel: logLevel.NOTHING, clientId: 'bench-read' });
+  const consumer = kafka.consumer({ groupId: `bench-read-${topic}-${Date.now()}`, maxWaitTimeInMs: 1000, ...fetch });
+  let joinedAt: number | undefined;
+  let seen = 0;
+  let lastAt = 0;
+  let resolveDone!: () => void;
+  const done = new Promise<void>((r) => (resolveDone = r));
+  consumer.on(consumer.events.GROUP_JOIN, () => (joinedAt ??= now()));
+  await consumer.connect();
+  await consumer.subscribe({ topics: [topic], fromBeginning: true });
+  await consumer.run({
+    autoCommit: false,
+    partitionsConsumedConcurrently: 4,
+    eachBatch: async ({ batch }) => {
+      seen += batch.messages.length;
+      if (seen >= expected) {
+        lastAt = now();
+        resolveDone();
+      }
+    },
+  });
+  await done;
+  await consumer.disconnect();
+  return (lastAt - joinedAt!) / 1000;
+}
+
+/** kcat (librdkafka, the C client's reference): from its first output line to its exit at the end. */
+export async function readWithKcat(brokers: string[], topic: string, expected: number): Promise<number> {
+  const child = spawnTied('kcat', ['-C', '-b', brokers.join(','), '-t', topic, '-o', 'beginning', '-e', '-q', '-f', '%o\n'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let first: number | undefined;
+  let last = 0;
+  let lines = 0;
+  let stderr = '';
+  child.stderr!.setEncoding('utf8').on('data', (c: string) => (stderr = (stderr + c).slice(-2000)));
+  const rl = createInterface({ input: child.stdout! });
+  const closed = new Promise<void>((r) => rl.once('close', r));
+  rl.on('line', () => {
+    first ??= now();
+    last = now();
+    lines += 1;
+  });
+  const code = await new Promise<number | null>((resolve, reject) => {
+    child.once('error', reject);
+    child.once('exit', resolve);
+  });
+  await closed;
+  if (code !== 0 || lines !== expected || first === undefined) {
+    throw new Error(`kcat: expected exit 0 and ${expected} records, got exit ${code} and ${lines}\n${stderr}`);
+  }
+  return (last - first) / 1000;
+}
+
+export interface EncodedBatch {
+  readonly key: string;
+  readonly body: Buffer;
+  readonly count: number;
+}
+
+/**
+ * Encoding + compressing: Avro containers of the daemon's batch size, the same codec, the sha256
+ * BatchWriter takes of each body; one chain per partition, all partitions at once (the daemon's
+ * concurrency; zlib runs on libuv's pool, so every core it may use is used).
+ */
+export async function encodeBatches(byPartition: BackupRecord[][], batchEvents: number, codec: AvroCodec): Promise<{ seconds: number; batches: EncodedBatch[] }> {
+  const batches: EncodedBatch[] = [];
+  const start = now();
+  await Promise.all(
+    byPartition.map(async (records, partition) => {
+      for (let i = 0; i < records.length; i += batchEvents) {
+        const slice = records.slice(i, i + batchEvents);
+        const key = `events/bench/p${partition}/${i}.avro`;
+        const body = await encodeContainer(slice, { codec, seed: key });
+        createHash('sha256').update(body).digest('hex');
+        batches.push({ key, body, count: slice.length });
+      }
+    }),
+  );
+  return { seconds: (now() - start) / 1000, batches };
+}
+
+/** Writing: a plain PutObject loop of the same objects and a manifest-sized object each, at the daemon's concurrency. */
+export async function putBatches(client: S3Client, bucket: string, batches: readonly EncodedBatch[], concurrency: number): Promise<number> {
+  const manifest = Buffer.alloc(700, ' ');
+  const queue = new PQueue({ concurrency });
+  const start = now();
+  await queue.addAll(
+    batches.map((b) => async () => {
+      await client.send(new PutObjectCommand({ Bucket: bucket, Key: `bare/${b.key}`, Body: b.body, ContentType: 'application/avro' }));
+      await client.send(new PutObjectCommand({ Bucket: bucket, Key: `bare/${b.key}.json`, Body: manifest, ContentType: 'application/json' }));
+    }),
+  );
+  return (now() - start) / 1000;
+}
+
+/** The bare stream copy: GET each distinct blob from the source, PutObject it as it arrives, at the pool's concurrency. */
+export async function bareStreamPut(
+  client: S3Client,
+  bucket: string,
+  urls: ReadonlyArray<{ url: string; sha256: string; size: number }>,
+  concurrency: number,
+): Promise<{ seconds: number; bytes: number }> {
+  const queue = new PQueue({ concurrency });
+  let bytes = 0;
+  const start = now();
+  await queue.addAll(
+    urls.map((blob) => async () => {
+      const response = await new Promise<IncomingMessage>((resolve, reject) => httpGet(blob.url, resolve).once('error', reject));
+      if (response.statusCode !== 200) throw new Error(`GET ${blob.url}: expected 200, got ${response.statusCode}`);
+      await client.send(new PutObjectCommand({ Bucket: bucket, Key: `bare-streams/${blob.sha256}`, Body: response, ContentLength: blob.size }));
+      bytes += blob.size;
+    }),
+  );
+  return { seconds: (now() - start) / 1000, bytes };
+}
+
+/**
+ * The bare producer: the same records, in requests shaped like the restore's (one partition per
+ * request, at most `limits.events` records and `limits.bytes` by the restore's own estimate, awaited before the next; partitions at once), with the
+ * restore's producer settings (idempotent, acks from all replicas). From the first send to the last ack.
+ */
+export async function produceBare(
+  brokers: string[],
+  topic: string,
+  byPartition: ReadonlyArray<readonly BackupRecord[]>,
+  limits: { events: number; bytes: number },
+): Promise<number> {
+  const kafka = new Kafka({ brokers, logLevel: logLevel.NOTHING, clientId: 'bench-produce' });
+  const admin = kafka.admin();
+  await admin.connect();
+  await admin.createTopics({ topics: [{ topic, numPartitions: byPartition.length, configEntries: KEEP_OLD_RECORDS }], waitForLeaders: true });
+  await admin.disconnect();
+  const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, retry: { retries: 8 }, allowAutoTopicCreation: false });
+  await producer.connect();
+  const start = now();
+  await Promise.all(
+    byPartition.map(async (records, partition) => {
+      let messages: Message[] = [];
+      let bytes = 0;
+      const send = async () => {
+        if (messages.length > 0) await producer.send({ topic, acks: -1, messages });
+        messages = [];
+        bytes = 0;
+      };
+      for (const r of records) {
+        const size = recordSize(r);
+        if (messages.length >= limits.events || bytes + size > limits.bytes) await send();
+        // The restore's message for the record (its original-position headers included): the same bytes on the wire.
+        messages.push(toRestoredMessage(r, partition).message);
+        bytes += size;
+      }
+      await send();
+    }),
+  );
+  const seconds = (now() - start) / 1000;
+  await producer.disconnect();
+  return seconds;
+}

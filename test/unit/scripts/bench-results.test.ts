@@ -1,0 +1,67 @@
+import { describe, expect, it } from 'vitest';
+import { computeResults, renderTable, round, type BenchMeasurements, type BenchRun } from '../../../scripts/bench/results.js';
+
+const run: BenchRun = { broker: 'Apache Kafka 4.1.1 (KRaft, 1 node) at 127.0.0.1:1', quick: true, node: 'v20', cores: 2, started_at: '2026-12-01T00:00:00.000Z', blob_bytes: 1024 ** 3 };
+
+const measured: BenchMeasurements = {
+  backup: { events: 10_000, payloadBytes: 20e6, seconds: 4, stageReadSeconds: 2, stageEncodeSeconds: 2.5, stageWriteSeconds: 1, kcatSeconds: 0.5 },
+  streams: { bytes: 90e6, seconds: 3, bareBytes: 90e6, bareSeconds: 2 },
+  restore: { events: 10_000, seconds: 5, bareSeconds: 4 },
+  memory: { smallPeakRssBytes: 120e6, largePeakRssBytes: 150e6, blobPeakRssBytes: 180e6 },
+  growthBackup: [
+    { events: 30_000, seconds: 9, peakRssBytes: 150e6 },
+    { events: 3_000, seconds: 1.5, peakRssBytes: 120e6 },
+    { events: 9_000, seconds: 3, peakRssBytes: 140e6 },
+  ],
+  growthPlanning: [
+    { batches: 2_500, restore_plan_seconds: 0.2, verify_seconds: 0.05 },
+    { batches: 10_000, restore_plan_seconds: 1.5, verify_seconds: 0.5 },
+  ],
+};
+
+describe('bench results', () => {
+  it('has exactly the fields issue 15 names, with ratios against the slowest stage and each baseline', () => {
+    const r = computeResults(measured, run);
+    expect(Object.keys(r).sort()).toEqual(['backup', 'growth', 'memory', 'restore', 'run', 'streams']);
+    expect(r.backup).toEqual({
+      events_per_s: 2500,
+      mb_per_s: 5,
+      stage_read_events_per_s: 5000,
+      stage_encode_events_per_s: 4000,
+      stage_write_events_per_s: 10_000,
+      // The limit is the slowest stage (encode, 4,000/s), not the first or the fastest.
+      ratio_vs_stage_limit: 0.625,
+      kcat_events_per_s: 20_000,
+    });
+    expect(r.streams).toEqual({ mb_per_s: 30, bare_put_mb_per_s: 45, ratio_vs_bare_put: 0.667 });
+    expect(r.restore).toEqual({ events_per_s: 2000, bare_kafkajs_producer_events_per_s: 2500, ratio_vs_bare_kafkajs_producer: 0.8 });
+    expect(r.memory).toEqual({ peak_rss_mb_backlog_small: 120, peak_rss_mb_backlog_large: 150, peak_rss_mb_1gb_blob: 180 });
+  });
+
+  it('compares time per unit at the largest size with the smallest, whatever order the sizes came in', () => {
+    const r = computeResults(measured, run);
+    // 9 s / 30,000 events over 1.5 s / 3,000 events: faster per event at the large size.
+    expect(r.growth.backup_per_event_ratio).toBe(0.6);
+    // (1.5 + 0.5) / 10,000 over (0.2 + 0.05) / 2,500: twice the time per batch, worse than linear.
+    expect(r.growth.planning_per_batch_ratio).toBe(2);
+    expect(r.growth.backup.map((g) => g.events)).toEqual([30_000, 3_000, 9_000]);
+    expect(r.growth.backup[1]).toEqual({ events: 3_000, seconds: 1.5, events_per_s: 2000, peak_rss_mb: 120 });
+  });
+
+  it('refuses a zero duration instead of writing Infinity into results.json', () => {
+    expect(() => computeResults({ ...measured, restore: { ...measured.restore, bareSeconds: 0 } }, run)).toThrow(/above 0 seconds, got 0/);
+    expect(() => computeResults({ ...measured, growthPlanning: measured.growthPlanning.slice(0, 1) }, run)).toThrow(/at least 2 sizes/);
+  });
+
+  it('rounds to 3 significant digits, whole numbers from 1000 up', () => {
+    expect([round(12_345.6), round(123.456), round(0.123456), round(0)]).toEqual([12_346, 123, 0.123, 0]);
+  });
+
+  it('renders one table row per figure and marks what falls short of its target', () => {
+    const table = renderTable(computeResults(measured, run));
+    expect(table).toMatch(/\| Backup catch-up, events\/s\s+\| 2500 \(5 MB\/s\)\s+\| stage limit 4000\s+\| 0\.625 \(>= 0\.8, short\) \|/);
+    expect(table).toMatch(/\| Restore, events\/s\s+\| 2000\s+\| bare kafkajs producer 2500\s+\| 0\.8 \(>= 0\.8\)\s+\|/);
+    expect(table).toContain('Peak RSS, one 1.00 GiB blob (MB)');
+    expect(table.split('\n').every((line) => line.startsWith('| ') && line.endsWith(' |'))).toBe(true);
+  });
+});
