@@ -100,7 +100,8 @@ export class BackupDaemon {
     if (this.#deps.onStopped) await settle(logger, 'cleanup', this.#deps.onStopped());
     this.#state = reason.kind === 'fatal' ? 'failed' : 'stopped';
     const code = exitCodeFor(reason);
-    logger.info({ exitCode: code }, 'shutdown complete');
+    // "shutdown complete" comes from the command, once the last client is closed.
+    logger.info({ exitCode: code }, 'shutdown phases done');
     return code;
   }
 }

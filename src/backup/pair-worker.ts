@@ -96,6 +96,8 @@ export class PairWorker {
   /** Monotonic times of recent consumer restarts. */
   #restarts: number[] = [];
   #state: WorkerState = 'idle';
+  /** Monotonic ms of the last answer from a broker (fetch, heartbeat, join, commit); set at start. */
+  #lastContactAt: number | undefined;
   #timer: NodeJS.Timeout | undefined;
   #drained: Promise<void> | undefined;
   /**
@@ -140,6 +142,15 @@ export class PairWorker {
     return this.#deps.pair;
   }
 
+  /**
+   * Milliseconds since a broker last answered this worker's consumer (a fetch, even an empty one,
+   * comes back at least every second; heartbeats go on while a batch is written); undefined
+   * before start. `backup --once` gives up on brokers that stay silent too long.
+   */
+  silentForMs(): number | undefined {
+    return this.#lastContactAt === undefined ? undefined : this.#deps.monotonicNow() - this.#lastContactAt;
+  }
+
   /** Assigned partitions with their unflushed event count and oldest event age. */
   buffered(): Array<{ partition: number; events: number; ageMs: number }> {
     const now = this.#deps.monotonicNow();
@@ -148,8 +159,18 @@ export class PairWorker {
 
   async start(): Promise<void> {
     const consumer = this.#consumer;
-    consumer.on(consumer.events.GROUP_JOIN, (event) => this.#onGroupJoin(event.payload.memberAssignment));
+    const contact = () => {
+      this.#lastContactAt = this.#deps.monotonicNow();
+    };
+    contact();
+    consumer.on(consumer.events.FETCH, contact);
+    consumer.on(consumer.events.CONNECT, contact);
+    consumer.on(consumer.events.GROUP_JOIN, (event) => {
+      contact();
+      this.#onGroupJoin(event.payload.memberAssignment);
+    });
     consumer.on(consumer.events.HEARTBEAT, (event) => {
+      contact();
       this.#groupGeneration = Math.max(this.#groupGeneration ?? 0, event.payload.groupGenerationId);
     });
     // kafkajs does not call eachBatch for a fetch whose records were all filtered out (transaction
@@ -411,6 +432,7 @@ export class PairWorker {
     }
     const next = batch.commitOffset().toString();
     await this.#consumer.commitOffsets([{ topic: pair.topic, partition, offset: next }]);
+    this.#lastContactAt = this.#deps.monotonicNow();
     this.#deps.observer?.onCommitted?.(pair, partition, next);
     this.#log.info(
       { partition, key: entry.key, count: entry.count, bytes: entry.bytes, firstOffset: entry.firstOffset, lastOffset: entry.lastOffset, reason },
