@@ -75,7 +75,12 @@ export async function startDaemonObservability(deps: DaemonObservabilityDeps): P
     logger,
   });
   const readiness = () =>
-    readinessOf({ daemonState: () => daemon.state, workers, s3: () => probe.status, problems: () => deps.readinessProblems?.list() ?? [] });
+    readinessOf({
+      daemonState: () => daemon.state,
+      workers,
+      s3: () => probe.status,
+      problems: () => [...(deps.readinessProblems?.list() ?? []), ...silentBrokers(workers, config)],
+    });
 
   const metrics = registerBackupMetrics(registry, {
     workers,
@@ -126,4 +131,14 @@ export async function startDaemonObservability(deps: DaemonObservabilityDeps): P
           await validation?.stop();
         })()),
   };
+}
+
+/** Pairs whose brokers have not answered for longer than the connect timeout (kafkajs keeps trying). */
+function silentBrokers(workers: readonly Pick<PairWorker, 'pair' | 'state' | 'silentForMs'>[], config: Config): string[] {
+  const limitMs = config.KAFKA_CONNECT_TIMEOUT_SECONDS * 1000;
+  return workers.flatMap((w) => {
+    const silent = w.silentForMs();
+    if (w.state !== 'running' || silent === undefined || silent <= limitMs) return [];
+    return [`kafka: the brokers ${config.KAFKA_BROKERS.join(',')} have not answered pair ${w.pair.source}/${w.pair.event} for ${Math.round(silent / 1000)} s`];
+  });
 }
