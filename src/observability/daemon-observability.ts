@@ -119,17 +119,17 @@ export async function startDaemonObservability(deps: DaemonObservabilityDeps): P
 
   let stopping: Promise<void> | undefined;
   return {
-      observer: { onBatchDurable: (_pair, entry) => validation?.remember(entry) },
-      registry,
-      lag,
-      stop: () =>
-        (stopping ??= (async () => {
-          probe.stop();
-          await lag?.stop();
-          progressLog.stop();
-          progressLog.logNow();
-          await validation?.stop();
-        })()),
+    observer: { onBatchDurable: (_pair, entry) => validation?.remember(entry) },
+    registry,
+    lag,
+    stop: () =>
+      (stopping ??= (async () => {
+        probe.stop();
+        await lag?.stop();
+        progressLog.stop();
+        progressLog.logNow();
+        await validation?.stop();
+      })()),
   };
 }
 
