@@ -99,7 +99,7 @@ export async function attachBackupWatch(deps: BackupWatchDeps, options: BackupRu
       );
     } catch (error) {
       await disconnectAdmin();
-      return { kind: 'refused', exitCode: ExitCode.failure, message: `backup --once could not read the end offsets from the Kafka brokers ${brokers}: ${classifyKafkaError(error).root}` };
+      return { kind: 'refused', exitCode: ExitCode.failure, message: `backup --once, brokers ${brokers}: ${(error as Error).message}` };
     }
     reporter = new ProgressReporter({
       mode: options.json ? 'json' : cli.isTTY ? 'bar' : 'none',
