@@ -103,7 +103,8 @@ export class BackupDaemon {
     for (const worker of workers) logger.info(pairRunSummary(worker, streams), 'run summary');
     this.#state = reason.kind === 'fatal' ? 'failed' : 'stopped';
     const code = exitCodeFor(reason);
-    logger.info({ exitCode: code }, 'shutdown complete');
+    // "shutdown complete" comes from the command, once the last client is closed.
+    logger.info({ exitCode: code }, 'shutdown phases done');
     return code;
   }
 }

@@ -1,4 +1,6 @@
+import kafkajs from 'kafkajs';
 import pRetry from 'p-retry';
+import { causeChain, classifyKafkaError } from '../kafka/classify-kafka-error.js';
 import { pairId, type Pair } from '../config/pair.js';
 import { fetchPairOffsets, type OffsetsAdmin } from '../observability/consumer-lag.js';
 import type { BackupRecord } from '../events/backup-record.js';
@@ -160,6 +162,8 @@ export class OnceTracker {
  * kafkajs's fetchTopicOffsets fails now and then while metadata is settling (it destructures the
  * answer of a broker it had no partitions for: "Cannot destructure property 'partitions' of
  * 'high.pop(...)'", a TypeError p-retry would not retry as such); the lookup is read-only, so retry.
+ * Not when kafkajs already spent its own retries (a broker that does not answer) or the brokers
+ * refuse the credentials: that would only multiply the wait.
  */
 async function fetchWithRetries<T>(lookup: () => Promise<T>): Promise<T> {
   return pRetry(
@@ -170,7 +174,13 @@ async function fetchWithRetries<T>(lookup: () => Promise<T>): Promise<T> {
         throw new Error(`could not read the end offsets: ${(error as Error).message}`, { cause: error });
       }
     },
-    { retries: 5, minTimeout: 200, maxTimeout: 3000 },
+    {
+      retries: 5,
+      minTimeout: 200,
+      maxTimeout: 3000,
+      shouldRetry: ({ error }) =>
+        classifyKafkaError(error).kind !== 'auth' && !causeChain(error).some((e) => e instanceof kafkajs.KafkaJSNumberOfRetriesExceeded),
+    },
   );
 }
 

@@ -5,7 +5,9 @@ import type { Logger } from '../observability/logger.js';
 import type { ReadinessReporter } from '../observability/readiness-problems.js';
 import type { BackupRecord } from '../events/backup-record.js';
 import type { ManifestEntry } from '../storage/manifest.js';
+import { classifyKafkaError } from '../kafka/classify-kafka-error.js';
 import { findCompressionCodecError } from '../kafka/compression-codecs.js';
+import { KAFKA_RETRY } from '../kafka/create-kafka.js';
 import { toBackupRecord } from '../kafka/to-backup-record.js';
 import type { BatchWriter } from './batch-writer.js';
 import { toManifestStreams, type EventInspector } from './event-inspector.js';
@@ -102,9 +104,17 @@ export class PairWorker {
    * the first heartbeat after it (kafkajs reports it nowhere else): the batches' fencing token.
    */
   #groupGeneration: number | undefined;
-  /** Monotonic times of recent consumer restarts. */
+  /** Monotonic times of recent consumer restarts after errors kafkajs does not retry. */
   #restarts: number[] = [];
+  /** Crashes since the last group join, for the back-off of restarts after retriable errors. */
+  #crashesSinceJoin = 0;
+  /** The restart waiting for its back-off, cleared by drain. */
+  #restartTimer: NodeJS.Timeout | undefined;
+  /** A restart in flight (connect, subscribe, run): drain waits for it, as kafkajs cannot cancel it. */
+  #restarting: Promise<void> | undefined;
   #state: WorkerState = 'idle';
+  /** Monotonic ms of the last answer from a broker (fetch, heartbeat, join, commit); set at start. */
+  #lastContactAt: number | undefined;
   #timer: NodeJS.Timeout | undefined;
   #drained: Promise<void> | undefined;
   /**
@@ -139,6 +149,10 @@ export class PairWorker {
       // A fetch waits at most this long for data; disconnect waits for the fetch in flight, so
       // this also bounds how long phase 1 of a shutdown waits on an idle topic.
       maxWaitTimeInMs: 1000,
+      // kafkajs's own restart after a crash is scheduled even when the crash comes after
+      // disconnect (a retry series still running then ends in one), and then restarts for ever:
+      // a stopped daemon kept trying and logging. This worker restarts the consumer itself.
+      retry: { ...KAFKA_RETRY, restartOnFailure: async () => false },
     });
   }
 
@@ -163,6 +177,15 @@ export class PairWorker {
     return Object.fromEntries([...this.#committed].sort(([a], [b]) => a - b).map(([p, o]) => [String(p), o]));
   }
 
+  /**
+   * Milliseconds since a broker last answered this worker's consumer (a fetch, even an empty one,
+   * comes back at least every second; heartbeats go on while a batch is written); undefined
+   * before start. `backup --once` gives up on brokers that stay silent too long.
+   */
+  silentForMs(): number | undefined {
+    return this.#lastContactAt === undefined ? undefined : this.#deps.monotonicNow() - this.#lastContactAt;
+  }
+
   /** Assigned partitions with their unflushed event count and oldest event age. */
   buffered(): Array<{ partition: number; events: number; ageMs: number }> {
     const now = this.#deps.monotonicNow();
@@ -171,8 +194,18 @@ export class PairWorker {
 
   async start(): Promise<void> {
     const consumer = this.#consumer;
-    consumer.on(consumer.events.GROUP_JOIN, (event) => this.#onGroupJoin(event.payload.memberAssignment));
+    const contact = () => {
+      this.#lastContactAt = this.#deps.monotonicNow();
+    };
+    contact();
+    consumer.on(consumer.events.FETCH, contact);
+    consumer.on(consumer.events.CONNECT, contact);
+    consumer.on(consumer.events.GROUP_JOIN, (event) => {
+      contact();
+      this.#onGroupJoin(event.payload.memberAssignment);
+    });
     consumer.on(consumer.events.HEARTBEAT, (event) => {
+      contact();
       this.#groupGeneration = Math.max(this.#groupGeneration ?? 0, event.payload.groupGenerationId);
     });
     // kafkajs does not call eachBatch for a fetch whose records were all filtered out (transaction
@@ -185,6 +218,11 @@ export class PairWorker {
     consumer.on(consumer.events.CRASH, (event) => {
       const error = event.payload.error;
       this.#dropUnwritten('consumer crash');
+      if (this.#state !== 'running') {
+        // A retry series that was running when the worker stopped; nothing is restarted.
+        this.#log.debug({ err: error }, 'consumer ended with an error after it was stopped');
+        return;
+      }
       const codecError = findCompressionCodecError(error);
       if (codecError) {
         // The same bytes fail at every fetch: stop the pair with the reason instead of refetching.
@@ -196,13 +234,16 @@ export class PairWorker {
         this.#deps.onFatal(fatal);
         return;
       }
-      if (event.payload.restart) {
-        this.#log.warn({ err: error }, 'consumer crashed; kafkajs restarts it from the committed offsets');
+      const kind = classifyKafkaError(error).kind;
+      if (kind === 'retriable' || kind === 'retriable-before-send') {
+        // A broker outage is waited out (the lost-broker bound of `backup --once` is its own).
+        this.#log.warn({ err: error }, 'consumer crashed on a transient error; restarting it from the committed offsets');
+        this.#restart(this.#crashesSinceJoin++);
         return;
       }
       if (this.#shouldRestart(error)) {
         this.#log.warn({ err: error }, 'consumer crashed on an error kafkajs does not retry; restarting it');
-        this.#restart();
+        this.#restart(this.#restarts.length);
         return;
       }
       this.#state = 'failed';
@@ -238,17 +279,23 @@ export class PairWorker {
     });
   }
 
-  #restart(): void {
-    const delay = 500 * 2 ** Math.min(this.#restarts.length, 5) * (0.5 + Math.random());
+  #restart(attempt: number): void {
+    const delay = 500 * 2 ** Math.min(attempt, 4) * (0.5 + Math.random());
     // Not unref'd: after a crash kafkajs holds no socket, and this timer may be all that keeps
     // the process alive until the consumer is back.
-    setTimeout(() => {
+    this.#restartTimer = setTimeout(() => {
+      this.#restartTimer = undefined;
       if (this.#state !== 'running') return;
-      this.#run().catch((error: Error) => {
-        this.#state = 'failed';
-        this.#log.error({ err: error }, 'consumer restart failed');
-        this.#deps.onFatal(error);
-      });
+      this.#restarting = this.#run()
+        .catch((error: Error) => {
+          if (this.#state !== 'running') return;
+          this.#state = 'failed';
+          this.#log.error({ err: error }, 'consumer restart failed');
+          this.#deps.onFatal(error);
+        })
+        .finally(() => {
+          this.#restarting = undefined;
+        });
     }, delay);
   }
 
@@ -274,6 +321,10 @@ export class PairWorker {
     const failed = results.filter((r) => r.status === 'rejected').length;
     if (failed > 0) this.#log.warn({ failed }, 'some batches could not be written at shutdown; they will be re-read at the next start');
     this.#abort.abort();
+    clearTimeout(this.#restartTimer);
+    // Its connect retries end by themselves (KAFKA_RETRY); disconnecting under them would leave
+    // them reconnecting after the worker stopped.
+    await this.#restarting;
     try {
       await this.#consumer.disconnect();
     } catch (error) {
@@ -434,6 +485,7 @@ export class PairWorker {
     const next = batch.commitOffset().toString();
     await this.#consumer.commitOffsets([{ topic: pair.topic, partition, offset: next }]);
     this.#committed.set(partition, next);
+    this.#lastContactAt = this.#deps.monotonicNow();
     this.#deps.observer?.onCommitted?.(pair, partition, next);
     this.#log.info(
       { partition, key: entry.key, count: entry.count, bytes: entry.bytes, firstOffset: entry.firstOffset, lastOffset: entry.lastOffset, reason },
@@ -517,6 +569,7 @@ export class PairWorker {
   }
 
   #onGroupJoin(assignment: Record<string, number[]>): void {
+    this.#crashesSinceJoin = 0;
     this.#generation += 1;
     this.#groupGeneration = undefined;
     this.#failedPartitions.clear();

@@ -3,10 +3,14 @@ import { createBackupDaemon } from '../backup/create-backup-daemon.js';
 import { ObserverList } from '../backup/observer-list.js';
 import { ExitCode, type ExitCodeValue } from '../exit-codes.js';
 import { checkStateDir } from '../filecache/state-dir.js';
+import { kafkaSettings } from '../config/settings.js';
+import { reachBrokers } from '../kafka/reach-brokers.js';
+import { startDaemonHealth } from '../observability/daemon-health.js';
 import { ReadinessProblems } from '../observability/readiness-problems.js';
 import { openBackupStreams } from '../streams/open-backup-streams.js';
 import { attachBackupWatch, type BackupRunOptions, type BackupWatch } from './backup-watch.js';
-import { createCommandContext, type CliEnvironment } from './command-context.js';
+import { createCommandContext, type CliEnvironment, type CommandContext } from './command-context.js';
+import type { DaemonHealth } from '../observability/daemon-health.js';
 
 export function registerBackupCommand(program: Command, cli: CliEnvironment, setExit: (code: ExitCodeValue) => void): void {
   program
@@ -20,7 +24,7 @@ export function registerBackupCommand(program: Command, cli: CliEnvironment, set
 export async function runBackup(cli: CliEnvironment, options: BackupRunOptions = {}): Promise<ExitCodeValue> {
   const created = await createCommandContext(cli, { requireBucket: 'create-if-allowed' });
   if (!created.ok) return created.exitCode;
-  const { config, logger, store, layout } = created.context;
+  const { config, logger } = created.context;
 
   // A refusal is said twice: in the JSON log for collectors, in plain words for the operator.
   const refuse = (message: string, exitCode: ExitCodeValue): ExitCodeValue => {
@@ -29,9 +33,37 @@ export async function runBackup(cli: CliEnvironment, options: BackupRunOptions =
     return exitCode;
   };
 
+  // Up first: a liveness probe must see the process alive while it waits for its brokers.
+  const startedHealth = await startDaemonHealth(config, logger);
+  if (startedHealth.kind === 'refused') return refuse(startedHealth.message, ExitCode.failure);
+  const health = startedHealth.health;
+  let exitCode: ExitCodeValue = ExitCode.failure;
+  try {
+    exitCode = await runWithHealth(cli, options, created.context, health, refuse);
+    return exitCode;
+  } finally {
+    await health.close();
+    // The last line of a run: every client is disconnected and every timer stopped by now.
+    logger.info({ exitCode }, 'shutdown complete');
+  }
+}
+
+async function runWithHealth(
+  cli: CliEnvironment,
+  options: BackupRunOptions,
+  context: CommandContext,
+  health: DaemonHealth,
+  refuse: (message: string, exitCode: ExitCodeValue) => ExitCodeValue,
+): Promise<ExitCodeValue> {
+  const { config, logger, store, layout } = context;
   const stateDir = await checkStateDir(config.STATE_DIR);
   if (!stateDir.ok) return refuse(stateDir.message, ExitCode.stateDirUnusable);
 
+  health.setStarting(`connecting to the Kafka brokers ${config.KAFKA_BROKERS.join(',')}`);
+  const reach = await reachBrokers({ settings: kafkaSettings(config), logger, timeoutMs: Math.round(config.KAFKA_CONNECT_TIMEOUT_SECONDS * 1000) });
+  if (reach.kind === 'unreachable') return refuse(reach.message, ExitCode.failure);
+
+  health.setStarting('opening the stream journals');
   // Components report here what keeps the daemon from committing; /readyz lists it.
   const readinessProblems = new ReadinessProblems();
   const streams = await openBackupStreams(config, { logger, store, stateDir: stateDir.path, readiness: readinessProblems });
@@ -39,6 +71,7 @@ export async function runBackup(cli: CliEnvironment, options: BackupRunOptions =
 
   const observers = new ObserverList((error) => logger.warn({ err: error }, 'a worker observer failed; ignored'));
   let watch: BackupWatch | undefined;
+  health.setStarting('checking the backup location and recording the topics');
   const made = await createBackupDaemon(config, {
     logger,
     store,
@@ -56,7 +89,7 @@ export async function runBackup(cli: CliEnvironment, options: BackupRunOptions =
   }
   const { daemon } = made;
   const attached = await attachBackupWatch(
-    { cli, config, logger, store, layout, daemon, workers: made.workers, streams: streams.pipeline, observers, readinessProblems },
+    { cli, config, logger, store, layout, daemon, workers: made.workers, streams: streams.pipeline, observers, readinessProblems, health },
     options,
   );
   if (attached.kind === 'refused') {

@@ -7,8 +7,10 @@ import type { PairWorker } from '../backup/pair-worker.js';
 import type { Config } from '../config/load-config.js';
 import { groupIdFor, kafkaSettings } from '../config/settings.js';
 import { ExitCode, type ExitCodeValue } from '../exit-codes.js';
+import { classifyKafkaError } from '../kafka/classify-kafka-error.js';
 import { createKafka } from '../kafka/create-kafka.js';
-import { startDaemonObservability, type DaemonObservability } from '../observability/daemon-observability.js';
+import type { DaemonHealth } from '../observability/daemon-health.js';
+import { startDaemonObservability } from '../observability/daemon-observability.js';
 import type { Logger } from '../observability/logger.js';
 import type { ReadinessProblems } from '../observability/readiness-problems.js';
 import { ProgressReporter } from '../progress/progress-reporter.js';
@@ -36,6 +38,8 @@ export interface BackupWatchDeps {
   readonly observers: ObserverList;
   /** Conditions reported by components (journal, stream pool, workers) that fail /readyz. */
   readonly readinessProblems?: ReadinessProblems;
+  /** The health server, up since the start of the run. */
+  readonly health: DaemonHealth;
 }
 
 export type AttachResult = { kind: 'attached'; watch: BackupWatch } | { kind: 'refused'; exitCode: ExitCodeValue; message: string };
@@ -51,6 +55,8 @@ export interface BackupWatch {
 
 /** Once-mode poll of the group's committed offsets, for partitions another replica owns. */
 const ONCE_POLL_MS = 2000;
+/** Once-mode check that the brokers still answer the workers. */
+const ONCE_CONTACT_CHECK_MS = 1000;
 /** Status lines on stdout during `--once`. */
 const ONCE_STATUS_MS = 1000;
 
@@ -61,6 +67,7 @@ const ONCE_STATUS_MS = 1000;
 export async function attachBackupWatch(deps: BackupWatchDeps, options: BackupRunOptions): Promise<AttachResult> {
   const { cli, config, logger, daemon, workers, observers } = deps;
   const pairs = workers.map((w) => ({ pair: w.pair, groupId: groupIdFor(config, w.pair) }));
+  const brokers = config.KAFKA_BROKERS.join(',');
   const admin: Admin = createKafka(kafkaSettings(config), logger).admin();
   let adminReady = false;
   try {
@@ -68,7 +75,8 @@ export async function attachBackupWatch(deps: BackupWatchDeps, options: BackupRu
     adminReady = true;
   } catch (error) {
     if (options.once) {
-      return { kind: 'refused', exitCode: ExitCode.failure, message: `backup --once needs the end offsets from Kafka: ${(error as Error).message}` };
+      await admin.disconnect().catch(() => {});
+      return { kind: 'refused', exitCode: ExitCode.failure, message: `backup --once needs the end offsets from the Kafka brokers ${brokers}: ${classifyKafkaError(error).root}` };
     }
     logger.warn({ err: error }, 'Kafka admin client unavailable; consumer lag is not reported');
   }
@@ -91,7 +99,7 @@ export async function attachBackupWatch(deps: BackupWatchDeps, options: BackupRu
       );
     } catch (error) {
       await disconnectAdmin();
-      return { kind: 'refused', exitCode: ExitCode.failure, message: `backup --once could not read the end offsets from Kafka: ${(error as Error).message}` };
+      return { kind: 'refused', exitCode: ExitCode.failure, message: `backup --once, brokers ${brokers}: ${(error as Error).message}` };
     }
     reporter = new ProgressReporter({
       mode: options.json ? 'json' : cli.isTTY ? 'bar' : 'none',
@@ -103,7 +111,7 @@ export async function attachBackupWatch(deps: BackupWatchDeps, options: BackupRu
     observers.add(tracker.observer);
   }
 
-  const started = await startDaemonObservability({
+  const observability = await startDaemonObservability({
     config,
     logger,
     store: deps.store,
@@ -114,23 +122,42 @@ export async function attachBackupWatch(deps: BackupWatchDeps, options: BackupRu
     admin: adminReady ? admin : undefined,
     wallNow: () => Date.now(),
     readinessProblems: deps.readinessProblems,
+    health: deps.health,
   });
-  if (started.kind === 'refused') {
-    await disconnectAdmin();
-    return { kind: 'refused', exitCode: ExitCode.failure, message: started.message };
-  }
-  const observability: DaemonObservability = started.observability;
   observers.add(observability.observer);
 
   let poll: NodeJS.Timeout | undefined;
+  let contactCheck: NodeJS.Timeout | undefined;
+  /** The committed-offsets poll in flight: awaited before the admin client is disconnected. */
+  let polling: Promise<void> | undefined;
+  let brokersLost = false;
   if (tracker) {
     const t = tracker;
     poll = setInterval(() => {
-      t.refreshFromBroker(admin, pairs, config.KAFKA_FROM_BEGINNING).catch((error: unknown) =>
-        logger.debug({ err: error }, 'backup --once: committed offsets poll failed'),
-      );
+      polling ??= t
+        .refreshFromBroker(admin, pairs, config.KAFKA_FROM_BEGINNING)
+        .catch((error: unknown) => logger.debug({ err: error }, 'backup --once: committed offsets poll failed'))
+        .finally(() => {
+          polling = undefined;
+        });
     }, ONCE_POLL_MS);
     poll.unref();
+    // kafkajs waits out a lost broker for ever (the consumer restarts after every failed retry
+    // series): a run meant to end gives up after the connect timeout, with the documented code.
+    const timeoutMs = Math.round(config.KAFKA_CONNECT_TIMEOUT_SECONDS * 1000);
+    contactCheck = setInterval(() => {
+      for (const worker of workers) {
+        const silent = worker.silentForMs();
+        if (worker.state !== 'running' || silent === undefined || silent <= timeoutMs) continue;
+        brokersLost = true;
+        clearInterval(contactCheck);
+        const message = `lost the Kafka brokers ${brokers}: pair ${worker.pair.source}/${worker.pair.event} had no answer for ${Math.round(silent / 1000)} s (STREAMVAULT_KAFKA_CONNECT_TIMEOUT_SECONDS=${config.KAFKA_CONNECT_TIMEOUT_SECONDS})`;
+        logger.error({ brokers }, message);
+        daemon.requestStop({ kind: 'fatal', error: new Error(message) });
+        return;
+      }
+    }, ONCE_CONTACT_CHECK_MS);
+    contactCheck.unref();
     t.begin();
   }
 
@@ -138,7 +165,9 @@ export async function attachBackupWatch(deps: BackupWatchDeps, options: BackupRu
   const close = () =>
     (closing ??= (async () => {
       clearInterval(poll);
+      clearInterval(contactCheck);
       await observability.stop();
+      await polling;
       await disconnectAdmin();
     })());
 
@@ -149,11 +178,14 @@ export async function attachBackupWatch(deps: BackupWatchDeps, options: BackupRu
       stopObserving: () => observability.stop(),
       async finish(code) {
         clearInterval(poll);
+        clearInterval(contactCheck);
         // Without --once the daemon's code is the run's; closing is left to close(), so the code is
         // decided (and a late signal exits with it) as soon as the daemon has shut down.
         if (!tracker || !reporter) return code;
-        // Commits by other replicas count too; our own are already tracked.
-        await tracker.refreshFromBroker(admin, pairs, config.KAFKA_FROM_BEGINNING).catch(() => {});
+        // Commits by other replicas count too; our own are already tracked. Lost brokers would
+        // only make kafkajs retry.
+        await polling;
+        if (!brokersLost) await tracker.refreshFromBroker(admin, pairs, config.KAFKA_FROM_BEGINNING).catch(() => {});
         await close();
         const result = tracker.result();
         if (result.kind === 'incomplete') {

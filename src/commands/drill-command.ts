@@ -6,6 +6,7 @@ import { runDrill } from '../drill/run-drill.js';
 import { ExitCode, type ExitCodeValue } from '../exit-codes.js';
 import { checkStateDir } from '../filecache/state-dir.js';
 import { createKafka } from '../kafka/create-kafka.js';
+import { reachBrokers } from '../kafka/reach-brokers.js';
 import { VERSION } from '../version.js';
 import { createCommandContext, type CliEnvironment } from './command-context.js';
 
@@ -100,7 +101,15 @@ export async function runDrillCommand(cli: CliEnvironment, flags: DrillFlags): P
         fewerPartitions: config.RESTORE_FEWER_PARTITIONS,
       },
     },
-    { store, layout, logger, targetKafka: () => createKafka({ ...kafkaSettings(config), brokers }, logger), now: () => new Date() },
+    {
+      store,
+      layout,
+      logger,
+      targetKafka: () => createKafka({ ...kafkaSettings(config), brokers }, logger),
+      reachTarget: () =>
+        reachBrokers({ settings: { ...kafkaSettings(config), brokers }, logger, timeoutMs: Math.round(config.KAFKA_CONNECT_TIMEOUT_SECONDS * 1000) }),
+      now: () => new Date(),
+    },
   );
   const text = `${JSON.stringify(outcome.report, null, 2)}\n`;
   if (flags.report === undefined) cli.stdout.write(text);

@@ -3,6 +3,7 @@ import { kafkaSettings, s3Settings } from '../config/settings.js';
 import { ExitCode, type ExitCodeValue } from '../exit-codes.js';
 import { checkStateDir } from '../filecache/state-dir.js';
 import { createKafka } from '../kafka/create-kafka.js';
+import { reachBrokers } from '../kafka/reach-brokers.js';
 import { ProgressReporter } from '../progress/progress-reporter.js';
 import { parseOffsetRanges } from '../restore/offset-ranges.js';
 import { parseTimestamp, type RestoreScope, type RestoreWhat } from '../restore/restore-plan.js';
@@ -161,6 +162,8 @@ export async function runRestoreCommand(cli: CliEnvironment, flags: RestoreFlags
       layout,
       logger,
       targetKafka: () => createKafka({ ...kafkaSettings(config), brokers }, logger),
+      reachTarget: () =>
+        reachBrokers({ settings: { ...kafkaSettings(config), brokers }, logger, timeoutMs: Math.round(config.KAFKA_CONNECT_TIMEOUT_SECONDS * 1000) }),
       streamTarget,
       progress,
       stdout: cli.stdout,

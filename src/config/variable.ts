@@ -113,6 +113,20 @@ export const list = () =>
       .filter((item) => item.length > 0),
   );
 
+/**
+ * Comma-separated `host:port` list (kafkajs would take a bare host and fail on every connection
+ * attempt, so the mistake surfaces as a configuration error instead).
+ */
+export const brokerList = () =>
+  list().superRefine((brokers, ctx) => {
+    for (const broker of brokers) {
+      const port = /^(?:\[[^\]]+\]|[^:\s]+):(\d{1,5})$/.exec(broker)?.[1];
+      if (port === undefined || Number(port) < 1 || Number(port) > 65535) {
+        ctx.addIssue({ code: 'custom', message: `expected host:port with a port from 1 to 65535 (e.g. kafka-0:9092), got ${JSON.stringify(broker)}` });
+      }
+    }
+  });
+
 export const url = () =>
   z
     .string()

@@ -7,7 +7,7 @@ import type { Logger } from '../observability/logger.js';
 import { ProgressReporter } from '../progress/progress-reporter.js';
 import type { OffsetRange } from '../restore/offset-ranges.js';
 import { buildRestorePlan, type PlannedPartition, type RestoreScope } from '../restore/restore-plan.js';
-import { renderTopic, runRestore, type RestoreOptions } from '../restore/restore-runner.js';
+import { renderTopic, runRestore, type RestoreDeps, type RestoreOptions } from '../restore/restore-runner.js';
 import { directoryStreamTarget } from '../restore/stream-targets.js';
 import { describeTargetCluster } from '../restore/target-topics.js';
 import type { KeyLayout } from '../storage/key-layout.js';
@@ -64,6 +64,8 @@ export interface DrillDeps {
   readonly layout: KeyLayout;
   readonly logger: Logger;
   readonly targetKafka: () => Kafka;
+  /** The bounded probe of the target brokers, before anything is written (restore's reachTarget). */
+  readonly reachTarget: RestoreDeps['reachTarget'];
   readonly now: () => Date;
 }
 
@@ -121,6 +123,7 @@ export async function runDrill(options: DrillOptions, deps: DrillDeps): Promise<
       layout: deps.layout,
       logger,
       targetKafka: deps.targetKafka,
+      reachTarget: deps.reachTarget,
       streamTarget,
       progress: new ProgressReporter({ mode: 'json', out: restoreLog.stream, intervalMs: 3_600_000 }),
       stdout: restoreLog.stream,

@@ -1,6 +1,7 @@
-import { Kafka, logLevel as KafkaLogLevel, type KafkaConfig, type SASLOptions } from 'kafkajs';
+import { Kafka, type KafkaConfig, type RetryOptions, type SASLOptions } from 'kafkajs';
 import type { Logger } from '../observability/logger.js';
 import { registerCompressionCodecs } from './compression-codecs.js';
+import { kafkaLogSink } from './kafka-log-sink.js';
 
 export interface KafkaSettings {
   brokers: readonly string[];
@@ -11,21 +12,30 @@ export interface KafkaSettings {
   saslPassword: string;
 }
 
-/** A kafkajs client whose log lines go through pino, at warn and above; snappy, lz4 and zstd topics readable. */
-export function createKafka(settings: KafkaSettings, logger: Logger): Kafka {
+/**
+ * kafkajs's retries of one request: about 15 s in all (300 ms doubling, at most 5 s apart). A
+ * retry cannot be cancelled (disconnect does not stop it; the next attempt reconnects), so this
+ * also bounds how long a client keeps working after it was asked to stop. Longer broker outages
+ * are waited out a level up: the consumer restarts, `backup --once` gives up after
+ * STREAMVAULT_KAFKA_CONNECT_TIMEOUT_SECONDS.
+ */
+export const KAFKA_RETRY: RetryOptions = { retries: 6, initialRetryTime: 300, maxRetryTime: 5_000 };
+
+/**
+ * A kafkajs client whose log lines go through pino (kafka-log-sink.ts: errors as warnings,
+ * repeats counted); snappy, lz4 and zstd topics readable.
+ */
+export function createKafka(settings: KafkaSettings, logger: Logger, overrides: Partial<KafkaConfig> = {}): Kafka {
   registerCompressionCodecs();
+  const sink = kafkaLogSink({ logger, now: () => performance.now() });
   const config: KafkaConfig = {
     brokers: [...settings.brokers],
     clientId: settings.clientId,
     ssl: settings.ssl,
-    logLevel: KafkaLogLevel.WARN,
-    logCreator: () => (entry) => {
-      const { message, ...extra } = entry.log;
-      const fields = { kafka: entry.namespace, ...extra };
-      if (entry.level <= KafkaLogLevel.ERROR) logger.error(fields, message);
-      else logger.warn(fields, message);
-    },
-    retry: { retries: 8, initialRetryTime: 300, maxRetryTime: 30_000 },
+    logLevel: sink.level,
+    logCreator: sink.creator,
+    retry: KAFKA_RETRY,
+    ...overrides,
   };
   if (settings.saslMechanism !== 'none') {
     config.sasl = {

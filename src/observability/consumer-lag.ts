@@ -88,8 +88,10 @@ export class LagMonitor {
     this.#timer.unref();
   }
 
-  stop(): void {
+  /** Stops polling; resolves once a poll in flight ended (a client disconnected under it would retry on). */
+  async stop(): Promise<void> {
     clearInterval(this.#timer);
+    await this.#polling;
   }
 
   /** One poll of every pair; overlapping callers share it. A failing pair keeps its last answer. */

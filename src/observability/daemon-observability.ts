@@ -1,6 +1,6 @@
 import type { StreamPipeline } from '../backup/stream-pipeline.js';
 import { hostname } from 'node:os';
-import { Registry } from 'prom-client';
+import type { Registry } from 'prom-client';
 import type { BackupDaemon } from '../backup/backup-daemon.js';
 import type { PairWorker, PairWorkerObserver } from '../backup/pair-worker.js';
 import type { Config } from '../config/load-config.js';
@@ -9,7 +9,7 @@ import type { KeyLayout } from '../storage/key-layout.js';
 import type { ObjectStore } from '../storage/object-store.js';
 import { PeriodicValidation } from '../verify/periodic-validation.js';
 import { LagMonitor, type OffsetsAdmin } from './consumer-lag.js';
-import { startHealthServer, type HealthServer } from './health-server.js';
+import type { DaemonHealth } from './daemon-health.js';
 import type { Logger } from './logger.js';
 import { registerBackupMetrics } from './metrics.js';
 import { ProgressLog } from './progress-log.js';
@@ -32,32 +32,28 @@ export interface DaemonObservabilityDeps {
   readonly wallNow: () => number;
   /** Conditions set by components (state dir full, backup bucket unreachable, stuck partition). */
   readonly readinessProblems?: Pick<ReadinessProblems, 'list'>;
+  /** The health server, started before anything else; its registry takes the metrics. */
+  readonly health: DaemonHealth;
 }
-
-export type StartObservabilityResult =
-  | { kind: 'started'; observability: DaemonObservability }
-  | { kind: 'refused'; message: string };
 
 export interface DaemonObservability {
   /** Feed for the workers' observer (periodic validation remembers recent batches). */
   readonly observer: PairWorkerObserver;
   readonly registry: Registry;
-  /** The bound port of the metrics/health server, undefined when disabled. */
-  readonly port: number | undefined;
   readonly lag: LagMonitor | undefined;
-  /** Stops timers, waits for a validation in progress, closes the server. Safe to call twice. */
+  /** Stops timers, waits for a validation in progress. Safe to call twice. The health server is the caller's to close. */
   stop(): Promise<void>;
 }
 
 /**
- * Starts everything that lets operators watch the daemon: metrics and health on one port, the
- * S3 write probe behind readiness, the consumer-lag poll, the per-pair progress line, and the
+ * Starts everything that lets operators watch the daemon: metrics and readiness on the health
+ * server already listening, the S3 write probe behind readiness, the consumer-lag poll, the per-pair progress line, and the
  * periodic validation.
  */
-export async function startDaemonObservability(deps: DaemonObservabilityDeps): Promise<StartObservabilityResult> {
+export async function startDaemonObservability(deps: DaemonObservabilityDeps): Promise<DaemonObservability> {
   const { config, logger, store, layout, workers, daemon, wallNow } = deps;
   const startedAt = wallNow();
-  const registry = new Registry();
+  const registry = deps.health.registry;
 
   const lag = deps.admin
     ? new LagMonitor({
@@ -80,7 +76,12 @@ export async function startDaemonObservability(deps: DaemonObservabilityDeps): P
     onRecovered: () => deps.streams.destinationWritable?.(),
   });
   const readiness = () =>
-    readinessOf({ daemonState: () => daemon.state, workers, s3: () => probe.status, problems: () => deps.readinessProblems?.list() ?? [] });
+    readinessOf({
+      daemonState: () => daemon.state,
+      workers,
+      s3: () => probe.status,
+      problems: () => [...(deps.readinessProblems?.list() ?? []), ...silentBrokers(workers, config)],
+    });
 
   const metrics = registerBackupMetrics(registry, {
     workers,
@@ -111,18 +112,7 @@ export async function startDaemonObservability(deps: DaemonObservabilityDeps): P
     intervalMs: Math.round(config.PROGRESS_LOG_SECONDS * 1000),
   });
 
-  let server: HealthServer | undefined;
-  if (config.METRICS_ENABLED) {
-    try {
-      server = await startHealthServer({ registry, readiness, host: config.METRICS_HOST, port: config.METRICS_PORT });
-    } catch (error) {
-      return {
-        kind: 'refused',
-        message: `cannot serve metrics on ${config.METRICS_HOST}:${config.METRICS_PORT}: ${(error as Error).message}; set STREAMVAULT_METRICS_PORT to a free port or STREAMVAULT_METRICS_ENABLED=false`,
-      };
-    }
-    logger.info({ host: config.METRICS_HOST, port: server.port }, 'metrics and health listening (/metrics, /healthz, /readyz)');
-  }
+  deps.health.setReadiness(readiness);
   probe.start();
   lag?.start();
   progressLog.start();
@@ -130,21 +120,26 @@ export async function startDaemonObservability(deps: DaemonObservabilityDeps): P
 
   let stopping: Promise<void> | undefined;
   return {
-    kind: 'started',
-    observability: {
-      observer: { onBatchDurable: (_pair, entry) => validation?.remember(entry) },
-      registry,
-      port: server?.port,
-      lag,
-      stop: () =>
-        (stopping ??= (async () => {
-          probe.stop();
-          lag?.stop();
-          progressLog.stop();
-          progressLog.logNow();
-          await validation?.stop();
-          await server?.close();
-        })()),
-    },
+    observer: { onBatchDurable: (_pair, entry) => validation?.remember(entry) },
+    registry,
+    lag,
+    stop: () =>
+      (stopping ??= (async () => {
+        probe.stop();
+        await lag?.stop();
+        progressLog.stop();
+        progressLog.logNow();
+        await validation?.stop();
+      })()),
   };
+}
+
+/** Pairs whose brokers have not answered for longer than the connect timeout (kafkajs keeps trying). */
+function silentBrokers(workers: readonly Pick<PairWorker, 'pair' | 'state' | 'silentForMs'>[], config: Config): string[] {
+  const limitMs = config.KAFKA_CONNECT_TIMEOUT_SECONDS * 1000;
+  return workers.flatMap((w) => {
+    const silent = w.silentForMs();
+    if (w.state !== 'running' || silent === undefined || silent <= limitMs) return [];
+    return [`kafka: the brokers ${config.KAFKA_BROKERS.join(',')} have not answered pair ${w.pair.source}/${w.pair.event} for ${Math.round(silent / 1000)} s`];
+  });
 }

@@ -1,4 +1,5 @@
 import { join } from 'node:path';
+import type { BrokerReach } from '../kafka/reach-brokers.js';
 import type { Kafka } from 'kafkajs';
 import { ExitCode, type ExitCodeValue } from '../exit-codes.js';
 import type { Logger } from '../observability/logger.js';
@@ -64,6 +65,12 @@ export interface RestoreDeps {
   readonly logger: Logger;
   /** Target cluster; only touched when events are in scope and this is not a dry run. */
   readonly targetKafka: () => Kafka;
+  /**
+   * Waits, within STREAMVAULT_KAFKA_CONNECT_TIMEOUT_SECONDS, until the target brokers answer;
+   * called before the first client of targetKafka connects (kafkajs alone retries each client for
+   * long, and on after it is disconnected).
+   */
+  readonly reachTarget: () => Promise<BrokerReach>;
   /** `undefined` when streams are not restored (target `none`). */
   readonly streamTarget: StreamTarget | undefined;
   readonly progress: ProgressReporter;
@@ -167,6 +174,13 @@ async function restore(
     let bounds = new Map<string, readonly { low: bigint; high: bigint }[]>() as ReadonlyMap<string, readonly { low: bigint; high: bigint }[]>;
     let idempotent = false;
     if (withEvents) {
+      const reach = await deps.reachTarget();
+      if (reach.kind === 'unreachable') {
+        logger.error(`${reach.message}; restore aborted, nothing written`);
+        progress.error('target-cluster', reach.message, 'plan');
+        progress.finish({ aborted: true });
+        return { kind: 'aborted', reason: reach.message, exitCode: ExitCode.failure };
+      }
       kafka = deps.targetKafka();
       const admin = kafka.admin();
       await admin.connect();

@@ -1,10 +1,10 @@
-import { boolean, list, nonEmptyText, oneOf, text, variable, integer } from '../variable.js';
+import { boolean, brokerList, nonEmptyText, oneOf, positiveNumber, text, variable, integer } from '../variable.js';
 import { z } from 'zod';
 
 export const kafkaVariables = {
   KAFKA_BROKERS: variable({
     name: 'KAFKA_BROKERS',
-    schema: list().pipe(z.array(z.string()).min(1, { message: 'expected at least one host:port' })),
+    schema: brokerList().pipe(z.array(z.string()).min(1, { message: 'expected at least one host:port' })),
     default: 'localhost:9092',
     group: 'kafka',
     description: 'Comma-separated bootstrap brokers (host:port).',
@@ -60,6 +60,15 @@ export const kafkaVariables = {
     secret: true,
     group: 'kafka',
     description: 'SASL password (when a mechanism is set). Never logged.',
+  }),
+  KAFKA_CONNECT_TIMEOUT_SECONDS: variable({
+    name: 'KAFKA_CONNECT_TIMEOUT_SECONDS',
+    schema: positiveNumber(),
+    default: '20',
+    unit: 'seconds',
+    group: 'kafka',
+    description:
+      'How long `backup` (daemon and `--once`) and `restore` keep trying to reach the brokers at start, and how long `backup --once` waits for brokers it lost mid-run, before giving up with exit code 1 and one error naming the brokers.',
   }),
   KAFKA_SESSION_TIMEOUT_MS: variable({
     name: 'KAFKA_SESSION_TIMEOUT_MS',

@@ -1,5 +1,4 @@
-import { z } from 'zod';
-import { integer, list, nonEmptyText, oneOf, positiveNumber, text, url, variable } from '../variable.js';
+import { brokerList, integer, nonEmptyText, oneOf, positiveNumber, text, url, variable } from '../variable.js';
 
 const template = (placeholders: readonly string[], required: readonly string[]) =>
   nonEmptyText().refine((s) => required.every((p) => s.includes(`{${p}}`)), {
@@ -10,7 +9,7 @@ const template = (placeholders: readonly string[], required: readonly string[]) 
 export const restoreVariables = {
   RESTORE_KAFKA_BROKERS: variable({
     name: 'RESTORE_KAFKA_BROKERS',
-    schema: list().pipe(z.array(z.string())),
+    schema: brokerList(),
     default: '',
     group: 'restore',
     description:

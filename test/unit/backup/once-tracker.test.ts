@@ -1,3 +1,4 @@
+import kafkajs from 'kafkajs';
 import { describe, expect, it } from 'vitest';
 import { OnceTracker } from '../../../src/backup/once-tracker.js';
 import type { BackupRecord } from '../../../src/events/backup-record.js';
@@ -35,6 +36,17 @@ describe('OnceTracker', () => {
     };
     const plan = await OnceTracker.plan(admin, [{ pair, groupId: 'g' }], true);
     expect(plan.map((p) => [p.partition, p.start, p.end])).toEqual([[0, 4n, 10n]]);
+  });
+
+  it('does not retry a lookup kafkajs already retried to its end (a broker that does not answer), and says what failed', async () => {
+    const admin = fakeAdmin({ 0: ['0', '10'] }, { 0: '4' });
+    let calls = 0;
+    admin.fetchTopicOffsets = async () => {
+      calls += 1;
+      throw new kafkajs.KafkaJSNumberOfRetriesExceeded(new kafkajs.KafkaJSConnectionError('Connection error: connect ECONNREFUSED 127.0.0.1:9'), { retryCount: 6, retryTime: 5000 });
+    };
+    await expect(OnceTracker.plan(admin, [{ pair, groupId: 'g' }], true)).rejects.toThrow(/could not read the end offsets: .*ECONNREFUSED/);
+    expect(calls).toBe(1);
   });
 
   it('plans from the committed offsets to the end, stops once all is consumed, and completes on commits', async () => {

@@ -1,5 +1,5 @@
-import type { Consumer, ConsumerConfig, EachBatchPayload, KafkaMessage } from 'kafkajs';
-import { describe, expect, it } from 'vitest';
+import kafkajs, { type Consumer, type ConsumerConfig, type EachBatchPayload, type KafkaMessage } from 'kafkajs';
+import { describe, expect, it, vi } from 'vitest';
 import { BatchWriter } from '../../../src/backup/batch-writer.js';
 import { opaqueInspector } from '../../../src/backup/event-inspector.js';
 import { PairWorker } from '../../../src/backup/pair-worker.js';
@@ -17,6 +17,9 @@ const pair = { source: 'samples', event: 'sourced', topic: 'samples.sourced' };
 class FakeConsumer {
   readonly events = { GROUP_JOIN: 'group_join', CRASH: 'crash', END_BATCH_PROCESS: 'end_batch_process' };
   readonly commits: Array<{ partition: number; offset: string }> = [];
+  /** Calls of run(): the first start, then one per restart. */
+  runs = 0;
+  config: ConsumerConfig | undefined;
   readonly seeks: Array<{ partition: number; offset: string }> = [];
   readonly #listeners = new Map<string, (event: unknown) => void>();
   #eachBatch: ((payload: EachBatchPayload) => Promise<void>) | undefined;
@@ -28,10 +31,15 @@ class FakeConsumer {
   async connect(): Promise<void> {}
   async subscribe(): Promise<void> {}
   async run(options: { eachBatch: (payload: EachBatchPayload) => Promise<void> }): Promise<void> {
+    this.runs += 1;
     this.#eachBatch = options.eachBatch;
     this.#listeners.get(this.events.GROUP_JOIN)?.({ payload: { memberAssignment: { [pair.topic]: [0] } } });
   }
   pause(): void {}
+  /** kafkajs's CRASH event (it never restarts by itself: the worker sets restartOnFailure to false). */
+  crash(error: Error): void {
+    this.#listeners.get(this.events.CRASH)?.({ payload: { error, groupId: 'g', restart: false } });
+  }
   async disconnect(): Promise<void> {}
   async commitOffsets(offsets: Array<{ partition: number; offset: string }>): Promise<void> {
     for (const o of offsets) this.commits.push({ partition: o.partition, offset: o.offset });
@@ -84,7 +92,10 @@ function setup(store: MemoryObjectStore, readiness?: ReadinessProblems) {
   const worker = new PairWorker({
     pair,
     kafka: undefined as never,
-    createConsumer: (_config: ConsumerConfig) => consumer as unknown as Consumer,
+    createConsumer: (config: ConsumerConfig) => {
+      consumer.config = config;
+      return consumer as unknown as Consumer;
+    },
     groupId: 'g',
     fromBeginning: true,
     sessionTimeoutMs: 30_000,
@@ -103,6 +114,28 @@ function setup(store: MemoryObjectStore, readiness?: ReadinessProblems) {
 }
 
 describe('PairWorker', () => {
+  it('restarts its consumer after a transient crash while running, and never after it was drained', async () => {
+    const { consumer, worker } = setup(new MemoryObjectStore());
+    await worker.start();
+    expect(consumer.runs).toBe(1);
+    // kafkajs would schedule its own restart even after disconnect, and restart for ever.
+    expect(await consumer.config?.retry?.restartOnFailure?.(new Error('any'))).toBe(false);
+    const lost = new kafkajs.KafkaJSNumberOfRetriesExceeded(new kafkajs.KafkaJSConnectionError('Connection error: connect ECONNREFUSED 127.0.0.1:9'), { retryCount: 6, retryTime: 5000 });
+    consumer.crash(lost);
+    await until('the consumer restarted', async () => (consumer.runs === 2 ? true : undefined), 10_000, 20);
+    await worker.drain();
+    // A retry series that was in flight at the drain ends in a crash: nothing restarts now.
+    vi.useFakeTimers();
+    try {
+      consumer.crash(lost);
+      await vi.advanceTimersByTimeAsync(60_000);
+    } finally {
+      vi.useRealTimers();
+    }
+    expect(consumer.runs).toBe(2);
+    expect(worker.state).toBe('stopped');
+  });
+
   it('never commits past a batch that failed for good while draining, even when S3 is back for the next batch', async () => {
     const store = new MemoryObjectStore();
     let outage = true;

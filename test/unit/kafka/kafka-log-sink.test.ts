@@ -1,0 +1,57 @@
+import { logLevel } from 'kafkajs';
+import { Writable } from 'node:stream';
+import { describe, expect, it } from 'vitest';
+import { REPEAT_WINDOW_MS, kafkaLogSink } from '../../../src/kafka/kafka-log-sink.js';
+import { createLogger } from '../../../src/observability/logger.js';
+
+function capture(level: string) {
+  const lines: Array<Record<string, unknown>> = [];
+  const out = new Writable({
+    write(chunk: Buffer, _encoding, done) {
+      for (const text of chunk.toString().split('\n')) if (text.trim() !== '') lines.push(JSON.parse(text) as Record<string, unknown>);
+      done();
+    },
+  });
+  return { lines, logger: createLogger(level, out) };
+}
+
+function entry(level: logLevel, message: string, extra: Record<string, unknown> = {}) {
+  return { namespace: 'Connection', level, label: 'ERROR', log: { timestamp: 't', logger: 'kafkajs', message, ...extra } };
+}
+
+describe('kafkaLogSink', () => {
+  it('logs kafkajs errors as warnings, a repeat within the window once, the next after it saying how many were left out', () => {
+    const { lines, logger } = capture('info');
+    let now = 0;
+    const log = kafkaLogSink({ logger, now: () => now }).creator(logLevel.WARN);
+    const refused = 'Connection error: connect ECONNREFUSED 127.0.0.1:9';
+    for (let i = 0; i < 50; i++) {
+      log(entry(logLevel.ERROR, refused, { broker: '127.0.0.1:9' }));
+      now += 1000;
+    }
+    log(entry(logLevel.WARN, 'another message'));
+    now += REPEAT_WINDOW_MS;
+    log(entry(logLevel.ERROR, refused, { broker: '127.0.0.1:9' }));
+    expect(lines.map((l) => [l.level, l.msg, l.repeated])).toEqual([
+      ['warn', refused, undefined],
+      ['warn', 'another message', undefined],
+      ['warn', refused, 49],
+    ]);
+    expect(lines[0]).toMatchObject({ kafka: 'Connection', broker: '127.0.0.1:9' });
+    expect(lines[0]).not.toHaveProperty('timestamp');
+  });
+
+  it('maps kafkajs info to debug, and asks kafkajs only for what the logger shows', () => {
+    const info = capture('info');
+    const atInfo = kafkaLogSink({ logger: info.logger, now: () => 0 });
+    expect(atInfo.level).toBe(logLevel.WARN);
+    atInfo.creator(logLevel.WARN)(entry(logLevel.INFO, 'Starting'));
+    expect(info.lines).toEqual([]);
+
+    const debug = capture('debug');
+    const atDebug = kafkaLogSink({ logger: debug.logger, now: () => 0 });
+    expect(atDebug.level).toBe(logLevel.INFO);
+    atDebug.creator(logLevel.INFO)(entry(logLevel.INFO, 'Starting'));
+    expect(debug.lines.map((l) => [l.level, l.msg])).toEqual([['debug', 'Starting']]);
+  });
+});
