@@ -102,10 +102,8 @@ export class BackupDaemon {
     // What this run did, per pair, once nothing more can change it: the last lines before the exit.
     for (const worker of workers) logger.info(pairRunSummary(worker, streams), 'run summary');
     this.#state = reason.kind === 'fatal' ? 'failed' : 'stopped';
-    const code = exitCodeFor(reason);
-    // "shutdown complete" comes from the command, once the last client is closed.
-    logger.info({ exitCode: code }, 'shutdown phases done');
-    return code;
+    // "shutdown complete" (with this code) comes from the command, once the last client is closed.
+    return exitCodeFor(reason);
   }
 }
 

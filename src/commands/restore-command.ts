@@ -178,7 +178,8 @@ export async function runRestoreCommand(cli: CliEnvironment, flags: RestoreFlags
   if (verdict === 'dry-run') logger.info(fields, 'restore dry run finished');
   else if (verdict === 'restored') logger.info(fields, 'restore finished');
   else if (verdict === 'partial') logger.warn(fields, 'restore finished with errors');
-  else logger.error(fields, verdict === 'aborted' ? 'restore aborted' : 'restore failed');
+  // One error line says why: the runner returns the reason of an abort instead of logging it.
+  else logger.error(fields, outcome.kind === 'aborted' ? `restore aborted: ${outcome.reason}` : 'restore failed');
   if (!flags.json && !flags.dryRun) cli.stdout.write(restoreSummaryText(outcome, progress.status()));
   return outcome.exitCode;
 }

@@ -121,10 +121,9 @@ export async function runRestore(options: RestoreOptions, deps: RestoreDeps): Pr
 
   const pre = await runHook({ command: options.preHook, phase: 'pre', scope: options.scope, env: deps.env, output: deps.hookOutput, timeoutMs: options.hookTimeoutMs });
   if (pre.kind === 'failed') {
-    logger.error({ hook: 'pre' }, `${pre.message}; restore aborted, nothing written`);
     progress.error('pre-hook', pre.message, 'pre-hook');
     progress.finish({ aborted: true }, 'failed');
-    return { kind: 'aborted', reason: pre.message, exitCode: ExitCode.failure };
+    return { kind: 'aborted', reason: `${pre.message}; nothing written`, exitCode: ExitCode.failure };
   }
 
   let outcome: RestoreOutcome;
@@ -176,10 +175,9 @@ async function restore(
     if (withEvents) {
       const reach = await deps.reachTarget();
       if (reach.kind === 'unreachable') {
-        logger.error(`${reach.message}; restore aborted, nothing written`);
         progress.error('target-cluster', reach.message, 'plan');
         progress.finish({ aborted: true });
-        return { kind: 'aborted', reason: reach.message, exitCode: ExitCode.failure };
+        return { kind: 'aborted', reason: `${reach.message}; nothing written`, exitCode: ExitCode.failure };
       }
       kafka = deps.targetKafka();
       const admin = kafka.admin();
@@ -194,10 +192,9 @@ async function restore(
           logger,
         );
         if (ensured.kind === 'refused') {
-          logger.error(`${ensured.message}; restore aborted, nothing written`);
           progress.error('target-topics', ensured.message, 'plan');
           progress.finish({ aborted: true }, 'failed');
-          return { kind: 'aborted', reason: ensured.message, exitCode: ExitCode.badConfiguration };
+          return { kind: 'aborted', reason: `${ensured.message}; nothing written`, exitCode: ExitCode.badConfiguration };
         }
       } finally {
         await admin.disconnect();
