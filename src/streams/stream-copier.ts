@@ -51,7 +51,7 @@ export class DestinationError extends Error {
 
 /**
  * Copies one blob from the source into `{prefix}streams/{sha[0:2]}/{sha}`, once: skipped when the
- * object already exists (dedup across restarts and replicas), streamed through a sha256 check
+ * object already exists with its sha256 metadata (dedup across restarts and replicas), streamed through a sha256 check
  * that keeps non-matching content out of that key (see Sha256Verifier), retried with backoff and
  * jitter on transient errors. Never throws: the outcome says what happened.
  */
@@ -80,7 +80,11 @@ export class StreamCopier {
           } catch (error) {
             throw new DestinationError(`HEAD ${key} on the backup bucket ${store.bucket}: ${describeError(error)}`, { cause: error });
           }
-          if (stored) return { kind: 'deduped' } as const;
+          // Every copy writes its sha256 as metadata with the object. An object without it is not
+          // one of ours: a foreign write, or a write an S3 server that is not atomic (s3rver) shows
+          // while it is still in progress or after its writer was killed. It is copied over.
+          if (stored?.metadata.sha256 === ref.sha256) return { kind: 'deduped' } as const;
+          if (stored) logger.warn({ sha256: ref.sha256, key, size: stored.size }, 'an object without its sha256 metadata is at the stream key; copying the stream over it');
           return await this.#attempt(ref, key, signal, attempts);
         },
         {

@@ -59,7 +59,7 @@ export async function writeFixtureBackup(
             const blob = Buffer.from(`blob of ${pair.topic}/${partition}/${offset}`.repeat(20));
             const sha256 = createHash('sha256').update(blob).digest('hex');
             blobs.set(sha256, blob);
-            await store.put(layout.streamKey(sha256), blob);
+            await store.put(layout.streamKey(sha256), blob, { metadata: { sha256 } });
             streams = [{ source: pair.source, label: 'content', sha256, timestamp: record.timestamp }];
           }
           batch.add(record, 0, { streams, malformed: false });

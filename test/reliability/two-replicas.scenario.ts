@@ -60,8 +60,10 @@ describe('reliability: two replicas, one killed', () => {
     })();
 
     let runs = 0;
+    const victims: Array<{ logs: ReadonlyArray<Record<string, unknown>> }> = [];
     for (let kill = 0; kill < KILLS; kill++) {
       const victim = withCleanup(spawnStreamvault(['backup'], victimEnv));
+      victims.push(victim);
       runs += 1;
       // Long enough, most times, to join the group and take partitions over.
       await Promise.race([sleep(2_000 + random() * 8_000), victim.exited]);
@@ -93,6 +95,22 @@ describe('reliability: two replicas, one killed', () => {
     const found = await readBackupIndependently(client, target.bucket);
     const lostRecords = topicRecords.filter((r) => !found.indexed.has(recordId(r))).length;
     const stored = [...referenced].filter((sha) => found.streams.get(sha) === sha).length;
+    const missing = [...referenced].filter((sha) => found.streams.get(sha) !== sha);
+    if (missing.length > 0) {
+      // What each replica said about them (the victims' runs, the revived one, the steady one's last run).
+      const holders = topicRecords.filter((r) => generator.referencedShas(r.value).some((sha) => missing.includes(sha)));
+      const committedIt = (l: Record<string, unknown>) =>
+        l.msg === 'batch durable and committed' &&
+        holders.some((r) => r.partition === l.partition && BigInt(String(l.firstOffset)) <= BigInt(r.offset) && BigInt(r.offset) <= BigInt(String(l.lastOffset)));
+      const mentions = (name: string, logs: ReadonlyArray<Record<string, unknown>>) =>
+        logs.filter((l) => committedIt(l) || missing.some((sha) => JSON.stringify(l).includes(sha))).map((l) => `${name}: ${JSON.stringify(l)}`);
+      const about = [
+        ...victims.flatMap((v, i) => mentions(`victim ${i}`, v.logs)),
+        ...mentions('revived', revived.logs),
+        ...mentions('steady (last run)', steady.current?.logs ?? []),
+      ];
+      process.stdout.write(`two-replicas missing streams ${JSON.stringify(missing.slice(0, 5).map((sha) => ({ sha, stored: found.streams.get(sha) ?? 'absent' })))} referenced at ${holders.map(recordId).join(', ')}; what the replicas said about them:\n${about.slice(0, 40).join('\n')}\n`);
+    }
     const duplicated = conflictingDuplicates(found).length;
     printReliabilityLine('two-replicas', {
       runs: runs + steady.runs,

@@ -148,7 +148,7 @@ describe('daemon log: malformed events and the run summary', () => {
     const [a1, a2, b1] = [blob('a1'), blob('a2'), blob('b1')];
     // Already in the bucket before the run (content-addressed: the HEAD finds it).
     const d1 = blob('d1');
-    await s.store.put(s.layout.streamKey(d1), Buffer.from(`d1 of ${topicA}`));
+    await s.store.put(s.layout.streamKey(d1), Buffer.from(`d1 of ${topicA}`), { metadata: { sha256: d1 } });
     const missing = 'ab'.repeat(32); // the source never had it: 404
     const failing = blob('f1');
     server.failNext((r) => r.path.endsWith(failing), 1000, 500);

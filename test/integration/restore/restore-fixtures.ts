@@ -88,7 +88,7 @@ export async function writeBatch(
   }
   for (const s of streams) {
     const sha = sha256(s.content);
-    await backup.store.put(backup.layout.streamKey(sha), s.content);
+    await backup.store.put(backup.layout.streamKey(sha), s.content, { metadata: { sha256: sha } });
     backup.blobs.set(sha, s.content);
   }
   const entry = await writer.write(backup.pair, batch);

@@ -135,12 +135,25 @@ describe('stream pipeline with the HTTP source and S3', () => {
     const f = await fixture();
     const content = Buffer.from('already backed up by another replica');
     const sha = f.server.put('samples', 'content', content);
-    await f.store.put(f.layout.streamKey(sha), content);
+    await f.store.put(f.layout.streamKey(sha), content, { metadata: { sha256: sha } });
     await f.pipeline.persist(refs(['samples', 'content', sha]));
     await drain(f.pipeline);
     expect(gets(f.server, sha)).toBe(0);
     expect(f.pipeline.stats.deduped).toBe(1);
     expect(await storedHash(f, sha)).toBe(sha);
+  });
+
+  it('copies over an object at the stream key that lacks its sha256 metadata (a write still in progress or cut short on a non-atomic S3)', async () => {
+    const f = await fixture();
+    const content = Buffer.from('the whole blob, which a killed replica only half wrote '.repeat(20));
+    const sha = f.server.put('samples', 'content', content);
+    // What s3rver shows for a PUT whose writer died: the first bytes, no metadata, HEAD 200.
+    await f.store.put(f.layout.streamKey(sha), content.subarray(0, 100));
+    await f.pipeline.persist(refs(['samples', 'content', sha]));
+    await drain(f.pipeline);
+    expect(gets(f.server, sha)).toBe(1);
+    expect(await storedHash(f, sha)).toBe(sha);
+    expect((await f.store.head(f.layout.streamKey(sha)))?.metadata.sha256).toBe(sha);
   });
 
   it('records a 404 as missing in the failed list, asking only once', async () => {
