@@ -2,9 +2,6 @@
 // events costs a bounded number of lines (the first few with details, then periodic summaries
 // with counts), and the shutdown ends with one `run summary` line per pair whose counts match what
 // the bucket holds. The built CLI, the shared broker, s3rver and the HTTP stream server.
-import avro from 'avsc';
-import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { Kafka, logLevel, type Admin, type Producer } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openStreamFileCache } from '../../../src/filecache/stream-file-cache.js';
@@ -15,33 +12,11 @@ import { readBackup, waitForBackup } from '../../helpers/read-backup.js';
 import { sharedKafkaBrokers } from '../../helpers/shared-servers.js';
 import { startStreamServer } from '../../helpers/stream-server.js';
 import { spawnStreamvault, type LogLine } from '../../helpers/streamvault-process.js';
-import { makeTempDir } from '../../helpers/temp-dir.js';
 import { testProducer } from '../../helpers/test-producer.js';
+import { refEvent, refEventSettings } from '../../helpers/ref-event.js';
 import { until } from '../../helpers/until.js';
 
-// The smallest event with the platform's reference layout (source.name, entity.datastreams[]).
-const REF_EVENT_SCHEMA = {
-  name: 'RefEvent',
-  type: 'record',
-  fields: [
-    { name: 'source', type: { name: 'RefSource', type: 'record', fields: [{ name: 'name', type: 'string' }] } },
-    {
-      name: 'entity',
-      type: {
-        name: 'RefEntity',
-        type: 'record',
-        fields: [
-          {
-            name: 'datastreams',
-            type: { type: 'array', items: { name: 'RefStream', type: 'record', fields: [{ name: 'label', type: 'string' }, { name: 'sha256', type: 'string' }] } },
-          },
-        ],
-      },
-    },
-  ],
-};
-const refEventType = avro.Type.forSchema(REF_EVENT_SCHEMA as avro.Schema);
-const refEvent = (sha256: string) => refEventType.toBuffer({ source: { name: 'samples' }, entity: { datastreams: [{ label: 'content', sha256 }] } });
+const refEventOf = (sha256: string) => refEvent('samples', [{ label: 'content', sha256 }]);
 
 let producer: Producer;
 let admin: Admin;
@@ -58,11 +33,9 @@ afterAll(async () => {
 });
 
 async function schemaTarget(pairs: Record<string, string>, extra: Record<string, string> = {}): Promise<BackupTarget> {
-  const schemaDir = makeTempDir('schema-');
-  writeFileSync(join(schemaDir, 'ref-event.json'), JSON.stringify(REF_EVENT_SCHEMA));
   return newBackupTarget('run-summary', {
     pairs,
-    extra: { STREAMVAULT_EVENT_SCHEMA: schemaDir, STREAMVAULT_EVENT_TYPE_MAP: '*=RefEvent', ...extra },
+    extra: { ...refEventSettings(), ...extra },
   });
 }
 
@@ -80,7 +53,7 @@ describe('daemon log: malformed events and the run summary', () => {
     const s = await schemaTarget({ 'samples/sourced': topic }, { STREAMVAULT_PROGRESS_LOG_SECONDS: '0.5', STREAMVAULT_BATCH_MAX_EVENTS: '100' });
     // 500 values that no RefEvent decodes (a string length of 63 with 5 bytes left), 20 that do.
     const bad = Array.from({ length: 500 }, (_, i) => ({ partition: i % 4, value: Buffer.from([0x7e, 0xff, 0xff, 0x0f, i % 256, 0x01]) }));
-    const good = Array.from({ length: 20 }, (_, i) => ({ partition: i % 4, value: refEventType.toBuffer({ source: { name: 'samples' }, entity: { datastreams: [] } }) }));
+    const good = Array.from({ length: 20 }, (_, i) => ({ partition: i % 4, value: refEvent('samples', []) }));
     await producer.send({ topic, messages: [...bad, ...good] });
 
     const daemon = withCleanup(spawnStreamvault(['backup'], s.env));
@@ -152,8 +125,8 @@ describe('daemon log: malformed events and the run summary', () => {
     const missing = 'ab'.repeat(32); // the source never had it: 404
     const failing = blob('f1');
     server.failNext((r) => r.path.endsWith(failing), 1000, 500);
-    await producer.send({ topic: topicA, messages: [a1, a2, d1, missing].map((sha) => ({ key: 'k', value: refEvent(sha) })) });
-    await producer.send({ topic: topicB, messages: [b1, failing].map((sha) => ({ key: 'k', value: refEvent(sha) })) });
+    await producer.send({ topic: topicA, messages: [a1, a2, d1, missing].map((sha) => ({ key: 'k', value: refEventOf(sha) })) });
+    await producer.send({ topic: topicB, messages: [b1, failing].map((sha) => ({ key: 'k', value: refEventOf(sha) })) });
 
     const daemon = withCleanup(spawnStreamvault(['backup'], s.env));
     await waitForBackup(s.store, s.layout, 6);
