@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type avro from 'avsc';
 import type { BackupRecord } from '../../src/events/backup-record.js';
+import { seededRandom as prng } from '../local/seeded-random.js';
 
 /**
  * Benchmark data shaped like the platform's corpus: `BinaryEvent` values (testdata/schema) of
@@ -51,18 +52,6 @@ export interface CorpusOptions {
   readonly seed: number;
   /** First blob seed; give runs that share a stream server disjoint ranges. Default 1. */
   readonly firstBlobSeed?: number;
-}
-
-/** mulberry32: small, seedable, the same on every machine. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 const START_MICROS = 1_740_787_200_000_000n;

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import type { SchemaRegistry } from '../../src/events/schema-registry.js';
 import { generatedSha256 } from '../local/generated-bytes.js';
 import { datumToJsonTwin, jsonTwinName, RECORDS_FILE, type RecordsFile, type SampleRecord } from './sample-files.js';
+import { seededRandom as prng } from '../local/seeded-random.js';
 
 /**
  * Builds the project's sample events deterministically (same output on every machine and run).
@@ -28,18 +29,6 @@ interface Blob extends StreamRecipe {}
 // 2025-03-01T00:00:00Z in microseconds: the platform's timestamps are timestamp-micros.
 const START_MICROS = 1_740_787_200_000_000n;
 const MODEL_VERSION = 6;
-
-/** A small, seedable PRNG (mulberry32): Math.random would make the samples differ on every run. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 interface Pending {
   source: string;

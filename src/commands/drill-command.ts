@@ -1,13 +1,11 @@
 import { mkdir, rename, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { Command } from 'commander';
-import { kafkaSettings } from '../config/settings.js';
 import { runDrill } from '../drill/run-drill.js';
 import { ExitCode, type ExitCodeValue } from '../exit-codes.js';
 import { checkStateDir } from '../filecache/state-dir.js';
-import { createKafka } from '../kafka/create-kafka.js';
-import { reachBrokers } from '../kafka/reach-brokers.js';
 import { VERSION } from '../version.js';
+import { restoreBrokers, restoreTargetClients, restoreTuning } from './restore-target.js';
 import { createCommandContext, type CliEnvironment } from './command-context.js';
 
 interface DrillFlags {
@@ -72,7 +70,7 @@ export async function runDrillCommand(cli: CliEnvironment, flags: DrillFlags): P
     cli.stderr.write(`streamvault: ${stateDir.message}\n`);
     return ExitCode.stateDirUnusable;
   }
-  const brokers = config.RESTORE_KAFKA_BROKERS.length > 0 ? config.RESTORE_KAFKA_BROKERS : config.KAFKA_BROKERS;
+  const brokers = restoreBrokers(config);
   const outcome = await runDrill(
     {
       drillId,
@@ -87,27 +85,13 @@ export async function runDrillCommand(cli: CliEnvironment, flags: DrillFlags): P
       backupLocation: `s3://${config.S3_BUCKET}/${layout.prefix}`,
       brokers,
       toolVersion: VERSION,
-      restore: {
-        concurrency: config.RESTORE_CONCURRENCY,
-        produceBatchEvents: config.RESTORE_PRODUCE_BATCH_EVENTS,
-        produceBatchBytes: config.RESTORE_PRODUCE_BATCH_BYTES,
-        eventsPerSecond: config.RESTORE_EVENTS_PER_SECOND,
-        bytesPerSecond: config.RESTORE_BYTES_PER_SECOND,
-        streamRetries: config.RESTORE_STREAM_RETRIES,
-        scanTimeoutMs: Math.round(config.RESTORE_SCAN_TIMEOUT_SECONDS * 1000),
-        createTopics: config.RESTORE_CREATE_TOPICS,
-        idempotentProducer: config.RESTORE_IDEMPOTENT_PRODUCER,
-        replicationFactor: config.RESTORE_REPLICATION_FACTOR,
-        fewerPartitions: config.RESTORE_FEWER_PARTITIONS,
-      },
+      restore: restoreTuning(config),
     },
     {
       store,
       layout,
       logger,
-      targetKafka: () => createKafka({ ...kafkaSettings(config), brokers }, logger),
-      reachTarget: () =>
-        reachBrokers({ settings: { ...kafkaSettings(config), brokers }, logger, timeoutMs: Math.round(config.KAFKA_CONNECT_TIMEOUT_SECONDS * 1000) }),
+      ...restoreTargetClients(config, brokers, logger),
       now: () => new Date(),
     },
   );

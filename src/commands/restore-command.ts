@@ -1,9 +1,7 @@
 import { Option, type Command } from 'commander';
-import { kafkaSettings, s3Settings } from '../config/settings.js';
+import { s3Settings } from '../config/settings.js';
 import { ExitCode, type ExitCodeValue } from '../exit-codes.js';
 import { checkStateDir } from '../filecache/state-dir.js';
-import { createKafka } from '../kafka/create-kafka.js';
-import { reachBrokers } from '../kafka/reach-brokers.js';
 import { ProgressReporter } from '../progress/progress-reporter.js';
 import { parseOffsetRanges } from '../restore/offset-ranges.js';
 import { parseTimestamp, type RestoreScope, type RestoreWhat } from '../restore/restore-plan.js';
@@ -11,6 +9,7 @@ import { runRestore } from '../restore/restore-runner.js';
 import { restoreSummaryText, restoreVerdict } from '../restore/restore-summary-text.js';
 import { httpStreamTarget, s3StreamTarget, type StreamTarget } from '../restore/stream-targets.js';
 import { createS3Client, S3ObjectStore } from '../storage/s3-object-store.js';
+import { restoreBrokers, restoreTargetClients, restoreTuning } from './restore-target.js';
 import { createCommandContext, type CliEnvironment } from './command-context.js';
 
 interface RestoreFlags {
@@ -118,7 +117,7 @@ export async function runRestoreCommand(cli: CliEnvironment, flags: RestoreFlags
     streamTarget = s3StreamTarget({ store: targetStore, keyTemplate: config.RESTORE_STREAM_KEY_TEMPLATE });
   }
 
-  const brokers = config.RESTORE_KAFKA_BROKERS.length > 0 ? config.RESTORE_KAFKA_BROKERS : config.KAFKA_BROKERS;
+  const brokers = restoreBrokers(config);
   // Without a terminal (a Kubernetes Job) progress goes to the log; a dry run prints its plan only.
   const progress = new ProgressReporter({
     mode: flags.json ? 'json' : flags.dryRun ? 'none' : cli.isTTY ? 'bar' : 'log',
@@ -135,13 +134,6 @@ export async function runRestoreCommand(cli: CliEnvironment, flags: RestoreFlags
       forceFull: Boolean(flags.full),
       skipExistingStreams: Boolean(flags.skipExistingStreams),
       topicTemplate: config.RESTORE_TOPIC_TEMPLATE,
-      concurrency: config.RESTORE_CONCURRENCY,
-      produceBatchEvents: config.RESTORE_PRODUCE_BATCH_EVENTS,
-      produceBatchBytes: config.RESTORE_PRODUCE_BATCH_BYTES,
-      eventsPerSecond: config.RESTORE_EVENTS_PER_SECOND,
-      bytesPerSecond: config.RESTORE_BYTES_PER_SECOND,
-      streamRetries: config.RESTORE_STREAM_RETRIES,
-      scanTimeoutMs: Math.round(config.RESTORE_SCAN_TIMEOUT_SECONDS * 1000),
       stateDir: stateDir.path,
       identity: {
         backup: `s3://${config.S3_BUCKET}/${layout.prefix}`,
@@ -152,18 +144,13 @@ export async function runRestoreCommand(cli: CliEnvironment, flags: RestoreFlags
       preHook: config.RESTORE_PRE_HOOK,
       postHook: config.RESTORE_POST_HOOK,
       hookTimeoutMs: Math.round(config.RESTORE_HOOK_TIMEOUT_SECONDS * 1000),
-      createTopics: config.RESTORE_CREATE_TOPICS,
-      idempotentProducer: config.RESTORE_IDEMPOTENT_PRODUCER,
-      replicationFactor: config.RESTORE_REPLICATION_FACTOR,
-      fewerPartitions: config.RESTORE_FEWER_PARTITIONS,
+      ...restoreTuning(config),
     },
     {
       store,
       layout,
       logger,
-      targetKafka: () => createKafka({ ...kafkaSettings(config), brokers }, logger),
-      reachTarget: () =>
-        reachBrokers({ settings: { ...kafkaSettings(config), brokers }, logger, timeoutMs: Math.round(config.KAFKA_CONNECT_TIMEOUT_SECONDS * 1000) }),
+      ...restoreTargetClients(config, brokers, logger),
       streamTarget,
       progress,
       stdout: cli.stdout,

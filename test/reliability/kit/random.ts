@@ -1,14 +1,7 @@
-/** A seedable PRNG (mulberry32): a failing run can be replayed with the seed it printed. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { seededRandom } from '../../../scripts/local/seeded-random.js';
+
+/** The seedable PRNG of the generated test data (mulberry32): a failing run can be replayed with the seed it printed. */
+export { seededRandom };
 
 /** The seed of this run: RELIABILITY_SEED when set, else a fresh one (printed by the scenario). */
 export function runSeed(): number {
