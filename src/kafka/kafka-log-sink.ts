@@ -4,6 +4,19 @@ import type { Logger } from '../observability/logger.js';
 /** A repeat of the same kafkajs line within this window is counted, not logged. */
 export const REPEAT_WINDOW_MS = 60_000;
 
+/**
+ * kafkajs warnings about choices streamvault made on purpose, by namespace and message: logged at
+ * debug with the reason, so an operator's warnings are only things to act on.
+ */
+export const ACCOUNTED_FOR: ReadonlyMap<string, string> = new Map([
+  [
+    'Producer\u0000Limiting retries for the idempotent producer may invalidate EoS guarantees',
+    // src/restore/restore-runner.ts: exactly-once does not rest on the producer retrying forever;
+    // a partition whose produce failed stops, and the rerun reads the target (it holds a prefix).
+    'the restore bounds the idempotent producer\'s retries on purpose: a failed partition stops and its rerun reads the target',
+  ],
+]);
+
 export interface KafkaLogSinkOptions {
   readonly logger: Logger;
   /** Monotonic milliseconds (the repeat window). */
@@ -23,6 +36,11 @@ export function kafkaLogSink(options: KafkaLogSinkOptions): { creator: logCreato
   const log = (entry: LogEntry) => {
     const { message, timestamp: _timestamp, logger: _name, ...extra } = entry.log as LogEntry['log'] & { timestamp?: unknown; logger?: unknown };
     const key = `${entry.namespace}\u0000${message}`;
+    const accountedFor = ACCOUNTED_FOR.get(key);
+    if (accountedFor !== undefined) {
+      logger.debug({ kafka: entry.namespace, reason: accountedFor }, message);
+      return;
+    }
     const at = now();
     const last = seen.get(key);
     if (last && at - last.at < REPEAT_WINDOW_MS) {

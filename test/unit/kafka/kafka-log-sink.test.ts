@@ -54,4 +54,23 @@ describe('kafkaLogSink', () => {
     atDebug.creator(logLevel.INFO)(entry(logLevel.INFO, 'Starting'));
     expect(debug.lines.map((l) => [l.level, l.msg])).toEqual([['debug', 'Starting']]);
   });
+
+  it('logs the warnings streamvault accounts for at debug, with the reason, not as warnings', () => {
+    const idempotentRetries = 'Limiting retries for the idempotent producer may invalidate EoS guarantees';
+    const atInfo = capture('info');
+    const producerEntry = { ...entry(logLevel.WARN, idempotentRetries), namespace: 'Producer' };
+    kafkaLogSink({ logger: atInfo.logger, now: () => 0 }).creator(logLevel.WARN)(producerEntry);
+    expect(atInfo.lines).toEqual([]);
+
+    const atDebug = capture('debug');
+    kafkaLogSink({ logger: atDebug.logger, now: () => 0 }).creator(logLevel.WARN)(producerEntry);
+    expect(atDebug.lines).toHaveLength(1);
+    expect(atDebug.lines[0]).toMatchObject({ level: 'debug', msg: idempotentRetries, kafka: 'Producer' });
+    expect(String(atDebug.lines[0]!.reason)).toContain('rerun reads the target');
+
+    // The same message from another namespace is not the one accounted for.
+    const other = capture('info');
+    kafkaLogSink({ logger: other.logger, now: () => 0 }).creator(logLevel.WARN)(entry(logLevel.WARN, idempotentRetries));
+    expect(other.lines.map((l) => l.level)).toEqual(['warn']);
+  });
 });
