@@ -3,7 +3,7 @@ import { kafkaSettings } from '../config/settings.js';
 import { createKafka } from '../kafka/create-kafka.js';
 import { reachBrokers } from '../kafka/reach-brokers.js';
 import type { Logger } from '../observability/logger.js';
-import type { RestoreDeps, RestoreOptions } from '../restore/restore-runner.js';
+import type { RestoreDeps, RestoreTuning } from '../restore/restore-runner.js';
 
 /** The cluster a restore (or a drill) writes to: STREAMVAULT_RESTORE_KAFKA_BROKERS, else the backup's brokers. */
 export function restoreBrokers(config: Config): string[] {
@@ -20,22 +20,7 @@ export function restoreTargetClients(config: Config, brokers: string[], logger: 
 }
 
 /** The restore's tuning variables, shared by `restore` and `drill`. */
-export function restoreTuning(
-  config: Config,
-): Pick<
-  RestoreOptions,
-  | 'concurrency'
-  | 'produceBatchEvents'
-  | 'produceBatchBytes'
-  | 'eventsPerSecond'
-  | 'bytesPerSecond'
-  | 'streamRetries'
-  | 'scanTimeoutMs'
-  | 'createTopics'
-  | 'idempotentProducer'
-  | 'replicationFactor'
-  | 'fewerPartitions'
-> {
+export function restoreTuning(config: Config): RestoreTuning {
   return {
     concurrency: config.RESTORE_CONCURRENCY,
     produceBatchEvents: config.RESTORE_PRODUCE_BATCH_EVENTS,

@@ -7,7 +7,7 @@ import type { Logger } from '../observability/logger.js';
 import { ProgressReporter } from '../progress/progress-reporter.js';
 import type { OffsetRange } from '../restore/offset-ranges.js';
 import { buildRestorePlan, type PlannedPartition, type RestoreScope } from '../restore/restore-plan.js';
-import { renderTopic, runRestore, type RestoreDeps, type RestoreOptions } from '../restore/restore-runner.js';
+import { renderTopic, runRestore, type RestoreDeps, type RestoreTuning } from '../restore/restore-runner.js';
 import { directoryStreamTarget } from '../restore/stream-targets.js';
 import { describeTargetCluster } from '../restore/target-topics.js';
 import type { KeyLayout } from '../storage/key-layout.js';
@@ -20,22 +20,6 @@ import { readExpectedRecords } from './expected-records.js';
 import { RecordComparison } from './record-comparison.js';
 import { sampleRanges } from './sample-ranges.js';
 import { readScratchTopics } from './scratch-topic-reader.js';
-
-/** What `runRestore` takes that a drill does not decide itself (from the restore's configuration). */
-export type DrillRestoreSettings = Pick<
-  RestoreOptions,
-  | 'concurrency'
-  | 'produceBatchEvents'
-  | 'produceBatchBytes'
-  | 'eventsPerSecond'
-  | 'bytesPerSecond'
-  | 'streamRetries'
-  | 'scanTimeoutMs'
-  | 'createTopics'
-  | 'idempotentProducer'
-  | 'replicationFactor'
-  | 'fewerPartitions'
->;
 
 export interface DrillOptions {
   readonly drillId: string;
@@ -56,7 +40,8 @@ export interface DrillOptions {
   readonly backupLocation: string;
   readonly brokers: readonly string[];
   readonly toolVersion: string;
-  readonly restore: DrillRestoreSettings;
+  /** What `runRestore` takes that a drill does not decide itself (from the restore's configuration). */
+  readonly restore: RestoreTuning;
 }
 
 export interface DrillDeps {

@@ -53,6 +53,22 @@ export interface RestoreOptions {
   readonly fewerPartitions: FewerPartitionsPolicy;
 }
 
+/** The tuning variables of a restore (STREAMVAULT_RESTORE_*): what `restore` and `drill` both read from the configuration. */
+export type RestoreTuning = Pick<
+  RestoreOptions,
+  | 'concurrency'
+  | 'produceBatchEvents'
+  | 'produceBatchBytes'
+  | 'eventsPerSecond'
+  | 'bytesPerSecond'
+  | 'streamRetries'
+  | 'scanTimeoutMs'
+  | 'createTopics'
+  | 'idempotentProducer'
+  | 'replicationFactor'
+  | 'fewerPartitions'
+>;
+
 export type ClusterFeatureSetting = 'auto' | 'true' | 'false';
 
 function featureOn(setting: ClusterFeatureSetting, cluster: TargetClusterInfo): boolean {
