@@ -25,6 +25,7 @@ export function restoreTuning(
 ): Pick<
   RestoreOptions,
   | 'concurrency'
+  | 'pairOrder'
   | 'produceBatchEvents'
   | 'produceBatchBytes'
   | 'eventsPerSecond'
@@ -38,6 +39,7 @@ export function restoreTuning(
 > {
   return {
     concurrency: config.RESTORE_CONCURRENCY,
+    pairOrder: config.RESTORE_PAIR_ORDER,
     produceBatchEvents: config.RESTORE_PRODUCE_BATCH_EVENTS,
     produceBatchBytes: config.RESTORE_PRODUCE_BATCH_BYTES,
     eventsPerSecond: config.RESTORE_EVENTS_PER_SECOND,

@@ -25,6 +25,7 @@ import { readScratchTopics } from './scratch-topic-reader.js';
 export type DrillRestoreSettings = Pick<
   RestoreOptions,
   | 'concurrency'
+  | 'pairOrder'
   | 'produceBatchEvents'
   | 'produceBatchBytes'
   | 'eventsPerSecond'
