@@ -14,6 +14,8 @@ export interface RecordedRequest {
   method: string;
   /** URL path without the query string, still percent-encoded. */
   path: string;
+  /** The query string's parameters, decoded (`{}` without one). */
+  query: Record<string, string>;
 }
 
 export interface PostedBlob {
@@ -21,8 +23,16 @@ export interface PostedBlob {
   label: string;
   sha256: string;
   size: number;
-  /** The sha256 the client announced (query `sha256` or header `x-expected-sha256`), if any. */
+  /**
+   * The sha256 the client announced, if any: the platform's query parameter `expected-sha256`,
+   * else query `sha256`, else header `x-expected-sha256`. A POST whose body does not hash to it is
+   * refused (400) and not recorded.
+   */
   expectedSha256: string | undefined;
+  /** Where the announced sha256 came from. */
+  expectedSha256In: 'query' | 'header' | undefined;
+  /** `skip-identify=true` was in the query (the platform then requires `expected-sha256`). */
+  skipIdentify: boolean;
 }
 
 export type RequestMatcher = string | ((request: RecordedRequest) => boolean);
@@ -105,7 +115,7 @@ export async function startStreamServer(opts: StartStreamServerOptions = {}): Pr
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://localhost');
-    const request: RecordedRequest = { method: req.method ?? 'GET', path: url.pathname };
+    const request: RecordedRequest = { method: req.method ?? 'GET', path: url.pathname, query: Object.fromEntries(url.searchParams) };
     requests.push(request);
     if (latencyMs > 0) await sleep(latencyMs);
 
@@ -134,7 +144,18 @@ export async function startStreamServer(opts: StartStreamServerOptions = {}): Pr
     }
 
     if (req.method === 'POST' && sha === undefined) {
-      const expected = (url.searchParams.get('sha256') ?? headerValue(req, 'x-expected-sha256'))?.toLowerCase();
+      // The platform's restore request: POST .../{source}/{label}?skip-identify=true&expected-sha256={sha256}.
+      const inQuery = url.searchParams.get('expected-sha256') ?? url.searchParams.get('sha256') ?? undefined;
+      const inHeader = headerValue(req, 'x-expected-sha256');
+      const expected = (inQuery ?? inHeader)?.toLowerCase();
+      const expectedIn = inQuery !== undefined ? 'query' : inHeader !== undefined ? 'header' : undefined;
+      const skipIdentify = url.searchParams.get('skip-identify') === 'true';
+      if (skipIdentify && inQuery === undefined) {
+        req.resume();
+        return void res
+          .writeHead(400, { 'content-type': 'application/json' })
+          .end(JSON.stringify({ error: 'skip-identify=true requires expected-sha256 in the query' }));
+      }
       const hash = createHash('sha256');
       let size = 0;
       const tempPath = join(uploadDir, `upload-${++uploads}`);
@@ -161,7 +182,7 @@ export async function startStreamServer(opts: StartStreamServerOptions = {}): Pr
       const path = join(uploadDir, actual);
       await rename(tempPath, path);
       register(source, label, actual, { kind: 'file', path, size });
-      posted.push({ source, label, sha256: actual, size, expectedSha256: expected });
+      posted.push({ source, label, sha256: actual, size, expectedSha256: expected, expectedSha256In: expectedIn, skipIdentify });
       return void res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ sha256: actual, size }));
     }
 

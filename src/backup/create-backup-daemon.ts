@@ -38,6 +38,17 @@ export type CreateDaemonResult =
 /** Wires one worker per pair. Preconditions (bucket, state dir) are checked by the caller. */
 export async function createBackupDaemon(config: Config, runtime: BackupRuntime): Promise<CreateDaemonResult> {
   const { logger } = runtime;
+  if (config.PLATFORM !== 'none') logger.info({ platform: config.PLATFORM, prefix: config.PLATFORM_PREFIX }, 'platform preset applied (explicit variables win)');
+  if (config.sourcesFromFile) {
+    logger.info(
+      {
+        file: config.SOURCES_FILE,
+        backedUp: config.sourcesFromFile.filter((s) => !s.excludeFromBackup).map((s) => s.name),
+        excluded: config.sourcesFromFile.filter((s) => s.excludeFromBackup).map((s) => s.name),
+      },
+      'sources from STREAMVAULT_SOURCES_FILE (excluded sources are not backed up)',
+    );
+  }
   const inspectors = await createInspectors(config, logger);
   if (inspectors.kind === 'refused') return inspectors;
 

@@ -105,7 +105,7 @@ export async function runRestoreCommand(cli: CliEnvironment, flags: RestoreFlags
 
   let streamTarget: StreamTarget | undefined;
   if (withStreams && config.RESTORE_STREAM_TARGET === 'http') {
-    streamTarget = httpStreamTarget({ base: config.RESTORE_STREAM_URL, template: config.RESTORE_STREAM_URL_TEMPLATE, timeoutMs: 15 * 60_000 });
+    streamTarget = httpStreamTarget({ base: config.RESTORE_STREAM_URL, template: config.RESTORE_STREAM_URL_TEMPLATE, existsTemplate: config.RESTORE_STREAM_EXISTS_URL_TEMPLATE, timeoutMs: 15 * 60_000 });
   } else if (withStreams && config.RESTORE_STREAM_TARGET === 's3') {
     const targetStore = new S3ObjectStore(createS3Client(s3Settings(config)), config.RESTORE_STREAM_BUCKET);
     if (!flags.dryRun && !(await targetStore.bucketExists())) {

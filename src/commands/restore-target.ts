@@ -23,6 +23,7 @@ export function restoreTargetClients(config: Config, brokers: string[], logger: 
 export function restoreTuning(config: Config): RestoreTuning {
   return {
     concurrency: config.RESTORE_CONCURRENCY,
+    pairOrder: config.RESTORE_PAIR_ORDER,
     produceBatchEvents: config.RESTORE_PRODUCE_BATCH_EVENTS,
     produceBatchBytes: config.RESTORE_PRODUCE_BATCH_BYTES,
     eventsPerSecond: config.RESTORE_EVENTS_PER_SECOND,

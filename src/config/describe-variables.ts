@@ -1,3 +1,4 @@
+import { PLATFORM_PRESETS } from './platform-presets.js';
 import { ENV_PREFIX, type Variable, type VariableGroup } from './variable.js';
 import { variables } from './variables/index.js';
 
@@ -7,6 +8,8 @@ export interface VariableDoc {
   unit: string;
   description: string;
   group: VariableGroup;
+  /** What each platform preset sets it to (`{prefix}` left as is), by platform name. */
+  presets: Record<string, string>;
 }
 
 export function describeVariables(): VariableDoc[] {
@@ -16,6 +19,11 @@ export function describeVariables(): VariableDoc[] {
     unit: v.unit,
     description: v.description,
     group: v.group,
+    presets: Object.fromEntries(
+      Object.values(PLATFORM_PRESETS)
+        .filter((p) => p.values[v.name] !== undefined)
+        .map((p) => [p.name, p.values[v.name]!]),
+    ),
   }));
 }
 
@@ -29,7 +37,8 @@ export function variablesHelpText(groups?: readonly VariableGroup[], notRead: re
   return docs
     .map((d) => {
       const unit = d.unit ? ` ${d.unit}` : '';
-      return `  ${d.name.padEnd(width)}  ${d.description}\n  ${' '.repeat(width)}  default: ${d.default}${unit}`;
+      const presets = Object.entries(d.presets).map(([name, value]) => `\n  ${' '.repeat(width)}  ${ENV_PREFIX}PLATFORM=${name}: ${value}`);
+      return `  ${d.name.padEnd(width)}  ${d.description}\n  ${' '.repeat(width)}  default: ${d.default}${unit}${presets.join('')}`;
     })
     .join('\n');
 }
@@ -40,5 +49,18 @@ export function variablesMarkdown(): string {
     (d) =>
       `| \`${d.name}\` | ${d.default === '(required)' || d.default === '(empty)' ? d.default : `\`${d.default}\``} | ${d.unit} | ${d.description.replaceAll('|', '\\|')} |`,
   );
-  return ['| Variable | Default | Unit | Meaning |', '| --- | --- | --- | --- |', ...rows].join('\n');
+  const tables = [['| Variable | Default | Unit | Meaning |', '| --- | --- | --- | --- |', ...rows].join('\n')];
+  for (const preset of Object.values(PLATFORM_PRESETS)) {
+    const set = describeVariables().filter((d) => d.presets[preset.name] !== undefined);
+    tables.push(
+      [
+        `What \`${ENV_PREFIX}PLATFORM=${preset.name}\` sets (\`{prefix}\` is ${ENV_PREFIX}PLATFORM_PREFIX; a variable set explicitly wins):`,
+        '',
+        '| Variable | Value |',
+        '| --- | --- |',
+        ...set.map((d) => `| \`${d.name}\` | \`${d.presets[preset.name]!.replaceAll('|', '\\|')}\` |`),
+      ].join('\n'),
+    );
+  }
+  return tables.join('\n\n');
 }

@@ -1,4 +1,7 @@
+import { readFileSync } from 'node:fs';
 import { z } from 'zod';
+import { PLATFORM_PRESETS, presetValues } from './platform-presets.js';
+import { parseSourcesFile, type SourceEntry } from './sources-file.js';
 import { ENV_PREFIX, type Variable } from './variable.js';
 import { variables, type VariableKey } from './variables/index.js';
 import { resolvePairs } from './resolve-pairs.js';
@@ -6,7 +9,18 @@ import type { Pair } from './pair.js';
 
 type Values = { readonly [K in VariableKey]: (typeof variables)[K] extends Variable<infer T> ? T : never };
 
-export type Config = Values & { readonly pairs: readonly Pair[] };
+export type Config = Values & {
+  readonly pairs: readonly Pair[];
+  /** The sources of STREAMVAULT_SOURCES_FILE, excluded ones too; `undefined` when it is not set. */
+  readonly sourcesFromFile: readonly SourceEntry[] | undefined;
+};
+
+export interface LoadConfigDeps {
+  /** Reads a file named by a variable (STREAMVAULT_SOURCES_FILE); throws when it cannot. */
+  readonly readTextFile: (path: string) => string;
+}
+
+const defaultDeps: LoadConfigDeps = { readTextFile: (path) => readFileSync(path, 'utf8') };
 
 export interface ConfigProblem {
   /** Full variable name with prefix, or a short description for cross-field problems. */
@@ -25,14 +39,24 @@ export type LoadConfigResult =
  * Reads every STREAMVAULT_ variable once, validates all of them and reports every problem at once,
  * so an operator fixes the deployment in one go instead of one restart per typo.
  */
-export function loadConfig(env: NodeJS.ProcessEnv, overrides: Partial<Record<VariableKey, string>> = {}): LoadConfigResult {
+export function loadConfig(
+  env: NodeJS.ProcessEnv,
+  overrides: Partial<Record<VariableKey, string>> = {},
+  deps: LoadConfigDeps = defaultDeps,
+): LoadConfigResult {
   const problems: ConfigProblem[] = [];
   const values: Record<string, unknown> = {};
+  const rawOf = (key: VariableKey): string | undefined => {
+    const raw = overrides[key] ?? env[ENV_PREFIX + variables[key].name];
+    return raw === undefined || (raw === '' && !variables[key].emptyIsValue) ? undefined : raw;
+  };
+  const preset = platformDefaults(rawOf('PLATFORM'), rawOf('PLATFORM_PREFIX'));
+  if (preset.problem) problems.push(preset.problem);
 
   for (const [key, spec] of Object.entries(variables) as Array<[VariableKey, Variable<unknown>]>) {
     const fullName = ENV_PREFIX + spec.name;
-    const raw = overrides[key] ?? env[fullName];
-    const effective = raw === undefined || (raw === '' && !spec.emptyIsValue) ? spec.default : raw;
+    // An explicit value, else the platform preset's, else the variable's own default.
+    const effective = rawOf(key) ?? preset.values[spec.name] ?? spec.default;
     if (effective === undefined) {
       problems.push({ variable: fullName, expected: `expected a value: ${spec.description}`, received: '(unset)' });
       continue;
@@ -55,13 +79,35 @@ export function loadConfig(env: NodeJS.ProcessEnv, overrides: Partial<Record<Var
     .filter((name) => name.startsWith(ENV_PREFIX) && !(name.slice(ENV_PREFIX.length) in variables))
     .sort();
 
+  let sourcesFromFile: SourceEntry[] | undefined;
+  let sources = values.SOURCES as string[] | undefined;
+  if (values.SOURCES_FILE !== undefined && values.SOURCES_FILE !== '') {
+    const path = values.SOURCES_FILE as string;
+    if (rawOf('SOURCES') !== undefined) {
+      problems.push({
+        variable: `${ENV_PREFIX}SOURCES / ${ENV_PREFIX}SOURCES_FILE`,
+        expected: 'expected one of them, not both (the file lists the sources, and which are excluded from backup)',
+        received: 'both set',
+      });
+    }
+    const loaded = readSourcesFile(path, deps);
+    if (loaded.ok) {
+      sourcesFromFile = loaded.sources;
+      sources = loaded.sources.filter((s) => !s.excludeFromBackup).map((s) => s.name);
+    } else {
+      for (const p of loaded.problems) problems.push({ variable: `${ENV_PREFIX}SOURCES_FILE`, expected: `${path}: ${p}`, received: '' });
+      sources = undefined;
+    }
+  }
+
   let pairs: Pair[] = [];
-  if (values.SOURCES !== undefined && values.EVENT_TYPES !== undefined && values.EXTRA_PAIRS !== undefined) {
+  if (sources !== undefined && values.EVENT_TYPES !== undefined && values.EXTRA_PAIRS !== undefined) {
     const resolved = resolvePairs({
-      sources: values.SOURCES as string[],
+      sources,
       eventTypes: values.EVENT_TYPES as string[],
       extraPairs: values.EXTRA_PAIRS as string[],
       topicTemplate: (values.TOPIC_TEMPLATE as string | undefined) ?? '{source}.{event}',
+      extraPairsTopicTemplate: (values.EXTRA_PAIRS_TOPIC_TEMPLATE as string | undefined) || undefined,
       topics: (values.TOPICS as string | undefined) ?? '',
     });
     if (resolved.ok) pairs = resolved.pairs;
@@ -72,7 +118,38 @@ export function loadConfig(env: NodeJS.ProcessEnv, overrides: Partial<Record<Var
 
   if (problems.length > 0) return { ok: false, problems };
   // zod output types are checked per variable above; the assembled record is complete here.
-  return { ok: true, config: { ...(values as Values), pairs }, unknownVariables };
+  return { ok: true, config: { ...(values as Values), pairs, sourcesFromFile }, unknownVariables };
+}
+
+/**
+ * The preset's raw values (keyed by variable name) for STREAMVAULT_PLATFORM, with `{prefix}` filled
+ * in. An unknown platform is left to the variable's own validation; a missing or unusable prefix
+ * is one problem, and then nothing of the preset applies (half a preset would only add noise).
+ */
+function platformDefaults(platform: string | undefined, prefix: string | undefined): { values: Record<string, string>; problem?: ConfigProblem } {
+  const preset = platform === undefined ? undefined : PLATFORM_PRESETS[platform.trim().toLowerCase()];
+  if (!preset) return { values: {} };
+  if (prefix === undefined || !/^[A-Za-z0-9._-]+$/.test(prefix)) {
+    return {
+      values: {},
+      problem: {
+        variable: `${ENV_PREFIX}PLATFORM_PREFIX`,
+        expected: `expected the platform's prefix (letters, digits, ".", "_" or "-") when ${ENV_PREFIX}PLATFORM is ${preset.name}`,
+        received: prefix === undefined ? '(unset)' : JSON.stringify(prefix),
+      },
+    };
+  }
+  return { values: presetValues(preset, prefix) };
+}
+
+function readSourcesFile(path: string, deps: LoadConfigDeps): { ok: true; sources: SourceEntry[] } | { ok: false; problems: string[] } {
+  let text: string;
+  try {
+    text = deps.readTextFile(path);
+  } catch (error) {
+    return { ok: false, problems: [`expected a readable file, got ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`] };
+  }
+  return parseSourcesFile(text);
 }
 
 function crossFieldProblems(values: Record<string, unknown>): ConfigProblem[] {

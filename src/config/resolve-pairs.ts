@@ -5,6 +5,8 @@ export interface PairSettings {
   eventTypes: readonly string[];
   extraPairs: readonly string[];
   topicTemplate: string;
+  /** Topic of a pair listed only in the extra pairs; `undefined`: topicTemplate. */
+  extraPairsTopicTemplate?: string | undefined;
   topics: string;
 }
 
@@ -16,13 +18,16 @@ export type ResolvePairsResult = { ok: true; pairs: Pair[] } | { ok: false; prob
  */
 export function resolvePairs(settings: PairSettings): ResolvePairsResult {
   const problems: string[] = [];
-  const wanted: Array<{ source: string; event: string }> = [];
+  const wanted: Array<{ source: string; event: string; template: string }> = [];
   for (const source of settings.sources) {
-    for (const event of settings.eventTypes) wanted.push({ source, event });
+    for (const event of settings.eventTypes) wanted.push({ source, event, template: settings.topicTemplate });
   }
+  const crossProduct = new Set(wanted.map((w) => `${w.source}/${w.event}`));
   for (const raw of settings.extraPairs) {
     const parsed = parsePairName(raw);
-    if (parsed) wanted.push(parsed);
+    // A pair also in the cross product keeps the cross product's template.
+    if (parsed && crossProduct.has(`${parsed.source}/${parsed.event}`)) continue;
+    if (parsed) wanted.push({ ...parsed, template: settings.extraPairsTopicTemplate ?? settings.topicTemplate });
     else problems.push(`STREAMVAULT_EXTRA_PAIRS: expected source/event, got ${JSON.stringify(raw)}`);
   }
 
@@ -38,7 +43,7 @@ export function resolvePairs(settings: PairSettings): ResolvePairsResult {
   }
 
   const pairs = new Map<string, Pair>();
-  for (const { source, event } of wanted) {
+  for (const { source, event, template } of wanted) {
     for (const [what, name] of [
       ['source', source],
       ['event type', event],
@@ -51,7 +56,7 @@ export function resolvePairs(settings: PairSettings): ResolvePairsResult {
     }
     const id = `${source}/${event}`;
     const topic =
-      explicit.get(id) ?? settings.topicTemplate.replaceAll('{source}', source).replaceAll('{event}', event);
+      explicit.get(id) ?? template.replaceAll('{source}', source).replaceAll('{event}', event);
     if (!TOPIC_NAME.test(topic)) {
       problems.push(`topic of ${id}: expected a Kafka topic name ([A-Za-z0-9._-]), got ${JSON.stringify(topic)}`);
     }
@@ -61,7 +66,7 @@ export function resolvePairs(settings: PairSettings): ResolvePairsResult {
     if (!pairs.has(id)) problems.push(`STREAMVAULT_TOPICS: ${id} is not a configured pair`);
   }
   if (pairs.size === 0) {
-    problems.push('no source/event pairs: set STREAMVAULT_SOURCES and STREAMVAULT_EVENT_TYPES, or STREAMVAULT_EXTRA_PAIRS');
+    problems.push('no source/event pairs: set STREAMVAULT_SOURCES (or STREAMVAULT_SOURCES_FILE) and STREAMVAULT_EVENT_TYPES, or STREAMVAULT_EXTRA_PAIRS');
   }
   const topics = new Map<string, string>();
   for (const pair of pairs.values()) {

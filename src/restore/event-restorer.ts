@@ -9,6 +9,7 @@ import type { Logger } from '../observability/logger.js';
 import type { ManifestEntry } from '../storage/manifest.js';
 import type { ObjectStore } from '../storage/object-store.js';
 import { partitionId } from './incremental.js';
+import { orderedSteps, type PairOrder } from '../config/pair-order.js';
 import { inOffsetScope } from './offset-ranges.js';
 import { ProduceRequestTimestamps } from './produce-request-timestamps.js';
 import { inTimeScope, type PlannedPartition, type RestoreScope } from './restore-plan.js';
@@ -47,6 +48,8 @@ export interface EventRestorerDeps {
   /** Bytes per produce request (a partition's record batch must fit the topic's max.message.bytes). */
   readonly produceBatchBytes: number;
   readonly concurrency: number;
+  /** Pairs produced step by step: every partition of one step is done before the next step starts. */
+  readonly pairOrder: PairOrder;
   readonly onProgress: (files: number, bytes: number) => void;
   readonly onError: (item: string, error: string) => void;
 }
@@ -102,8 +105,12 @@ export async function restoreEvents(partitions: readonly PlannedPartition[], dep
   // Per target topic and partition: an offset every record written from now on will be at or above.
   const frontier = new Map<string, bigint[]>();
   for (const [topic, bounds] of deps.bounds) frontier.set(topic, bounds.map((b) => b.high));
-  const queue = new PQueue({ concurrency: deps.concurrency });
-  await Promise.all(partitions.map((p) => queue.add(() => restorePartition(p, deps, frontier, result))));
+  // Steps in the configured pair order (system models before the binary events that depend on
+  // them); a step starts when every partition of the one before has finished, whatever its outcome.
+  for (const step of orderedSteps(deps.pairOrder, partitions)) {
+    const queue = new PQueue({ concurrency: deps.concurrency });
+    await Promise.all(step.map((p) => queue.add(() => restorePartition(p, deps, frontier, result))));
+  }
   return result;
 }
 

@@ -12,6 +12,7 @@ import { runHook } from './hooks.js';
 import { decideResume, partitionId, type CheckMode, type ResumeDecision } from './incremental.js';
 import { buildRestorePlan, planTotals, type PlannedPartition, type PlanTotals, type RestorePlan, type RestoreScope } from './restore-plan.js';
 import { RestoreJournal, type TargetIdentity } from './resume.js';
+import type { PairOrder } from '../config/pair-order.js';
 import { Spool } from './spool.js';
 import { restoreStreams, type StreamRestoreResult } from './stream-restorer.js';
 import type { StreamTarget } from './stream-targets.js';
@@ -35,6 +36,7 @@ export interface RestoreOptions {
   readonly skipExistingStreams: boolean;
   readonly topicTemplate: string;
   readonly concurrency: number;
+  readonly pairOrder: PairOrder;
   readonly produceBatchEvents: number;
   readonly produceBatchBytes: number;
   readonly eventsPerSecond: number;
@@ -57,6 +59,7 @@ export interface RestoreOptions {
 export type RestoreTuning = Pick<
   RestoreOptions,
   | 'concurrency'
+  | 'pairOrder'
   | 'produceBatchEvents'
   | 'produceBatchBytes'
   | 'eventsPerSecond'
@@ -294,6 +297,7 @@ async function restore(
           produceBatchEvents: options.produceBatchEvents,
           produceBatchBytes: options.produceBatchBytes,
           concurrency: options.concurrency,
+          pairOrder: options.pairOrder,
           onProgress: (files, bytes) => progress.advance(files, bytes),
           onError: (item, error) => progress.error(item, error, 'events'),
         });

@@ -24,43 +24,53 @@ function render(template: string, values: Record<string, string>): string {
 }
 
 /**
- * The platform's stream API: `POST {base}/api/v3/stream/{source}/{label}` with the blob as body and
- * the expected sha256 in `x-expected-sha256`, so the platform can refuse bytes that do not match.
+ * The platform's stream API. A restore is `POST {urlTemplate}` with the blob as body; the platform's
+ * template carries the expected sha256 in its query (`expected-sha256={sha256}`), so the platform
+ * refuses bytes that do not match. A template without `{sha256}` sends it in `x-expected-sha256`.
+ * `--skip-existing-streams` asks `GET {existsTemplate}` (200: present, 404: absent). The two are
+ * separate templates: the existence URL used to be the post URL plus `/{sha256}`, which put the
+ * hash into the post's query string (`...&expected-sha256=X/X`), so the GET missed the blob route,
+ * failed, and every blob was posted again.
+ * `{source}` and `{label}` are percent-encoded in both (one rule: encodeURIComponent).
  */
-export function httpStreamTarget(options: { base: string; template: string; timeoutMs: number }): StreamTarget {
+export function httpStreamTarget(options: { base: string; template: string; existsTemplate: string; timeoutMs: number }): StreamTarget {
   const base = options.base.replace(/\/+$/, '');
-  const urlFor = (ref: { source: string; label: string; sha256: string }) =>
-    render(options.template, {
-      base,
-      source: encodeURIComponent(ref.source),
-      label: encodeURIComponent(ref.label),
-      sha256: ref.sha256,
-    });
+  const values = (ref: { source: string; label: string; sha256: string }) => ({
+    base,
+    source: encodeURIComponent(ref.source),
+    label: encodeURIComponent(ref.label),
+    sha256: ref.sha256,
+  });
+  const postUrlFor = (ref: { source: string; label: string; sha256: string }) => render(options.template, values(ref));
+  const existsUrlFor = (ref: { source: string; label: string; sha256: string }) => render(options.existsTemplate, values(ref));
+  const hashInUrl = options.template.includes('{sha256}');
   return {
     description: `http ${base}`,
     async has(ref) {
-      const response = await fetch(`${urlFor(ref)}/${ref.sha256}`, { method: 'GET', signal: AbortSignal.timeout(options.timeoutMs) });
+      const url = existsUrlFor(ref);
+      const response = await fetch(url, { method: 'GET', signal: AbortSignal.timeout(options.timeoutMs) });
       await response.body?.cancel();
       if (response.status === 200) return true;
       if (response.status === 404) return false;
-      throw new StreamTargetError(`GET ${urlFor(ref)}/${ref.sha256}: expected 200 or 404, got ${response.status}`, response.status >= 500);
+      throw new StreamTargetError(`GET ${url}: expected 200 or 404, got ${response.status}`, response.status >= 500);
     },
     async put(ref, file) {
+      const url = postUrlFor(ref);
       let response: Response;
       try {
-        response = await fetch(urlFor(ref), {
+        response = await fetch(url, {
           method: 'POST',
           body: await openAsBlob(file, { type: 'application/octet-stream' }),
-          headers: { 'x-expected-sha256': ref.sha256 },
+          headers: hashInUrl ? {} : { 'x-expected-sha256': ref.sha256 },
           signal: AbortSignal.timeout(options.timeoutMs),
         });
       } catch (error) {
-        throw new StreamTargetError(`POST ${urlFor(ref)}: ${(error as Error).message}`, true);
+        throw new StreamTargetError(`POST ${url}: ${(error as Error).message}`, true);
       }
       const text = await response.text().catch(() => '');
       if (response.status >= 200 && response.status < 300) return;
       throw new StreamTargetError(
-        `POST ${urlFor(ref)}: expected a 2xx answer, got ${response.status} ${text.slice(0, 200)}`,
+        `POST ${url}: expected a 2xx answer, got ${response.status} ${text.slice(0, 200)}`,
         response.status >= 500 || response.status === 429,
       );
     },

@@ -258,7 +258,7 @@ describe('stream server', () => {
     expect(streams.has(sha256(body))).toBe(true);
     expect(streams.get(sha256(body))).toEqual(body);
     expect(streams.posted).toEqual([
-      { source: 'dst', label: 'content', sha256: sha256(body), size: body.length, expectedSha256: sha256(body) },
+      { source: 'dst', label: 'content', sha256: sha256(body), size: body.length, expectedSha256: sha256(body), expectedSha256In: 'query', skipIdentify: false },
     ]);
 
     const bad = await fetch(url('dst', 'content'), {
@@ -268,6 +268,22 @@ describe('stream server', () => {
     });
     expect(bad.status).toBe(400);
     expect(streams.posted).toHaveLength(1);
+  });
+
+  it("takes the platform's restore request (skip-identify=true&expected-sha256= in the query), verifying the hash against the body", async () => {
+    const body = Buffer.from('platform restore bytes');
+    const platformPost = (sha: string | undefined, bytes: Buffer) =>
+      fetch(`${url('dst', 'content')}?skip-identify=true${sha === undefined ? '' : `&expected-sha256=${sha}`}`, { method: 'POST', body: bytes });
+    const before = streams.posted.length;
+    expect((await platformPost(sha256(body), Buffer.from('not these bytes'))).status).toBe(400);
+    expect((await platformPost(undefined, body)).status).toBe(400);
+    expect(streams.posted).toHaveLength(before);
+    expect((await platformPost(sha256(body), body)).status).toBe(200);
+    expect(streams.posted.slice(before)).toEqual([
+      { source: 'dst', label: 'content', sha256: sha256(body), size: body.length, expectedSha256: sha256(body), expectedSha256In: 'query', skipIdentify: true },
+    ]);
+    expect(streams.get(sha256(body))).toEqual(body);
+    expect(streams.requests.at(-1)).toEqual({ method: 'POST', path: '/api/v3/stream/dst/content', query: { 'skip-identify': 'true', 'expected-sha256': sha256(body) } });
   });
 
   it('serves generated and deliberately corrupt blobs', async () => {

@@ -3,6 +3,7 @@ import { generalVariables } from './general.js';
 import { kafkaVariables } from './kafka.js';
 import { observabilityVariables } from './observability.js';
 import { pairVariables } from './pairs.js';
+import { platformVariables } from './platform.js';
 import { restoreVariables } from './restore.js';
 import { s3Variables } from './s3.js';
 import { schemaVariables } from './schema.js';
@@ -11,6 +12,7 @@ import { streamVariables } from './streams.js';
 /** Every variable streamvault reads, in the order the reference documents them. */
 export const variables = {
   ...generalVariables,
+  ...platformVariables,
   ...kafkaVariables,
   ...pairVariables,
   ...batchingVariables,

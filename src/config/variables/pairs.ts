@@ -7,7 +7,16 @@ export const pairVariables = {
     emptyIsValue: true,
     default: 'samples,testing',
     group: 'pairs',
-    description: 'Sources to back up; each is paired with every event type in STREAMVAULT_EVENT_TYPES.',
+    description:
+      'Sources to back up; each is paired with every event type in STREAMVAULT_EVENT_TYPES. Setting it together with STREAMVAULT_SOURCES_FILE is a configuration error.',
+  }),
+  SOURCES_FILE: variable({
+    name: 'SOURCES_FILE',
+    schema: text(),
+    default: '',
+    group: 'pairs',
+    description:
+      "The platform's sources YAML (`sources: {name: {exclude_from_backup, expire_events_after, ...}}`), instead of STREAMVAULT_SOURCES: every source not `exclude_from_backup: true` is backed up. `expire_events_after` is validated (`0` or `N days|weeks|months|years`) and otherwise not used. Empty: STREAMVAULT_SOURCES.",
   }),
   EVENT_TYPES: variable({
     name: 'EVENT_TYPES',
@@ -33,6 +42,16 @@ export const pairVariables = {
     default: '{source}.{event}',
     group: 'pairs',
     description: 'Kafka topic of a pair, from `{source}` and `{event}`.',
+  }),
+  EXTRA_PAIRS_TOPIC_TEMPLATE: variable({
+    name: 'EXTRA_PAIRS_TOPIC_TEMPLATE',
+    schema: text().refine((s) => s === '' || s.includes('{source}') || s.includes('{event}'), {
+      message: 'expected empty, or a template containing {source} and/or {event}, such as {source}.{event}',
+    }),
+    default: '',
+    group: 'pairs',
+    description:
+      'Kafka topic of a pair that comes only from STREAMVAULT_EXTRA_PAIRS, from `{source}` and `{event}`. Empty: STREAMVAULT_TOPIC_TEMPLATE.',
   }),
   TOPICS: variable({
     name: 'TOPICS',

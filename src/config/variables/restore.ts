@@ -1,8 +1,19 @@
-import { brokerList, integer, nonEmptyText, oneOf, positiveNumber, text, url, variable } from '../variable.js';
+import { DEFAULT_RESTORE_PAIR_ORDER, PLATFORM_STREAM_EXISTS_TEMPLATE, PLATFORM_STREAM_POST_TEMPLATE } from '../platform-presets.js';
+import { z } from 'zod';
+import { parsePairOrder, type PairOrder } from '../pair-order.js';
+import { brokerList, list, integer, nonEmptyText, oneOf, positiveNumber, text, url, variable } from '../variable.js';
 
 const template = (placeholders: readonly string[], required: readonly string[]) =>
   nonEmptyText().refine((s) => required.every((p) => s.includes(`{${p}}`)), {
     message: `expected a template using ${required.map((p) => `{${p}}`).join(' and ')} (placeholders: ${placeholders.map((p) => `{${p}}`).join(', ')})`,
+  });
+
+const pairOrder = () =>
+  list().transform((entries, ctx): PairOrder => {
+    const parsed = parsePairOrder(entries);
+    if (parsed.kind === 'parsed') return parsed.order;
+    for (const message of parsed.errors) ctx.addIssue({ code: 'custom', message });
+    return z.NEVER;
   });
 
 /** Read only by `streamvault restore`; the backup daemon ignores them. */
@@ -42,10 +53,18 @@ export const restoreVariables = {
   RESTORE_STREAM_URL_TEMPLATE: variable({
     name: 'RESTORE_STREAM_URL_TEMPLATE',
     schema: template(['base', 'source', 'label', 'sha256'], ['base']),
-    default: '{base}/api/v3/stream/{source}/{label}',
+    default: PLATFORM_STREAM_POST_TEMPLATE,
     group: 'restore',
     description:
-      'URL a stream is POSTed to (body: the blob; header `x-expected-sha256`). `GET` of this URL + `/{sha256}` answering 200 means the target has it (--skip-existing-streams).',
+      'URL a stream is POSTed to (body: the blob), the platform\'s restore request by default (hash in the query). `{source}` and `{label}` are percent-encoded. A template without `{sha256}` sends the hash in the `x-expected-sha256` header instead.',
+  }),
+  RESTORE_STREAM_EXISTS_URL_TEMPLATE: variable({
+    name: 'RESTORE_STREAM_EXISTS_URL_TEMPLATE',
+    schema: template(['base', 'source', 'label', 'sha256'], ['base', 'sha256']),
+    default: PLATFORM_STREAM_EXISTS_TEMPLATE,
+    group: 'restore',
+    description:
+      'URL whose `GET` answering 200 (404: absent) means the target already has the stream (--skip-existing-streams); independent of the POST template and its query string.',
   }),
   RESTORE_STREAM_BUCKET: variable({
     name: 'RESTORE_STREAM_BUCKET',
@@ -108,6 +127,15 @@ export const restoreVariables = {
     unit: 'tasks',
     group: 'restore',
     description: 'Streams posted at once, and partitions restored at once (each partition is restored in offset order).',
+  }),
+  RESTORE_PAIR_ORDER: variable({
+    name: 'RESTORE_PAIR_ORDER',
+    schema: pairOrder(),
+    emptyIsValue: true,
+    default: DEFAULT_RESTORE_PAIR_ORDER,
+    group: 'restore',
+    description:
+      'Order in which pairs are restored: `source/event` entries, comma-separated, `*` matching any source or event. The events of the pairs matching an entry are all produced before those of the next entry start; pairs matching no entry come last. Within one step, partitions run at once (STREAMVAULT_RESTORE_CONCURRENCY). The default restores the system models (insert, delete) before the binary events that depend on them.',
   }),
   RESTORE_PRODUCE_BATCH_EVENTS: variable({
     name: 'RESTORE_PRODUCE_BATCH_EVENTS',

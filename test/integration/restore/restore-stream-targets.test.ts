@@ -128,13 +128,27 @@ describe('streamvault restore: stream targets', { timeout: 300_000 }, () => {
       streams_skipped_existing: 2,
       streams_failed: 0,
     });
-    // Asked about every reference, then posted only the two the target lacks, with their bytes.
-    expect(streams.requests.filter((r) => r.method === 'GET')).toHaveLength(4);
-    expect(streams.requests.filter((r) => r.method === 'POST')).toHaveLength(2);
+    // Asked about every reference at the blob's own URL (the default existence template; not the
+    // POST URL, whose query string the platform's default carries), then posted only the two the
+    // target lacks, with their bytes, as the platform's restore request. Regression: the check used
+    // to be the POST URL + `/{sha256}`, i.e. `...&expected-sha256=X/X`, which missed the blob route,
+    // so every blob was posted again.
+    const gets = streams.requests.filter((r) => r.method === 'GET');
+    expect(gets.map((r) => r.path).sort()).toEqual(
+      [`samples/content/${sha256(a)}`, `samples/safe_png/${sha256(a)}`, `samples/content/${sha256(b)}`, `samples/content/${sha256(c)}`]
+        .map((ref) => `/api/v3/stream/${ref}`)
+        .sort(),
+    );
+    for (const get of gets) expect(get.query).toEqual({});
+    const posts = streams.requests.filter((r) => r.method === 'POST');
+    expect(posts.map((r) => r.path).sort()).toEqual(['/api/v3/stream/samples/content', '/api/v3/stream/samples/safe_png']);
+    expect(posts.map((r) => r.query).sort((x, y) => x['expected-sha256']!.localeCompare(y['expected-sha256']!))).toEqual(
+      [sha256(a), sha256(c)].sort().map((sha) => ({ 'skip-identify': 'true', 'expected-sha256': sha })),
+    );
     expect(postedRefs(streams)).toEqual([`samples/content/${sha256(c)}`, `samples/safe_png/${sha256(a)}`].sort());
     expect(streams.posted.some((p) => p.sha256 === sha256(b))).toBe(false);
     for (const p of streams.posted) {
-      expect(p.expectedSha256).toBe(p.sha256);
+      expect(p).toMatchObject({ expectedSha256: p.sha256, expectedSha256In: 'query', skipIdentify: true });
       expect(p.size).toBe(backup.blobs.get(p.sha256)!.length);
       expect(streams.get(p.sha256)!.equals(backup.blobs.get(p.sha256)!)).toBe(true);
     }
@@ -155,5 +169,55 @@ describe('streamvault restore: stream targets', { timeout: 300_000 }, () => {
       expect(p.expectedSha256).toBe(p.sha256);
       expect(fresh.get(p.sha256)!.equals(backup.blobs.get(p.sha256)!)).toBe(true);
     }
+  });
+
+  it('percent-encodes source and label alike in the POST and the existence check; a template without {sha256} sends the hash as a header', async () => {
+    const backup = await makeBackup();
+    const label = 'notes & more?#1 %';
+    const present = Buffer.from('already at the target');
+    const absent = Buffer.from('not yet at the target');
+    await writeBatch(backup, 0, 0, 5, [
+      { label, content: present, offset: 1 },
+      { label, content: absent, offset: 2 },
+    ]);
+    const encoded = encodeURIComponent(label);
+
+    const streams = withCleanup(await startStreamServer());
+    streams.put('samples', label, present);
+    // Streams only: no broker is needed (and none is reachable at this address).
+    const run = await runRestoreCli(
+      ['--json', '--what', 'streams', '--skip-existing-streams'],
+      restoreEnv(backup, ['127.0.0.1:1'], newStateDir(), { STREAMVAULT_RESTORE_STREAM_URL: streams.baseUrl }),
+    );
+    expect(run.code, run.stderr).toBe(0);
+    expect(summaryOf(run.stdout)).toMatchObject({ error_count: 0, streams_posted: 1, streams_skipped_existing: 1, streams_failed: 0 });
+    expect(streams.requests.filter((r) => r.method === 'GET').map((r) => r.path).sort()).toEqual(
+      [sha256(present), sha256(absent)].map((sha) => `/api/v3/stream/samples/${encoded}/${sha}`).sort(),
+    );
+    expect(streams.requests.filter((r) => r.method === 'POST').map((r) => [r.path, r.query])).toEqual([
+      [`/api/v3/stream/samples/${encoded}`, { 'skip-identify': 'true', 'expected-sha256': sha256(absent) }],
+    ]);
+    expect(streams.posted).toEqual([
+      { source: 'samples', label, sha256: sha256(absent), size: absent.length, expectedSha256: sha256(absent), expectedSha256In: 'query', skipIdentify: true },
+    ]);
+    expect(streams.get(sha256(absent))!.equals(absent)).toBe(true);
+
+    // An older stream service's template, hash not in the URL: the header carries it.
+    const older = withCleanup(await startStreamServer());
+    const again = await runRestoreCli(
+      ['--json', '--what', 'streams'],
+      restoreEnv(backup, ['127.0.0.1:1'], newStateDir(), {
+        STREAMVAULT_RESTORE_STREAM_URL: older.baseUrl,
+        STREAMVAULT_RESTORE_STREAM_URL_TEMPLATE: '{base}/api/v3/stream/{source}/{label}',
+      }),
+    );
+    expect(again.code, again.stderr).toBe(0);
+    expect(older.requests.map((r) => [r.method, r.path, r.query])).toEqual([
+      ['POST', `/api/v3/stream/samples/${encoded}`, {}],
+      ['POST', `/api/v3/stream/samples/${encoded}`, {}],
+    ]);
+    expect(older.posted.map((p) => [p.label, p.sha256, p.expectedSha256In]).sort()).toEqual(
+      [[label, sha256(present), 'header'], [label, sha256(absent), 'header']].sort(),
+    );
   });
 });

@@ -66,6 +66,7 @@ async function run(failures: Error[], options: { valueBytes?: number; produceBat
       produceBatchEvents: 100,
       produceBatchBytes: options.produceBatchBytes ?? 900_000,
       concurrency: 1,
+      pairOrder: { entries: [] },
       onProgress: () => undefined,
       onError: (item, error) => errors.push(`${item}: ${error}`),
     });
