@@ -135,7 +135,7 @@ async function main(): Promise<void> {
   const servers = await startServers(work);
   try {
     log(`broker: ${servers.broker.description}`);
-    const registry = await loadSchemaRegistry(join(ROOT, 'testdata/schema'));
+    const registry = await loadSchemaRegistry(join(ROOT, 'testdata/schema/v6'));
     const binaryEvent = registry.type('BinaryEvent');
     if (!binaryEvent) throw new Error('testdata/schema: expected the BinaryEvent type, found none');
     const brokers = servers.broker.brokers;
