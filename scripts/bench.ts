@@ -109,7 +109,7 @@ function daemonEnv(s: Servers, run: string, bucket: string, stateDir: string, to
     STREAMVAULT_EVENT_TYPES: '',
     STREAMVAULT_EXTRA_PAIRS: 'samples/sourced',
     STREAMVAULT_TOPICS: `samples/sourced=${topic}`,
-    STREAMVAULT_EVENT_SCHEMA: join(ROOT, 'testdata/schema'),
+    STREAMVAULT_EVENT_SCHEMA: join(ROOT, 'testdata/schema/v6'), // one generation, as the bench's numbers always had
     STREAMVAULT_LOG_LEVEL: 'info',
     STREAMVAULT_METRICS_PORT: '0',
     STREAMVAULT_METRICS_HOST: '127.0.0.1',
