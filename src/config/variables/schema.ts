@@ -38,7 +38,7 @@ export const schemaVariables = {
     default: DEFAULT_EVENT_TYPE_MAP,
     group: 'schema',
     description:
-      'Avro types an event type may hold, tried in order: `event=Type|Type`, comma-separated; `*` is every other event type. The default maps every model the platform publishes (insert, delete, download, plugin, retrohunt, status: the model and its bulk wrapper) and decodes every other event type (the binary actions) as `BinaryEvent|BulkBinaryEvent`. A backup location accepts a map that only appends types for its pairs\' event types.',
+      'Avro types an event type may hold, tried in order: `event=Type|Type`, comma-separated; `*` is every other event type. The default maps every model the platform publishes (insert, delete, download, plugin, retrohunt, status: the model and its bulk wrapper) and decodes every other event type (the binary actions) as `BinaryEvent|BulkBinaryEvent`. A backup location accepts a map that only appends types for its pairs\' event types. When most events of a pair do not decode, one error line (`most events of this pair do not decode`) names this setting and STREAMVAULT_EVENT_SCHEMA.',
   }),
   STREAM_REFERENCE_LAYOUT: variable({
     name: 'STREAM_REFERENCE_LAYOUT',
