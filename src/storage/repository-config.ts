@@ -9,7 +9,7 @@
  * - `eventDecoding`: `schema` or `none` (no STREAMVAULT_EVENT_SCHEMA: no stream is found).
  * - `eventTypeMap`, `streamReferenceLayout`: with a schema, which types are tried and where
  *   references are read: they decide the streams each manifest records. The type map may GROW: for
- *   the event type of every pair the location has, the types it tried before must be the first
+ *   the event type of every pair the location has recorded, the types it tried before must be the first
  *   types it tries now (appending types, or a new entry for an event type no pair uses, finds the
  *   same streams or more: an event decoded before still decodes with the same type, since types are
  *   tried in order and the first exact decode wins). Anything else is a conflict naming the event
@@ -136,7 +136,8 @@ export function compareSettings(stored: RepositorySettings, current: RepositoryS
     const describe = (d: string) => (d === 'schema' ? 'a schema (events decoded, streams found)' : 'empty (no decoding, no streams)');
     conflicts.push({ setting: 'STREAMVAULT_EVENT_SCHEMA', stored: describe(stored.eventDecoding), current: describe(current.eventDecoding) });
   } else if (current.eventDecoding === 'schema') {
-    const events = new Set([...Object.keys(stored.pairs), ...Object.keys(current.pairs)].map((pair) => pair.slice(pair.indexOf('/') + 1)));
+    // Only event types the location already holds events of: a new pair has no history to change.
+    const events = new Set(Object.keys(stored.pairs).map((pair) => pair.slice(pair.indexOf('/') + 1)));
     const shrinks = typeMapShrinks(stored.eventTypeMap, current.eventTypeMap, events);
     if (shrinks === 'unreadable') {
       if (text(stored.eventTypeMap) !== text(current.eventTypeMap)) {

@@ -89,6 +89,9 @@ describe('repository config (issue 10, item 12)', () => {
     }
     const check = await run('insert=InsertEvent,*=BinaryEvent');
     expect(check.kind === 'conflict' && check.message).toContain('insert: InsertEvent|BulkInsertEvent -> InsertEvent');
+    // An entry for an event type the location holds no events of may change, also with its first pair.
+    const grown = 'insert=InsertEvent|BulkInsertEvent,download=Other,*=BinaryEvent|BulkBinaryEvent';
+    expect(await run(grown, [...mixed, { source: 'system', event: 'download', topic: 'system.download' }])).toEqual({ kind: 'matches', addedPairs: ['system/download'] });
   });
 
   it('a config written before type map version 2 (entries stored as {}) is checked on its fallback only, then upgraded to the new default', async () => {
