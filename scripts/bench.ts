@@ -109,7 +109,7 @@ function daemonEnv(s: Servers, run: string, bucket: string, stateDir: string, to
     STREAMVAULT_EVENT_TYPES: '',
     STREAMVAULT_EXTRA_PAIRS: 'samples/sourced',
     STREAMVAULT_TOPICS: `samples/sourced=${topic}`,
-    STREAMVAULT_EVENT_SCHEMA: join(ROOT, 'testdata/schema'),
+    STREAMVAULT_EVENT_SCHEMA: join(ROOT, 'testdata/schema/v6'), // one generation, as the bench's numbers always had
     STREAMVAULT_LOG_LEVEL: 'info',
     STREAMVAULT_METRICS_PORT: '0',
     STREAMVAULT_METRICS_HOST: '127.0.0.1',
@@ -135,7 +135,7 @@ async function main(): Promise<void> {
   const servers = await startServers(work);
   try {
     log(`broker: ${servers.broker.description}`);
-    const registry = await loadSchemaRegistry(join(ROOT, 'testdata/schema'));
+    const registry = await loadSchemaRegistry(join(ROOT, 'testdata/schema/v6'));
     const binaryEvent = registry.type('BinaryEvent');
     if (!binaryEvent) throw new Error('testdata/schema: expected the BinaryEvent type, found none');
     const brokers = servers.broker.brokers;

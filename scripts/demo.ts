@@ -11,9 +11,9 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { Kafka, logLevel, Partitioners, type IHeaders } from 'kafkajs';
-import { createEventDecoder } from '../src/events/event-decoder.js';
+import { createGenerationDecoder } from '../src/events/generation-decoder.js';
 import { DEFAULT_EVENT_TYPE_MAP, parseEventTypeMap, resolveTypeNames } from '../src/events/event-type-map.js';
-import { loadSchemaRegistry } from '../src/events/schema-registry.js';
+import { loadSchemaGenerations } from '../src/events/schema-generations.js';
 import { DEFAULT_REFERENCE_LAYOUT, extractStreamReferences, parseReferenceLayout } from '../src/events/stream-references.js';
 import { ORIGINAL_OFFSET, ORIGINAL_PARTITION, ORIGINAL_TOPIC, originalPosition } from '../src/restore/restored-record.js';
 import { KeyLayout } from '../src/storage/key-layout.js';
@@ -137,7 +137,7 @@ async function main(options: Options): Promise<number> {
       STREAMVAULT_KAFKA_BROKERS: source.brokers.join(','),
       STREAMVAULT_SOURCES: 'samples,testing',
       STREAMVAULT_EVENT_TYPES: 'sourced,extracted,enriched',
-      STREAMVAULT_EXTRA_PAIRS: 'system/insert,system/delete',
+      STREAMVAULT_EXTRA_PAIRS: 'system/insert,system/delete,system/download,system/plugin,system/retrohunt,system/status',
       STREAMVAULT_EVENT_SCHEMA: join(TESTDATA, 'schema'),
       STREAMVAULT_STREAM_SOURCE_URL: sourceStreams.baseUrl,
       STREAMVAULT_STATE_DIR: join(work, 'state-backup'),
@@ -224,14 +224,14 @@ async function sampleReferences(samples: LoadedSamples): Promise<{
   all: Reference[];
   unique: Map<string, { sha256: string; locations: Array<{ source: string; label: string }> }>;
 }> {
-  const registry = await loadSchemaRegistry(join(TESTDATA, 'schema'));
+  const generations = await loadSchemaGenerations(join(TESTDATA, 'schema'));
   const map = parseEventTypeMap(DEFAULT_EVENT_TYPE_MAP);
   const layout = parseReferenceLayout(DEFAULT_REFERENCE_LAYOUT);
   if (map.kind !== 'parsed' || layout.kind !== 'parsed') throw new Error('the default event type map or reference layout does not parse');
   const all: Reference[] = [];
   const unique = new Map<string, { sha256: string; locations: Array<{ source: string; label: string }> }>();
   for (const pair of samples.pairs) {
-    const decoder = createEventDecoder(registry, resolveTypeNames(map.map, pair.event));
+    const decoder = createGenerationDecoder(generations, resolveTypeNames(map.map, pair.event));
     for (const message of pair.messages) {
       const outcome = decoder.decode(message.value);
       if (outcome.kind !== 'decoded') throw new Error(`testdata ${message.file} does not decode: ${outcome.reason}`);

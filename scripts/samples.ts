@@ -10,9 +10,9 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { formatProblems, loadConfig } from '../src/config/load-config.js';
 import { kafkaSettings } from '../src/config/settings.js';
-import { createEventDecoder } from '../src/events/event-decoder.js';
+import { createGenerationDecoder } from '../src/events/generation-decoder.js';
 import { resolveTypeNames } from '../src/events/event-type-map.js';
-import { loadSchemaRegistry } from '../src/events/schema-registry.js';
+import { loadSchemaGenerations } from '../src/events/schema-generations.js';
 import { createKafka } from '../src/kafka/create-kafka.js';
 import { createLogger } from '../src/observability/logger.js';
 import { projectRoot } from './local/project-root.js';
@@ -50,12 +50,12 @@ async function main(argv: string[]): Promise<number> {
   }
   const config = loaded.config;
   const schemaPath = config.EVENT_SCHEMA === '' ? `${root}/schema` : config.EVENT_SCHEMA;
-  const registry = await loadSchemaRegistry(schemaPath);
+  const generations = await loadSchemaGenerations(schemaPath);
   const log = (line: string) => process.stderr.write(`samples: ${line}\n`);
 
   if (command === 'to-avro' || command === 'to-json') {
     const pairs = (await listSamplePairs(root)).filter((p) => pairIds.length === 0 || pairIds.includes(`${p.source}/${p.event}`));
-    const written = await convertSamples(pairs, registry, command);
+    const written = await convertSamples(pairs, generations, command);
     log(`${command}: wrote ${written} files in ${pairs.length} pair directories under ${root} (schema ${schemaPath})`);
     return 0;
   }
@@ -84,8 +84,8 @@ async function main(argv: string[]): Promise<number> {
       );
       return 2;
     }
-    const decoder = createEventDecoder(registry, resolveTypeNames(config.EVENT_TYPE_MAP, event));
-    const result = await captureSamples({ kafka, topic: pair.topic, source, event, count, root, registry, decoder, timeoutMs: timeoutSeconds * 1000, log });
+    const decoder = createGenerationDecoder(generations, resolveTypeNames(config.EVENT_TYPE_MAP, event));
+    const result = await captureSamples({ kafka, topic: pair.topic, source, event, count, root, generations, decoder, timeoutMs: timeoutSeconds * 1000, log });
     log(`${id}: captured ${result.captured} events from ${pair.topic} into ${result.dir}${result.skipped > 0 ? ` (${result.skipped} did not decode and were skipped)` : ''}`);
   }
   return 0;

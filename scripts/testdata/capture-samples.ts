@@ -1,8 +1,8 @@
 import { mkdir, readdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Kafka } from 'kafkajs';
-import type { EventDecoder } from '../../src/events/event-decoder.js';
-import type { SchemaRegistry } from '../../src/events/schema-registry.js';
+import type { GenerationDecoder } from '../../src/events/generation-decoder.js';
+import type { SchemaGeneration } from '../../src/events/schema-generations.js';
 import { bytesToJson, datumToJsonTwin, jsonTwinName, RECORDS_FILE, type RecordsFile, type SampleRecord } from './sample-files.js';
 
 export interface CaptureOptions {
@@ -14,8 +14,9 @@ export interface CaptureOptions {
   count: number;
   /** The samples root (`testdata`); the pair's directory under `events/` is replaced. */
   root: string;
-  registry: SchemaRegistry;
-  decoder: EventDecoder;
+  /** The schema generations the decoder was built from (each event's JSON twin is rendered with its own). */
+  generations: readonly SchemaGeneration[];
+  decoder: GenerationDecoder;
   /** Give up waiting for the topic's records after this long, in milliseconds. */
   timeoutMs: number;
   log: (line: string) => void;
@@ -129,12 +130,13 @@ export async function captureSamples(options: CaptureOptions): Promise<CaptureRe
       continue;
     }
     const datum = `${String(written.length).padStart(3, '0')}.avro`;
-    const type = options.registry.type(outcome.typeName)!;
+    const type = options.generations.find((g) => g.name === outcome.generation)!.registry.type(outcome.typeName)!;
     await writeFile(join(dir, datum), record.value);
     await writeFile(join(dir, jsonTwinName(datum)), datumToJsonTwin(type, outcome.value));
     written.push({
       datum,
       type: outcome.typeName,
+      ...(options.generations.length > 1 ? { generation: outcome.generation } : {}),
       key: bytesToJson(record.key),
       timestamp: record.timestamp,
       headers: record.headers.map((h) => ({ key: h.key, value: bytesToJson(h.value) })),

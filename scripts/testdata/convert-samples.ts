@@ -1,22 +1,25 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { SchemaRegistry } from '../../src/events/schema-registry.js';
+import type { SchemaGeneration } from '../../src/events/schema-generations.js';
 import { datumToJsonTwin, jsonTwinName, jsonTwinToDatum, type SamplePair } from './sample-files.js';
 
 export type ConvertDirection = 'to-avro' | 'to-json';
 
 /**
- * Rewrites one side of every sample from the other, with `registry`: `to-avro` encodes each JSON
+ * Rewrites one side of every sample from the other, with the schema generation each record names
+ * (`generation` in records.json; the newest when it names none): `to-avro` encodes each JSON
  * twin into its `.avro` datum (after editing the JSON, or when the schema changed), `to-json`
  * renders each datum as its JSON twin. Returns the number of files written; throws on the first
  * sample that does not fit its type, naming it.
  */
-export async function convertSamples(pairs: readonly SamplePair[], registry: SchemaRegistry, direction: ConvertDirection): Promise<number> {
+export async function convertSamples(pairs: readonly SamplePair[], generations: readonly SchemaGeneration[], direction: ConvertDirection): Promise<number> {
   let written = 0;
   for (const pair of pairs) {
     for (const record of pair.records) {
-      const type = registry.type(record.type);
       const where = `${pair.source}/${pair.event}/${record.datum}`;
+      const generation = record.generation === undefined ? generations[0] : generations.find((g) => g.name === record.generation);
+      if (generation === undefined) throw new Error(`${where}: expected a schema generation the schema directory holds, got ${record.generation}`);
+      const type = generation.registry.type(record.type);
       if (type === undefined) throw new Error(`${where}: expected a type the schema defines, got ${record.type}`);
       const avroPath = join(pair.dir, record.datum);
       const jsonPath = join(pair.dir, jsonTwinName(record.datum));

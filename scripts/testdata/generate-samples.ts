@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { SchemaRegistry } from '../../src/events/schema-registry.js';
+import type { SchemaGeneration } from '../../src/events/schema-generations.js';
 import { generatedSha256 } from '../local/generated-bytes.js';
 import { datumToJsonTwin, jsonTwinName, RECORDS_FILE, type RecordsFile, type SampleRecord } from './sample-files.js';
 import { seededRandom as prng } from '../local/seeded-random.js';
@@ -29,6 +29,9 @@ interface Blob extends StreamRecipe {}
 // 2025-03-01T00:00:00Z in microseconds: the platform's timestamps are timestamp-micros.
 const START_MICROS = 1_740_787_200_000_000n;
 const MODEL_VERSION = 6;
+/** The schema generations of testdata/schema/: events are written with v6 unless they say otherwise. */
+const GENERATION = 'v6';
+const NEXT_GENERATION = 'v7';
 
 interface Pending {
   source: string;
@@ -38,10 +41,16 @@ interface Pending {
   key: string;
   timestampMicros: bigint;
   headers: Array<{ key: string; value: string }>;
+  generation: string;
 }
 
-/** Writes `schema/`-compatible samples into `root` (events/ and streams.json); replaces them. */
-export async function generateSamples(root: string, registry: SchemaRegistry): Promise<{ events: number; streams: number }> {
+/**
+ * Writes samples of `schema/`'s generations into `root` (events/ and streams.json); replaces them.
+ * Most events are v6; `testing/sourced` ends with events of v7 (a field added to the binary event
+ * and to each datastream), as a topic holds during an upgrade; `system/{download,plugin,retrohunt,status}`
+ * hold the platform's other models.
+ */
+export async function generateSamples(root: string, generations: readonly SchemaGeneration[]): Promise<{ events: number; streams: number }> {
   const random = prng(20250301);
   const int = (min: number, max: number) => min + Math.floor(random() * (max - min + 1));
   const blobs = new Map<string, Blob>();
@@ -76,13 +85,14 @@ export async function generateSamples(root: string, registry: SchemaRegistry): P
   });
 
   const pending: Pending[] = [];
-  const add = (source: string, event: string, type: string, value: Record<string, unknown>, key: string, at: bigint) => {
+  const add = (source: string, event: string, type: string, value: Record<string, unknown>, key: string, at: bigint, generation = GENERATION) => {
     pending.push({
       source,
       event,
       type,
       value,
       key,
+      generation,
       timestampMicros: at,
       headers: [
         { key: 'content-type', value: 'application/avro' },
@@ -189,6 +199,78 @@ export async function generateSamples(root: string, registry: SchemaRegistry): P
     );
   });
 
+  // The next generation (v7) on the same topic as v6 events: new files sourced after an upgrade.
+  // v7 appends `retries` to the event and `file_format` to each datastream, so neither generation
+  // decodes the other's binary events exactly.
+  for (let i = 0; i < 3; i++) {
+    const content = blob(int(512, 48 * 1024), 'application/octet-stream');
+    const format = formats[(i + 4) % formats.length]!;
+    const value = binaryEvent('testing', 'sourced', entity(content, format), [], 'submitter');
+    const v7 = {
+      ...value,
+      model_version: 7,
+      entity: { ...value.entity, datastreams: value.entity.datastreams.map((d) => ({ ...d, file_format: format })) },
+      retries: BigInt(i),
+    };
+    add('testing', 'sourced', 'BinaryEvent', v7, value.kafka_key, value.timestamp, NEXT_GENERATION);
+  }
+  // The platform's other models (they reference no streams of their own).
+  const systemEvent = (model: string, i: number, author: ReturnType<typeof plugin>, entityValue: unknown, extra: Record<string, unknown> = {}) => {
+    const at = tick();
+    const value = { model_version: MODEL_VERSION, kafka_key: `${model}.${i}`, timestamp: at, author, ...extra, entity: entityValue };
+    return { value, at };
+  };
+  for (let i = 0; i < 2; i++) {
+    const { value, at } = systemEvent('download', i, plugin('downloader'), { hash: hex(`download-${i}`), direct_url: `https://files.example/${i}.bin`, category: i === 0 ? 'sample' : 'pcap' }, {});
+    const withSource = { model_version: value.model_version, kafka_key: value.kafka_key, timestamp: value.timestamp, author: value.author, source: sourceOf('samples', [], at), action: 'requested', entity: value.entity };
+    add('system', 'download', 'DownloadEvent', withSource, value.kafka_key, at);
+  }
+  const pluginEntity = (name: string) => ({
+    name,
+    version: `2.${int(0, 9)}.0`,
+    category: 'plugin',
+    description: `${name} extracts what it can`,
+    features: [{ name: 'file_format', type: 'string', desc: 'identified format' }, { name: 'entropy', type: 'float', desc: 'Shannon entropy' }],
+  });
+  const plugins = ['unpacker', 'strings'].map((name, i) => systemEvent('plugin', i, plugin(name), pluginEntity(name)));
+  for (const { value, at } of plugins) add('system', 'plugin', 'PluginEvent', value, value.kafka_key, at);
+  {
+    const { value, at } = systemEvent('plugin', 2, plugin('registry'), pluginEntity('yara'));
+    const second = systemEvent('plugin', 3, plugin('registry'), pluginEntity('capa'));
+    add('system', 'plugin', 'BulkPluginEvent', { model_version: MODEL_VERSION, events: [value, second.value] }, 'plugin.bulk', second.at);
+    void at;
+  }
+  for (let i = 0; i < 2; i++) {
+    const at = tick();
+    add(
+      'system',
+      'retrohunt',
+      'RetrohuntEvent',
+      {
+        model_version: MODEL_VERSION,
+        kafka_key: `retrohunt.${i}`,
+        timestamp: at,
+        author: { name: 'analyst', category: 'user', version: '' },
+        entity: Buffer.from(`rule hunt_${i} { condition: filesize < ${int(100, 900)}KB }`),
+        action: i === 0 ? 'submitted' : 'completed',
+        source: { submitter: 'analyst', timestamp: at - 1_000_000n },
+      },
+      `retrohunt.${i}`,
+      at,
+    );
+  }
+  for (let i = 0; i < 2; i++) {
+    const file = files.samples![i]!;
+    const input = binaryEvent('samples', 'sourced', entity(file.content, file.format), [], 'submitter');
+    const { value, at } = systemEvent('status', i, plugin(i === 0 ? 'unpacker' : 'strings'), {
+      input,
+      status: i === 0 ? 'completed' : 'error-exception',
+      runtime: Number((random() * 5).toFixed(3)),
+      error: i === 0 ? null : 'timeout after 300 s',
+    });
+    add('system', 'status', 'StatusEvent', value, value.kafka_key, at);
+  }
+
   await rm(join(root, 'events'), { recursive: true, force: true });
   const byPair = new Map<string, Pending[]>();
   for (const item of pending) {
@@ -200,8 +282,10 @@ export async function generateSamples(root: string, registry: SchemaRegistry): P
     await mkdir(dir, { recursive: true });
     const records: SampleRecord[] = [];
     for (const [index, item] of items.entries()) {
+      const registry = generations.find((g) => g.name === item.generation)?.registry;
+      if (registry === undefined) throw new Error(`Expected schema generation ${item.generation}, got ${generations.map((g) => g.name).join(', ')}`);
       const type = registry.type(item.type);
-      if (type === undefined) throw new Error(`Expected the schema to define ${item.type}, got ${registry.typeNames.join(', ')}`);
+      if (type === undefined) throw new Error(`Expected generation ${item.generation} to define ${item.type}, got ${registry.typeNames.join(', ')}`);
       // Validate before encoding: a wrong field gives a path-qualified message instead of garbage.
       const problems: string[] = [];
       type.isValid(item.value, { errorHook: (path) => problems.push(path.join('.')) });
@@ -212,6 +296,7 @@ export async function generateSamples(root: string, registry: SchemaRegistry): P
       records.push({
         datum,
         type: item.type,
+        generation: item.generation,
         key: item.key,
         timestamp: String(item.timestampMicros / 1000n),
         headers: item.headers,

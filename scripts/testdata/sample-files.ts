@@ -23,6 +23,8 @@ export interface SampleRecord {
   datum: string;
   /** Avro type name of the datum, e.g. `BinaryEvent`. */
   type: string;
+  /** The schema generation (subdirectory of schema/) the datum was encoded with; absent in captures of a single schema set. */
+  generation?: string;
   key: JsonBytes;
   /** Kafka timestamp, milliseconds since the epoch, as a decimal string. */
   timestamp: string;

@@ -94,6 +94,7 @@ export class BatchWriter {
       count: batch.size,
       malformed: batch.malformedOffsets.length,
       malformedOffsets: batch.malformedOffsets,
+      ...(batch.generations.size > 0 ? { generations: Object.fromEntries([...batch.generations].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) } : {}),
       minTimestamp,
       maxTimestamp,
       bytes: body.length,

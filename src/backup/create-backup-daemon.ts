@@ -1,8 +1,8 @@
 import type { Config } from '../config/load-config.js';
 import { batchLimits, groupIdFor, kafkaSettings } from '../config/settings.js';
-import { createEventDecoder } from '../events/event-decoder.js';
+import { createGenerationDecoder } from '../events/generation-decoder.js';
 import { resolveTypeNames } from '../events/event-type-map.js';
-import { loadSchemaRegistry } from '../events/schema-registry.js';
+import { loadSchemaGenerations } from '../events/schema-generations.js';
 import { schemaInspector } from '../events/schema-inspector.js';
 import { ExitCode, type ExitCodeValue } from '../exit-codes.js';
 import { createKafka } from '../kafka/create-kafka.js';
@@ -123,16 +123,21 @@ async function createInspectors(config: Config, logger: Logger): Promise<Inspect
     return { kind: 'ready', byEvent };
   }
   try {
-    const registry = await loadSchemaRegistry(config.EVENT_SCHEMA);
+    const generations = await loadSchemaGenerations(config.EVENT_SCHEMA);
     for (const event of new Set(config.pairs.map((p) => p.event))) {
       const typeNames = resolveTypeNames(config.EVENT_TYPE_MAP, event);
       if (typeNames.length === 0) {
         logger.warn({ event }, 'no Avro type configured for this event type (STREAMVAULT_EVENT_TYPE_MAP); not decoded');
         continue;
       }
-      byEvent.set(event, schemaInspector(createEventDecoder(registry, typeNames), config.STREAM_REFERENCE_LAYOUT));
+      const decoder = createGenerationDecoder(generations, typeNames);
+      const decoding = { eventType: event, typeNames, fromFallback: !config.EVENT_TYPE_MAP.byEventType.has(event), generations: decoder.generations };
+      byEvent.set(event, schemaInspector(decoder, config.STREAM_REFERENCE_LAYOUT, decoding));
     }
-    logger.info({ schema: config.EVENT_SCHEMA, types: registry.typeNames.length }, 'event schema loaded');
+    logger.info(
+      { schema: config.EVENT_SCHEMA, generations: generations.map((g) => ({ name: g.name, types: g.registry.typeNames.length })) },
+      generations.length > 1 ? 'event schema generations loaded (tried newest first)' : 'event schema loaded',
+    );
     return { kind: 'ready', byEvent };
   } catch (error) {
     return {

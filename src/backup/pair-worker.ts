@@ -137,7 +137,7 @@ export class PairWorker {
   constructor(deps: PairWorkerDeps) {
     this.#deps = deps;
     this.#log = deps.logger.child({ pair: `${deps.pair.source}/${deps.pair.event}`, topic: deps.pair.topic });
-    this.#malformedLog = new MalformedEventLog({ logger: this.#log });
+    this.#malformedLog = new MalformedEventLog({ logger: this.#log, decoding: deps.inspector.decoding });
     const createConsumer = deps.createConsumer ?? ((config: ConsumerConfig) => deps.kafka.consumer(config));
     this.#consumer = createConsumer({
       groupId: deps.groupId,
@@ -331,7 +331,7 @@ export class PairWorker {
       this.#log.warn({ err: error }, 'disconnect failed');
     }
     if (this.#state !== 'failed') this.#state = 'stopped';
-    this.#malformedLog.summarize();
+    this.#malformedLog.summarize({ final: true });
     this.#log.info({ ...this.stats }, 'stopped');
   }
 
@@ -347,6 +347,8 @@ export class PairWorker {
         this.#batches.set(batch.partition, current);
       }
       const inspection = inspector.inspect(record.value);
+      if (inspection.kind === 'malformed') this.#malformedLog.attempted(false);
+      else if (inspection.kind === 'valid' && inspection.generation !== undefined) this.#malformedLog.attempted(true);
       let streams: ReturnType<typeof toManifestStreams> = [];
       // Backed up either way: as far as kafkajs lets us see it, and byte for byte when it does not
       // decode; listed with the batch's malformed offsets and counted once.
@@ -366,7 +368,7 @@ export class PairWorker {
           );
         }
       }
-      current.add(record, monotonicNow(), { streams, malformed });
+      current.add(record, monotonicNow(), { streams, malformed, generation: inspection.kind === 'valid' ? inspection.generation : undefined });
       this.stats.consumed += 1;
       if (current.isFull(limits)) {
         // Backpressure: this partition fetches nothing more until its batch is durable.

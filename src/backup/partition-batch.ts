@@ -15,6 +15,8 @@ export class PartitionBatch {
   readonly records: BackupRecord[] = [];
   readonly streams: ManifestStream[] = [];
   readonly malformedOffsets: string[] = [];
+  /** Events decoded per schema generation (manifest `generations`). */
+  readonly generations = new Map<string, number>();
   #bytes = 0;
   /**
    * The fetch position after these records and the offsets that followed them without a record
@@ -35,12 +37,13 @@ export class PartitionBatch {
     return this.#bytes;
   }
 
-  add(record: BackupRecord, now: number, inspection: { streams: readonly ManifestStream[]; malformed: boolean }): void {
+  add(record: BackupRecord, now: number, inspection: { streams: readonly ManifestStream[]; malformed: boolean; generation?: string }): void {
     if (this.#startedAt === undefined) this.#startedAt = now;
     this.records.push(record);
     this.#bytes += recordSize(record);
     this.streams.push(...inspection.streams);
     if (inspection.malformed) this.malformedOffsets.push(record.offset);
+    else if (inspection.generation !== undefined) this.generations.set(inspection.generation, (this.generations.get(inspection.generation) ?? 0) + 1);
   }
 
   /** Extends what a commit of this batch covers to `position` (the next offset to fetch). */

@@ -1,8 +1,8 @@
 import type { Command } from 'commander';
 import { resolve } from 'node:path';
-import { createEventDecoder, type EventDecoder } from '../events/event-decoder.js';
+import { createGenerationDecoder, type GenerationDecoder } from '../events/generation-decoder.js';
 import { resolveTypeNames } from '../events/event-type-map.js';
-import { loadSchemaRegistry } from '../events/schema-registry.js';
+import { loadSchemaGenerations } from '../events/schema-generations.js';
 import { ExitCode, type ExitCodeValue } from '../exit-codes.js';
 import { SHA256_HEX } from '../storage/key-layout.js';
 import { parseEventsKey, printEvents } from '../verify/get-events.js';
@@ -92,17 +92,17 @@ export async function runGetEvents(cli: CliEnvironment, rawKey: string, json: bo
 }
 
 /** A decoder for the event type, or undefined (raw output) when no schema is configured or it does not load. */
-async function decoderFor(context: CommandContext, event: string, warn: (message: string) => void): Promise<EventDecoder | undefined> {
+async function decoderFor(context: CommandContext, event: string, warn: (message: string) => void): Promise<GenerationDecoder | undefined> {
   const { config } = context;
   if (!config.EVENT_SCHEMA) return undefined;
   try {
-    const registry = await loadSchemaRegistry(config.EVENT_SCHEMA);
+    const generations = await loadSchemaGenerations(config.EVENT_SCHEMA);
     const typeNames = resolveTypeNames(config.EVENT_TYPE_MAP, event);
     if (typeNames.length === 0) {
       warn(`no Avro type configured for event type ${event} (STREAMVAULT_EVENT_TYPE_MAP); values printed raw`);
       return undefined;
     }
-    return createEventDecoder(registry, typeNames);
+    return createGenerationDecoder(generations, typeNames);
   } catch (error) {
     warn(`STREAMVAULT_EVENT_SCHEMA: ${(error as Error).message}; values printed raw`);
     return undefined;

@@ -5,8 +5,33 @@
  * the event type `*` is the fallback for every event type not listed. Whitespace around tokens is
  * ignored, and so are empty entries (a trailing comma).
  */
-export const DEFAULT_EVENT_TYPE_MAP =
-  'insert=InsertEvent|BulkInsertEvent,delete=DeleteEvent|BulkDeleteEvent,*=BinaryEvent|BulkBinaryEvent';
+
+/**
+ * Every event model the platform publishes, as data: the event type (the model's name, which is
+ * also the pair's event and the last part of its topic `azul.{prefix}.system.{model}`) and the
+ * Avro types its messages hold, single event first, then its bulk wrapper. Binary events are not
+ * listed: their event types are actions (`sourced`, `extracted`, ...), decoded by the fallback.
+ */
+export const PLATFORM_SYSTEM_MODELS = [
+  { event: 'insert', types: ['InsertEvent', 'BulkInsertEvent'] },
+  { event: 'delete', types: ['DeleteEvent', 'BulkDeleteEvent'] },
+  { event: 'download', types: ['DownloadEvent', 'BulkDownloadEvent'] },
+  { event: 'plugin', types: ['PluginEvent', 'BulkPluginEvent'] },
+  { event: 'retrohunt', types: ['RetrohuntEvent', 'BulkRetrohuntEvent'] },
+  { event: 'status', types: ['StatusEvent', 'BulkStatusEvent'] },
+] as const satisfies ReadonlyArray<{ event: string; types: readonly string[] }>;
+
+/** The fallback (`*`): binary events, whose event types are the platform's actions. */
+export const PLATFORM_BINARY_TYPES = ['BinaryEvent', 'BulkBinaryEvent'] as const;
+
+/**
+ * The default map: every platform model, then the binary fallback. Only the entries of configured
+ * pairs' event types are used, so a schema needs to define only the types of the pairs it backs up.
+ */
+export const DEFAULT_EVENT_TYPE_MAP = [
+  ...PLATFORM_SYSTEM_MODELS.map((model) => `${model.event}=${model.types.join('|')}`),
+  `*=${PLATFORM_BINARY_TYPES.join('|')}`,
+].join(',');
 
 export interface EventTypeMap {
   /** Explicit entries, keyed by event type (e.g. `insert`). */

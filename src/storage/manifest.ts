@@ -37,6 +37,12 @@ export const manifestEntrySchema = z.object({
   malformed: z.number().int().nonnegative(),
   /** Offsets of events that did not decode with the schema; they are in the object all the same. */
   malformedOffsets: z.array(offsetString),
+  /**
+   * Events of the batch each schema generation decoded, by generation name (`{"v6": 3, "v7": 5}`).
+   * Optional: absent in manifests written before generations existed, and when nothing in the
+   * batch decoded (no schema, only malformed events or tombstones). Readers never need it.
+   */
+  generations: z.record(z.string(), z.number().int().nonnegative()).optional(),
   minTimestamp: kafkaTimestamp,
   maxTimestamp: kafkaTimestamp,
   bytes: z.number().int().nonnegative(),

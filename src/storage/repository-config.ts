@@ -8,13 +8,22 @@
  * - `keyLayout`: the version of key-layout.ts's keys (1).
  * - `eventDecoding`: `schema` or `none` (no STREAMVAULT_EVENT_SCHEMA: no stream is found).
  * - `eventTypeMap`, `streamReferenceLayout`: with a schema, which types are tried and where
- *   references are read: they decide the streams each manifest records.
+ *   references are read: they decide the streams each manifest records. The type map may GROW: for
+ *   the event type of every pair the location has recorded, the types it tried before must be the first
+ *   types it tries now (appending types, or a new entry for an event type no pair uses, finds the
+ *   same streams or more: an event decoded before still decodes with the same type, since types are
+ *   tried in order and the first exact decode wins). Anything else is a conflict naming the event
+ *   type. A grown map is recorded. Stored as `{version: 2, byEventType, fallback}`; configs written
+ *   before version 2 recorded only the fallback (their entries serialized as `{}`), so only the
+ *   fallback is checked against them, and the full map is recorded then.
  * - `pairs`: the topic of each source/event pair; another topic under the same keys would
  *   overwrite one topic's history with another's. New pairs are added as they appear.
- * Not recorded: the schema files themselves (they evolve; a newer schema finds the same streams
- * or more), the codec and batch sizes (they change bytes and boundaries, not content).
+ * Not recorded: the schema files themselves and their generations (they evolve; a newer schema or
+ * an added generation finds the same streams or more: an event counts malformed only when no
+ * generation decodes it), the codec and batch sizes (they change bytes and boundaries, not content).
  */
 import { z } from 'zod';
+import { resolveTypeNames, type EventTypeMap } from '../events/event-type-map.js';
 import type { KeyLayout } from './key-layout.js';
 import { ObjectNotFoundError, PreconditionFailedError, type ObjectStore } from './object-store.js';
 
@@ -41,7 +50,7 @@ export type RepositoryConfig = z.infer<typeof repositoryConfigSchema>;
 /** The settings of this run that shape what it writes (see the module comment). */
 export function repositorySettings(input: {
   eventSchema: string;
-  eventTypeMap: unknown;
+  eventTypeMap: EventTypeMap;
   streamReferenceLayout: unknown;
   pairs: ReadonlyArray<{ source: string; event: string; topic: string }>;
 }): RepositorySettings {
@@ -51,10 +60,62 @@ export function repositorySettings(input: {
     eventDecoding: decoding,
     // Round-tripped through JSON so that what is compared is what is stored.
     ...(decoding === 'schema'
-      ? { eventTypeMap: JSON.parse(JSON.stringify(input.eventTypeMap)), streamReferenceLayout: JSON.parse(JSON.stringify(input.streamReferenceLayout)) }
+      ? { eventTypeMap: typeMapRecord(input.eventTypeMap), streamReferenceLayout: JSON.parse(JSON.stringify(input.streamReferenceLayout)) }
       : {}),
     pairs: Object.fromEntries(input.pairs.map((p) => [`${p.source}/${p.event}`, p.topic])),
   };
+}
+
+/** The type map as `streamvault.json` stores it (version 2: every entry; sorted, so equal maps store equal text). */
+export interface TypeMapRecord {
+  readonly version: 2;
+  readonly byEventType: Record<string, string[]>;
+  readonly fallback: string[] | null;
+}
+
+export function typeMapRecord(map: EventTypeMap): TypeMapRecord {
+  const keys = [...map.byEventType.keys()].sort();
+  return { version: 2, byEventType: Object.fromEntries(keys.map((k) => [k, [...map.byEventType.get(k)!]])), fallback: map.fallback ? [...map.fallback] : null };
+}
+
+const storedTypeMapSchema = z.union([
+  z.object({ version: z.literal(2), byEventType: z.record(z.string(), z.array(z.string())), fallback: z.array(z.string()).nullable() }),
+  // Before version 2 the map's Map of entries serialized as `{}`: only the fallback was recorded.
+  z.object({ fallback: z.array(z.string()).optional() }).transform((legacy) => ({ legacy: true as const, fallback: legacy.fallback ?? null })),
+]);
+
+function toEventTypeMap(record: TypeMapRecord): EventTypeMap {
+  return { byEventType: new Map(Object.entries(record.byEventType)), fallback: record.fallback ?? undefined };
+}
+
+/**
+ * Event types whose types tried before are not the first tried now (see the module comment), as
+ * `event: stored -> current` descriptions; empty when `current` only grows `stored`.
+ */
+function typeMapShrinks(storedValue: unknown, currentValue: unknown, events: ReadonlySet<string>): string[] | 'unreadable' {
+  const stored = storedTypeMapSchema.safeParse(storedValue);
+  const current = storedTypeMapSchema.safeParse(currentValue);
+  if (!stored.success || !current.success || 'legacy' in current.data) return 'unreadable';
+  const now = toEventTypeMap(current.data);
+  const isPrefix = (before: readonly string[], after: readonly string[]) => before.every((name, i) => after[i] === name);
+  const problems: string[] = [];
+  if ('legacy' in stored.data) {
+    const before = stored.data.fallback ?? [];
+    const after = now.fallback ?? [];
+    if (!isPrefix(before, after)) problems.push(`* ${before.join('|') || '(none)'} -> ${after.join('|') || '(none)'}`);
+    return problems;
+  }
+  const was = toEventTypeMap(stored.data);
+  for (const event of [...events].sort()) {
+    const before = resolveTypeNames(was, event);
+    const after = resolveTypeNames(now, event);
+    if (!isPrefix(before, after)) problems.push(`${event}: ${before.join('|') || '(none)'} -> ${after.join('|') || '(none)'}`);
+  }
+  return problems;
+}
+
+function sameStoredTypeMap(a: unknown, b: unknown): boolean {
+  return JSON.stringify(a) === JSON.stringify(b);
 }
 
 export interface SettingConflict {
@@ -75,8 +136,19 @@ export function compareSettings(stored: RepositorySettings, current: RepositoryS
     const describe = (d: string) => (d === 'schema' ? 'a schema (events decoded, streams found)' : 'empty (no decoding, no streams)');
     conflicts.push({ setting: 'STREAMVAULT_EVENT_SCHEMA', stored: describe(stored.eventDecoding), current: describe(current.eventDecoding) });
   } else if (current.eventDecoding === 'schema') {
-    if (text(stored.eventTypeMap) !== text(current.eventTypeMap)) {
-      conflicts.push({ setting: 'STREAMVAULT_EVENT_TYPE_MAP', stored: text(stored.eventTypeMap), current: text(current.eventTypeMap) });
+    // Only event types the location already holds events of: a new pair has no history to change.
+    const events = new Set(Object.keys(stored.pairs).map((pair) => pair.slice(pair.indexOf('/') + 1)));
+    const shrinks = typeMapShrinks(stored.eventTypeMap, current.eventTypeMap, events);
+    if (shrinks === 'unreadable') {
+      if (text(stored.eventTypeMap) !== text(current.eventTypeMap)) {
+        conflicts.push({ setting: 'STREAMVAULT_EVENT_TYPE_MAP', stored: text(stored.eventTypeMap), current: text(current.eventTypeMap) });
+      }
+    } else if (shrinks.length > 0) {
+      conflicts.push({
+        setting: 'STREAMVAULT_EVENT_TYPE_MAP',
+        stored: `${text(stored.eventTypeMap)} (types it tried must stay first; changed: ${shrinks.join('; ')})`,
+        current: text(current.eventTypeMap),
+      });
     }
     if (text(stored.streamReferenceLayout) !== text(current.streamReferenceLayout)) {
       conflicts.push({
@@ -158,10 +230,16 @@ export async function checkRepositoryConfig(
       const conflicts = compareSettings(stored.config.settings, current);
       if (conflicts.length > 0) return { kind: 'conflict', conflicts, message: conflictMessage(where, layout, conflicts) };
       const added = Object.keys(current.pairs).filter((pair) => stored.config.settings.pairs[pair] === undefined);
-      if (added.length > 0) {
+      // A grown type map (or one recorded before version 2) is recorded: later runs are checked against it.
+      const mapGrew = current.eventTypeMap !== undefined && !sameStoredTypeMap(stored.config.settings.eventTypeMap, current.eventTypeMap);
+      if (added.length > 0 || mapGrew) {
         const updated: RepositoryConfig = {
           ...stored.config,
-          settings: { ...stored.config.settings, pairs: { ...stored.config.settings.pairs, ...current.pairs } },
+          settings: {
+            ...stored.config.settings,
+            ...(mapGrew ? { eventTypeMap: current.eventTypeMap } : {}),
+            pairs: { ...stored.config.settings.pairs, ...current.pairs },
+          },
         };
         await store.put(key, serialize(updated), {
           contentType: 'application/json',

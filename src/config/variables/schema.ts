@@ -30,7 +30,7 @@ export const schemaVariables = {
     default: '',
     group: 'schema',
     description:
-      'Avro schema file, or a directory of schema files loaded in lexical order into one registry. Used only to understand events (validity, stream references); events are always backed up byte for byte. Empty: events are not decoded and no streams are found.',
+      'Avro schema file, a directory of schema files (loaded in lexical order into one registry), or a directory of schema generations: no schema files, one subdirectory per generation (e.g. `v6/`, `v7/`), each its own registry, tried newest first (natural order of the names, last is newest); an event is malformed only when no generation decodes it exactly, and a generation whose name carries the event\'s `model_version` wins a tie. Used only to understand events (validity, stream references); events are always backed up byte for byte. Empty: events are not decoded and no streams are found.',
   }),
   EVENT_TYPE_MAP: variable({
     name: 'EVENT_TYPE_MAP',
@@ -38,7 +38,7 @@ export const schemaVariables = {
     default: DEFAULT_EVENT_TYPE_MAP,
     group: 'schema',
     description:
-      'Avro types an event type may hold, tried in order: `event=Type|Type`, comma-separated; `*` is every other event type. The default is the platform\'s model.',
+      'Avro types an event type may hold, tried in order: `event=Type|Type`, comma-separated; `*` is every other event type. The default maps every model the platform publishes (insert, delete, download, plugin, retrohunt, status: the model and its bulk wrapper) and decodes every other event type (the binary actions) as `BinaryEvent|BulkBinaryEvent`. A backup location accepts a map that only appends types for its pairs\' event types. When most events of a pair do not decode, one error line (`most events of this pair do not decode`) names this setting and STREAMVAULT_EVENT_SCHEMA.',
   }),
   STREAM_REFERENCE_LAYOUT: variable({
     name: 'STREAM_REFERENCE_LAYOUT',

@@ -43,7 +43,8 @@ export class StreamEventGenerator {
   }
 
   static async create(options: { source?: string; firstSeed?: number } = {}): Promise<StreamEventGenerator> {
-    const registry = await loadSchemaRegistry(TESTDATA_SCHEMA);
+    // The events are v6 (the oldest generation of testdata/schema), like the sample they start from.
+    const registry = await loadSchemaRegistry(join(TESTDATA_SCHEMA, 'v6'));
     const type = registry.type('BinaryEvent');
     if (!type) throw new Error('Expected testdata/schema to define BinaryEvent');
     const template = type.fromString(await readFile(join(TESTDATA, 'events/samples/sourced/000.json'), 'utf8')) as Record<string, unknown>;

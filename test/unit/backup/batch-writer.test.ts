@@ -150,4 +150,30 @@ describe('BatchWriter', () => {
       expect(stored.ok && stored.entry).toEqual(later);
     });
   });
+
+  it('records per generation how many events decoded (issue 12), and omits the field when none did; manifests without it still read', async () => {
+    const store = new MemoryObjectStore();
+    const sink: StreamSink = { persist: async () => {} };
+    const batch = new PartitionBatch(pair.topic, 2, 0);
+    const generationOf = ['v7', 'v6', undefined, 'v7', 'v7'];
+    generationOf.forEach((generation, i) => {
+      batch.add({ topic: pair.topic, partition: 2, offset: String(i), timestamp: 1_700_000_000_000n, key: null, value: Buffer.from(`v${i}`), headers: [] }, i, {
+        streams: [],
+        malformed: generation === undefined,
+        generation,
+      });
+    });
+    await writerWith(store, sink).write(pair, batch);
+    const written = JSON.parse(store.objects.get(manifestKey)!.body.toString()) as Record<string, unknown>;
+    expect(written['generations']).toEqual({ v6: 1, v7: 3 });
+    expect(written['malformed']).toBe(1);
+    const parsed = parseManifest(manifestKey, store.objects.get(manifestKey)!.body);
+    expect(parsed.ok && parsed.entry.generations).toEqual({ v6: 1, v7: 3 });
+
+    const plain = new MemoryObjectStore();
+    await writerWith(plain, sink).write(pair, batchWithoutStreams(3));
+    const body = plain.objects.get(manifestKey)!.body;
+    expect(JSON.parse(body.toString())).not.toHaveProperty('generations');
+    expect(parseManifest(manifestKey, body)).toMatchObject({ ok: true });
+  });
 });

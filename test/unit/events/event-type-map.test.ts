@@ -28,7 +28,14 @@ describe('parseEventTypeMap', () => {
     for (const binaryAction of ['sourced', 'extracted', 'augmented', 'mapped', 'enriched']) {
       expect(resolveTypeNames(map, binaryAction)).toEqual(['BinaryEvent', 'BulkBinaryEvent']);
     }
-    expect(listTypeNames(map)).toEqual(['InsertEvent', 'BulkInsertEvent', 'DeleteEvent', 'BulkDeleteEvent', 'BinaryEvent', 'BulkBinaryEvent']);
+    // Every model the platform publishes has its own entry (issue 12 item 2).
+    for (const [event, single] of [['download', 'DownloadEvent'], ['plugin', 'PluginEvent'], ['retrohunt', 'RetrohuntEvent'], ['status', 'StatusEvent']]) {
+      expect(resolveTypeNames(map, event!)).toEqual([single, `Bulk${single}`]);
+    }
+    expect(listTypeNames(map)).toEqual([
+      'InsertEvent', 'BulkInsertEvent', 'DeleteEvent', 'BulkDeleteEvent', 'DownloadEvent', 'BulkDownloadEvent', 'PluginEvent', 'BulkPluginEvent',
+      'RetrohuntEvent', 'BulkRetrohuntEvent', 'StatusEvent', 'BulkStatusEvent', 'BinaryEvent', 'BulkBinaryEvent',
+    ]);
   });
 
   it('ignores whitespace and empty entries, accepts namespaced names and drops repeated names', () => {

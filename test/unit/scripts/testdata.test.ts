@@ -1,9 +1,9 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { createEventDecoder } from '../../../src/events/event-decoder.js';
+import { createGenerationDecoder } from '../../../src/events/generation-decoder.js';
 import { DEFAULT_EVENT_TYPE_MAP, parseEventTypeMap, resolveTypeNames, type EventTypeMap } from '../../../src/events/event-type-map.js';
-import { loadSchemaRegistry, type SchemaRegistry } from '../../../src/events/schema-registry.js';
+import { loadSchemaGenerations, type SchemaGeneration } from '../../../src/events/schema-generations.js';
 import { DEFAULT_REFERENCE_LAYOUT, extractStreamReferences, parseReferenceLayout, type ReferenceLayout } from '../../../src/events/stream-references.js';
 import { generatedSha256 } from '../../../scripts/local/generated-bytes.js';
 import { generateSamples, type StreamsFile } from '../../../scripts/testdata/generate-samples.js';
@@ -12,13 +12,13 @@ import { makeTempDir } from '../../helpers/temp-dir.js';
 
 const ROOT = join(import.meta.dirname, '../../../testdata');
 
-let registry: SchemaRegistry;
+let generations: SchemaGeneration[];
 let pairs: SamplePair[];
 let typeMap: EventTypeMap;
 let layout: ReferenceLayout;
 
 beforeAll(async () => {
-  registry = await loadSchemaRegistry(join(ROOT, 'schema'));
+  generations = await loadSchemaGenerations(join(ROOT, 'schema'));
   pairs = await listSamplePairs(ROOT);
   const map = parseEventTypeMap(DEFAULT_EVENT_TYPE_MAP);
   const parsedLayout = parseReferenceLayout(DEFAULT_REFERENCE_LAYOUT);
@@ -31,7 +31,7 @@ beforeAll(async () => {
 async function allReferences(): Promise<Array<{ pair: string; source: string; label: string; sha256: string }>> {
   const found = [];
   for (const pair of pairs) {
-    const decoder = createEventDecoder(registry, resolveTypeNames(typeMap, pair.event));
+    const decoder = createGenerationDecoder(generations, resolveTypeNames(typeMap, pair.event));
     for (const record of pair.records) {
       const outcome = decoder.decode(await readFile(join(pair.dir, record.datum)));
       if (outcome.kind !== 'decoded') throw new Error(`${pair.source}/${pair.event}/${record.datum}: ${outcome.reason}`);
@@ -46,20 +46,26 @@ async function allReferences(): Promise<Array<{ pair: string; source: string; la
 describe('testdata', () => {
   it('covers several source/event pairs, including inserts, deletes and a bulk event', () => {
     const ids = pairs.map((p) => `${p.source}/${p.event}`);
-    expect(ids).toEqual(expect.arrayContaining(['samples/sourced', 'samples/extracted', 'testing/enriched', 'system/insert', 'system/delete']));
-    expect(pairs.flatMap((p) => p.records.map((r) => r.type))).toEqual(
-      expect.arrayContaining(['BinaryEvent', 'BulkBinaryEvent', 'InsertEvent', 'DeleteEvent']),
+    expect(ids).toEqual(
+      expect.arrayContaining(['samples/sourced', 'samples/extracted', 'testing/enriched', 'system/insert', 'system/delete', 'system/download', 'system/plugin', 'system/retrohunt', 'system/status']),
     );
+    expect(pairs.flatMap((p) => p.records.map((r) => r.type))).toEqual(
+      expect.arrayContaining(['BinaryEvent', 'BulkBinaryEvent', 'InsertEvent', 'DeleteEvent', 'DownloadEvent', 'PluginEvent', 'BulkPluginEvent', 'RetrohuntEvent', 'StatusEvent']),
+    );
+    // Two schema generations on one topic (issue 12): testing/sourced holds v6 and v7 events.
+    const sourced = pairs.find((p) => p.source === 'testing' && p.event === 'sourced')!;
+    expect(new Set(sourced.records.map((r) => r.generation))).toEqual(new Set(['v6', 'v7']));
   });
 
   it('decodes with the default event type map as the type records.json names, and the JSON twin encodes to the same bytes', async () => {
     for (const pair of pairs) {
-      const decoder = createEventDecoder(registry, resolveTypeNames(typeMap, pair.event));
+      const decoder = createGenerationDecoder(generations, resolveTypeNames(typeMap, pair.event));
       for (const record of pair.records) {
         const datum = await readFile(join(pair.dir, record.datum));
         const outcome = decoder.decode(datum);
-        expect(outcome, `${pair.event}/${record.datum}`).toMatchObject({ kind: 'decoded', typeName: record.type });
+        expect(outcome, `${pair.event}/${record.datum}`).toMatchObject({ kind: 'decoded', typeName: record.type, generation: record.generation });
         const twin = await readFile(join(pair.dir, jsonTwinName(record.datum)), 'utf8');
+        const registry = generations.find((g) => g.name === record.generation)!.registry;
         expect(jsonTwinToDatum(registry.type(record.type)!, twin).equals(datum)).toBe(true);
       }
     }
@@ -91,7 +97,7 @@ describe('testdata', () => {
 
   it('keeps a long beyond 2^53 exactly', async () => {
     const deletes = pairs.find((p) => p.source === 'system' && p.event === 'delete')!;
-    const decoder = createEventDecoder(registry, resolveTypeNames(typeMap, 'delete'));
+    const decoder = createGenerationDecoder(generations, resolveTypeNames(typeMap, 'delete'));
     const ids = [];
     for (const record of deletes.records) {
       const outcome = decoder.decode(await readFile(join(deletes.dir, record.datum)));
@@ -102,7 +108,7 @@ describe('testdata', () => {
 
   it('is exactly what the generator writes (regenerate with `npm run testdata`)', async () => {
     const dir = makeTempDir('testdata-');
-    await generateSamples(dir, registry);
+    await generateSamples(dir, generations);
     expect(await readFile(join(dir, 'streams.json'), 'utf8')).toBe(await readFile(join(ROOT, 'streams.json'), 'utf8'));
     const fresh = await listSamplePairs(dir);
     expect(fresh.map((p) => [p.source, p.event, p.records])).toEqual(pairs.map((p) => [p.source, p.event, p.records]));

@@ -1,12 +1,19 @@
 import { describe, expect, it } from 'vitest';
 import { KeyLayout } from '../../../src/storage/key-layout.js';
 import { checkBackupPresent, checkRepositoryConfig, readRepositoryConfig, repositorySettings } from '../../../src/storage/repository-config.js';
+import { DEFAULT_EVENT_TYPE_MAP, parseEventTypeMap, type EventTypeMap } from '../../../src/events/event-type-map.js';
 import { MemoryObjectStore } from '../../helpers/memory-object-store.js';
+
+const map = (text: string): EventTypeMap => {
+  const parsed = parseEventTypeMap(text);
+  if (parsed.kind !== 'parsed') throw new Error(parsed.errors.join('; '));
+  return parsed.map;
+};
 
 const layout = new KeyLayout('prod/');
 const pairs = [{ source: 'samples', event: 'sourced', topic: 'samples.sourced' }];
 const withSchema = (overrides: Partial<Parameters<typeof repositorySettings>[0]> = {}) =>
-  repositorySettings({ eventSchema: 'schema/', eventTypeMap: { sourced: ['A'] }, streamReferenceLayout: [{ streams: 'x' }], pairs, ...overrides });
+  repositorySettings({ eventSchema: 'schema/', eventTypeMap: map('sourced=A'), streamReferenceLayout: [{ streams: 'x' }], pairs, ...overrides });
 const options = { conditionalWrites: true, now: () => new Date(0) };
 
 describe('repository config (issue 10, item 12)', () => {
@@ -45,7 +52,7 @@ describe('repository config (issue 10, item 12)', () => {
       const check = await settings(o);
       return check.kind === 'conflict' ? check.conflicts.map((c) => c.setting) : [];
     };
-    expect(await settingsOf({ eventTypeMap: { sourced: ['B'] } })).toEqual(['STREAMVAULT_EVENT_TYPE_MAP']);
+    expect(await settingsOf({ eventTypeMap: map('sourced=B') })).toEqual(['STREAMVAULT_EVENT_TYPE_MAP']);
     expect(await settingsOf({ streamReferenceLayout: [{ streams: 'y' }] })).toEqual(['STREAMVAULT_STREAM_REFERENCE_LAYOUT']);
     expect(await settingsOf({ pairs: [{ ...pairs[0]!, topic: 'other' }] })).toEqual(['topic of pair samples/sourced (STREAMVAULT_TOPICS)']);
 
@@ -55,6 +62,53 @@ describe('repository config (issue 10, item 12)', () => {
     expect(stored.kind === 'present' && stored.config.settings.pairs).toEqual({ 'samples/sourced': 'samples.sourced', 'samples/deleted': 'samples.deleted' });
     // A run with fewer pairs is fine: the location keeps them all.
     expect(await settings({ pairs })).toEqual({ kind: 'matches', addedPairs: [] });
+  });
+
+  it('accepts a type map that only grows for the location\'s pairs, records it, then refuses shrinking it (issue 12)', async () => {
+    const store = new MemoryObjectStore();
+    const mixed = [...pairs, { source: 'system', event: 'insert', topic: 'system.insert' }];
+    const run = (text: string, p = mixed) => checkRepositoryConfig(store, layout, withSchema({ eventTypeMap: map(text), pairs: p }), options);
+    const storedMap = async () => {
+      const stored = await readRepositoryConfig(store, layout);
+      return stored.kind === 'present' ? stored.config.settings.eventTypeMap : undefined;
+    };
+    expect(await run('insert=InsertEvent,*=BinaryEvent')).toEqual({ kind: 'created' });
+    expect(await storedMap()).toEqual({ version: 2, byEventType: { insert: ['InsertEvent'] }, fallback: ['BinaryEvent'] });
+    // Appended types, and entries for event types no pair has: the same streams or more.
+    expect(await run('insert=InsertEvent|BulkInsertEvent,download=DownloadEvent,*=BinaryEvent|BulkBinaryEvent')).toEqual({ kind: 'matches', addedPairs: [] });
+    expect(await storedMap()).toEqual({
+      version: 2,
+      byEventType: { download: ['DownloadEvent'], insert: ['InsertEvent', 'BulkInsertEvent'] },
+      fallback: ['BinaryEvent', 'BulkBinaryEvent'],
+    });
+    // Back to the smaller map, a type put first, or a new entry for an event type a pair has: refused, naming it.
+    for (const text of ['insert=InsertEvent,*=BinaryEvent', 'insert=BulkInsertEvent|InsertEvent,*=BinaryEvent|BulkBinaryEvent', 'insert=InsertEvent|BulkInsertEvent,sourced=Other,*=BinaryEvent|BulkBinaryEvent']) {
+      const check = await run(text);
+      expect(check.kind, text).toBe('conflict');
+      if (check.kind === 'conflict') expect(check.conflicts.map((c) => c.setting)).toEqual(['STREAMVAULT_EVENT_TYPE_MAP']);
+    }
+    const check = await run('insert=InsertEvent,*=BinaryEvent');
+    expect(check.kind === 'conflict' && check.message).toContain('insert: InsertEvent|BulkInsertEvent -> InsertEvent');
+    // An entry for an event type the location holds no events of may change, also with its first pair.
+    const grown = 'insert=InsertEvent|BulkInsertEvent,download=Other,*=BinaryEvent|BulkBinaryEvent';
+    expect(await run(grown, [...mixed, { source: 'system', event: 'download', topic: 'system.download' }])).toEqual({ kind: 'matches', addedPairs: ['system/download'] });
+  });
+
+  it('a config written before type map version 2 (entries stored as {}) is checked on its fallback only, then upgraded to the new default', async () => {
+    const store = new MemoryObjectStore();
+    const oldDefault = 'insert=InsertEvent|BulkInsertEvent,delete=DeleteEvent|BulkDeleteEvent,*=BinaryEvent|BulkBinaryEvent';
+    // What earlier versions wrote: a Map serializes as {} in JSON.
+    const legacy = { ...withSchema({ eventTypeMap: map(oldDefault) }), eventTypeMap: JSON.parse(JSON.stringify(map(oldDefault))) as unknown };
+    expect(legacy.eventTypeMap).toEqual({ byEventType: {}, fallback: ['BinaryEvent', 'BulkBinaryEvent'] });
+    await store.put('prod/streamvault.json', Buffer.from(JSON.stringify({ format: 'streamvault-repository', version: 1, createdAt: 'x', settings: legacy })));
+    expect(await checkRepositoryConfig(store, layout, withSchema({ eventTypeMap: map(DEFAULT_EVENT_TYPE_MAP) }), options)).toEqual({ kind: 'matches', addedPairs: [] });
+    const stored = await readRepositoryConfig(store, layout);
+    expect(stored.kind === 'present' && stored.config.settings.eventTypeMap).toMatchObject({ version: 2, byEventType: { status: ['StatusEvent', 'BulkStatusEvent'] } });
+    // Another fallback would change what binary events decode as: refused even against a legacy config.
+    const other = new MemoryObjectStore();
+    await other.put('prod/streamvault.json', Buffer.from(JSON.stringify({ format: 'streamvault-repository', version: 1, createdAt: 'x', settings: legacy })));
+    const check = await checkRepositoryConfig(other, layout, withSchema({ eventTypeMap: map('*=Other') }), options);
+    expect(check.kind === 'conflict' && check.conflicts.map((c) => c.setting)).toEqual(['STREAMVAULT_EVENT_TYPE_MAP']);
   });
 
   it('an unreadable config is a conflict, not silently replaced', async () => {
