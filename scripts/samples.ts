@@ -11,7 +11,7 @@ import { parseArgs } from 'node:util';
 import { formatProblems, loadConfig } from '../src/config/load-config.js';
 import { kafkaSettings } from '../src/config/settings.js';
 import { createGenerationDecoder } from '../src/events/generation-decoder.js';
-import { resolveTypeNames } from '../src/events/event-type-map.js';
+import { resolveTypeNames } from '../src/config/event-type-map.js';
 import { loadSchemaGenerations } from '../src/events/schema-generations.js';
 import { createKafka } from '../src/kafka/create-kafka.js';
 import { createLogger } from '../src/observability/logger.js';

@@ -1,7 +1,7 @@
 import type { Config } from '../config/load-config.js';
 import { batchLimits, groupIdFor, kafkaSettings } from '../config/settings.js';
 import { createGenerationDecoder } from '../events/generation-decoder.js';
-import { resolveTypeNames } from '../events/event-type-map.js';
+import { resolveTypeNames } from '../config/event-type-map.js';
 import { loadSchemaGenerations } from '../events/schema-generations.js';
 import { schemaInspector } from '../events/schema-inspector.js';
 import { ExitCode, type ExitCodeValue } from '../exit-codes.js';

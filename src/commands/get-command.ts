@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { resolve } from 'node:path';
 import { createGenerationDecoder, type GenerationDecoder } from '../events/generation-decoder.js';
-import { resolveTypeNames } from '../events/event-type-map.js';
+import { resolveTypeNames } from '../config/event-type-map.js';
 import { loadSchemaGenerations } from '../events/schema-generations.js';
 import { ExitCode, type ExitCodeValue } from '../exit-codes.js';
 import { SHA256_HEX } from '../storage/key-layout.js';

@@ -1,5 +1,5 @@
-import { DEFAULT_EVENT_TYPE_MAP } from '../events/event-type-map.js';
-import { DEFAULT_REFERENCE_LAYOUT } from '../events/stream-references.js';
+import { DEFAULT_EVENT_TYPE_MAP } from './event-type-map.js';
+import { DEFAULT_REFERENCE_LAYOUT } from './reference-layout.js';
 
 /** The platform's restore request: the blob as body, the hash in the query (not a header). */
 export const PLATFORM_STREAM_POST_TEMPLATE = '{base}/api/v3/stream/{source}/{label}?skip-identify=true&expected-sha256={sha256}';

@@ -1,6 +1,7 @@
 import type { DecodingSettings, EventInspector } from '../backup/event-inspector.js';
 import type { GenerationDecoder } from './generation-decoder.js';
-import { extractStreamReferences, type ReferenceLayout } from './stream-references.js';
+import { extractStreamReferences } from './stream-references.js';
+import { type ReferenceLayout } from '../config/reference-layout.js';
 
 /** Decodes with the pair's Avro types (every schema generation) and extracts the streams the event references. */
 export function schemaInspector(decoder: GenerationDecoder, layout: ReferenceLayout, decoding: DecodingSettings): EventInspector {

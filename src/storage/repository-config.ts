@@ -23,7 +23,7 @@
  * generation decodes it), the codec and batch sizes (they change bytes and boundaries, not content).
  */
 import { z } from 'zod';
-import { resolveTypeNames, type EventTypeMap } from '../events/event-type-map.js';
+import { resolveTypeNames, type EventTypeMap } from '../config/event-type-map.js';
 import type { KeyLayout } from './key-layout.js';
 import { ObjectNotFoundError, PreconditionFailedError, type ObjectStore } from './object-store.js';
 

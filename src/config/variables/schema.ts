@@ -1,10 +1,6 @@
 import { z } from 'zod';
-import { DEFAULT_EVENT_TYPE_MAP, parseEventTypeMap, type EventTypeMap } from '../../events/event-type-map.js';
-import {
-  DEFAULT_REFERENCE_LAYOUT,
-  parseReferenceLayout,
-  type ReferenceLayout,
-} from '../../events/stream-references.js';
+import { DEFAULT_EVENT_TYPE_MAP, parseEventTypeMap, type EventTypeMap } from '../event-type-map.js';
+import { DEFAULT_REFERENCE_LAYOUT, parseReferenceLayout, type ReferenceLayout } from '../reference-layout.js';
 import { text, variable } from '../variable.js';
 
 const eventTypeMap = () =>

@@ -3,8 +3,8 @@ import { variablesHelpText, variablesMarkdown } from '../../../src/config/descri
 import { loadConfig } from '../../../src/config/load-config.js';
 import { PLATFORM_PRESETS } from '../../../src/config/platform-presets.js';
 import { variables } from '../../../src/config/variables/index.js';
-import { DEFAULT_EVENT_TYPE_MAP, parseEventTypeMap } from '../../../src/events/event-type-map.js';
-import { DEFAULT_REFERENCE_LAYOUT, parseReferenceLayout } from '../../../src/events/stream-references.js';
+import { DEFAULT_EVENT_TYPE_MAP, parseEventTypeMap } from '../../../src/config/event-type-map.js';
+import { DEFAULT_REFERENCE_LAYOUT, parseReferenceLayout } from '../../../src/config/reference-layout.js';
 
 const base = { STREAMVAULT_S3_BUCKET: 'backup-bucket' };
 const azul = { ...base, STREAMVAULT_PLATFORM: 'azul', STREAMVAULT_PLATFORM_PREFIX: 'prod', STREAMVAULT_SOURCES: 'samples,watch' };

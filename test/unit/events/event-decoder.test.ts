@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { createEventDecoder, type DecodeOutcome } from '../../../src/events/event-decoder.js';
-import { DEFAULT_EVENT_TYPE_MAP, parseEventTypeMap, resolveTypeNames } from '../../../src/events/event-type-map.js';
+import { DEFAULT_EVENT_TYPE_MAP, parseEventTypeMap, resolveTypeNames } from '../../../src/config/event-type-map.js';
 import { loadSchemaRegistry, type SchemaRegistry } from '../../../src/events/schema-registry.js';
 
 const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));

@@ -3,7 +3,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { DEFAULT_EVENT_TYPE_MAP, PLATFORM_SYSTEM_MODELS, parseEventTypeMap, resolveTypeNames, type EventTypeMap } from '../../../src/events/event-type-map.js';
+import { DEFAULT_EVENT_TYPE_MAP, PLATFORM_SYSTEM_MODELS, parseEventTypeMap, resolveTypeNames, type EventTypeMap } from '../../../src/config/event-type-map.js';
 import { createGenerationDecoder } from '../../../src/events/generation-decoder.js';
 import { compareNatural, loadSchemaGenerations, type SchemaGeneration } from '../../../src/events/schema-generations.js';
 import { SchemaLoadError } from '../../../src/events/schema-registry.js';

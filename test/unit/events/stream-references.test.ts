@@ -6,15 +6,8 @@ import { beforeAll, describe, expect, it } from 'vitest';
 
 import { createEventDecoder, type EventDecoder } from '../../../src/events/event-decoder.js';
 import { loadSchemaRegistry, type SchemaRegistry } from '../../../src/events/schema-registry.js';
-import {
-  DEFAULT_REFERENCE_LAYOUT,
-  extractStreamReferences,
-  isSafeSegment,
-  parseReferenceLayout,
-  renderForLog,
-  type ReferenceLayout,
-  type StreamReference,
-} from '../../../src/events/stream-references.js';
+import { extractStreamReferences, isSafeSegment, renderForLog, type StreamReference } from '../../../src/events/stream-references.js';
+import { DEFAULT_REFERENCE_LAYOUT, parseReferenceLayout, type ReferenceLayout } from '../../../src/config/reference-layout.js';
 
 const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
 const corpusDir = path.resolve(repoRoot, '../shared/azul-corpus');

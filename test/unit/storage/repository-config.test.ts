@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { KeyLayout } from '../../../src/storage/key-layout.js';
 import { checkBackupPresent, checkRepositoryConfig, readRepositoryConfig, repositorySettings } from '../../../src/storage/repository-config.js';
-import { DEFAULT_EVENT_TYPE_MAP, parseEventTypeMap, type EventTypeMap } from '../../../src/events/event-type-map.js';
+import { DEFAULT_EVENT_TYPE_MAP, parseEventTypeMap, type EventTypeMap } from '../../../src/config/event-type-map.js';
 import { MemoryObjectStore } from '../../helpers/memory-object-store.js';
 
 const map = (text: string): EventTypeMap => {

@@ -6,7 +6,7 @@ import {
   listTypeNames,
   parseEventTypeMap,
   resolveTypeNames,
-} from '../../../src/events/event-type-map.js';
+} from '../../../src/config/event-type-map.js';
 
 function mapOf(text: string): EventTypeMap {
   const result = parseEventTypeMap(text);
