@@ -1,4 +1,4 @@
-import { DEFAULT_EVENT_TYPE_MAP } from './event-type-map.js';
+import { DEFAULT_EVENT_TYPE_MAP, PLATFORM_SYSTEM_MODELS } from './event-type-map.js';
 import { DEFAULT_REFERENCE_LAYOUT } from './reference-layout.js';
 
 /** The platform's restore request: the blob as body, the hash in the query (not a header). */
@@ -30,7 +30,8 @@ export const PLATFORM_PRESETS: Readonly<Record<string, PlatformPreset>> = {
       'Topics `azul.{prefix}.{source}.binary.{action}` for binary events and `azul.{prefix}.system.{model}` for the system models, the platform\'s type map and stream-reference layout, its stream API and restore order',
     values: {
       EVENT_TYPES: PLATFORM_BINARY_ACTIONS,
-      EXTRA_PAIRS: 'system/insert,system/delete',
+      // Every system model the platform publishes (the default type map decodes each of them).
+      EXTRA_PAIRS: PLATFORM_SYSTEM_MODELS.map((model) => `system/${model.event}`).join(','),
       TOPIC_TEMPLATE: 'azul.{prefix}.{source}.binary.{event}',
       EXTRA_PAIRS_TOPIC_TEMPLATE: 'azul.{prefix}.system.{event}',
       EVENT_TYPE_MAP: DEFAULT_EVENT_TYPE_MAP,

@@ -51,6 +51,8 @@ describe('streamvault backup with STREAMVAULT_PLATFORM=azul and STREAMVAULT_SOUR
         STREAMVAULT_SOURCES_FILE: sourcesFile,
         // Explicit beats the preset: two of the five binary actions (the others have no topic here).
         STREAMVAULT_EVENT_TYPES: 'sourced,extracted',
+        // And two of the six system models (the unit test checks the preset names all six).
+        STREAMVAULT_EXTRA_PAIRS: 'system/insert,system/delete',
         STREAMVAULT_BATCH_MAX_AGE_SECONDS: '600',
       },
     });

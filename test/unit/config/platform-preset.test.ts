@@ -20,6 +20,10 @@ describe('STREAMVAULT_PLATFORM=azul', () => {
       ...['samples', 'watch'].flatMap((source) => actions.map((event) => ({ source, event, topic: `azul.prod.${source}.binary.${event}` }))),
       { source: 'system', event: 'insert', topic: 'azul.prod.system.insert' },
       { source: 'system', event: 'delete', topic: 'azul.prod.system.delete' },
+      { source: 'system', event: 'download', topic: 'azul.prod.system.download' },
+      { source: 'system', event: 'plugin', topic: 'azul.prod.system.plugin' },
+      { source: 'system', event: 'retrohunt', topic: 'azul.prod.system.retrohunt' },
+      { source: 'system', event: 'status', topic: 'azul.prod.system.status' },
     ]);
     // By reference: the preset follows the defaults of the decoder.
     expect(c.EVENT_TYPE_MAP).toEqual((parseEventTypeMap(DEFAULT_EVENT_TYPE_MAP) as { map: unknown }).map);
