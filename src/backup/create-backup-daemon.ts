@@ -1,4 +1,5 @@
 import type { Config } from '../config/load-config.js';
+import { avroCodecName } from '../config/variables/compression.js';
 import { batchLimits, groupIdFor, kafkaSettings } from '../config/settings.js';
 import { createEventDecoder } from '../events/event-decoder.js';
 import { resolveTypeNames } from '../events/event-type-map.js';
@@ -66,7 +67,7 @@ export async function createBackupDaemon(config: Config, runtime: BackupRuntime)
   const writer = new BatchWriter({
     store: runtime.store,
     layout,
-    codec: config.AVRO_CODEC,
+    codec: avroCodecName(config.AVRO_CODEC),
     streamSink: runtime.streams,
     now: () => new Date(runtime.wallNow()),
     conditionalWrites: conditional.enabled,

@@ -1,10 +1,12 @@
 import { batchingVariables } from './batching.js';
+import { compressionVariables } from './compression.js';
 import { generalVariables } from './general.js';
 import { kafkaVariables } from './kafka.js';
 import { observabilityVariables } from './observability.js';
 import { pairVariables } from './pairs.js';
 import { restoreVariables } from './restore.js';
 import { s3Variables } from './s3.js';
+import { s3WriteVariables } from './s3-writes.js';
 import { schemaVariables } from './schema.js';
 import { streamVariables } from './streams.js';
 
@@ -14,8 +16,10 @@ export const variables = {
   ...kafkaVariables,
   ...pairVariables,
   ...batchingVariables,
+  ...compressionVariables,
   ...schemaVariables,
   ...s3Variables,
+  ...s3WriteVariables,
   ...streamVariables,
   ...observabilityVariables,
   ...restoreVariables,
