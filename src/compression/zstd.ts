@@ -86,8 +86,8 @@ export function createZstdDecompressStream(): Transform {
   return runtimeZstd()?.createZstdDecompress() ?? new FzstdDecompressStream();
 }
 
-/** fzstd's streaming decompressor as a Transform (Node.js 20). */
-class FzstdDecompressStream extends Transform {
+/** fzstd's streaming decompressor as a Transform (Node.js 20; exported for its test). */
+export class FzstdDecompressStream extends Transform {
   readonly #decompressor: Decompress;
   #ended = false;
 
