@@ -73,8 +73,6 @@ export class StreamCopier {
     const { store, layout, retries, minRetryDelayMs, logger } = this.#options;
     const key = layout.streamKey(ref.sha256);
     let attempts = 0;
-    // Cleared once the source announced a size its content did not have: later attempts record none.
-    let trustAnnouncedSize = true;
     try {
       return await pRetry(
         async () => {
@@ -90,7 +88,15 @@ export class StreamCopier {
           // while it is still in progress or after its writer was killed. It is copied over.
           if (stored?.metadata.sha256 === ref.sha256) return { kind: 'deduped' } as const;
           if (stored) logger.warn({ sha256: ref.sha256, key, size: stored.size }, 'an object without its sha256 metadata is at the stream key; copying the stream over it');
-          return await this.#attempt(ref, key, signal, attempts, trustAnnouncedSize);
+          try {
+            return await this.#attempt(ref, key, signal, attempts, true);
+          } catch (error) {
+            if (!(error instanceof AnnouncedSizeMismatchError)) throw error;
+            // The content is right (its hash matched), the source's size header was not: copy it
+            // again at once, recording no size (that attempt logs the difference). Not a failure,
+            // and whatever the retry budget.
+            return await this.#attempt(ref, key, signal, attempts, false);
+          }
         },
         {
           retries,
@@ -101,7 +107,6 @@ export class StreamCopier {
           signal,
           shouldRetry: ({ error }) => isRetriable(error),
           onFailedAttempt: ({ error, attemptNumber, retriesLeft }) => {
-            if (error instanceof AnnouncedSizeMismatchError) trustAnnouncedSize = false;
             if (retriesLeft > 0 && isRetriable(error)) {
               logger.warn({ sha256: ref.sha256, attempt: attemptNumber, retriesLeft, err: error.message }, 'stream copy attempt failed; retrying');
             }

@@ -69,11 +69,12 @@ describe('stream compression', () => {
     });
   }
 
-  it('a source that announced the wrong size: the copy is retried and stored without a content size, never with the wrong one', async () => {
+  it('a source that announced the wrong size: copied again at once and stored without a content size, never with the wrong one', async () => {
     const store = new MemoryObjectStore();
     const source = serving(content, content.length + 5);
-    const outcome = await copier(store, source, 'gzip').copy(ref, never);
-    expect(outcome).toMatchObject({ kind: 'stored', attempts: 2 });
+    // No retries: the second read is not a retry of a failure, so it does not depend on the budget.
+    const outcome = await new StreamCopier({ store, layout, source, logger, retries: 0, minRetryDelayMs: 1, idleTimeoutMs: 5_000, compression: 'gzip' }).copy(ref, never);
+    expect(outcome).toMatchObject({ kind: 'stored', attempts: 1 });
     expect(source.calls).toBe(2);
     const stored = store.objects.get(layout.streamKey(ref.sha256))!;
     expect(stored.options.metadata?.['content-size']).toBeUndefined();
