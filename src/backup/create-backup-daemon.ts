@@ -1,5 +1,5 @@
+import { avroCodecName } from '../events/avro-container.js';
 import type { Config } from '../config/load-config.js';
-import { avroCodecName } from '../config/variables/compression.js';
 import { batchLimits, groupIdFor, kafkaSettings } from '../config/settings.js';
 import { createEventDecoder } from '../events/event-decoder.js';
 import { resolveTypeNames } from '../events/event-type-map.js';

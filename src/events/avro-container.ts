@@ -9,6 +9,11 @@ import { backupRecordType, fromAvroRecord, toAvroRecord, type BackupRecord } fro
 /** Codec names as the Avro specification spells them (`zstandard`, not `zstd`), so any Avro reader reads the files. */
 export type AvroCodec = 'null' | 'deflate' | 'zstandard';
 
+/** STREAMVAULT_AVRO_CODEC's value to the codec name written in the file: `zstd` is Avro's `zstandard`. */
+export function avroCodecName(setting: 'deflate' | 'null' | 'zstd'): AvroCodec {
+  return setting === 'zstd' ? 'zstandard' : setting;
+}
+
 type BlockCodec = (buf: Buffer, cb: (err: Error | null, out?: Buffer) => void) => void;
 
 /**

@@ -1,5 +1,4 @@
 import { zstdCompressionAvailable, zstdUnavailableReason } from '../../compression/zstd.js';
-import type { AvroCodec } from '../../events/avro-container.js';
 import { oneOf, variable } from '../variable.js';
 
 /** zstd only where the runtime can write it; the message names the runtime's version. */
@@ -30,10 +29,3 @@ export const compressionVariables = {
       'on every read; each object records its encoding in its metadata, so a bucket may mix them.',
   }),
 };
-
-export type AvroCodecSetting = 'deflate' | 'null' | 'zstd';
-
-/** The setting's name for zstd is the usual one; the Avro specification's is `zstandard`. */
-export function avroCodecName(setting: AvroCodecSetting): AvroCodec {
-  return setting === 'zstd' ? 'zstandard' : setting;
-}

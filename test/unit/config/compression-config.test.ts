@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { zstdCompressionAvailable } from '../../../src/compression/zstd.js';
 import { formatProblems, loadConfig } from '../../../src/config/load-config.js';
-import { avroCodecName } from '../../../src/config/variables/compression.js';
+import { avroCodecName } from '../../../src/events/avro-container.js';
 import { s3WriteSettings } from '../../../src/config/settings.js';
 import { s3WriteOptions } from '../../../src/storage/s3-object-store.js';
 import { ExitCode } from '../../../src/exit-codes.js';
