@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
-import { gzipSync, gunzipSync } from 'node:zlib';
-import { PassThrough, Readable } from 'node:stream';
+import { createGunzip, gzipSync, gunzipSync } from 'node:zlib';
+import { PassThrough, Readable, Writable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import { describe, expect, it } from 'vitest';
 import { zstdCompressionAvailable } from '../../../src/compression/zstd.js';
 import type { StreamRef } from '../../../src/filecache/stream-file-cache.js';
@@ -117,5 +118,67 @@ describe('stream compression', () => {
     const gz = gzipSync(content);
     await store.put('streams/dd/cut', gz.subarray(0, gz.length - 20), { metadata: { sha256: ref.sha256, encoding: 'gzip' } });
     await expect(read(await openStoredStream(store, 'streams/dd/cut'))).rejects.toThrow();
+  });
+
+  it('streams: the store gets compressed bytes while the source is still sending, and nothing is held whole', { timeout: 60_000 }, async () => {
+    const MiB = 1024 * 1024;
+    const total = 24 * MiB;
+    // Deterministic, half-compressible chunks (hex digests), made as they are read.
+    function* chunks(): Generator<Buffer> {
+      let seed = Buffer.from('seed');
+      for (let made = 0; made < total; made += 64 * 1024) {
+        const parts: Buffer[] = [];
+        for (let i = 0; i < 1024; i++) {
+          seed = createHash('sha256').update(seed).digest();
+          parts.push(Buffer.from(seed.toString('hex')));
+        }
+        yield Buffer.concat(parts);
+      }
+    }
+    const hash = createHash('sha256');
+    for (const chunk of chunks()) hash.update(chunk);
+    const big: StreamRef = { source: 'azul', label: 'content', sha256: hash.digest('hex') };
+
+    let emitted = 0;
+    const source = sourceOf(() => ({
+      kind: 'found',
+      body: Readable.from((function* () {
+        for (const chunk of chunks()) {
+          emitted += chunk.length;
+          yield chunk;
+        }
+      })()),
+      size: total,
+    }));
+    let emittedAtFirstStoredByte: number | undefined;
+    let storedBytes = 0;
+    const contentHash = createHash('sha256');
+    const store = new MemoryObjectStore();
+    // An uploader that keeps nothing: it only counts, and hashes what the object decompresses to.
+    store.putStream = async (_key, body) => {
+      const gunzip = createGunzip();
+      const decoded = pipeline(gunzip, new Writable({ write: (c: Buffer, _e, done) => (contentHash.update(c), done()) }));
+      await pipeline(
+        body,
+        new Writable({
+          write(c: Buffer, _e, done) {
+            emittedAtFirstStoredByte ??= emitted;
+            storedBytes += c.length;
+            if (!gunzip.write(c)) gunzip.once('drain', () => done());
+            else done();
+          },
+          final(done) {
+            gunzip.end();
+            done();
+          },
+        }),
+      );
+      await decoded;
+    };
+    const outcome = await copier(store, source, 'gzip').copy(big, never);
+    expect(outcome).toMatchObject({ kind: 'stored', bytes: total });
+    expect(contentHash.digest('hex')).toBe(big.sha256);
+    expect(storedBytes).toBeLessThan(total);
+    expect(emittedAtFirstStoredByte).toBeLessThan(total / 8);
   });
 });
