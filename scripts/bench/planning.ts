@@ -2,7 +2,7 @@ import { Readable } from 'node:stream';
 import { buildRestorePlan } from '../../src/restore/restore-plan.js';
 import { KeyLayout } from '../../src/storage/key-layout.js';
 import { serializeManifest, type ManifestEntry } from '../../src/storage/manifest.js';
-import { ObjectNotFoundError, type ObjectStore, type StoredObjectHead, type StoredObjectInfo } from '../../src/storage/object-store.js';
+import { ObjectNotFoundError, type ObjectStore, type StoredObjectHead, type StoredObjectInfo, type StoredObjectStream } from '../../src/storage/object-store.js';
 import { verifyBackup } from '../../src/verify/verify-backup.js';
 
 /**
@@ -31,6 +31,9 @@ class InMemoryBucket implements ObjectStore {
   }
   async getStream(key: string): Promise<Readable> {
     return Readable.from([await this.get(key)]);
+  }
+  async getStreamWithMetadata(key: string): Promise<StoredObjectStream> {
+    return { body: await this.getStream(key), metadata: {} };
   }
   async head(key: string): Promise<StoredObjectHead | undefined> {
     const body = this.#objects.get(key);

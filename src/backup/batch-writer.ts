@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { encodeContainer, type AvroCodec } from '../events/avro-container.js';
+import { encodeContainerMeasured, type AvroCodec } from '../events/avro-container.js';
 import { pairId, type Pair } from '../config/pair.js';
 import type { KeyLayout } from '../storage/key-layout.js';
 import { fencedPut, unfencedPut, type FencedPutRequest, type WriteFence } from '../storage/fenced-write.js';
@@ -53,7 +53,7 @@ export class BatchWriter {
     streamsDurable.catch(() => {}); // awaited below; avoid an unhandled rejection meanwhile
 
     const key = layout.eventsObjectKey(pair, batch.partition, first.offset, first.timestamp);
-    const body = await encodeContainer(batch.records, {
+    const { body, uncompressedBytes } = await encodeContainerMeasured(batch.records, {
       codec,
       seed: key,
       metadata: {
@@ -100,6 +100,7 @@ export class BatchWriter {
       bytes: body.length,
       sha256,
       codec,
+      uncompressedBytes,
       writtenAt: this.#deps.now().toISOString(),
       streams,
     };

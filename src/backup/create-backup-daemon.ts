@@ -1,3 +1,4 @@
+import { avroCodecName } from '../events/avro-container.js';
 import type { Config } from '../config/load-config.js';
 import { batchLimits, groupIdFor, kafkaSettings } from '../config/settings.js';
 import { createGenerationDecoder } from '../events/generation-decoder.js';
@@ -77,7 +78,7 @@ export async function createBackupDaemon(config: Config, runtime: BackupRuntime)
   const writer = new BatchWriter({
     store: runtime.store,
     layout,
-    codec: config.AVRO_CODEC,
+    codec: avroCodecName(config.AVRO_CODEC),
     streamSink: runtime.streams,
     now: () => new Date(runtime.wallNow()),
     conditionalWrites: conditional.enabled,

@@ -1,12 +1,12 @@
 import { formatProblems, loadConfig, type Config } from '../config/load-config.js';
-import { s3Settings } from '../config/settings.js';
+import { s3Settings, s3WriteSettings } from '../config/settings.js';
 import { ExitCode, type ExitCodeValue } from '../exit-codes.js';
 import { createLogger, type Logger } from '../observability/logger.js';
 import { ensureBucket } from '../storage/ensure-bucket.js';
 import { KeyLayout } from '../storage/key-layout.js';
 import type { ObjectStore } from '../storage/object-store.js';
 import { checkBackupPresent } from '../storage/repository-config.js';
-import { createS3Client, S3ObjectStore } from '../storage/s3-object-store.js';
+import { createS3Client, S3ObjectStore, s3WriteOptions } from '../storage/s3-object-store.js';
 import type { ShutdownSignals } from '../process-signals.js';
 
 /** What every command starts from: the environment, read once, and where to write messages. */
@@ -47,7 +47,7 @@ export async function createCommandContext(
   if (loaded.unknownVariables.length > 0) {
     logger.warn({ variables: loaded.unknownVariables }, 'ignoring unknown STREAMVAULT_ variables; is one misspelt?');
   }
-  const store = new S3ObjectStore(createS3Client(s3Settings(config)), config.S3_BUCKET);
+  const store = new S3ObjectStore(createS3Client(s3Settings(config)), config.S3_BUCKET, s3WriteOptions(s3WriteSettings(config)));
   if (options.requireBucket !== 'no-check') {
     try {
       const creation = options.requireBucket !== 'create-if-allowed' ? 'never' : config.S3_CREATE_BUCKET ? 'allowed' : 'not-enabled';

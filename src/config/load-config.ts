@@ -170,6 +170,13 @@ function crossFieldProblems(values: Record<string, unknown>): ConfigProblem[] {
       received: 'only one set',
     });
   }
+  if (values.S3_SSE_KMS_KEY_ID && values.S3_SERVER_SIDE_ENCRYPTION !== 'aws:kms') {
+    problems.push({
+      variable: `${ENV_PREFIX}S3_SSE_KMS_KEY_ID`,
+      expected: `expected empty unless ${ENV_PREFIX}S3_SERVER_SIDE_ENCRYPTION is aws:kms`,
+      received: `${ENV_PREFIX}S3_SERVER_SIDE_ENCRYPTION ${JSON.stringify(values.S3_SERVER_SIDE_ENCRYPTION)}`,
+    });
+  }
   return problems;
 }
 

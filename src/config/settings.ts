@@ -1,5 +1,5 @@
 import type { KafkaSettings } from '../kafka/create-kafka.js';
-import type { S3Settings } from '../storage/s3-object-store.js';
+import type { S3Settings, s3WriteOptions } from '../storage/s3-object-store.js';
 import type { BatchLimits } from '../backup/partition-batch.js';
 import type { Config } from './load-config.js';
 
@@ -27,6 +27,15 @@ export function s3Settings(config: Config): S3Settings {
     connectTimeoutMs: config.S3_CONNECT_TIMEOUT_MS,
     requestTimeoutMs: config.S3_REQUEST_TIMEOUT_MS,
     socketTimeoutMs: config.S3_SOCKET_TIMEOUT_MS,
+  };
+}
+
+/** Server-side encryption and storage class of every write to the backup bucket. */
+export function s3WriteSettings(config: Config): Parameters<typeof s3WriteOptions>[0] {
+  return {
+    serverSideEncryption: config.S3_SERVER_SIDE_ENCRYPTION,
+    kmsKeyId: config.S3_SSE_KMS_KEY_ID,
+    storageClass: config.S3_STORAGE_CLASS,
   };
 }
 

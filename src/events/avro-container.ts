@@ -3,19 +3,39 @@ import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import zlib from 'node:zlib';
+import { zstdCompressBuffer, zstdDecompressBuffer } from '../compression/zstd.js';
 import { backupRecordType, fromAvroRecord, toAvroRecord, type BackupRecord } from './backup-record.js';
 
-export type AvroCodec = 'null' | 'deflate';
+/** Codec names as the Avro specification spells them (`zstandard`, not `zstd`), so any Avro reader reads the files. */
+export type AvroCodec = 'null' | 'deflate' | 'zstandard';
 
-/** Avro's `deflate` codec is raw deflate (RFC 1951) without zlib framing. */
-const codecs = {
-  deflate: (buf: Buffer, cb: (err: Error | null, out?: Buffer) => void) => zlib.deflateRaw(buf, cb),
-  null: (buf: Buffer, cb: (err: Error | null, out?: Buffer) => void) => cb(null, buf),
+/** STREAMVAULT_AVRO_CODEC's value to the codec name written in the file: `zstd` is Avro's `zstandard`. */
+export function avroCodecName(setting: 'deflate' | 'null' | 'zstd'): AvroCodec {
+  return setting === 'zstd' ? 'zstandard' : setting;
+}
+
+type BlockCodec = (buf: Buffer, cb: (err: Error | null, out?: Buffer) => void) => void;
+
+/**
+ * Avro's `deflate` codec is raw deflate (RFC 1951) without zlib framing; `zstandard` is one zstd
+ * frame per block. Writing zstd needs the runtime's (compression/zstd.ts); reading works everywhere.
+ */
+const codecs: Record<AvroCodec, BlockCodec> = {
+  deflate: (buf, cb) => zlib.deflateRaw(buf, cb),
+  null: (buf, cb) => cb(null, buf),
+  zstandard: (buf, cb) => zstdCompressBuffer(buf, cb),
 };
-const decoders = {
-  deflate: (buf: Buffer, cb: (err: Error | null, out?: Buffer) => void) => zlib.inflateRaw(buf, cb),
-  null: (buf: Buffer, cb: (err: Error | null, out?: Buffer) => void) => cb(null, buf),
+const decoders: Record<AvroCodec, BlockCodec> = {
+  deflate: (buf, cb) => zlib.inflateRaw(buf, cb),
+  null: (buf, cb) => cb(null, buf),
+  zstandard: (buf, cb) => zstdDecompressBuffer(buf, cb),
 };
+
+export interface EncodedContainer {
+  readonly body: Buffer;
+  /** Bytes of the serialized records before the codec: the stored size over this is the compression ratio. */
+  readonly uncompressedBytes: number;
+}
 
 /**
  * Encodes records as an Avro object container file. The sync marker is derived from `seed` (the
@@ -25,11 +45,24 @@ export async function encodeContainer(
   records: readonly BackupRecord[],
   options: { codec: AvroCodec; seed: string; metadata?: Record<string, string> },
 ): Promise<Buffer> {
+  return (await encodeContainerMeasured(records, options)).body;
+}
+
+/** `encodeContainer`, also saying how many record bytes went into the codec. */
+export async function encodeContainerMeasured(
+  records: readonly BackupRecord[],
+  options: { codec: AvroCodec; seed: string; metadata?: Record<string, string> },
+): Promise<EncodedContainer> {
+  let uncompressedBytes = 0;
+  const measured: BlockCodec = (buf, cb) => {
+    uncompressedBytes += buf.length;
+    codecs[options.codec](buf, cb);
+  };
   const metadata: Record<string, Buffer> = {};
   for (const [k, v] of Object.entries(options.metadata ?? {})) metadata[k] = Buffer.from(v);
   const encoder = new avro.streams.BlockEncoder(backupRecordType, {
     codec: options.codec,
-    codecs,
+    codecs: { [options.codec]: measured },
     syncMarker: createHash('sha256').update(options.seed).digest().subarray(0, 16),
     metadata,
   } as unknown as ConstructorParameters<typeof avro.streams.BlockEncoder>[1]);
@@ -42,7 +75,7 @@ export async function encodeContainer(
     },
   );
   await done;
-  return Buffer.concat(chunks);
+  return { body: Buffer.concat(chunks), uncompressedBytes };
 }
 
 /**

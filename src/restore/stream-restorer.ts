@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { openStoredStream } from '../streams/stream-encoding.js';
 import { createWriteStream } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { Transform } from 'node:stream';
@@ -127,7 +128,7 @@ async function download(
   let size = 0;
   try {
     await pipeline(
-      await store.getStream(stream.key),
+      await openStoredStream(store, stream.key),
       new Transform({
         transform(chunk: Buffer, _encoding, done) {
           hash.update(chunk);

@@ -47,7 +47,13 @@ export const manifestEntrySchema = z.object({
   maxTimestamp: kafkaTimestamp,
   bytes: z.number().int().nonnegative(),
   sha256: z.string().regex(/^[0-9a-f]{64}$/),
-  codec: z.enum(['null', 'deflate']),
+  /** The events object's Avro codec, as the Avro specification names it. */
+  codec: z.enum(['null', 'deflate', 'zstandard']),
+  /**
+   * Bytes of the object's serialized records before the codec (`bytes` after it): the compression
+   * ratio `streamvault stats` shows. Absent in manifests written before it was recorded.
+   */
+  uncompressedBytes: z.number().int().nonnegative().optional(),
   writtenAt: z.string(),
   streams: z.array(manifestStreamSchema),
 });

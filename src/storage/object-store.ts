@@ -25,6 +25,11 @@ export interface StoredObjectHead {
   readonly etag?: string;
 }
 
+export interface StoredObjectStream {
+  readonly body: Readable;
+  readonly metadata: Record<string, string>;
+}
+
 /**
  * The few operations streamvault needs from an object store. S3 implements it for real; tests
  * can wrap it to inject faults. Keys are always built by key-layout.ts.
@@ -36,6 +41,8 @@ export interface ObjectStore {
   putStream(key: string, body: Readable, options?: PutOptions): Promise<void>;
   get(key: string): Promise<Buffer>;
   getStream(key: string): Promise<Readable>;
+  /** `getStream` with the object's user metadata, from the same GET (a stream object's encoding). */
+  getStreamWithMetadata(key: string): Promise<StoredObjectStream>;
   /** `undefined` when the key does not exist. */
   head(key: string): Promise<StoredObjectHead | undefined>;
   list(prefix: string): AsyncIterable<StoredObjectInfo>;

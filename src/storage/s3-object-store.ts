@@ -8,9 +8,12 @@ import {
   PutObjectCommand,
   S3Client,
   type S3ClientConfig,
+  type ServerSideEncryption,
+  type StorageClass as S3StorageClass,
 } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
 import type { Readable } from 'node:stream';
+import type { StorageClass } from '../config/variables/s3-writes.js';
 import {
   ObjectNotFoundError,
   PreconditionFailedError,
@@ -18,6 +21,7 @@ import {
   type PutOptions,
   type StoredObjectHead,
   type StoredObjectInfo,
+  type StoredObjectStream,
 } from './object-store.js';
 
 export interface S3Settings {
@@ -59,17 +63,42 @@ export function createS3Client(settings: S3Settings): S3Client {
   return new S3Client(config);
 }
 
+/**
+ * Asked for on every write of the store (PutObject and multipart uploads alike): server-side
+ * encryption and storage class. Unset fields send no header, so the bucket's defaults apply.
+ */
+export interface S3WriteOptions {
+  readonly serverSideEncryption?: 'AES256' | 'aws:kms';
+  /** With `aws:kms` only; absent: the account's default KMS key for S3. */
+  readonly kmsKeyId?: string;
+  readonly storageClass?: StorageClass;
+}
+
+export function s3WriteOptions(settings: { serverSideEncryption: 'none' | 'aes256' | 'aws:kms'; kmsKeyId: string; storageClass: StorageClass | '' }): S3WriteOptions {
+  return {
+    ...(settings.serverSideEncryption === 'aes256' ? { serverSideEncryption: 'AES256' as const } : {}),
+    ...(settings.serverSideEncryption === 'aws:kms' ? { serverSideEncryption: 'aws:kms' as const, ...(settings.kmsKeyId ? { kmsKeyId: settings.kmsKeyId } : {}) } : {}),
+    ...(settings.storageClass ? { storageClass: settings.storageClass } : {}),
+  };
+}
+
 /** Multipart part size for streamed uploads: memory per upload is about partSize x queueSize. */
 const PART_SIZE = 8 * 1024 * 1024;
 const PART_QUEUE = 2;
 
 export class S3ObjectStore implements ObjectStore {
   readonly #client: S3Client;
+  readonly #writeParams: { ServerSideEncryption?: ServerSideEncryption; SSEKMSKeyId?: string; StorageClass?: S3StorageClass };
   readonly bucket: string;
 
-  constructor(client: S3Client, bucket: string) {
+  constructor(client: S3Client, bucket: string, writeOptions: S3WriteOptions = {}) {
     this.#client = client;
     this.bucket = bucket;
+    this.#writeParams = {
+      ...(writeOptions.serverSideEncryption ? { ServerSideEncryption: writeOptions.serverSideEncryption } : {}),
+      ...(writeOptions.kmsKeyId ? { SSEKMSKeyId: writeOptions.kmsKeyId } : {}),
+      ...(writeOptions.storageClass ? { StorageClass: writeOptions.storageClass } : {}),
+    };
   }
 
   async put(key: string, body: Buffer, options: PutOptions = {}): Promise<void> {
@@ -83,6 +112,7 @@ export class S3ObjectStore implements ObjectStore {
           ContentLength: body.length,
           ContentType: options.contentType,
           Metadata: options.metadata,
+          ...this.#writeParams,
           IfNoneMatch: condition?.kind === 'absent' ? '*' : undefined,
           IfMatch: condition?.kind === 'matches' ? condition.etag : undefined,
         }),
@@ -96,7 +126,8 @@ export class S3ObjectStore implements ObjectStore {
   async putStream(key: string, body: Readable, options: PutOptions = {}): Promise<void> {
     const upload = new Upload({
       client: this.#client,
-      params: { Bucket: this.bucket, Key: key, Body: body, ContentType: options.contentType, Metadata: options.metadata },
+      // lib-storage passes these to PutObject (one part) or CreateMultipartUpload (several).
+      params: { Bucket: this.bucket, Key: key, Body: body, ContentType: options.contentType, Metadata: options.metadata, ...this.#writeParams },
       partSize: PART_SIZE,
       queueSize: PART_QUEUE,
       leavePartsOnError: false,
@@ -112,9 +143,13 @@ export class S3ObjectStore implements ObjectStore {
   }
 
   async getStream(key: string): Promise<Readable> {
+    return (await this.getStreamWithMetadata(key)).body;
+  }
+
+  async getStreamWithMetadata(key: string): Promise<StoredObjectStream> {
     try {
       const out = await this.#client.send(new GetObjectCommand({ Bucket: this.bucket, Key: key }));
-      return out.Body as Readable;
+      return { body: out.Body as Readable, metadata: out.Metadata ?? {} };
     } catch (error) {
       if (isNotFound(error)) throw new ObjectNotFoundError(this.bucket, key);
       throw error;

@@ -8,6 +8,14 @@ export class HashMismatchError extends Error {
   }
 }
 
+/** The content hashed right but its length is not the one the source announced (and the upload recorded). */
+export class AnnouncedSizeMismatchError extends Error {
+  constructor(readonly announced: number, readonly bytes: number) {
+    super(`stream content is ${bytes} bytes, the source announced ${announced}; not stored with the announced size`);
+    this.name = 'AnnouncedSizeMismatchError';
+  }
+}
+
 /**
  * Passes bytes through while hashing them, and HOLDS BACK THE LAST CHUNK until the whole content
  * has been hashed and matches `expected`. On a mismatch the stream ends in an error instead, so
@@ -25,10 +33,18 @@ export class Sha256Verifier extends Transform {
   verified = false;
   mismatch: HashMismatchError | undefined;
 
-  constructor(expected: string, onProgress?: () => void) {
+  readonly #expectedBytes: number | undefined;
+  sizeMismatch: AnnouncedSizeMismatchError | undefined;
+
+  /**
+   * `expectedBytes`: the upload records this size in its metadata, so a content of another
+   * length (right hash, wrong announced size) must not complete it either.
+   */
+  constructor(expected: string, onProgress?: () => void, expectedBytes?: number) {
     super();
     this.expected = expected;
     this.#onProgress = onProgress;
+    this.#expectedBytes = expectedBytes;
   }
 
   override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
@@ -45,6 +61,11 @@ export class Sha256Verifier extends Transform {
     if (actual !== this.expected) {
       this.mismatch = new HashMismatchError(this.expected, actual, this.bytes);
       callback(this.mismatch);
+      return;
+    }
+    if (this.#expectedBytes !== undefined && this.#expectedBytes !== this.bytes) {
+      this.sizeMismatch = new AnnouncedSizeMismatchError(this.#expectedBytes, this.bytes);
+      callback(this.sizeMismatch);
       return;
     }
     this.verified = true;

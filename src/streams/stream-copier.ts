@@ -1,11 +1,12 @@
-import { pipeline } from 'node:stream';
+import { pipeline, type Readable } from 'node:stream';
 import pRetry, { AbortError } from 'p-retry';
 import { renderForLog } from '../events/stream-references.js';
 import { isValidStreamRef, type StreamRef } from '../filecache/stream-file-cache.js';
 import type { Logger } from '../observability/logger.js';
 import type { KeyLayout } from '../storage/key-layout.js';
 import type { ObjectStore } from '../storage/object-store.js';
-import { HashMismatchError, Sha256Verifier } from './sha256-verifier.js';
+import { AnnouncedSizeMismatchError, HashMismatchError, Sha256Verifier } from './sha256-verifier.js';
+import { CONTENT_SIZE_METADATA, encodeStream, encodingMetadata, encodingSteps, type StreamCompression } from './stream-encoding.js';
 import { StreamSourceError, type StreamSource } from './stream-source.js';
 
 export type CopyOutcome =
@@ -32,6 +33,8 @@ export interface StreamCopierOptions {
   readonly minRetryDelayMs: number;
   /** Milliseconds without a response or a byte before an attempt is abandoned. */
   readonly idleTimeoutMs: number;
+  /** How the stored bytes are compressed (STREAMVAULT_STREAM_COMPRESSION); default `none`. */
+  readonly compression?: StreamCompression;
 }
 
 export class StreamTimeoutError extends Error {
@@ -85,7 +88,15 @@ export class StreamCopier {
           // while it is still in progress or after its writer was killed. It is copied over.
           if (stored?.metadata.sha256 === ref.sha256) return { kind: 'deduped' } as const;
           if (stored) logger.warn({ sha256: ref.sha256, key, size: stored.size }, 'an object without its sha256 metadata is at the stream key; copying the stream over it');
-          return await this.#attempt(ref, key, signal, attempts);
+          try {
+            return await this.#attempt(ref, key, signal, attempts, true);
+          } catch (error) {
+            if (!(error instanceof AnnouncedSizeMismatchError)) throw error;
+            // The content is right (its hash matched), the source's size header was not: copy it
+            // again at once, recording no size (that attempt logs the difference). Not a failure,
+            // and whatever the retry budget.
+            return await this.#attempt(ref, key, signal, attempts, false);
+          }
         },
         {
           retries,
@@ -110,18 +121,19 @@ export class StreamCopier {
     }
   }
 
-  async #attempt(ref: StreamRef, key: string, outer: AbortSignal, attempt: number): Promise<CopyOutcome> {
+  async #attempt(ref: StreamRef, key: string, outer: AbortSignal, attempt: number, trustAnnouncedSize: boolean): Promise<CopyOutcome> {
     const { store, source, idleTimeoutMs } = this.#options;
+    const steps = encodingSteps(this.#options.compression ?? 'none');
     const controller = new AbortController();
     const forward = () => controller.abort(outer.reason);
     outer.addEventListener('abort', forward, { once: true });
     let timer: NodeJS.Timeout | undefined;
-    let verifier: Sha256Verifier | undefined;
+    let uploadBody: Readable | undefined;
     const arm = () => {
       clearTimeout(timer);
       timer = setTimeout(() => {
-        // Bytes waiting in the verifier that nobody reads: the upload stalled, not the source.
-        const stalledUpload = verifier !== undefined && verifier.readableLength >= verifier.readableHighWaterMark;
+        // Bytes waiting in the upload's body that nobody reads: the upload stalled, not the source.
+        const stalledUpload = uploadBody !== undefined && uploadBody.readableLength >= uploadBody.readableHighWaterMark;
         controller.abort(
           stalledUpload
             ? new DestinationError(`upload of ${key} to the backup bucket ${store.bucket} took no bytes for ${idleTimeoutMs} ms`)
@@ -135,7 +147,10 @@ export class StreamCopier {
       if (opened.kind === 'missing') return { kind: 'missing', reason: opened.detail };
 
       const body = opened.body;
-      verifier = new Sha256Verifier(ref.sha256, arm);
+      // Compressed objects record the content's size for `stats` (their stored size is another):
+      // known before the upload only when the source announced it, and then checked like the hash.
+      const contentSize = steps.length > 0 && trustAnnouncedSize ? opened.size : undefined;
+      const verifier = new Sha256Verifier(ref.sha256, arm, contentSize);
       // pipeline() passes an error on to the other side, so only the first one says where it began.
       let firstFailure: { side: 'source' | 'upload'; error: Error } | undefined;
       body.once('error', (error: Error) => {
@@ -149,14 +164,24 @@ export class StreamCopier {
       // The callback form: an error on either side destroys both, so a failed upload frees the
       // source connection and a failed download fails the upload.
       pipeline(body, verifier, () => {});
+      // The sha256 is checked on the content, before compression: the encoder's last bytes only
+      // come after the verifier's end, which it withholds until the digest matched.
+      uploadBody = encodeStream(verifier, steps);
       try {
-        await store.putStream(key, verifier, {
+        await store.putStream(key, uploadBody, {
           contentType: 'application/octet-stream',
-          // Restore learns every (source, label) from the manifests; this is for people browsing.
-          metadata: { sha256: ref.sha256, 'first-source': encodeURIComponent(ref.source), 'first-label': encodeURIComponent(ref.label) },
+          metadata: {
+            sha256: ref.sha256,
+            ...encodingMetadata(steps),
+            ...(contentSize === undefined ? {} : { [CONTENT_SIZE_METADATA]: String(contentSize) }),
+            // Restore learns every (source, label) from the manifests; this is for people browsing.
+            'first-source': encodeURIComponent(ref.source),
+            'first-label': encodeURIComponent(ref.label),
+          },
         });
       } catch (error) {
         if (verifier.mismatch) throw new AbortError(verifier.mismatch);
+        if (verifier.sizeMismatch) throw verifier.sizeMismatch;
         if (controller.signal.aborted) throw controller.signal.reason;
         // The body failed first (a reset mid-download): the source's error, retried as such.
         if (firstFailure?.side === 'source') {
@@ -166,6 +191,7 @@ export class StreamCopier {
       } finally {
         controller.signal.removeEventListener('abort', destroyBody);
         body.destroy();
+        uploadBody.destroy();
       }
       if (!verifier.verified) {
         // Unreachable with an uploader that reads to the end; if one did not, take the object back.

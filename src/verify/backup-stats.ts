@@ -1,7 +1,9 @@
+import PQueue from 'p-queue';
 import type { KeyLayout } from '../storage/key-layout.js';
 import { readManifests, type ManifestReadProblem } from '../storage/manifest-reader.js';
 import type { ObjectStore } from '../storage/object-store.js';
 import { formatBytes } from '../progress/format-bytes.js';
+import { CONTENT_SIZE_METADATA, ENCODING_METADATA } from '../streams/stream-encoding.js';
 
 export interface PairStats {
   readonly source: string;
@@ -13,6 +15,12 @@ export interface PairStats {
   readonly malformed: number;
   /** Bytes of the pair's events objects. */
   readonly bytes: number;
+  /** Codecs of its objects (Avro names), sorted. */
+  readonly codecs: readonly string[];
+  /** Serialized record bytes before the codec, of the batches whose manifest records them. */
+  readonly uncompressedBytes: number;
+  /** Stored bytes of those same batches: uncompressedBytes / measuredBytes is the compression ratio. */
+  readonly measuredBytes: number;
   readonly partitions: number;
   /** Kafka timestamps (ms) of the oldest and newest event; undefined for a pair without batches. */
   readonly firstTimestamp: bigint | undefined;
@@ -33,20 +41,37 @@ export interface StreamStats {
   readonly dedupSavedBytes: number;
   /** Referenced sha256 with no stored blob (see `streamvault verify`). */
   readonly missing: number;
+  /** Stored blobs whose metadata names an encoding (compression). */
+  readonly compressed: number;
+  /** Content bytes of the stored blobs whose content size is known (uncompressed, or recorded at upload). */
+  readonly contentBytes: number;
+  /** Stored bytes of those same blobs: contentBytes / measuredBytes is the compression ratio. */
+  readonly measuredBytes: number;
+  /** Compressed blobs without a recorded content size (the source announced none): not in the ratio. */
+  readonly sizeUnknown: number;
 }
 
 export interface BackupStats {
   readonly pairs: readonly PairStats[];
-  readonly totals: { readonly batches: number; readonly events: number; readonly bytes: number };
+  readonly totals: {
+    readonly batches: number;
+    readonly events: number;
+    readonly bytes: number;
+    readonly uncompressedBytes: number;
+    readonly measuredBytes: number;
+  };
   readonly streams: StreamStats;
   readonly problems: readonly ManifestReadProblem[];
 }
 
-/** Summarises a backup from its manifests and one listing of the streams; downloads no data. */
-export async function computeBackupStats(deps: { store: ObjectStore; layout: KeyLayout }): Promise<BackupStats> {
+/**
+ * Summarises a backup from its manifests, one listing of the streams and one HEAD per stored
+ * stream (its encoding and content size are metadata); downloads no data.
+ */
+export async function computeBackupStats(deps: { store: ObjectStore; layout: KeyLayout; concurrency?: number }): Promise<BackupStats> {
   const { store, layout } = deps;
   const listing = await readManifests(store, layout);
-  const byPair = new Map<string, { stats: Mutable<PairStats>; partitions: Set<number> }>();
+  const byPair = new Map<string, { stats: Mutable<PairStats>; partitions: Set<number>; codecs: Set<string> }>();
   const referenceCounts = new Map<string, number>();
   for (const entry of listing.entries) {
     const id = `${entry.source}/${entry.event}`;
@@ -61,11 +86,15 @@ export async function computeBackupStats(deps: { store: ObjectStore; layout: Key
           events: 0,
           malformed: 0,
           bytes: 0,
+          codecs: [],
+          uncompressedBytes: 0,
+          measuredBytes: 0,
           partitions: 0,
           firstTimestamp: undefined,
           lastTimestamp: undefined,
         },
         partitions: new Set(),
+        codecs: new Set(),
       };
       byPair.set(id, slot);
     }
@@ -74,6 +103,11 @@ export async function computeBackupStats(deps: { store: ObjectStore; layout: Key
     s.events += entry.count;
     s.malformed += entry.malformed;
     s.bytes += entry.bytes;
+    slot.codecs.add(entry.codec);
+    if (entry.uncompressedBytes !== undefined) {
+      s.uncompressedBytes += entry.uncompressedBytes;
+      s.measuredBytes += entry.bytes;
+    }
     slot.partitions.add(entry.partition);
     s.firstTimestamp = s.firstTimestamp === undefined || entry.minTimestamp < s.firstTimestamp ? entry.minTimestamp : s.firstTimestamp;
     s.lastTimestamp = s.lastTimestamp === undefined || entry.maxTimestamp > s.lastTimestamp ? entry.maxTimestamp : s.lastTimestamp;
@@ -101,14 +135,17 @@ export async function computeBackupStats(deps: { store: ObjectStore; layout: Key
   }
   let storedBytes = 0;
   for (const size of storedSizes.values()) storedBytes += size;
+  const content = await contentSizes(store, layout, [...storedSizes], deps.concurrency ?? 16);
 
-  const pairs = [...byPair.values()].map(({ stats, partitions }) => ({ ...stats, partitions: partitions.size }));
+  const pairs = [...byPair.values()].map(({ stats, partitions, codecs }) => ({ ...stats, partitions: partitions.size, codecs: [...codecs].sort() }));
   return {
     pairs,
     totals: {
       batches: pairs.reduce((n, p) => n + p.batches, 0),
       events: pairs.reduce((n, p) => n + p.events, 0),
       bytes: pairs.reduce((n, p) => n + p.bytes, 0),
+      uncompressedBytes: pairs.reduce((n, p) => n + p.uncompressedBytes, 0),
+      measuredBytes: pairs.reduce((n, p) => n + p.measuredBytes, 0),
     },
     streams: {
       stored: storedSizes.size,
@@ -118,9 +155,50 @@ export async function computeBackupStats(deps: { store: ObjectStore; layout: Key
       referencedBytes,
       dedupSavedBytes: referencedBytes - distinctBytes,
       missing,
+      ...content,
     },
     problems: listing.problems,
   };
+}
+
+/** Content size of each stored blob from its metadata: an unencoded blob is its own size. */
+async function contentSizes(
+  store: ObjectStore,
+  layout: KeyLayout,
+  stored: ReadonlyArray<[string, number]>,
+  concurrency: number,
+): Promise<Pick<StreamStats, 'compressed' | 'contentBytes' | 'measuredBytes' | 'sizeUnknown'>> {
+  let compressed = 0;
+  let contentBytes = 0;
+  let measuredBytes = 0;
+  let sizeUnknown = 0;
+  const queue = new PQueue({ concurrency });
+  await queue.addAll(
+    stored.map(([sha256]) => async () => {
+      const head = await store.head(layout.streamKey(sha256));
+      if (!head) return; // deleted since the listing
+      const encoding = head.metadata[ENCODING_METADATA];
+      if (encoding === undefined || encoding === '') {
+        contentBytes += head.size;
+        measuredBytes += head.size;
+        return;
+      }
+      compressed += 1;
+      const size = Number(head.metadata[CONTENT_SIZE_METADATA]);
+      if (!Number.isSafeInteger(size) || size < 0) {
+        sizeUnknown += 1;
+        return;
+      }
+      contentBytes += size;
+      measuredBytes += head.size;
+    }),
+  );
+  return { compressed, contentBytes, measuredBytes, sizeUnknown };
+}
+
+/** `content / stored` as `3.21x`, or `-` when nothing was measured. */
+export function formatRatio(content: number, stored: number): string {
+  return stored > 0 ? `${(content / stored).toFixed(2)}x` : '-';
 }
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
@@ -134,10 +212,12 @@ export function formatBackupStats(stats: BackupStats): string {
     String(p.events),
     String(p.malformed),
     formatBytes(p.bytes),
+    p.codecs.join(','),
+    formatRatio(p.uncompressedBytes, p.measuredBytes),
     iso(p.firstTimestamp),
     iso(p.lastTimestamp),
   ]);
-  const header = ['pair', 'batches', 'events', 'malformed', 'bytes', 'first event', 'last event'];
+  const header = ['pair', 'batches', 'events', 'malformed', 'bytes', 'codec', 'ratio', 'first event', 'last event'];
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
   const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd();
   const s = stats.streams;
@@ -145,9 +225,18 @@ export function formatBackupStats(stats: BackupStats): string {
     line(header),
     ...rows.map(line),
     '',
-    `total: ${stats.totals.batches} batches, ${stats.totals.events} events, ${formatBytes(stats.totals.bytes)}`,
+    `total: ${stats.totals.batches} batches, ${stats.totals.events} events, ${formatBytes(stats.totals.bytes)}` +
+      (stats.totals.measuredBytes > 0
+        ? `; compression ${formatRatio(stats.totals.uncompressedBytes, stats.totals.measuredBytes)} (${formatBytes(stats.totals.uncompressedBytes)} of records in ${formatBytes(stats.totals.measuredBytes)})`
+        : ''),
     `streams: ${s.stored} stored (${formatBytes(s.storedBytes)}); ${s.references} references to ${s.referenced} distinct streams` +
       `${s.missing > 0 ? ` (${s.missing} missing)` : ''}; dedup saved ${formatBytes(s.dedupSavedBytes)}`,
+    ...(s.compressed > 0
+      ? [
+          `streams compression: ${s.compressed} compressed; ${formatRatio(s.contentBytes, s.measuredBytes)} (${formatBytes(s.contentBytes)} of content in ${formatBytes(s.measuredBytes)})` +
+            (s.sizeUnknown > 0 ? `; ${s.sizeUnknown} without a recorded content size left out` : ''),
+        ]
+      : []),
     ...stats.problems.map((p) => `unreadable manifest: ${p.reason}`),
   ].join('\n');
 }

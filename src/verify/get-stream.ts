@@ -6,7 +6,8 @@ import { basename, dirname, join } from 'node:path';
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { KeyLayout } from '../storage/key-layout.js';
-import { getStreamIfExists, type ObjectStore } from '../storage/object-store.js';
+import type { ObjectStore } from '../storage/object-store.js';
+import { openStoredStreamIfExists } from '../streams/stream-encoding.js';
 
 export type GetStreamTarget = { kind: 'file'; path: string } | { kind: 'stream'; out: NodeJS.WritableStream };
 
@@ -32,7 +33,7 @@ export async function getStream(
       ? join(dirname(target.path), `.${basename(target.path)}.${randomBytes(4).toString('hex')}.partial`)
       : join(scratchDir!, sha256);
   try {
-    const body = await getStreamIfExists(deps.store, key);
+    const body = await openStoredStreamIfExists(deps.store, key);
     if (!body) return { kind: 'missing', key };
     const hash = createHash('sha256');
     let bytes = 0;

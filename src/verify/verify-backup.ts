@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { openStoredStream } from '../streams/stream-encoding.js';
 import { PassThrough, Transform, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import PQueue from 'p-queue';
@@ -79,7 +80,13 @@ interface DataTask {
   readonly key: string;
   readonly size: number;
   readonly check: (body: Readable, onBytes: (n: number) => void) => Promise<Damage | undefined>;
+  /** Events objects are read as stored; stream objects decoded per their metadata (stream-encoding.ts). */
+  readonly open: Opener;
 }
+
+type Opener = (store: ObjectStore, key: string) => Promise<Readable>;
+const asStored: Opener = (store, key) => store.getStream(key);
+const asContent: Opener = openStoredStream;
 
 /**
  * Proves a backup is restorable. The structure check lists the bucket once and compares it with
@@ -124,7 +131,7 @@ export async function verifyBackup(deps: VerifyDeps, options: VerifyOptions): Pr
         'structure',
       );
     } else if (options.readData && inSubset(options.subset, entry.key, options.random)) {
-      tasks.push({ key: entry.key, size, check: (body, onBytes) => checkEventsObject(entry, manifestKey, body, onBytes) });
+      tasks.push({ key: entry.key, size, open: asStored, check: (body, onBytes) => checkEventsObject(entry, manifestKey, body, onBytes) });
     }
     for (const stream of entry.streams) if (!referenced.has(stream.sha256)) referenced.set(stream.sha256, manifestKey);
   }
@@ -136,7 +143,7 @@ export async function verifyBackup(deps: VerifyDeps, options: VerifyOptions): Pr
     } else if (size === undefined) {
       report({ key, kind: 'missing', manifestKey, message: `stream ${sha256} referenced by ${manifestKey} does not exist at ${key} (and no streams-missing marker says the source never had it)` }, 'structure');
     } else if (options.readData && inSubset(options.subset, key, options.random)) {
-      tasks.push({ key, size, check: (body, onBytes) => checkBlob(sha256, key, manifestKey, body, onBytes) });
+      tasks.push({ key, size, open: asContent, check: (body, onBytes) => checkBlob(sha256, key, manifestKey, body, onBytes) });
     }
   }
 
@@ -148,7 +155,7 @@ export async function verifyBackup(deps: VerifyDeps, options: VerifyOptions): Pr
   await queue.addAll(
     tasks.map((task) => async () => {
       read.push(task.key);
-      const damage = await readAndCheck(store, task.key, task.check, (n) => (bytesRead += n));
+      const damage = await readAndCheck(store, task.key, task.open, task.check, (n) => (bytesRead += n));
       if (damage) report(damage, 'read-data');
       progress?.advance(1, task.size);
     }),
@@ -176,11 +183,12 @@ export async function verifyBackup(deps: VerifyDeps, options: VerifyOptions): Pr
 async function readAndCheck(
   store: ObjectStore,
   key: string,
+  open: Opener,
   check: DataTask['check'],
   onBytes: (n: number) => void,
 ): Promise<Damage | undefined> {
   try {
-    return await check(await store.getStream(key), onBytes);
+    return await check(await open(store, key), onBytes);
   } catch (error) {
     return error instanceof ObjectNotFoundError
       ? { key, kind: 'missing', message: `${key} does not exist (it was listed, or named by a manifest)` }
@@ -195,7 +203,7 @@ export function checkEventsObjectInStore(
   manifestKey: string,
   onBytes: (n: number) => void = () => {},
 ): Promise<Damage | undefined> {
-  return readAndCheck(store, entry.key, (body, count) => checkEventsObject(entry, manifestKey, body, count), onBytes);
+  return readAndCheck(store, entry.key, asStored, (body, count) => checkEventsObject(entry, manifestKey, body, count), onBytes);
 }
 
 /** Re-reads one stored blob and checks it hashes to its name. */
@@ -207,7 +215,7 @@ export function checkBlobInStore(
   onBytes: (n: number) => void = () => {},
 ): Promise<Damage | undefined> {
   const key = layout.streamKey(sha256);
-  return readAndCheck(store, key, (body, count) => checkBlob(sha256, key, manifestKey, body, count), onBytes);
+  return readAndCheck(store, key, asContent, (body, count) => checkBlob(sha256, key, manifestKey, body, count), onBytes);
 }
 
 async function sizesUnder(store: ObjectStore, prefix: string): Promise<Map<string, number>> {

@@ -1,5 +1,5 @@
 import type { Readable } from 'node:stream';
-import type { ObjectStore, PutOptions, StoredObjectHead, StoredObjectInfo } from '../../src/storage/object-store.js';
+import type { ObjectStore, PutOptions, StoredObjectHead, StoredObjectInfo, StoredObjectStream } from '../../src/storage/object-store.js';
 
 export interface HeldPut {
   /** Resolves when the put of the held key reached the wrapper (its request is "in flight"). */
@@ -58,6 +58,9 @@ export class HoldingObjectStore implements ObjectStore {
   }
   getStream(key: string): Promise<Readable> {
     return this.#inner.getStream(key);
+  }
+  getStreamWithMetadata(key: string): Promise<StoredObjectStream> {
+    return this.#inner.getStreamWithMetadata(key);
   }
   head(key: string): Promise<StoredObjectHead | undefined> {
     return this.#inner.head(key);

@@ -7,6 +7,7 @@ import {
   type PutOptions,
   type StoredObjectHead,
   type StoredObjectInfo,
+  type StoredObjectStream,
 } from '../../src/storage/object-store.js';
 
 /** An ObjectStore in memory, recording every call in order, for unit tests. Enforces conditional writes like S3. */
@@ -53,6 +54,11 @@ export class MemoryObjectStore implements ObjectStore {
 
   async getStream(key: string): Promise<Readable> {
     return Readable.from([await this.get(key)]);
+  }
+
+  async getStreamWithMetadata(key: string): Promise<StoredObjectStream> {
+    const body = await this.get(key);
+    return { body: Readable.from([body]), metadata: this.objects.get(key)?.options.metadata ?? {} };
   }
 
   async head(key: string): Promise<StoredObjectHead | undefined> {

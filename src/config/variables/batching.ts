@@ -1,4 +1,4 @@
-import { integer, oneOf, positiveNumber, variable } from '../variable.js';
+import { integer, positiveNumber, variable } from '../variable.js';
 
 export const batchingVariables = {
   BATCH_MAX_EVENTS: variable({
@@ -26,12 +26,5 @@ export const batchingVariables = {
     group: 'batching',
     description:
       'A partition batch is written when its keys, values and headers reach this size. Bounds memory: at most this per assigned partition.',
-  }),
-  AVRO_CODEC: variable({
-    name: 'AVRO_CODEC',
-    schema: oneOf(['deflate', 'null']),
-    default: 'deflate',
-    group: 'batching',
-    description: 'Compression codec of the Avro object container files written to S3.',
   }),
 };

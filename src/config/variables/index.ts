@@ -1,4 +1,5 @@
 import { batchingVariables } from './batching.js';
+import { compressionVariables } from './compression.js';
 import { generalVariables } from './general.js';
 import { kafkaVariables } from './kafka.js';
 import { observabilityVariables } from './observability.js';
@@ -6,6 +7,7 @@ import { pairVariables } from './pairs.js';
 import { platformVariables } from './platform.js';
 import { restoreVariables } from './restore.js';
 import { s3Variables } from './s3.js';
+import { s3WriteVariables } from './s3-writes.js';
 import { schemaVariables } from './schema.js';
 import { streamVariables } from './streams.js';
 
@@ -16,8 +18,10 @@ export const variables = {
   ...kafkaVariables,
   ...pairVariables,
   ...batchingVariables,
+  ...compressionVariables,
   ...schemaVariables,
   ...s3Variables,
+  ...s3WriteVariables,
   ...streamVariables,
   ...observabilityVariables,
   ...restoreVariables,

@@ -137,6 +137,10 @@ describe('streamvault verify (built CLI, real S3)', () => {
         served.push(key);
         return real.getStream(key);
       },
+      getStreamWithMetadata: async (key: string) => {
+        served.push(key);
+        return real.getStreamWithMetadata(key);
+      },
       head: (key) => real.head(key),
       list: (prefix) => real.list(prefix),
       delete: (key) => real.delete(key),

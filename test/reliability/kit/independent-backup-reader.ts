@@ -1,7 +1,10 @@
 import avro from 'avsc';
 import { createHash } from 'node:crypto';
 import { GetObjectCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
-import type { Readable } from 'node:stream';
+import { Transform, Writable, type Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import zlib from 'node:zlib';
+import { Decompress, decompress as zstdDecompress } from 'fzstd';
 
 // The suite's own reader of a backup: the S3 SDK and avsc directly, none of the daemon's code
 // (not readContainer, not readManifests), so a bug in the daemon's reader cannot hide a loss.
@@ -62,20 +65,83 @@ export async function listKeys(client: S3Client, bucket: string, prefix: string)
   return keys;
 }
 
-async function body(client: S3Client, bucket: string, key: string): Promise<Readable> {
-  const answer = await client.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
-  return answer.Body as Readable;
-}
-
 async function bytes(client: S3Client, bucket: string, key: string): Promise<Buffer> {
   const chunks: Buffer[] = [];
-  for await (const chunk of await body(client, bucket, key)) chunks.push(chunk as Buffer);
+  for await (const chunk of (await bodyAndMetadata(client, bucket, key)).body) chunks.push(chunk as Buffer);
   return Buffer.concat(chunks);
 }
 
-/** Decodes one Avro object container file with avsc's own block decoder (null and deflate codecs). */
+async function bodyAndMetadata(client: S3Client, bucket: string, key: string): Promise<{ body: Readable; metadata: Record<string, string> }> {
+  const answer = await client.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
+  return { body: answer.Body as Readable, metadata: answer.Metadata ?? {} };
+}
+
+/**
+ * Hashes a stream object's content: its `encoding` metadata (comma-separated, in the order
+ * applied) says how to undo the stored bytes; gzip by zlib, zstd by fzstd (never the runtime's
+ * zstd the daemon writes with), both streamed.
+ */
+export async function hashStreamContent(stored: Readable, encoding: string | undefined): Promise<string> {
+  const hash = createHash('sha256');
+  const steps = encoding ? encoding.split(',').map((s) => s.trim()).reverse() : [];
+  const decoders: Transform[] = steps.map((step) => {
+    if (step === 'gzip') return zlib.createGunzip();
+    if (step === 'zstd') return fzstdStream();
+    throw new Error(`stream object encoding ${JSON.stringify(encoding)}: the independent reader knows gzip and zstd`);
+  });
+  await pipeline([
+    stored,
+    ...decoders,
+    new Writable({
+      write(chunk: Buffer, _encoding, done) {
+        hash.update(chunk);
+        done();
+      },
+    }),
+  ]);
+  return hash.digest('hex');
+}
+
+function fzstdStream(): Transform {
+  let decompressor: Decompress;
+  const transform = new Transform({
+    transform(chunk: Buffer, _encoding, done) {
+      try {
+        decompressor.push(chunk);
+        done();
+      } catch (error) {
+        done(error as Error);
+      }
+    },
+    flush(done) {
+      try {
+        decompressor.push(new Uint8Array(0), true);
+        done();
+      } catch (error) {
+        done(error as Error);
+      }
+    },
+  });
+  decompressor = new Decompress((data) => transform.push(Buffer.from(data)));
+  return transform;
+}
+
+/** The Avro specification's `zstandard` codec (a zstd frame per block), by fzstd. */
+const zstandard = (buf: Buffer, cb: (error: Error | null, out?: Buffer) => void): void => {
+  let out: Buffer;
+  try {
+    out = Buffer.from(zstdDecompress(buf));
+  } catch (error) {
+    cb(error as Error);
+    return;
+  }
+  cb(null, out);
+};
+
+/** Decodes one Avro object container file with avsc's own block decoder (null, deflate and zstandard codecs). */
 export async function readContainerIndependently(data: Buffer): Promise<Array<Omit<FoundRecord, 'object'>>> {
   const decoder = new avro.streams.BlockDecoder({
+    codecs: { ...(avro.streams.BlockDecoder as unknown as { defaultCodecs(): Record<string, unknown> }).defaultCodecs(), zstandard },
     parseHook: (schema: avro.Schema) => avro.Type.forSchema(schema, { registry: { long: bigintLong } as never }),
   });
   const out: Array<Omit<FoundRecord, 'object'>> = [];
@@ -122,9 +188,8 @@ export async function readBackupIndependently(client: S3Client, bucket: string, 
   }
   const streams = new Map<string, string>();
   for (const key of await listKeys(client, bucket, `${prefix}streams/`)) {
-    const hash = createHash('sha256');
-    for await (const chunk of await body(client, bucket, key)) hash.update(chunk as Buffer);
-    streams.set(key.slice(key.lastIndexOf('/') + 1), hash.digest('hex'));
+    const stored = await bodyAndMetadata(client, bucket, key);
+    streams.set(key.slice(key.lastIndexOf('/') + 1), await hashStreamContent(stored.body, stored.metadata.encoding));
   }
   return { occurrences, indexed, manifests, eventObjects, streams };
 }

@@ -63,7 +63,7 @@ describe('streamvault CLI', () => {
     expect(code).toBe(ExitCode.badConfiguration);
     expect(err).toContain('STREAMVAULT_S3_BUCKET: expected a value');
     expect(err).toContain('STREAMVAULT_BATCH_MAX_EVENTS: expected an integer from 1 to 1000000; got "many"');
-    expect(err).toContain('STREAMVAULT_AVRO_CODEC: expected one of deflate, null; got "zip"');
+    expect(err).toContain('STREAMVAULT_AVRO_CODEC: expected one of deflate, null, zstd; got "zip"');
     expect(err).not.toContain('do-not-print-me');
   });
 

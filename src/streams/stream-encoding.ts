@@ -1,0 +1,105 @@
+import { pipeline, type Readable, type Transform } from 'node:stream';
+import zlib from 'node:zlib';
+import { createZstdCompressStream, createZstdDecompressStream } from '../compression/zstd.js';
+import { ObjectNotFoundError, type ObjectStore } from '../storage/object-store.js';
+
+/** STREAMVAULT_STREAM_COMPRESSION. */
+export type StreamCompression = 'none' | 'gzip' | 'zstd';
+
+/** One transform of a stored blob's bytes. A later step (encryption) chains after these. */
+export type StreamEncodingStep = 'gzip' | 'zstd';
+
+/**
+ * User metadata of a stream object naming the transforms applied to the stored bytes, in the
+ * order they were applied, comma-separated (like HTTP Content-Encoding). Absent: the bytes are the
+ * content itself (every object written before compression existed). The sha256 in the key and in
+ * the `sha256` metadata always names the content, never the stored bytes. The object carries no
+ * Content-Encoding header on purpose: HTTP clients would undo it silently and hand out bytes that
+ * are not the object.
+ */
+export const ENCODING_METADATA = 'encoding';
+/** User metadata: the content's size in bytes, when the source announced it before the upload. */
+export const CONTENT_SIZE_METADATA = 'content-size';
+
+const STEPS: readonly StreamEncodingStep[] = ['gzip', 'zstd'];
+
+export function encodingSteps(compression: StreamCompression): StreamEncodingStep[] {
+  return compression === 'none' ? [] : [compression];
+}
+
+export function encodingMetadata(steps: readonly StreamEncodingStep[]): Record<string, string> {
+  return steps.length === 0 ? {} : { [ENCODING_METADATA]: steps.join(',') };
+}
+
+export class StreamEncodingError extends Error {
+  readonly code = 'UNKNOWN_STREAM_ENCODING';
+  constructor(readonly key: string, readonly encoding: string) {
+    super(`stream object ${key}: expected its ${ENCODING_METADATA} metadata to list ${STEPS.join(' or ')}, got ${JSON.stringify(encoding)}`);
+    this.name = 'StreamEncodingError';
+  }
+}
+
+/** The steps a stored object's metadata names; throws StreamEncodingError on one this version does not know. */
+export function parseEncoding(key: string, metadata: Record<string, string>): StreamEncodingStep[] {
+  const raw = metadata[ENCODING_METADATA];
+  if (raw === undefined || raw.trim() === '' || raw.trim() === 'identity') return [];
+  const steps = raw.split(',').map((s) => s.trim());
+  for (const step of steps) if (!(STEPS as readonly string[]).includes(step)) throw new StreamEncodingError(key, raw);
+  return steps as StreamEncodingStep[];
+}
+
+function encoder(step: StreamEncodingStep): Transform {
+  return step === 'gzip' ? zlib.createGzip() : createZstdCompressStream();
+}
+
+function decoder(step: StreamEncodingStep): Transform {
+  return step === 'gzip' ? zlib.createGunzip() : createZstdDecompressStream();
+}
+
+/**
+ * `input` with `steps` applied (upload) or undone in reverse order (read), as a stream: bytes flow
+ * through, nothing is held whole. An error anywhere destroys the returned stream with it.
+ */
+export function encodeStream(input: Readable, steps: readonly StreamEncodingStep[]): Readable {
+  return chain(input, steps.map(encoder));
+}
+
+export function decodeStream(input: Readable, steps: readonly StreamEncodingStep[]): Readable {
+  return chain(input, [...steps].reverse().map(decoder));
+}
+
+function chain(input: Readable, transforms: Transform[]): Readable {
+  const last = transforms.at(-1);
+  if (!last) return input;
+  pipeline([input, ...transforms], (error) => {
+    if (error && !last.destroyed) last.destroy(error);
+  });
+  return last;
+}
+
+/**
+ * Opens a stored blob by its key and returns its content (decoded per its metadata), whatever
+ * encoding it was written with. Throws ObjectNotFoundError when absent, StreamEncodingError on an
+ * encoding this version cannot undo.
+ */
+export async function openStoredStream(store: ObjectStore, key: string): Promise<Readable> {
+  const { body, metadata } = await store.getStreamWithMetadata(key);
+  let steps: StreamEncodingStep[];
+  try {
+    steps = parseEncoding(key, metadata);
+  } catch (error) {
+    body.destroy();
+    throw error;
+  }
+  return decodeStream(body, steps);
+}
+
+/** `openStoredStream`, or `undefined` when the key does not exist. */
+export async function openStoredStreamIfExists(store: ObjectStore, key: string): Promise<Readable | undefined> {
+  try {
+    return await openStoredStream(store, key);
+  } catch (error) {
+    if (error instanceof ObjectNotFoundError) return undefined;
+    throw error;
+  }
+}
