@@ -3,10 +3,18 @@ import { ENV_PREFIX, type Variable } from './variable.js';
 import { variables, type VariableKey } from './variables/index.js';
 import { resolvePairs } from './resolve-pairs.js';
 import type { Pair } from './pair.js';
+import type { KafkaSecurity } from '../kafka/create-kafka.js';
+import { readConfigFile, resolveKafkaSecurity, type ConfigFileReader } from './kafka-security.js';
 
 type Values = { readonly [K in VariableKey]: (typeof variables)[K] extends Variable<infer T> ? T : never };
 
-export type Config = Values & { readonly pairs: readonly Pair[] };
+export type Config = Values & {
+  readonly pairs: readonly Pair[];
+  /** TLS and SASL of the backup's brokers, files read (kafka-security.ts). */
+  readonly kafkaSecurity: KafkaSecurity;
+  /** TLS and SASL of the restore/drill target: its own where STREAMVAULT_RESTORE_KAFKA_SSL / _SASL_MECHANISM are set. */
+  readonly restoreKafkaSecurity: KafkaSecurity;
+};
 
 export interface ConfigProblem {
   /** Full variable name with prefix, or a short description for cross-field problems. */
@@ -23,9 +31,15 @@ export type LoadConfigResult =
 
 /**
  * Reads every STREAMVAULT_ variable once, validates all of them and reports every problem at once,
- * so an operator fixes the deployment in one go instead of one restart per typo.
+ * so an operator fixes the deployment in one go instead of one restart per typo. The files the
+ * Kafka security variables name (CA, client certificate and key, password file) are read here,
+ * once, through `readFile`.
  */
-export function loadConfig(env: NodeJS.ProcessEnv, overrides: Partial<Record<VariableKey, string>> = {}): LoadConfigResult {
+export function loadConfig(
+  env: NodeJS.ProcessEnv,
+  overrides: Partial<Record<VariableKey, string>> = {},
+  readFile: ConfigFileReader = readConfigFile,
+): LoadConfigResult {
   const problems: ConfigProblem[] = [];
   const values: Record<string, unknown> = {};
 
@@ -69,28 +83,32 @@ export function loadConfig(env: NodeJS.ProcessEnv, overrides: Partial<Record<Var
   }
 
   problems.push(...crossFieldProblems(values));
+  const security = resolveKafkaSecurity(values, readFile);
+  problems.push(...security.problems);
 
   if (problems.length > 0) return { ok: false, problems };
   // zod output types are checked per variable above; the assembled record is complete here.
-  return { ok: true, config: { ...(values as Values), pairs }, unknownVariables };
+  return {
+    ok: true,
+    config: { ...(values as Values), pairs, kafkaSecurity: security.source, restoreKafkaSecurity: security.restoreTarget },
+    unknownVariables,
+  };
 }
 
 function crossFieldProblems(values: Record<string, unknown>): ConfigProblem[] {
   const problems: ConfigProblem[] = [];
-  if (values.KAFKA_SASL_MECHANISM !== undefined && values.KAFKA_SASL_MECHANISM !== 'none') {
-    if (!values.KAFKA_SASL_USERNAME || !values.KAFKA_SASL_PASSWORD) {
-      problems.push({
-        variable: `${ENV_PREFIX}KAFKA_SASL_USERNAME / ${ENV_PREFIX}KAFKA_SASL_PASSWORD`,
-        expected: `expected both set when ${ENV_PREFIX}KAFKA_SASL_MECHANISM is ${String(values.KAFKA_SASL_MECHANISM)}`,
-        received: 'one or both empty',
-      });
-    }
-  }
   if (Boolean(values.S3_ACCESS_KEY_ID) !== Boolean(values.S3_SECRET_ACCESS_KEY)) {
     problems.push({
       variable: `${ENV_PREFIX}S3_ACCESS_KEY_ID / ${ENV_PREFIX}S3_SECRET_ACCESS_KEY`,
       expected: 'expected both set, or both empty to use the AWS SDK credential chain',
       received: 'only one set',
+    });
+  }
+  if (values.S3_SESSION_TOKEN && !values.S3_ACCESS_KEY_ID) {
+    problems.push({
+      variable: `${ENV_PREFIX}S3_SESSION_TOKEN`,
+      expected: `expected ${ENV_PREFIX}S3_ACCESS_KEY_ID and ${ENV_PREFIX}S3_SECRET_ACCESS_KEY with it (a session token belongs to explicit credentials)`,
+      received: '',
     });
   }
   return problems;

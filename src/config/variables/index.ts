@@ -4,6 +4,7 @@ import { kafkaVariables } from './kafka.js';
 import { observabilityVariables } from './observability.js';
 import { pairVariables } from './pairs.js';
 import { restoreVariables } from './restore.js';
+import { restoreKafkaVariables } from './restore-kafka.js';
 import { s3Variables } from './s3.js';
 import { schemaVariables } from './schema.js';
 import { streamVariables } from './streams.js';
@@ -19,6 +20,7 @@ export const variables = {
   ...streamVariables,
   ...observabilityVariables,
   ...restoreVariables,
+  ...restoreKafkaVariables,
 };
 
 export type VariableKey = keyof typeof variables;
