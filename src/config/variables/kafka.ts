@@ -88,7 +88,7 @@ export const kafkaVariables = {
     default: '',
     secret: true,
     group: 'kafka',
-    description: 'SASL password (when a mechanism is set), or use STREAMVAULT_KAFKA_SASL_PASSWORD_FILE. Never logged.',
+    description: 'SASL password (when a mechanism is set), or use STREAMVAULT_KAFKA_SASL_PASSWORD_FILE.',
   }),
   KAFKA_SASL_PASSWORD_FILE: variable({
     name: 'KAFKA_SASL_PASSWORD_FILE',

@@ -68,7 +68,7 @@ export const restoreKafkaVariables = {
     default: '',
     secret: true,
     group: 'restore',
-    description: 'SASL password on the restore target, or use STREAMVAULT_RESTORE_KAFKA_SASL_PASSWORD_FILE. Never logged.',
+    description: 'SASL password on the restore target, or use STREAMVAULT_RESTORE_KAFKA_SASL_PASSWORD_FILE.',
   }),
   RESTORE_KAFKA_SASL_PASSWORD_FILE: variable({
     name: 'RESTORE_KAFKA_SASL_PASSWORD_FILE',

@@ -53,7 +53,7 @@ export const s3Variables = {
     default: '',
     secret: true,
     group: 's3',
-    description: 'Secret access key, with S3_ACCESS_KEY_ID. Never logged.',
+    description: 'Secret access key, with STREAMVAULT_S3_ACCESS_KEY_ID.',
   }),
   S3_SESSION_TOKEN: variable({
     name: 'S3_SESSION_TOKEN',
@@ -61,7 +61,7 @@ export const s3Variables = {
     default: '',
     secret: true,
     group: 's3',
-    description: 'Session token of temporary credentials (STS), with STREAMVAULT_S3_ACCESS_KEY_ID. Never logged.',
+    description: 'Session token of temporary credentials (STS), with STREAMVAULT_S3_ACCESS_KEY_ID.',
   }),
   S3_CREATE_BUCKET: variable({
     name: 'S3_CREATE_BUCKET',
