@@ -2,7 +2,7 @@
 // certificate (mutual TLS) and knows three users, each with SCRAM-SHA-256, SCRAM-SHA-512 and PLAIN
 // credentials; certificates made by the test (openssl). The data is asserted in S3 and on the topics.
 import { Kafka, logLevel } from 'kafkajs';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { readTopics } from '../../../scripts/local/read-topics.js';
@@ -102,7 +102,7 @@ describe.skipIf(sharedKafkaKind() !== 'kafka')('Kafka TLS and SASL (real Kafka o
     expect(committed!.partitions.map((p) => Number(p.offset)).reduce((a, b) => a + b, 0)).toBe(values.length);
   });
 
-  it('restores into the secured broker with the target\'s own TLS and SASL settings (the backup read the plaintext listener)', { timeout: 180_000 }, async () => {
+  it('restores and drills into the secured broker with the target\'s own TLS and SASL settings (the backup read the plaintext listener)', { timeout: 240_000 }, async () => {
     const topic = uniqueName('sec-restore');
     const values = await produce(topic, 30);
     const target = await newBackupTarget('secr', { brokers: broker.brokers, pairs: { 'samples/sourced': topic } });
@@ -110,24 +110,38 @@ describe.skipIf(sharedKafkaKind() !== 'kafka')('Kafka TLS and SASL (real Kafka o
     expect(await backup.exited, backup.stderrText()).toBe(0);
 
     const restoredTopic = `${topic}-restored`;
+    const targetEnv = {
+      ...target.env,
+      STREAMVAULT_RESTORE_KAFKA_BROKERS: broker.secureBrokers.join(','),
+      STREAMVAULT_RESTORE_KAFKA_SSL: 'true',
+      STREAMVAULT_RESTORE_KAFKA_SSL_CA_FILE: certs.caFile,
+      STREAMVAULT_RESTORE_KAFKA_SSL_CERT_FILE: certs.clientCertFile,
+      STREAMVAULT_RESTORE_KAFKA_SSL_KEY_FILE: certs.clientKeyFile,
+      STREAMVAULT_RESTORE_KAFKA_SASL_MECHANISM: 'scram-sha-256',
+      STREAMVAULT_RESTORE_KAFKA_SASL_USERNAME: USERS.bob.name,
+      STREAMVAULT_RESTORE_KAFKA_SASL_PASSWORD: USERS.bob.password,
+    };
     const restore = withCleanup(
       spawnStreamvault(['restore', '--what', 'events'], {
-        ...target.env,
+        ...targetEnv,
         STREAMVAULT_STATE_DIR: makeTempDir('restore-state-'),
-        STREAMVAULT_RESTORE_KAFKA_BROKERS: broker.secureBrokers.join(','),
         STREAMVAULT_RESTORE_TOPIC_TEMPLATE: '{topic}-restored',
-        STREAMVAULT_RESTORE_KAFKA_SSL: 'true',
-        STREAMVAULT_RESTORE_KAFKA_SSL_CA_FILE: certs.caFile,
-        STREAMVAULT_RESTORE_KAFKA_SSL_CERT_FILE: certs.clientCertFile,
-        STREAMVAULT_RESTORE_KAFKA_SSL_KEY_FILE: certs.clientKeyFile,
-        STREAMVAULT_RESTORE_KAFKA_SASL_MECHANISM: 'scram-sha-256',
-        STREAMVAULT_RESTORE_KAFKA_SASL_USERNAME: USERS.bob.name,
-        STREAMVAULT_RESTORE_KAFKA_SASL_PASSWORD: USERS.bob.password,
       }),
     );
     expect(await restore.exited, restore.stderrText()).toBe(0);
     const restored = await readTopics(plain, [restoredTopic], 30_000);
     expect(restored.map((r) => r.value!.toString()).sort()).toEqual([...values].sort());
+
+    // The drill restores into scratch topics on the same secured target and reads them back there.
+    const prefix = `${uniqueName('drill')}-`;
+    const stateDir = makeTempDir('drill-state-');
+    const reportPath = join(stateDir, 'report.json');
+    const drill = withCleanup(spawnStreamvault(['drill', '--report', reportPath, '--topic-prefix', prefix, '--keep'], { ...targetEnv, STREAMVAULT_STATE_DIR: stateDir }));
+    expect(await drill.exited, drill.stderrText()).toBe(0);
+    const report = JSON.parse(readFileSync(reportPath, 'utf8')) as { result: string; records: { expected: number; matched: number } };
+    expect(report).toMatchObject({ result: 'passed', records: { expected: values.length, matched: values.length } });
+    const scratch = await readTopics(plain, [`${prefix}${topic}`], 30_000);
+    expect(scratch.map((r) => r.value!.toString()).sort()).toEqual([...values].sort());
   });
 
   it('a wrong password is refused at once with exit 1 and a message naming the mechanism and the user, never the password', { timeout: 60_000 }, async () => {
