@@ -12,6 +12,11 @@ export interface ApacheKafkaCluster {
   kind: 'kafka';
   /** Bootstrap addresses, `127.0.0.1:port`, one per node, in node order (node id = index + 1). */
   brokers: string[];
+  /**
+   * With `security`: the addresses of each node's secured listener (SASL_SSL with `tls`, else
+   * SASL_PLAINTEXT), in node order; `brokers` stay plaintext (test input, inter-broker). Else empty.
+   */
+  secureBrokers: string[];
   /** For the run's log: e.g. `Apache Kafka 4.1.1 (KRaft, 1 node) at 127.0.0.1:40123`. */
   description: string;
   /** Kafka's version, from the broker jar's name, e.g. `4.1.1`. */
@@ -46,12 +51,36 @@ export interface StartApacheKafkaOptions {
   heapMb?: number;
   /** Time a node gets to shut down after SIGTERM before SIGKILL, in milliseconds. Default 10000. */
   stopGraceMs?: number;
+  /** A second, secured listener on each node (`secureBrokers`); absent: PLAINTEXT only, as always. */
+  security?: ApacheKafkaSecurity;
 }
+
+/**
+ * The secured listener: SASL (PLAIN, SCRAM-SHA-256, SCRAM-SHA-512, every user with each), over TLS
+ * when `tls` is given. The users' SCRAM credentials are written into the metadata log when storage is
+ * formatted (`--add-scram`), their PLAIN passwords into the listener's JAAS config. No authorizer:
+ * an authenticated user may do anything.
+ */
+export interface ApacheKafkaSecurity {
+  /** The brokers' certificate chain and its unencrypted PKCS#8 private key, PEM (ssl.keystore.type=PEM). */
+  tls?: {
+    certificateChain: string;
+    privateKey: string;
+    /** PEM CA certificate(s): when given, clients must present a certificate they sign (mutual TLS). */
+    clientCa?: string;
+  };
+  /** Users; names and passwords of letters, digits and `-_.` only (they go into JAAS and --add-scram syntax unescaped). */
+  users: ReadonlyArray<{ name: string; password: string }>;
+}
+
+const SECURE_LISTENER = 'SECURE';
 
 interface KafkaNode {
   readonly id: number;
   readonly port: number;
   readonly controllerPort: number;
+  /** The secured listener's port, when the cluster has one. */
+  readonly securePort?: number;
   readonly dir: string;
   child?: ChildProcess;
   stopping?: Promise<void>;
@@ -68,23 +97,30 @@ export async function startApacheKafka(opts: StartApacheKafkaOptions): Promise<A
   if (!Number.isInteger(count) || count < 1) {
     throw new TypeError(`Expected \`brokers\` to be an integer from 1 and up, got \`${count}\``);
   }
+  for (const user of opts.security?.users ?? []) {
+    for (const [what, value] of [['name', user.name], ['password', user.password]] as const) {
+      if (!/^[A-Za-z0-9._-]+$/.test(value)) throw new TypeError(`Expected a user ${what} of letters, digits and -_. only, got ${JSON.stringify(what === 'name' ? value : '(a password)')}`);
+    }
+  }
   const version = kafkaVersion(opts.jarsDir);
   const timeoutMs = opts.startTimeoutMs ?? 60_000;
   const heapMb = opts.heapMb ?? 384;
   const graceMs = opts.stopGraceMs ?? 10_000;
   const directory = mkdtempSync(join(opts.parentDir ?? tmpdir(), 'kafka-'));
 
-  const ports = await freePorts(2 * count);
+  const perNode = opts.security ? 3 : 2;
+  const ports = await freePorts(perNode * count);
   const nodes: KafkaNode[] = Array.from({ length: count }, (_, i) => ({
     id: i + 1,
-    port: ports[2 * i]!,
-    controllerPort: ports[2 * i + 1]!,
+    port: ports[perNode * i]!,
+    controllerPort: ports[perNode * i + 1]!,
+    ...(opts.security ? { securePort: ports[perNode * i + 2]! } : {}),
     dir: join(directory, `node-${i + 1}`),
   }));
   const voters = nodes.map((n) => `${n.id}@127.0.0.1:${n.controllerPort}`).join(',');
   const clusterId = newClusterId();
-  for (const node of nodes) writeNodeFiles(node, voters, count);
-  await Promise.all(nodes.map((node) => formatStorage(opts.jarsDir, node, clusterId)));
+  for (const node of nodes) writeNodeFiles(node, voters, count, opts.security);
+  await Promise.all(nodes.map((node) => formatStorage(opts.jarsDir, node, clusterId, opts.security)));
 
   const brokers = nodes.map((n) => `127.0.0.1:${n.port}`);
   const nodeAt = (index: number): KafkaNode => {
@@ -104,7 +140,10 @@ export async function startApacheKafka(opts: StartApacheKafkaOptions): Promise<A
   const cluster: ApacheKafkaCluster = {
     kind: 'kafka',
     brokers,
-    description: `Apache Kafka ${version} (KRaft, ${count} node${count === 1 ? '' : 's'}) at ${brokers.join(',')}`,
+    secureBrokers: nodes.flatMap((n) => (n.securePort === undefined ? [] : [`127.0.0.1:${n.securePort}`])),
+    description:
+      `Apache Kafka ${version} (KRaft, ${count} node${count === 1 ? '' : 's'}) at ${brokers.join(',')}` +
+      (opts.security ? ` (${opts.security.tls ? 'SASL_SSL' : 'SASL_PLAINTEXT'} at ${nodes.map((n) => `127.0.0.1:${n.securePort}`).join(',')})` : ''),
     version,
     directory,
     stop: async () => {
@@ -143,7 +182,7 @@ function newClusterId(): string {
   }
 }
 
-function writeNodeFiles(node: KafkaNode, voters: string, count: number): void {
+function writeNodeFiles(node: KafkaNode, voters: string, count: number, security: ApacheKafkaSecurity | undefined): void {
   mkdirSync(join(node.dir, 'data'), { recursive: true });
   const replication = Math.min(count, 3);
   const minIsr = Math.min(replication, 2);
@@ -176,6 +215,7 @@ function writeNodeFiles(node: KafkaNode, voters: string, count: number): void {
     // The log cleaner looks for dirty compacted logs every second, not every 15 s, so a test of a
     // compacted topic waits for compaction as long as its own segment settings say.
     'log.cleaner.backoff.ms': 1000,
+    ...(security ? secureListenerProperties(node, security) : {}),
   };
   const text = Object.entries(properties)
     .map(([k, v]) => `${k}=${v}`)
@@ -211,7 +251,41 @@ function jvmArgs(node: KafkaNode, heapMb: number): string[] {
   ];
 }
 
-async function formatStorage(jarsDir: string, node: KafkaNode, clusterId: string): Promise<void> {
+/**
+ * The SECURE listener next to PLAINTEXT (which stays the inter-broker listener and the one the
+ * start-up wait polls). Property values are single-line, so the PEM keystore is a file.
+ */
+function secureListenerProperties(node: KafkaNode, security: ApacheKafkaSecurity): Record<string, string> {
+  const l = SECURE_LISTENER.toLowerCase();
+  const protocol = security.tls ? 'SASL_SSL' : 'SASL_PLAINTEXT';
+  const plainUsers = security.users.map((u) => `user_${u.name}="${u.password}"`).join(' ');
+  const properties: Record<string, string> = {
+    listeners: `PLAINTEXT://127.0.0.1:${node.port},CONTROLLER://127.0.0.1:${node.controllerPort},${SECURE_LISTENER}://127.0.0.1:${node.securePort}`,
+    'advertised.listeners': `PLAINTEXT://127.0.0.1:${node.port},${SECURE_LISTENER}://127.0.0.1:${node.securePort}`,
+    'listener.security.protocol.map': `PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT,${SECURE_LISTENER}:${protocol}`,
+    [`listener.name.${l}.sasl.enabled.mechanisms`]: 'PLAIN,SCRAM-SHA-256,SCRAM-SHA-512',
+    [`listener.name.${l}.plain.sasl.jaas.config`]: `org.apache.kafka.common.security.plain.PlainLoginModule required ${plainUsers};`,
+    [`listener.name.${l}.scram-sha-256.sasl.jaas.config`]: 'org.apache.kafka.common.security.scram.ScramLoginModule required;',
+    [`listener.name.${l}.scram-sha-512.sasl.jaas.config`]: 'org.apache.kafka.common.security.scram.ScramLoginModule required;',
+  };
+  if (security.tls) {
+    // A PEM keystore file holds the private key and the certificate chain (KIP-651).
+    const keystore = join(node.dir, 'keystore.pem');
+    writeFileSync(keystore, `${security.tls.privateKey.trim()}\n${security.tls.certificateChain.trim()}\n`, { mode: 0o600 });
+    properties[`listener.name.${l}.ssl.keystore.type`] = 'PEM';
+    properties[`listener.name.${l}.ssl.keystore.location`] = keystore;
+    if (security.tls.clientCa) {
+      const truststore = join(node.dir, 'truststore.pem');
+      writeFileSync(truststore, security.tls.clientCa);
+      properties[`listener.name.${l}.ssl.truststore.type`] = 'PEM';
+      properties[`listener.name.${l}.ssl.truststore.location`] = truststore;
+      properties[`listener.name.${l}.ssl.client.auth`] = 'required';
+    }
+  }
+  return properties;
+}
+
+async function formatStorage(jarsDir: string, node: KafkaNode, clusterId: string, security: ApacheKafkaSecurity | undefined): Promise<void> {
   const args = [
     ...jvmArgs(node, 128),
     '-cp',
@@ -222,6 +296,9 @@ async function formatStorage(jarsDir: string, node: KafkaNode, clusterId: string
     clusterId,
     '-c',
     join(node.dir, 'server.properties'),
+    ...(security?.users ?? []).flatMap((u) =>
+      ['SCRAM-SHA-256', 'SCRAM-SHA-512'].flatMap((m) => ['--add-scram', `${m}=[name=${u.name},password=${u.password}]`]),
+    ),
   ];
   const child = spawnTied('java', args, { stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';

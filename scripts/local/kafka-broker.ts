@@ -1,8 +1,8 @@
-import { startApacheKafka, type ApacheKafkaCluster } from './apache-kafka.js';
+import { startApacheKafka, type ApacheKafkaCluster, type ApacheKafkaSecurity } from './apache-kafka.js';
 import { findJvmJars } from './jvm-jars.js';
 import { startMockKafkaCluster, type MockKafkaCluster } from './librdkafka-mock-cluster.js';
 
-export type { ApacheKafkaCluster } from './apache-kafka.js';
+export type { ApacheKafkaCluster, ApacheKafkaSecurity } from './apache-kafka.js';
 export type { MockKafkaCluster } from './librdkafka-mock-cluster.js';
 
 /** Which broker: Apache Kafka (KRaft, from the jars `npm run setup` resolves) or librdkafka's mock (kcat). */
@@ -21,11 +21,14 @@ export interface StartKafkaBrokerOptions {
   startTimeoutMs?: number;
   /** Real Kafka only: where its directory goes. Default: the OS temp dir. */
   parentDir?: string;
+  /** Real Kafka only: a secured (SASL, optionally TLS) listener next to PLAINTEXT; see ApacheKafkaSecurity. */
+  security?: ApacheKafkaSecurity;
 }
 
 /** Starts an independent, empty cluster of the given kind. */
 export async function startKafkaBroker(opts: StartKafkaBrokerOptions = {}): Promise<KafkaBroker> {
   const kind = opts.kind ?? 'mock';
+  if (kind === 'mock' && opts.security) throw new Error('A secured listener needs real Kafka (kind: kafka); the mock cluster has none');
   if (kind === 'mock') return startMockKafkaCluster({ brokers: opts.brokers, startTimeoutMs: opts.startTimeoutMs });
   const jars = findJvmJars('kafka');
   if (jars.kind === 'missing') {
@@ -36,5 +39,6 @@ export async function startKafkaBroker(opts: StartKafkaBrokerOptions = {}): Prom
     brokers: opts.brokers,
     startTimeoutMs: opts.startTimeoutMs,
     parentDir: opts.parentDir,
+    security: opts.security,
   });
 }

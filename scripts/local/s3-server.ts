@@ -26,6 +26,8 @@ export interface StartS3ServerOptions {
   port?: number;
   /** How long to wait for the server to listen, in milliseconds. Default 15000. */
   startTimeoutMs?: number;
+  /** Credentials accepted besides s3rver's fixed S3RVER/S3RVER (same account, so the same buckets). */
+  accessKeys?: ReadonlyArray<{ accessKeyId: string; secretAccessKey: string }>;
 }
 
 // A plain .mjs that tsc does not copy: found from the project root, so that this module works both
@@ -39,7 +41,8 @@ const CHILD_SCRIPT = join(projectRoot(fileURLToPath(import.meta.url)), 'scripts/
 export async function startS3Server(opts: StartS3ServerOptions = {}): Promise<S3Server> {
   const directory = opts.directory ?? mkdtempSync(join(tmpdir(), 's3rver-'));
   const timeoutMs = opts.startTimeoutMs ?? 15_000;
-  const first = await spawnS3rver(opts.port ?? 0, directory, timeoutMs);
+  const accessKeys = opts.accessKeys ?? [];
+  const first = await spawnS3rver(opts.port ?? 0, directory, timeoutMs, accessKeys);
   const port = first.port;
   let child = first.child;
   let stopping: Promise<void> | undefined;
@@ -51,7 +54,7 @@ export async function startS3Server(opts: StartS3ServerOptions = {}): Promise<S3
     stop: () => (stopping ??= stopChild(child)),
     async restart() {
       await server.stop();
-      ({ child } = await spawnS3rver(port, directory, timeoutMs));
+      ({ child } = await spawnS3rver(port, directory, timeoutMs, accessKeys));
       stopping = undefined;
     },
   };
@@ -62,10 +65,11 @@ async function spawnS3rver(
   port: number,
   directory: string,
   timeoutMs: number,
+  accessKeys: ReadonlyArray<{ accessKeyId: string; secretAccessKey: string }>,
 ): Promise<{ child: ChildProcess; port: number }> {
   const child = spawnTied(
     process.execPath,
-    ['--openssl-legacy-provider', CHILD_SCRIPT, JSON.stringify({ port, directory })],
+    ['--openssl-legacy-provider', CHILD_SCRIPT, JSON.stringify({ port, directory, ...(accessKeys.length > 0 ? { accessKeys } : {}) })],
     { stdio: ['ignore', 'pipe', 'pipe'] },
   );
   const stdout = child.stdout!;

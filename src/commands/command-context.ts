@@ -70,10 +70,26 @@ export async function createCommandContext(
       logger.error({ err: error, bucket: config.S3_BUCKET, endpoint: where }, 'cannot reach the backup bucket');
       cli.stderr.write(
         `streamvault: cannot reach bucket ${config.S3_BUCKET} at ${where} (${config.S3_MAX_ATTEMPTS} attempts; timeouts: ` +
-          `connect ${config.S3_CONNECT_TIMEOUT_MS} ms, request ${config.S3_REQUEST_TIMEOUT_MS} ms, idle socket ${config.S3_SOCKET_TIMEOUT_MS} ms): ${(error as Error).message}\n`,
+          `connect ${config.S3_CONNECT_TIMEOUT_MS} ms, request ${config.S3_REQUEST_TIMEOUT_MS} ms, idle socket ${config.S3_SOCKET_TIMEOUT_MS} ms): ${describeS3Failure(error, config)}\n`,
       );
       return { ok: false, exitCode: ExitCode.failure };
     }
   }
   return { ok: true, context: { config, logger, store, layout: new KeyLayout(config.S3_PREFIX) } };
+}
+
+/**
+ * An S3 error as the operator needs it: a HEAD answer has no body, so the SDK's message alone can
+ * be `UnknownError`; the HTTP status and, for 403, where the credentials came from, say more.
+ */
+function describeS3Failure(error: unknown, config: Config): string {
+  const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
+  const message = (error as Error).message;
+  if (status === undefined) return message;
+  const credentials = config.S3_ACCESS_KEY_ID
+    ? `access key id ${config.S3_ACCESS_KEY_ID} from STREAMVAULT_S3_ACCESS_KEY_ID`
+    : "the AWS SDK's default credential chain";
+  return status === 403
+    ? `${message} (HTTP 403: the credentials were refused or may not use this bucket; ${credentials})`
+    : `${message} (HTTP ${status})`;
 }

@@ -1,5 +1,5 @@
 import type { Config } from '../config/load-config.js';
-import { kafkaSettings } from '../config/settings.js';
+import { restoreKafkaSettings } from '../config/settings.js';
 import { createKafka } from '../kafka/create-kafka.js';
 import { reachBrokers } from '../kafka/reach-brokers.js';
 import type { Logger } from '../observability/logger.js';
@@ -10,9 +10,12 @@ export function restoreBrokers(config: Config): string[] {
   return config.RESTORE_KAFKA_BROKERS.length > 0 ? [...config.RESTORE_KAFKA_BROKERS] : [...config.KAFKA_BROKERS];
 }
 
-/** The target cluster's clients: a kafkajs client, and the bounded probe run before anything is written. */
+/**
+ * The target cluster's clients: a kafkajs client (producer, admin, scan consumer), and the bounded
+ * probe run before anything is written. TLS and SASL: the target's own when set, else the backup's.
+ */
 export function restoreTargetClients(config: Config, brokers: string[], logger: Logger): Pick<RestoreDeps, 'targetKafka' | 'reachTarget'> {
-  const settings = { ...kafkaSettings(config), brokers };
+  const settings = restoreKafkaSettings(config, brokers);
   return {
     targetKafka: () => createKafka(settings, logger),
     reachTarget: () => reachBrokers({ settings, logger, timeoutMs: Math.round(config.KAFKA_CONNECT_TIMEOUT_SECONDS * 1000) }),

@@ -10,20 +10,26 @@ export interface VariableDoc {
   group: VariableGroup;
   /** What each platform preset sets it to (`{prefix}` left as is), by platform name. */
   presets: Record<string, string>;
+  /** Its value is never printed: not in logs, errors, `--help`, metrics or progress lines. */
+  secret: boolean;
 }
+
+/** Appended to a secret variable's meaning wherever it is documented. */
+export const SECRET_NOTE = 'Secret: its value is never printed or logged.';
 
 export function describeVariables(): VariableDoc[] {
   return (Object.values(variables) as Variable<unknown>[]).map((v) => ({
     name: ENV_PREFIX + v.name,
     default: v.default === undefined ? '(required)' : v.default === '' ? '(empty)' : v.default,
     unit: v.unit,
-    description: v.description,
+    description: v.secret ? `${v.description} ${SECRET_NOTE}` : v.description,
     group: v.group,
     presets: Object.fromEntries(
       Object.values(PLATFORM_PRESETS)
         .filter((p) => p.values[v.name] !== undefined)
         .map((p) => [p.name, p.values[v.name]!]),
     ),
+    secret: v.secret,
   }));
 }
 

@@ -6,6 +6,7 @@ import { ENV_PREFIX, type Variable } from './variable.js';
 import { variables, type VariableKey } from './variables/index.js';
 import { resolvePairs } from './resolve-pairs.js';
 import type { Pair } from './pair.js';
+import { resolveKafkaSecurity, type ConfigFileReader, type KafkaSecurity } from './kafka-security.js';
 
 type Values = { readonly [K in VariableKey]: (typeof variables)[K] extends Variable<infer T> ? T : never };
 
@@ -13,11 +14,18 @@ export type Config = Values & {
   readonly pairs: readonly Pair[];
   /** The sources of STREAMVAULT_SOURCES_FILE, excluded ones too; `undefined` when it is not set. */
   readonly sourcesFromFile: readonly SourceEntry[] | undefined;
+  /** TLS and SASL of the backup's brokers, files read (kafka-security.ts). */
+  readonly kafkaSecurity: KafkaSecurity;
+  /** TLS and SASL of the restore/drill target: its own where STREAMVAULT_RESTORE_KAFKA_SSL / _SASL_MECHANISM are set. */
+  readonly restoreKafkaSecurity: KafkaSecurity;
 };
 
 export interface LoadConfigDeps {
-  /** Reads a file named by a variable (STREAMVAULT_SOURCES_FILE); throws when it cannot. */
-  readonly readTextFile: (path: string) => string;
+  /**
+   * Reads a file a variable names (STREAMVAULT_SOURCES_FILE, the Kafka CA, certificate, key and
+   * password files), once, here; throws when it cannot.
+   */
+  readonly readTextFile: ConfigFileReader;
 }
 
 const defaultDeps: LoadConfigDeps = { readTextFile: (path) => readFileSync(path, 'utf8') };
@@ -37,7 +45,9 @@ export type LoadConfigResult =
 
 /**
  * Reads every STREAMVAULT_ variable once, validates all of them and reports every problem at once,
- * so an operator fixes the deployment in one go instead of one restart per typo.
+ * so an operator fixes the deployment in one go instead of one restart per typo. The files the
+ * Kafka security variables name (CA, client certificate and key, password file) are read here,
+ * once, through `deps.readTextFile`, like STREAMVAULT_SOURCES_FILE.
  */
 export function loadConfig(
   env: NodeJS.ProcessEnv,
@@ -115,10 +125,16 @@ export function loadConfig(
   }
 
   problems.push(...crossFieldProblems(values));
+  const security = resolveKafkaSecurity(values, deps.readTextFile);
+  problems.push(...security.problems);
 
   if (problems.length > 0) return { ok: false, problems };
   // zod output types are checked per variable above; the assembled record is complete here.
-  return { ok: true, config: { ...(values as Values), pairs, sourcesFromFile }, unknownVariables };
+  return {
+    ok: true,
+    config: { ...(values as Values), pairs, sourcesFromFile, kafkaSecurity: security.source, restoreKafkaSecurity: security.restoreTarget },
+    unknownVariables,
+  };
 }
 
 /**
@@ -154,15 +170,6 @@ function readSourcesFile(path: string, deps: LoadConfigDeps): { ok: true; source
 
 function crossFieldProblems(values: Record<string, unknown>): ConfigProblem[] {
   const problems: ConfigProblem[] = [];
-  if (values.KAFKA_SASL_MECHANISM !== undefined && values.KAFKA_SASL_MECHANISM !== 'none') {
-    if (!values.KAFKA_SASL_USERNAME || !values.KAFKA_SASL_PASSWORD) {
-      problems.push({
-        variable: `${ENV_PREFIX}KAFKA_SASL_USERNAME / ${ENV_PREFIX}KAFKA_SASL_PASSWORD`,
-        expected: `expected both set when ${ENV_PREFIX}KAFKA_SASL_MECHANISM is ${String(values.KAFKA_SASL_MECHANISM)}`,
-        received: 'one or both empty',
-      });
-    }
-  }
   if (Boolean(values.S3_ACCESS_KEY_ID) !== Boolean(values.S3_SECRET_ACCESS_KEY)) {
     problems.push({
       variable: `${ENV_PREFIX}S3_ACCESS_KEY_ID / ${ENV_PREFIX}S3_SECRET_ACCESS_KEY`,
@@ -175,6 +182,13 @@ function crossFieldProblems(values: Record<string, unknown>): ConfigProblem[] {
       variable: `${ENV_PREFIX}S3_SSE_KMS_KEY_ID`,
       expected: `expected empty unless ${ENV_PREFIX}S3_SERVER_SIDE_ENCRYPTION is aws:kms`,
       received: `${ENV_PREFIX}S3_SERVER_SIDE_ENCRYPTION ${JSON.stringify(values.S3_SERVER_SIDE_ENCRYPTION)}`,
+    });
+  }
+  if (values.S3_SESSION_TOKEN && !values.S3_ACCESS_KEY_ID) {
+    problems.push({
+      variable: `${ENV_PREFIX}S3_SESSION_TOKEN`,
+      expected: `expected ${ENV_PREFIX}S3_ACCESS_KEY_ID and ${ENV_PREFIX}S3_SECRET_ACCESS_KEY with it (a session token belongs to explicit credentials)`,
+      received: '',
     });
   }
   return problems;

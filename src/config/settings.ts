@@ -4,15 +4,19 @@ import type { BatchLimits } from '../backup/partition-batch.js';
 import type { Config } from './load-config.js';
 
 /** Narrow views of the config for the parts that need them, so they do not depend on all of it. */
+
+/** The backup's brokers (every client of `backup`: consumers, admin, probe, lag poll). */
 export function kafkaSettings(config: Config): KafkaSettings {
   return {
     brokers: config.KAFKA_BROKERS,
     clientId: config.KAFKA_CLIENT_ID,
-    ssl: config.KAFKA_SSL,
-    saslMechanism: config.KAFKA_SASL_MECHANISM,
-    saslUsername: config.KAFKA_SASL_USERNAME,
-    saslPassword: config.KAFKA_SASL_PASSWORD,
+    security: config.kafkaSecurity,
   };
+}
+
+/** The cluster restore and drill write to (restore-target.ts: its brokers, its TLS and SASL). */
+export function restoreKafkaSettings(config: Config, brokers: readonly string[]): KafkaSettings {
+  return { brokers, clientId: config.KAFKA_CLIENT_ID, security: config.restoreKafkaSecurity };
 }
 
 export function s3Settings(config: Config): S3Settings {
@@ -23,6 +27,7 @@ export function s3Settings(config: Config): S3Settings {
     forcePathStyle: config.S3_FORCE_PATH_STYLE,
     accessKeyId: config.S3_ACCESS_KEY_ID,
     secretAccessKey: config.S3_SECRET_ACCESS_KEY,
+    sessionToken: config.S3_SESSION_TOKEN,
     maxAttempts: config.S3_MAX_ATTEMPTS,
     connectTimeoutMs: config.S3_CONNECT_TIMEOUT_MS,
     requestTimeoutMs: config.S3_REQUEST_TIMEOUT_MS,

@@ -97,6 +97,12 @@ export const boolean = () =>
     })
     .transform((s) => s === 'true' || s === '1' || s === 'yes');
 
+/** A boolean, or empty for "not set here" (`undefined`): the value comes from elsewhere (e.g. inherited). */
+export const optionalBoolean = () =>
+  z.union([z.string().trim().length(0).transform(() => undefined), boolean()], {
+    message: 'expected one of true, false, 1, 0, yes, no, or empty',
+  });
+
 export const oneOf = <const T extends readonly [string, ...string[]]>(values: T) =>
   z
     .string()

@@ -14,7 +14,8 @@ const { KafkaJSBrokerNotFound, KafkaJSGroupCoordinatorNotFound, KafkaJSMetadataN
  * - `retriable`: transient, but a produce may have been appended (connection lost after sending, a
  *   timeout, NOT_ENOUGH_REPLICAS_AFTER_APPEND). Retry only where a repeat is harmless (reads, an
  *   idempotent producer in the same session).
- * - `auth`: credentials or ACLs; retrying does not help, the operator has to act.
+ * - `auth`: credentials or ACLs, or a broker certificate TLS does not accept (`tlsVerificationFailure`);
+ *   retrying does not help, the operator has to act.
  * - `fatal`: anything else, including errors that are not kafkajs's.
  */
 export type KafkaErrorClass =
@@ -37,6 +38,32 @@ const AUTH_TYPES = new Set([
   'DELEGATION_TOKEN_AUTHORIZATION_FAILED',
 ]);
 
+/** Node's codes for a peer certificate that does not verify (tls.connect's `error`; kafkajs copies it to its error's `code`). */
+const TLS_VERIFICATION_CODES = new Set([
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'UNABLE_TO_GET_ISSUER_CERT',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  'UNABLE_TO_DECRYPT_CERT_SIGNATURE',
+  'CERT_SIGNATURE_FAILURE',
+  'CERT_NOT_YET_VALID',
+  'CERT_HAS_EXPIRED',
+  'CERT_UNTRUSTED',
+  'CERT_REJECTED',
+  'INVALID_CA',
+  'ERR_TLS_CERT_ALTNAME_INVALID',
+]);
+
+/** The Node code when the error (or what it wraps) is a broker certificate TLS refused, else undefined. */
+export function tlsVerificationFailure(error: unknown): string | undefined {
+  for (const e of causeChain(error)) {
+    const code = (e as { code?: unknown } | null)?.code;
+    if (typeof code === 'string' && TLS_VERIFICATION_CODES.has(code)) return code;
+  }
+  return undefined;
+}
+
 /** The error and what it wraps, outermost first (`cause`, then `originalError`); cycles and depth bounded. */
 export function causeChain(error: unknown): unknown[] {
   const chain: unknown[] = [];
@@ -55,6 +82,7 @@ export function classifyKafkaError(error: unknown): KafkaErrorClass {
   const root = chain.find((e) => !(e instanceof KafkaJSNumberOfRetriesExceeded) && !isPlainWrapper(e)) ?? chain.at(-1) ?? error;
   const name = describe(root);
 
+  if (tlsVerificationFailure(error) !== undefined) return { kind: 'auth', root: name };
   if (chain.some((e) => e instanceof KafkaJSSASLAuthenticationError || (e instanceof KafkaJSProtocolError && AUTH_TYPES.has(String(e.type))))) {
     return { kind: 'auth', root: name };
   }

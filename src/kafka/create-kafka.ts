@@ -2,14 +2,12 @@ import { Kafka, type KafkaConfig, type RetryOptions, type SASLOptions } from 'ka
 import type { Logger } from '../observability/logger.js';
 import { registerCompressionCodecs } from './compression-codecs.js';
 import { kafkaLogSink } from './kafka-log-sink.js';
+import type { KafkaSecurity, KafkaTls } from '../config/kafka-security.js';
 
 export interface KafkaSettings {
-  brokers: readonly string[];
-  clientId: string;
-  ssl: boolean;
-  saslMechanism: 'none' | 'plain' | 'scram-sha-256' | 'scram-sha-512';
-  saslUsername: string;
-  saslPassword: string;
+  readonly brokers: readonly string[];
+  readonly clientId: string;
+  readonly security: KafkaSecurity;
 }
 
 /**
@@ -23,7 +21,8 @@ export const KAFKA_RETRY: RetryOptions = { retries: 6, initialRetryTime: 300, ma
 
 /**
  * A kafkajs client whose log lines go through pino (kafka-log-sink.ts: errors as warnings,
- * repeats counted); snappy, lz4 and zstd topics readable.
+ * repeats counted); snappy, lz4 and zstd topics readable; TLS and SASL as configured. Every
+ * Kafka client streamvault makes comes from here, so none can miss the security settings.
  */
 export function createKafka(settings: KafkaSettings, logger: Logger, overrides: Partial<KafkaConfig> = {}): Kafka {
   registerCompressionCodecs();
@@ -31,18 +30,32 @@ export function createKafka(settings: KafkaSettings, logger: Logger, overrides: 
   const config: KafkaConfig = {
     brokers: [...settings.brokers],
     clientId: settings.clientId,
-    ssl: settings.ssl,
+    ssl: kafkajsTls(settings.security.tls),
     logLevel: sink.level,
     logCreator: sink.creator,
     retry: KAFKA_RETRY,
     ...overrides,
   };
-  if (settings.saslMechanism !== 'none') {
-    config.sasl = {
-      mechanism: settings.saslMechanism,
-      username: settings.saslUsername,
-      password: settings.saslPassword,
-    } as SASLOptions;
+  const sasl = settings.security.sasl;
+  if (sasl) {
+    config.sasl = { mechanism: sasl.mechanism, username: sasl.username, password: sasl.password } as SASLOptions;
   }
   return new Kafka(config);
+}
+
+function kafkajsTls(tls: KafkaTls | undefined): KafkaConfig['ssl'] {
+  if (!tls) return false;
+  return {
+    rejectUnauthorized: tls.rejectUnauthorized,
+    ...(tls.ca !== undefined ? { ca: [tls.ca] } : {}),
+    ...(tls.cert !== undefined ? { cert: tls.cert } : {}),
+    ...(tls.key !== undefined ? { key: tls.key } : {}),
+  };
+}
+
+/** For messages and logs: how a client connects, never with the password. E.g. `TLS, SASL scram-sha-512 as user alice`. */
+export function describeKafkaSecurity(security: KafkaSecurity): string {
+  const tls = security.tls ? (security.tls.rejectUnauthorized ? 'TLS' : 'TLS without certificate verification') : 'plaintext';
+  const sasl = security.sasl ? `SASL ${security.sasl.mechanism} as user ${JSON.stringify(security.sasl.username)}` : 'no SASL';
+  return `${tls}, ${sasl}`;
 }

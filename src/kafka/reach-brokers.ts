@@ -1,8 +1,8 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { logLevel, type Kafka } from 'kafkajs';
 import type { Logger } from '../observability/logger.js';
-import { classifyKafkaError } from './classify-kafka-error.js';
-import { createKafka, type KafkaSettings } from './create-kafka.js';
+import { classifyKafkaError, tlsVerificationFailure } from './classify-kafka-error.js';
+import { createKafka, describeKafkaSecurity, type KafkaSettings } from './create-kafka.js';
 
 export type BrokerReach = { kind: 'reached' } | { kind: 'unreachable'; message: string };
 
@@ -24,7 +24,8 @@ const MAX_PAUSE_MS = 2000;
  * (an unreachable broker kept every client trying for about 70 s, one after another, and trying
  * on after disconnect), so each attempt here is a fresh client that does not retry, whose
  * connection and request timeouts fit in what is left, disconnected before the next. Credentials
- * the brokers refuse end the wait at once: retrying does not change them.
+ * the brokers refuse, and a broker certificate TLS refuses, end the wait at once: retrying does not
+ * change them. Messages say how the client connected (TLS, SASL mechanism and user), never the password.
  */
 export async function reachBrokers(options: ReachBrokersOptions): Promise<BrokerReach> {
   const { settings, logger, timeoutMs } = options;
@@ -56,7 +57,14 @@ export async function reachBrokers(options: ReachBrokersOptions): Promise<Broker
       const classified = classifyKafkaError(error);
       logger.debug({ brokers, attempt: attempts, err: error }, 'Kafka brokers not reached yet');
       if (classified.kind === 'auth') {
-        return { kind: 'unreachable', message: `the Kafka brokers ${brokers} refused the credentials: ${classified.root}` };
+        const how = describeKafkaSecurity(settings.security);
+        const tlsCode = tlsVerificationFailure(error);
+        const message =
+          tlsCode !== undefined
+            ? `the TLS certificate of the Kafka brokers ${brokers} was not accepted (${tlsCode}; ${how}): ${classified.root}; ` +
+              'is the CA file the one that signed the brokers\' certificates, and do they name the host connected to?'
+            : `the Kafka brokers ${brokers} refused the credentials (${how}): ${classified.root}`;
+        return { kind: 'unreachable', message };
       }
     } finally {
       await admin.disconnect().catch(() => undefined);
@@ -68,7 +76,7 @@ export async function reachBrokers(options: ReachBrokersOptions): Promise<Broker
   return {
     kind: 'unreachable',
     message:
-      `cannot reach the Kafka brokers ${brokers} within ${seconds} s (${attempts} attempt${attempts === 1 ? '' : 's'}; ` +
+      `cannot reach the Kafka brokers ${brokers} within ${seconds} s (${attempts} attempt${attempts === 1 ? '' : 's'}; ${describeKafkaSecurity(settings.security)}; ` +
       `STREAMVAULT_KAFKA_CONNECT_TIMEOUT_SECONDS): ${lastError === undefined ? 'no attempt finished' : classifyKafkaError(lastError).root}`,
   };
 }

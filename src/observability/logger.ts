@@ -20,6 +20,8 @@ export function createLogger(level: string, destination: NodeJS.WritableStream |
           '*.password',
           'secretAccessKey',
           '*.secretAccessKey',
+          'sessionToken',
+          '*.sessionToken',
           'credentials',
           '*.credentials',
           'sasl',

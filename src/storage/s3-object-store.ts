@@ -31,6 +31,8 @@ export interface S3Settings {
   forcePathStyle: boolean;
   accessKeyId: string;
   secretAccessKey: string;
+  /** Of temporary credentials; empty or absent: none. */
+  sessionToken?: string;
   maxAttempts: number;
   /** Per attempt, milliseconds: opening a connection (default 5000). */
   connectTimeoutMs?: number;
@@ -57,8 +59,14 @@ export function createS3Client(settings: S3Settings): S3Client {
     socketTimeout: settings.socketTimeoutMs ?? 30_000,
   };
   if (settings.endpoint) config.endpoint = settings.endpoint;
+  // Explicit credentials, or none here: the SDK's default provider chain (env, profile, web
+  // identity, container and instance roles), resolved by the SDK on the first request.
   if (settings.accessKeyId) {
-    config.credentials = { accessKeyId: settings.accessKeyId, secretAccessKey: settings.secretAccessKey };
+    config.credentials = {
+      accessKeyId: settings.accessKeyId,
+      secretAccessKey: settings.secretAccessKey,
+      ...(settings.sessionToken ? { sessionToken: settings.sessionToken } : {}),
+    };
   }
   return new S3Client(config);
 }

@@ -6,6 +6,7 @@ import { observabilityVariables } from './observability.js';
 import { pairVariables } from './pairs.js';
 import { platformVariables } from './platform.js';
 import { restoreVariables } from './restore.js';
+import { restoreKafkaVariables } from './restore-kafka.js';
 import { s3Variables } from './s3.js';
 import { s3WriteVariables } from './s3-writes.js';
 import { schemaVariables } from './schema.js';
@@ -25,6 +26,7 @@ export const variables = {
   ...streamVariables,
   ...observabilityVariables,
   ...restoreVariables,
+  ...restoreKafkaVariables,
 };
 
 export type VariableKey = keyof typeof variables;

@@ -37,14 +37,43 @@ export const kafkaVariables = {
     schema: boolean(),
     default: 'false',
     group: 'kafka',
-    description: 'Connect to the brokers with TLS.',
+    description: 'Connect to the brokers with TLS (every Kafka client: consumers, admin, the start-up probe, the lag poll).',
+  }),
+  KAFKA_SSL_CA_FILE: variable({
+    name: 'KAFKA_SSL_CA_FILE',
+    schema: text(),
+    default: '',
+    group: 'kafka',
+    description: "PEM file of the CA certificate(s) that signed the brokers' certificates, with STREAMVAULT_KAFKA_SSL=true. Empty: Node's built-in CAs.",
+  }),
+  KAFKA_SSL_CERT_FILE: variable({
+    name: 'KAFKA_SSL_CERT_FILE',
+    schema: text(),
+    default: '',
+    group: 'kafka',
+    description: 'PEM file of the client certificate (chain) for brokers that require mutual TLS, with STREAMVAULT_KAFKA_SSL_KEY_FILE.',
+  }),
+  KAFKA_SSL_KEY_FILE: variable({
+    name: 'KAFKA_SSL_KEY_FILE',
+    schema: text(),
+    default: '',
+    group: 'kafka',
+    description: 'PEM file of the (unencrypted) private key of STREAMVAULT_KAFKA_SSL_CERT_FILE. Its content is never logged.',
+  }),
+  KAFKA_SSL_REJECT_UNAUTHORIZED: variable({
+    name: 'KAFKA_SSL_REJECT_UNAUTHORIZED',
+    schema: boolean(),
+    default: 'true',
+    group: 'kafka',
+    description:
+      "Refuse brokers whose certificate does not verify against the CAs or does not name the broker's host. `false` accepts any certificate: encrypted, but open to a man in the middle (tests only).",
   }),
   KAFKA_SASL_MECHANISM: variable({
     name: 'KAFKA_SASL_MECHANISM',
     schema: oneOf(['none', 'plain', 'scram-sha-256', 'scram-sha-512']),
     default: 'none',
     group: 'kafka',
-    description: 'SASL authentication mechanism.',
+    description: 'SASL authentication mechanism; any but `none` needs STREAMVAULT_KAFKA_SASL_USERNAME and a password. `plain` sends the password as is: use it with TLS.',
   }),
   KAFKA_SASL_USERNAME: variable({
     name: 'KAFKA_SASL_USERNAME',
@@ -59,7 +88,15 @@ export const kafkaVariables = {
     default: '',
     secret: true,
     group: 'kafka',
-    description: 'SASL password (when a mechanism is set). Never logged.',
+    description: 'SASL password (when a mechanism is set), or use STREAMVAULT_KAFKA_SASL_PASSWORD_FILE.',
+  }),
+  KAFKA_SASL_PASSWORD_FILE: variable({
+    name: 'KAFKA_SASL_PASSWORD_FILE',
+    schema: text(),
+    default: '',
+    group: 'kafka',
+    description:
+      'File holding the SASL password (e.g. a mounted Kubernetes secret), read once at start; one trailing newline is dropped. Instead of STREAMVAULT_KAFKA_SASL_PASSWORD, not with it.',
   }),
   KAFKA_CONNECT_TIMEOUT_SECONDS: variable({
     name: 'KAFKA_CONNECT_TIMEOUT_SECONDS',

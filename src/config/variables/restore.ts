@@ -24,7 +24,7 @@ export const restoreVariables = {
     default: '',
     group: 'restore',
     description:
-      'Bootstrap brokers (host:port, comma-separated) of the Kafka cluster restored into. Empty: STREAMVAULT_KAFKA_BROKERS (TLS/SASL settings are shared).',
+      'Bootstrap brokers (host:port, comma-separated) of the Kafka cluster restored into. Empty: STREAMVAULT_KAFKA_BROKERS. Its TLS and SASL: the STREAMVAULT_RESTORE_KAFKA_SSL_* and STREAMVAULT_RESTORE_KAFKA_SASL_* variables where STREAMVAULT_RESTORE_KAFKA_SSL / STREAMVAULT_RESTORE_KAFKA_SASL_MECHANISM are set, else those of the backup brokers.',
   }),
   RESTORE_TOPIC_TEMPLATE: variable({
     name: 'RESTORE_TOPIC_TEMPLATE',

@@ -44,7 +44,8 @@ export const s3Variables = {
     schema: text(),
     default: '',
     group: 's3',
-    description: 'Access key id. Empty: the AWS SDK credential chain (env, profile, IRSA, instance role).',
+    description:
+      'Access key id, with STREAMVAULT_S3_SECRET_ACCESS_KEY. Empty: the AWS SDK default credential chain (AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, AWS_PROFILE and ~/.aws, web identity (IRSA), ECS or instance role).',
   }),
   S3_SECRET_ACCESS_KEY: variable({
     name: 'S3_SECRET_ACCESS_KEY',
@@ -52,7 +53,15 @@ export const s3Variables = {
     default: '',
     secret: true,
     group: 's3',
-    description: 'Secret access key, with S3_ACCESS_KEY_ID. Never logged.',
+    description: 'Secret access key, with STREAMVAULT_S3_ACCESS_KEY_ID.',
+  }),
+  S3_SESSION_TOKEN: variable({
+    name: 'S3_SESSION_TOKEN',
+    schema: text(),
+    default: '',
+    secret: true,
+    group: 's3',
+    description: 'Session token of temporary credentials (STS), with STREAMVAULT_S3_ACCESS_KEY_ID.',
   }),
   S3_CREATE_BUCKET: variable({
     name: 'S3_CREATE_BUCKET',

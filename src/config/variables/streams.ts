@@ -35,7 +35,7 @@ export const streamVariables = {
     default: '',
     secret: true,
     group: 'streams',
-    description: 'Bearer token sent to the HTTP stream source (`Authorization: Bearer ...`). Empty: none. Never logged.',
+    description: 'Bearer token sent to the HTTP stream source (`Authorization: Bearer ...`). Empty: none.',
   }),
   STREAM_SOURCE_BUCKET: variable({
     name: 'STREAM_SOURCE_BUCKET',

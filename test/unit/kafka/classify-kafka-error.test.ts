@@ -1,6 +1,6 @@
 import kafkajs from 'kafkajs';
 import { describe, expect, it } from 'vitest';
-import { causeChain, classifyKafkaError } from '../../../src/kafka/classify-kafka-error.js';
+import { causeChain, classifyKafkaError, tlsVerificationFailure } from '../../../src/kafka/classify-kafka-error.js';
 
 /** kafkajs's type declarations leave out the constructors' arguments that its src/errors.js takes. */
 type ErrorClass = new (...args: unknown[]) => Error;
@@ -62,5 +62,14 @@ describe('classifyKafkaError', () => {
     const b = new Error('b', { cause: a });
     a.cause = b;
     expect(causeChain(a)).toEqual([a, b]);
+  });
+
+  it('takes a broker certificate TLS refused as `auth` (the operator must act), and a refused connection still as retriable', () => {
+    const tls = givenUp(new KafkaJSConnectionError('Connection error: self-signed certificate in certificate chain', { broker: 'b:9093', code: 'SELF_SIGNED_CERT_IN_CHAIN' }));
+    expect(tlsVerificationFailure(tls)).toBe('SELF_SIGNED_CERT_IN_CHAIN');
+    expect(classifyKafkaError(tls)).toEqual({ kind: 'auth', root: 'KafkaJSConnectionError: Connection error: self-signed certificate in certificate chain' });
+    const refused = givenUp(new KafkaJSConnectionError('Connection error: connect ECONNREFUSED', { broker: 'b:9093', code: 'ECONNREFUSED' }));
+    expect(tlsVerificationFailure(refused)).toBeUndefined();
+    expect(classifyKafkaError(refused).kind).toBe('retriable');
   });
 });
