@@ -1,6 +1,7 @@
 import type { StreamPipeline } from '../backup/stream-pipeline.js';
 import type { Admin } from 'kafkajs';
 import type { BackupDaemon } from '../backup/backup-daemon.js';
+import { OffsetSnapshots } from '../backup/offset-snapshots.js';
 import { OnceTracker } from '../backup/once-tracker.js';
 import type { ObserverList } from '../backup/observer-list.js';
 import type { PairWorker } from '../backup/pair-worker.js';
@@ -126,6 +127,25 @@ export async function attachBackupWatch(deps: BackupWatchDeps, options: BackupRu
   });
   observers.add(observability.observer);
 
+  // Consumer-group offsets, aligned with what the backup holds (backup/offset-snapshots.ts).
+  const snapshots =
+    adminReady && config.OFFSETS_INTERVAL_SECONDS > 0
+      ? new OffsetSnapshots({
+          admin,
+          store: deps.store,
+          layout: deps.layout,
+          logger,
+          topics: [...new Set(pairs.map((p) => p.pair.topic))].map((topic) => ({
+            topic,
+            backupGroups: pairs.filter((p) => p.pair.topic === topic).map((p) => p.groupId),
+          })),
+          groupPatterns: config.OFFSETS_GROUPS,
+          intervalMs: config.OFFSETS_INTERVAL_SECONDS * 1000,
+          now: () => new Date(),
+        })
+      : undefined;
+  snapshots?.start();
+
   let poll: NodeJS.Timeout | undefined;
   let contactCheck: NodeJS.Timeout | undefined;
   /** The committed-offsets poll in flight: awaited before the admin client is disconnected. */
@@ -168,6 +188,9 @@ export async function attachBackupWatch(deps: BackupWatchDeps, options: BackupRu
       clearInterval(contactCheck);
       await observability.stop();
       await polling;
+      // A last snapshot once every batch is durable and committed: a `--once` run always leaves one.
+      await snapshots?.stop();
+      if (!brokersLost) await snapshots?.run();
       await disconnectAdmin();
     })());
 

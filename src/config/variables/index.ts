@@ -2,6 +2,7 @@ import { batchingVariables } from './batching.js';
 import { generalVariables } from './general.js';
 import { kafkaVariables } from './kafka.js';
 import { observabilityVariables } from './observability.js';
+import { offsetsVariables } from './offsets.js';
 import { pairVariables } from './pairs.js';
 import { restoreVariables } from './restore.js';
 import { s3Variables } from './s3.js';
@@ -14,6 +15,7 @@ export const variables = {
   ...kafkaVariables,
   ...pairVariables,
   ...batchingVariables,
+  ...offsetsVariables,
   ...schemaVariables,
   ...s3Variables,
   ...streamVariables,
