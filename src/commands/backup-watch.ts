@@ -48,7 +48,7 @@ export type AttachResult = { kind: 'attached'; watch: BackupWatch } | { kind: 'r
 export interface BackupWatch {
   /** Turns the daemon's exit code into the run's: `--once` is partial when a partition fell short. */
   finish(code: ExitCodeValue): Promise<ExitCodeValue>;
-  /** Stops the metrics server and timers; the daemon's onStopped, once every shutdown phase ran. */
+  /** Stops the metrics server and timers and takes the last offset snapshot; the daemon's onStopped, once every shutdown phase ran. */
   stopObserving(): Promise<void>;
   /** stopObserving, and the Kafka admin client. Safe to call twice. */
   close(): Promise<void>;
@@ -145,6 +145,14 @@ export async function attachBackupWatch(deps: BackupWatchDeps, options: BackupRu
         })
       : undefined;
   snapshots?.start();
+  // A last snapshot once every batch is durable and committed (so a `--once` run always leaves
+  // one): from the daemon's onStopped, before its run summary, or from close() when that never ran.
+  let lastSnapshot: Promise<void> | undefined;
+  const takeLastSnapshot = () =>
+    (lastSnapshot ??= (async () => {
+      await snapshots?.stop();
+      if (!brokersLost) await snapshots?.run();
+    })());
 
   let poll: NodeJS.Timeout | undefined;
   let contactCheck: NodeJS.Timeout | undefined;
@@ -188,9 +196,7 @@ export async function attachBackupWatch(deps: BackupWatchDeps, options: BackupRu
       clearInterval(contactCheck);
       await observability.stop();
       await polling;
-      // A last snapshot once every batch is durable and committed: a `--once` run always leaves one.
-      await snapshots?.stop();
-      if (!brokersLost) await snapshots?.run();
+      await takeLastSnapshot();
       await disconnectAdmin();
     })());
 
@@ -198,7 +204,10 @@ export async function attachBackupWatch(deps: BackupWatchDeps, options: BackupRu
     kind: 'attached',
     watch: {
       close,
-      stopObserving: () => observability.stop(),
+      stopObserving: async () => {
+        await observability.stop();
+        await takeLastSnapshot();
+      },
       async finish(code) {
         clearInterval(poll);
         clearInterval(contactCheck);
