@@ -135,7 +135,13 @@ export class OffsetSnapshots {
     const withOffsets = [...new Set([...committed.values()].flatMap((m) => [...m.keys()]))];
     const states = new Map<string, string>();
     if (withOffsets.length > 0) {
-      for (const g of (await retried(() => admin.describeGroups(withOffsets))).groups) states.set(g.groupId, g.state);
+      // The state is for people only: a cluster that cannot describe a group (e.g. one of Kafka 4's
+      // new-protocol consumer groups to an old DescribeGroups) still gets its offsets snapshotted.
+      try {
+        for (const g of (await retried(() => admin.describeGroups(withOffsets))).groups) states.set(g.groupId, g.state);
+      } catch (error) {
+        this.#deps.logger.debug({ err: error }, 'consumer groups could not be described; their state is recorded as Unknown');
+      }
     }
 
     const takenAt = this.#deps.now().toISOString();

@@ -226,10 +226,16 @@ export function translationTableText(plan: GroupOffsetsPlan): string[] {
   for (const s of plan.snapshots) lines.push(`consumer offsets of ${s.topic}: snapshot ${s.takenAt} (${s.key})`);
   for (const t of plan.topicsWithoutSnapshot) lines.push(`consumer offsets of ${t}: no snapshot in the backup; no group offsets to translate`);
   if (plan.rows.length === 0) return lines;
-  const w = { group: Math.max(5, ...plan.rows.map((r) => r.group.length)), topic: Math.max(5, ...plan.rows.map((r) => r.topic.length)) };
-  lines.push(`${'group'.padEnd(w.group)}  ${'topic'.padEnd(w.topic)}  ${'partition'.padStart(9)}  ${'committed'.padStart(12)}  ${'target'.padStart(12)}  note`);
+  const w = {
+    group: Math.max(5, ...plan.rows.map((r) => r.group.length)),
+    topic: Math.max(5, ...plan.rows.map((r) => r.topic.length)),
+    target: Math.max(12, ...plan.rows.map((r) => r.targetTopic.length)),
+  };
+  lines.push(`${'group'.padEnd(w.group)}  ${'topic'.padEnd(w.topic)}  ${'partition'.padStart(9)}  ${'committed'.padStart(12)}  ${'target topic'.padEnd(w.target)}  ${'target'.padStart(12)}  note`);
   for (const r of plan.rows) {
-    lines.push(`${r.group.padEnd(w.group)}  ${r.topic.padEnd(w.topic)}  ${String(r.partition).padStart(9)}  ${r.committed.padStart(12)}  ${(r.targetOffset ?? '-').padStart(12)}  ${r.note} (${r.targetTopic})`);
+    lines.push(
+      `${r.group.padEnd(w.group)}  ${r.topic.padEnd(w.topic)}  ${String(r.partition).padStart(9)}  ${r.committed.padStart(12)}  ${r.targetTopic.padEnd(w.target)}  ${(r.targetOffset ?? '-').padStart(12)}  ${r.note}`,
+    );
   }
   return lines;
 }

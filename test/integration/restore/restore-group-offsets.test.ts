@@ -3,6 +3,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { latestOffsetSnapshot } from '../../../src/storage/offset-snapshot.js';
 import { newBackupTarget, type BackupTarget } from '../../helpers/backup-target.js';
 import { withCleanup } from '../../helpers/cleanup.js';
+import { startKafkaBroker } from '../../helpers/kafka-broker.js';
 import { uniqueName } from '../../helpers/names.js';
 import { sharedKafkaBrokers, sharedKafkaKind } from '../../helpers/shared-servers.js';
 import { spawnStreamvault } from '../../helpers/streamvault-process.js';
@@ -153,6 +154,20 @@ describe.skipIf(sharedKafkaKind() !== 'kafka')('restore: consumer-group offsets 
     expect(await nextValues(kafka, G2, target, 1)).toEqual({ 0: 'p0-a-2' });
   });
 
+  it('into a new cluster, where the groups do not exist yet: created with the translated offsets', async () => {
+    const cluster = withCleanup(await startKafkaBroker({ startTimeoutMs: 180_000 }));
+    const run = await runRestoreCli(['--json'], restoreEnv(backup, cluster.brokers, newStateDir(), { STREAMVAULT_RESTORE_STREAM_TARGET: 'none' }));
+    expect(run.code, run.stderr).toBe(0);
+    const targetKafka = new Kafka({ brokers: cluster.brokers, logLevel: logLevel.NOTHING });
+    const targetAdmin = targetKafka.admin();
+    withCleanup({ stop: () => targetAdmin.disconnect() });
+    await targetAdmin.connect();
+    const expected = EXPECTED(G, G2);
+    expect(await committedOn(targetAdmin, G, topic)).toEqual(expected[G]);
+    expect(await committedOn(targetAdmin, G2, topic)).toEqual(expected[G2]);
+    expect(await nextValues(targetKafka, G, topic)).toEqual({ 0: 'p0-b-0', 1: 'p1-b-2' });
+  });
+
   it('refuses a group that is not empty in the target, leaves its offsets unchanged, sets the others, exit 7', async () => {
     const prefix = uniqueName('rr');
     const target = `${prefix}-${topic}`;
@@ -190,9 +205,9 @@ describe.skipIf(sharedKafkaKind() !== 'kafka')('restore: consumer-group offsets 
     const dry = await runRestoreCli(['--dry-run'], env(prefix));
     expect(dry.code, dry.stderr).toBe(0);
     const row = (group: string, partition: number) => dry.stdout.split('\n').find((l) => l.startsWith(group) && l.split(/\s+/)[2] === String(partition));
-    expect(row(G, 0)?.split(/\s+/).slice(0, 5)).toEqual([G, topic, '0', '5', '5']);
+    expect(row(G, 0)?.split(/\s+/).slice(0, 6)).toEqual([G, topic, '0', '5', target, '5']);
     expect(row(G, 0)).toContain('next restored record: original offset 6');
-    expect(row(G, 1)?.split(/\s+/).slice(0, 5)).toEqual([G, topic, '1', '8', '7']);
+    expect(row(G, 1)?.split(/\s+/).slice(0, 6)).toEqual([G, topic, '1', '8', target, '7']);
     expect(row(G2, 1)).toContain("beyond the last restored record (original offset 10): the target's end");
 
     const dryJson = await runRestoreCli(['--dry-run', '--json', '--what', 'offsets'], env(prefix));
