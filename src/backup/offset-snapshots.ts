@@ -97,8 +97,9 @@ export class OffsetSnapshots {
     const { admin, topics } = this.#deps;
     const names = [...new Set(topics.map((t) => t.topic))];
     const retried = <T>(call: () => Promise<T>) =>
-      // A coordinator still loading or just moved answers with a retriable error.
-      pRetry(call, { retries: 4, minTimeout: 200, maxTimeout: 2000, shouldRetry: ({ error }) => (error as { retriable?: unknown }).retriable === true });
+      // A coordinator still loading or just moved answers with a retriable error. Few retries: a
+      // shutdown waits for a snapshot in flight, and a missed one is taken at the next interval.
+      pRetry(call, { retries: 2, minTimeout: 200, maxTimeout: 1000, shouldRetry: ({ error }) => (error as { retriable?: unknown }).retriable === true });
 
     // The backup's own commits first: a group offset read afterwards is compared with data that
     // was durable at least this far.

@@ -43,7 +43,7 @@ export function registerRestoreCommand(program: Command, cli: CliEnvironment, se
         .default('both'),
     )
     .option('--since <time>', 'only events with a record timestamp at or after this UTC time (ISO 8601 with Z, date, or epoch ms)')
-    .option('--until <time>', 'only events with a record timestamp at or before this UTC time; streams as referenced by them')
+    .option('--until <time>', 'only events with a record timestamp at or before this UTC time; streams as referenced by them; consumer-group offsets from the latest snapshot taken at or before it')
     .option('--partition <topic:p>', 'only this original partition, with the --from-offset and --to-offset given in the same position (repeatable)', repeat)
     .option('--from-offset <offset>', 'first original offset restored of the matching --partition (inclusive)', repeat)
     .option('--to-offset <offset>', 'last original offset restored of the matching --partition (inclusive)', repeat)
