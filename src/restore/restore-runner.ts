@@ -317,16 +317,18 @@ async function restore(
       }
     }
 
+    // 7 only when refused groups are all that went wrong (each is one error); anything else as well is partial.
+    const refused = offsetResult?.applied?.refused.length ?? 0;
     const exitCode: ExitCodeValue =
       (eventResult?.produceFailures ?? 0) > 0
         ? ExitCode.failure
-        : (offsetResult?.applied?.refused.length ?? 0) > 0
-          ? ExitCode.groupsNotEmpty
-          : progress.errorCount > 0
-            ? ExitCode.partial
+        : progress.errorCount > refused
+          ? ExitCode.partial
+          : refused > 0
+            ? ExitCode.groupsNotEmpty
             : ExitCode.ok;
     progress.finish({
-      mode: decision?.kind ?? 'streams-only',
+      mode: decision?.kind ?? (options.scope.what === 'offsets' ? 'offsets-only' : 'streams-only'),
       ...(decision?.kind === 'full' ? { full_reason: decision.reason } : {}),
       batches: totals.batches,
       events_planned: totals.events,
