@@ -17,6 +17,8 @@ export const ExitCode = {
   streamFailures: 5,
   /** The state directory (file cache) is missing or not writable, or its journal could make nothing more durable while running. */
   stateDirUnusable: 6,
+  /** `restore` (`--what both|offsets`): a consumer group to receive translated offsets has members in the target; its offsets were left unchanged and everything else completed (with other failures too: 4). Stop its consumers, rerun with `--what offsets`. */
+  groupsNotEmpty: 7,
   /** A second SIGTERM/SIGINT forced an immediate exit; the journal is intact. */
   interrupted: 130,
 } as const;

@@ -1,6 +1,7 @@
 import type { StreamPipeline } from '../backup/stream-pipeline.js';
 import type { Admin } from 'kafkajs';
 import type { BackupDaemon } from '../backup/backup-daemon.js';
+import { OffsetSnapshots } from '../backup/offset-snapshots.js';
 import { OnceTracker } from '../backup/once-tracker.js';
 import type { ObserverList } from '../backup/observer-list.js';
 import type { PairWorker } from '../backup/pair-worker.js';
@@ -47,7 +48,7 @@ export type AttachResult = { kind: 'attached'; watch: BackupWatch } | { kind: 'r
 export interface BackupWatch {
   /** Turns the daemon's exit code into the run's: `--once` is partial when a partition fell short. */
   finish(code: ExitCodeValue): Promise<ExitCodeValue>;
-  /** Stops the metrics server and timers; the daemon's onStopped, once every shutdown phase ran. */
+  /** Stops the metrics server and timers and takes the last offset snapshot; the daemon's onStopped, once every shutdown phase ran. */
   stopObserving(): Promise<void>;
   /** stopObserving, and the Kafka admin client. Safe to call twice. */
   close(): Promise<void>;
@@ -126,6 +127,33 @@ export async function attachBackupWatch(deps: BackupWatchDeps, options: BackupRu
   });
   observers.add(observability.observer);
 
+  // Consumer-group offsets, aligned with what the backup holds (backup/offset-snapshots.ts).
+  const snapshots =
+    adminReady && config.OFFSETS_INTERVAL_SECONDS > 0
+      ? new OffsetSnapshots({
+          admin,
+          store: deps.store,
+          layout: deps.layout,
+          logger,
+          topics: [...new Set(pairs.map((p) => p.pair.topic))].map((topic) => ({
+            topic,
+            backupGroups: pairs.filter((p) => p.pair.topic === topic).map((p) => p.groupId),
+          })),
+          groupPatterns: config.OFFSETS_GROUPS,
+          intervalMs: config.OFFSETS_INTERVAL_SECONDS * 1000,
+          now: () => new Date(),
+        })
+      : undefined;
+  snapshots?.start();
+  // A last snapshot once every batch is durable and committed (so a `--once` run always leaves
+  // one): from the daemon's onStopped, before its run summary, or from close() when that never ran.
+  let lastSnapshot: Promise<void> | undefined;
+  const takeLastSnapshot = () =>
+    (lastSnapshot ??= (async () => {
+      await snapshots?.stop();
+      if (!brokersLost) await snapshots?.run();
+    })());
+
   let poll: NodeJS.Timeout | undefined;
   let contactCheck: NodeJS.Timeout | undefined;
   /** The committed-offsets poll in flight: awaited before the admin client is disconnected. */
@@ -168,6 +196,7 @@ export async function attachBackupWatch(deps: BackupWatchDeps, options: BackupRu
       clearInterval(contactCheck);
       await observability.stop();
       await polling;
+      await takeLastSnapshot();
       await disconnectAdmin();
     })());
 
@@ -175,7 +204,10 @@ export async function attachBackupWatch(deps: BackupWatchDeps, options: BackupRu
     kind: 'attached',
     watch: {
       close,
-      stopObserving: () => observability.stop(),
+      stopObserving: async () => {
+        await observability.stop();
+        await takeLastSnapshot();
+      },
       async finish(code) {
         clearInterval(poll);
         clearInterval(contactCheck);

@@ -21,6 +21,8 @@ Exit codes:
   4    partial: some items failed or are damaged; they are listed (drill: the restore differs from the backup)
   5    the daemon stopped after too many consecutive stream failures; restart it
   6    the state directory is not writable
+  7    restore: a consumer group to receive translated offsets is not empty in the target;
+       its offsets were left unchanged (stop its consumers, rerun with --what offsets)
   130  a signal forced an immediate exit (a second one during the daemon's ordered shutdown,
        or one in a command without an ordered shutdown)`;
 
@@ -29,7 +31,7 @@ Exit codes:
  * README list every variable.
  */
 const COMMAND_VARIABLE_GROUPS: Readonly<Record<string, readonly VariableGroup[]>> = {
-  backup: ['general', 'kafka', 'pairs', 'batching', 'schema', 's3', 'streams', 'observability'],
+  backup: ['general', 'kafka', 'pairs', 'batching', 'offsets', 'schema', 's3', 'streams', 'observability'],
   restore: ['general', 'kafka', 's3', 'restore'],
   drill: ['general', 'kafka', 's3', 'restore'],
   streams: ['general', 's3', 'streams'],

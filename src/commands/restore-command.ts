@@ -4,7 +4,7 @@ import { ExitCode, type ExitCodeValue } from '../exit-codes.js';
 import { checkStateDir } from '../filecache/state-dir.js';
 import { ProgressReporter } from '../progress/progress-reporter.js';
 import { parseOffsetRanges } from '../restore/offset-ranges.js';
-import { parseTimestamp, type RestoreScope, type RestoreWhat } from '../restore/restore-plan.js';
+import { includesOffsets, includesStreams, parseTimestamp, type RestoreScope, type RestoreWhat } from '../restore/restore-plan.js';
 import { runRestore } from '../restore/restore-runner.js';
 import { restoreSummaryText, restoreVerdict } from '../restore/restore-summary-text.js';
 import { httpStreamTarget, s3StreamTarget, type StreamTarget } from '../restore/stream-targets.js';
@@ -34,16 +34,20 @@ const collect = (value: string, previous: string[] = []) => [...previous, ...val
 export function registerRestoreCommand(program: Command, cli: CliEnvironment, setExit: (code: ExitCodeValue) => void): void {
   program
     .command('restore')
-    .description('restore from the backup: streams first, then events, exactly once, resumable and incremental')
+    .description('restore from the backup: streams first, then events, exactly once, resumable and incremental, then consumer-group offsets translated exactly')
     .option('--source <source>', 'only these sources (repeatable or comma-separated); default: all in the backup', collect)
     .option('--event <event>', 'only these event types (repeatable or comma-separated); default: all', collect)
-    .addOption(new Option('--what <what>', 'what to restore').choices(['events', 'streams', 'both']).default('both'))
+    .addOption(
+      new Option('--what <what>', 'what to restore: both = streams, events, then consumer-group offsets; offsets = only the offsets (the events must be in the target already)')
+        .choices(['events', 'streams', 'offsets', 'both'])
+        .default('both'),
+    )
     .option('--since <time>', 'only events with a record timestamp at or after this UTC time (ISO 8601 with Z, date, or epoch ms)')
-    .option('--until <time>', 'only events with a record timestamp at or before this UTC time; streams as referenced by them')
+    .option('--until <time>', 'only events with a record timestamp at or before this UTC time; streams as referenced by them; consumer-group offsets from the latest snapshot taken at or before it')
     .option('--partition <topic:p>', 'only this original partition, with the --from-offset and --to-offset given in the same position (repeatable)', repeat)
     .option('--from-offset <offset>', 'first original offset restored of the matching --partition (inclusive)', repeat)
     .option('--to-offset <offset>', 'last original offset restored of the matching --partition (inclusive)', repeat)
-    .option('--dry-run', 'print what would be restored (per pair: batches, events, bytes; streams and bytes) and write nothing')
+    .option('--dry-run', 'print what would be restored (per pair: batches, events, bytes; streams and bytes; the consumer-group offset translation table) and write nothing')
     .option('--json', 'progress as JSON lines on stdout (status, error, summary); logs stay on stderr')
     .option('--quick', 'incremental check of only the last restored batch per partition instead of every one')
     .option('--full', 'ignore the record of earlier restores; read the whole target and restore what it lacks')
@@ -81,7 +85,7 @@ export async function runRestoreCommand(cli: CliEnvironment, flags: RestoreFlags
   const { config, logger, store, layout } = created.context;
 
   const configProblems: string[] = [];
-  const withStreams = scope.what !== 'events' && config.RESTORE_STREAM_TARGET !== 'none';
+  const withStreams = includesStreams(scope.what) && config.RESTORE_STREAM_TARGET !== 'none';
   if (withStreams && config.RESTORE_STREAM_TARGET === 'http' && config.RESTORE_STREAM_URL === '') {
     configProblems.push(
       'STREAMVAULT_RESTORE_STREAM_URL: expected the target stream service base URL when STREAMVAULT_RESTORE_STREAM_TARGET is http, got (empty); set STREAMVAULT_RESTORE_STREAM_TARGET=none or --what events to restore events only',
@@ -144,6 +148,7 @@ export async function runRestoreCommand(cli: CliEnvironment, flags: RestoreFlags
       preHook: config.RESTORE_PRE_HOOK,
       postHook: config.RESTORE_POST_HOOK,
       hookTimeoutMs: Math.round(config.RESTORE_HOOK_TIMEOUT_SECONDS * 1000),
+      offsets: includesOffsets(scope.what),
       ...restoreTuning(config),
     },
     {

@@ -30,6 +30,7 @@ export type VariableGroup =
   | 'kafka'
   | 'pairs'
   | 'batching'
+  | 'offsets'
   | 'schema'
   | 's3'
   | 'streams'

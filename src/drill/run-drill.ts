@@ -102,6 +102,8 @@ export async function runDrill(options: DrillOptions, deps: DrillDeps): Promise<
       preHook: '',
       postHook: '',
       hookTimeoutMs: 0,
+      // Scratch topics have no consumers: group offsets are the platform restore's business.
+      offsets: false,
     },
     {
       store: deps.store,

@@ -5,7 +5,20 @@ import type { ManifestEntry } from '../storage/manifest.js';
 import type { ObjectStore } from '../storage/object-store.js';
 import { batchInsideRanges, batchOverlapsRanges, unknownRangePartitions, type OffsetRange } from './offset-ranges.js';
 
-export type RestoreWhat = 'events' | 'streams' | 'both';
+/** `both` (the default): streams, events, then consumer-group offsets; `offsets`: only the offsets (events already in the target). */
+export type RestoreWhat = 'events' | 'streams' | 'offsets' | 'both';
+
+export function includesEvents(what: RestoreWhat): boolean {
+  return what === 'events' || what === 'both';
+}
+
+export function includesStreams(what: RestoreWhat): boolean {
+  return what === 'streams' || what === 'both';
+}
+
+export function includesOffsets(what: RestoreWhat): boolean {
+  return what === 'offsets' || what === 'both';
+}
 
 /** What the operator asked for. Times are inclusive, in ms since the epoch (UTC). */
 export interface RestoreScope {
@@ -148,7 +161,7 @@ export async function buildRestorePlan(
     batches: entries.sort((a, b) => compareOffsets(a.firstOffset, b.firstOffset)),
   }));
 
-  const streams = scope.what === 'events' ? [] : await planStreams(store, layout, partitions, scope, options.concurrency);
+  const streams = !includesStreams(scope.what) ? [] : await planStreams(store, layout, partitions, scope, options.concurrency);
   return { scope, partitions, streams, problems: listing.problems, unknownRanges: unknownRangePartitions(ranges, knownPartitions) };
 }
 
@@ -186,7 +199,7 @@ async function planStreams(
 
 export function planTotals(plan: Pick<RestorePlan, 'partitions' | 'streams' | 'scope'>): PlanTotals {
   const pairs = new Map<string, { source: string; event: string; topic: string; batches: number; events: number; exact: boolean; bytes: number }>();
-  const withEvents = plan.scope.what !== 'streams';
+  const withEvents = includesEvents(plan.scope.what);
   for (const p of plan.partitions) {
     const id = `${p.source}/${p.event}`;
     const t = pairs.get(id) ?? { source: p.source, event: p.event, topic: p.topic, batches: 0, events: 0, exact: true, bytes: 0 };

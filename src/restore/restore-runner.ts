@@ -8,9 +8,10 @@ import type { KeyLayout } from '../storage/key-layout.js';
 import type { ObjectStore } from '../storage/object-store.js';
 import { readTopicRecord, type TopicRecord } from '../storage/topic-record.js';
 import { batchNeedsRestore, restoreEvents, type EventRestoreResult } from './event-restorer.js';
+import { applyGroupOffsets, translateGroupOffsets, translationTableJson, translationTableText, type ApplyResult, type GroupOffsetsPlan } from './group-offsets.js';
 import { runHook } from './hooks.js';
 import { decideResume, partitionId, type CheckMode, type ResumeDecision } from './incremental.js';
-import { buildRestorePlan, planTotals, type PlannedPartition, type PlanTotals, type RestorePlan, type RestoreScope } from './restore-plan.js';
+import { buildRestorePlan, includesEvents, includesStreams, planTotals, type PlannedPartition, type PlanTotals, type RestorePlan, type RestoreScope } from './restore-plan.js';
 import { RestoreJournal, type TargetIdentity } from './resume.js';
 import type { PairOrder } from '../config/pair-order.js';
 import { Spool } from './spool.js';
@@ -53,6 +54,11 @@ export interface RestoreOptions {
   readonly idempotentProducer: ClusterFeatureSetting;
   readonly replicationFactor: number;
   readonly fewerPartitions: FewerPartitionsPolicy;
+  /**
+   * Whether consumer-group offsets are translated into the target after the events (group-offsets.ts):
+   * `--what both` and `--what offsets`; the drill never (its scratch topics have no consumers).
+   */
+  readonly offsets: boolean;
 }
 
 /** The tuning variables of a restore (STREAMVAULT_RESTORE_*): what `restore` and `drill` both read from the configuration. */
@@ -109,7 +115,14 @@ export type RestoreOutcome =
       totals: PlanTotals;
       streams: StreamRestoreResult | undefined;
       events: EventRestoreResult | undefined;
+      offsets: GroupOffsetsResult | undefined;
     };
+
+/** The consumer-group offsets step: the table, and what setting it did (undefined when not attempted). */
+export interface GroupOffsetsResult {
+  readonly plan: GroupOffsetsPlan;
+  readonly applied: ApplyResult | undefined;
+}
 
 export function renderTopic(template: string, p: Pick<PlannedPartition, 'topic' | 'source' | 'event'>): string {
   return template.replaceAll('{topic}', p.topic).replaceAll('{source}', p.source).replaceAll('{event}', p.event);
@@ -130,12 +143,15 @@ export async function runRestore(options: RestoreOptions, deps: RestoreDeps): Pr
     return { kind: 'aborted', reason, exitCode: ExitCode.badConfiguration };
   }
 
-  const topicSpecs = options.scope.what === 'streams' ? [] : planTargetTopics(plan.partitions, targetTopicOf, await readTopicRecords(deps, plan.partitions));
+  const topicSpecs = !includesEvents(options.scope.what) ? [] : planTargetTopics(plan.partitions, targetTopicOf, await readTopicRecords(deps, plan.partitions));
 
   if (options.dryRun) {
     const totals = planTotals(plan);
-    writePlan(deps, plan, totals, targetTopicOf, await dryRunTopics(deps, topicSpecs));
-    return { kind: 'dry-run', totals, exitCode: plan.problems.length > 0 ? ExitCode.partial : ExitCode.ok };
+    const offsets = options.offsets ? await dryRunOffsets(options, deps, plan, targetTopicOf) : undefined;
+    writePlan(deps, plan, totals, targetTopicOf, await dryRunTopics(deps, topicSpecs), offsets);
+    // Rows the restore could not translate count like unreadable manifests; a target the dry run cannot reach does not.
+    const offsetProblems = offsets?.kind === 'planned' ? offsets.plan.problems.length : 0;
+    return { kind: 'dry-run', totals, exitCode: plan.problems.length > 0 || offsetProblems > 0 ? ExitCode.partial : ExitCode.ok };
   }
 
   const pre = await runHook({ command: options.preHook, phase: 'pre', scope: options.scope, env: deps.env, output: deps.hookOutput, timeoutMs: options.hookTimeoutMs });
@@ -183,15 +199,16 @@ async function restore(
   // Opened first, closed last: a run killed mid-download left files only the next run can delete.
   const spool = await Spool.open(join(journal.dir, 'spool'), logger);
   try {
-    const withEvents = options.scope.what !== 'streams' && plan.partitions.length > 0;
-    const withStreams = options.scope.what !== 'events' && deps.streamTarget !== undefined;
+    const withEvents = includesEvents(options.scope.what) && plan.partitions.length > 0;
+    const withStreams = includesStreams(options.scope.what) && deps.streamTarget !== undefined;
+    const withOffsets = options.offsets && plan.partitions.length > 0;
 
     let kafka: Kafka | undefined;
     let decision: ResumeDecision | undefined;
     let restoredUpTo: ReadonlyMap<string, bigint> = new Map();
     let bounds = new Map<string, readonly { low: bigint; high: bigint }[]>() as ReadonlyMap<string, readonly { low: bigint; high: bigint }[]>;
     let idempotent = false;
-    if (withEvents) {
+    if (withEvents || withOffsets) {
       const reach = await deps.reachTarget();
       if (reach.kind === 'unreachable') {
         progress.error('target-cluster', reach.message, 'plan');
@@ -199,6 +216,8 @@ async function restore(
         return { kind: 'aborted', reason: `${reach.message}; nothing written`, exitCode: ExitCode.failure };
       }
       kafka = deps.targetKafka();
+    }
+    if (withEvents && kafka) {
       const admin = kafka.admin();
       await admin.connect();
       try {
@@ -306,10 +325,30 @@ async function restore(
       }
     }
 
+    let offsetResult: GroupOffsetsResult | undefined;
+    if (withOffsets && kafka) {
+      progress.setPhase('offsets');
+      if (eventResult && (eventResult.produceFailures > 0 || eventResult.failedBatches > 0)) {
+        // Translating against a target that lacks some of the events would place groups past them.
+        // Not a further error: the events' own errors already make the run fail or partial.
+        logger.warn('consumer-group offsets not set: not every event was restored; the rerun sets them');
+      } else {
+        offsetResult = await restoreGroupOffsets(options, deps, kafka, plan, targetTopicOf);
+      }
+    }
+
+    // 7 only when refused groups are all that went wrong (each is one error); anything else as well is partial.
+    const refused = offsetResult?.applied?.refused.length ?? 0;
     const exitCode: ExitCodeValue =
-      (eventResult?.produceFailures ?? 0) > 0 ? ExitCode.failure : progress.errorCount > 0 ? ExitCode.partial : ExitCode.ok;
+      (eventResult?.produceFailures ?? 0) > 0
+        ? ExitCode.failure
+        : progress.errorCount > refused
+          ? ExitCode.partial
+          : refused > 0
+            ? ExitCode.groupsNotEmpty
+            : ExitCode.ok;
     progress.finish({
-      mode: decision?.kind ?? 'streams-only',
+      mode: decision?.kind ?? (options.scope.what === 'offsets' ? 'offsets-only' : 'streams-only'),
       ...(decision?.kind === 'full' ? { full_reason: decision.reason } : {}),
       batches: totals.batches,
       events_planned: totals.events,
@@ -323,16 +362,109 @@ async function restore(
       streams_skipped_existing: streamResult?.skippedExisting ?? 0,
       streams_failed: streamResult?.failed ?? 0,
       streams_unavailable_at_source: streamResult?.unavailableAtSource ?? 0,
+      ...(offsetResult
+        ? {
+            groups_offsets_set: offsetResult.applied?.applied.length ?? 0,
+            groups_refused_not_empty: offsetResult.applied?.refused.map((r) => r.group) ?? [],
+          }
+        : {}),
       exit_code: exitCode,
-    }, exitCode === ExitCode.ok ? 'done' : exitCode === ExitCode.partial ? 'partial' : 'failed');
-    return { kind: 'finished', exitCode, decision, totals, streams: streamResult, events: eventResult };
+    }, exitCode === ExitCode.ok ? 'done' : exitCode === ExitCode.partial || exitCode === ExitCode.groupsNotEmpty ? 'partial' : 'failed');
+    return { kind: 'finished', exitCode, decision, totals, streams: streamResult, events: eventResult, offsets: offsetResult };
   } finally {
     await spool.close();
     await journal.close();
   }
 }
 
-function writePlan(deps: RestoreDeps, plan: RestorePlan, totals: PlanTotals, targetTopicOf: (p: PlannedPartition) => string, topics: readonly DryRunTopic[]): void {
+/**
+ * After the events: translate each group's committed offsets (the latest snapshot, at or before
+ * --until) against what the target now holds, set them for groups empty in the target, read them back.
+ */
+async function restoreGroupOffsets(
+  options: RestoreOptions,
+  deps: RestoreDeps,
+  kafka: Kafka,
+  plan: RestorePlan,
+  targetTopicOf: (p: PlannedPartition) => string,
+): Promise<GroupOffsetsResult | undefined> {
+  const { logger, progress } = deps;
+  const admin = kafka.admin();
+  let table: GroupOffsetsPlan;
+  let applied: ApplyResult;
+  try {
+    await admin.connect();
+    try {
+      table = await translateGroupOffsets({
+        partitions: plan.partitions,
+        targetTopicOf,
+        scope: options.scope,
+        store: deps.store,
+        layout: deps.layout,
+        target: async () => ({ reader: new TargetReader(kafka, logger, options.scanTimeoutMs), topics: new Set(await admin.listTopics()) }),
+        eventsPending: false,
+      });
+    } catch (error) {
+      progress.error('consumer-offsets', `consumer-group offsets not translated: ${(error as Error).message}`, 'offsets');
+      return undefined;
+    }
+    for (const t of table.topicsWithoutSnapshot) logger.info({ topic: t }, 'no consumer-group offset snapshot of this topic in the backup; no group offsets to translate');
+    for (const problem of table.problems) progress.error('consumer-offsets', problem, 'offsets');
+    if (table.rows.length > 0) logger.info({ table: translationTableText(table) }, 'consumer-group offsets translated');
+    applied = await applyGroupOffsets(admin, table.rows, logger);
+  } catch (error) {
+    progress.error('consumer-offsets', `consumer-group offsets not set: ${(error as Error).message}`, 'offsets');
+    return undefined;
+  } finally {
+    await admin.disconnect().catch(() => undefined);
+  }
+  for (const r of applied.refused) {
+    const message = `consumer group ${r.group} is not empty in the target (state ${r.state}, ${r.members} member(s)): its offsets were left unchanged; stop its consumers and rerun with --what offsets`;
+    logger.error({ group: r.group, state: r.state, members: r.members }, message);
+    progress.error(`group ${r.group}`, message, 'offsets');
+  }
+  for (const e of applied.errors) progress.error('consumer-offsets', e, 'offsets');
+  return { plan: table, applied };
+}
+
+type DryRunOffsets = { kind: 'planned'; plan: GroupOffsetsPlan } | { kind: 'unavailable'; reason: string };
+
+/** The dry run's translation table, against the target as it is now; the cluster is only read. */
+async function dryRunOffsets(options: RestoreOptions, deps: RestoreDeps, plan: RestorePlan, targetTopicOf: (p: PlannedPartition) => string): Promise<DryRunOffsets> {
+  let admin: ReturnType<Kafka['admin']> | undefined;
+  try {
+    const translated = await translateGroupOffsets({
+      partitions: plan.partitions,
+      targetTopicOf,
+      scope: options.scope,
+      store: deps.store,
+      layout: deps.layout,
+      target: async () => {
+        const reach = await deps.reachTarget();
+        if (reach.kind === 'unreachable') throw new Error(reach.message);
+        const kafka = deps.targetKafka();
+        admin = kafka.admin();
+        await admin.connect();
+        return { reader: new TargetReader(kafka, deps.logger, options.scanTimeoutMs), topics: new Set(await admin.listTopics()) };
+      },
+      eventsPending: includesEvents(options.scope.what),
+    });
+    return { kind: 'planned', plan: translated };
+  } catch (error) {
+    return { kind: 'unavailable', reason: (error as Error).message };
+  } finally {
+    await admin?.disconnect().catch(() => undefined);
+  }
+}
+
+function writePlan(
+  deps: RestoreDeps,
+  plan: RestorePlan,
+  totals: PlanTotals,
+  targetTopicOf: (p: PlannedPartition) => string,
+  topics: readonly DryRunTopic[],
+  offsets: DryRunOffsets | undefined,
+): void {
   const pairs = totals.pairs.map((p) => ({ ...p, target_topic: targetTopicOf({ ...p, partition: 0, batches: [] }) }));
   if (deps.json) {
     deps.stdout.write(
@@ -360,6 +492,7 @@ function writePlan(deps: RestoreDeps, plan: RestorePlan, totals: PlanTotals, tar
           existing_partitions: t.existing ?? null,
           action: t.action,
         })),
+        ...(offsets ? { consumer_offsets: offsets.kind === 'planned' ? translationTableJson(offsets.plan) : { unavailable: offsets.reason } } : {}),
       })}\n`,
     );
     return;
@@ -374,6 +507,8 @@ function writePlan(deps: RestoreDeps, plan: RestorePlan, totals: PlanTotals, tar
     lines.push(`target topic ${t.spec.topic}: ${t.action}; needs ${t.spec.partitions} partition(s) (${t.spec.basis === 'recorded' ? 'recorded by the backup' : 'from the manifests; no topic record in the backup'})${configs ? `, configs ${configs}` : ''}`);
   }
   for (const problem of plan.problems) lines.push(`unreadable manifest: ${problem.reason}`);
+  if (offsets?.kind === 'planned') lines.push(...translationTableText(offsets.plan));
+  else if (offsets) lines.push(`consumer offsets: not translated (${offsets.reason})`);
   deps.stdout.write(`${lines.join('\n')}\n`);
 }
 

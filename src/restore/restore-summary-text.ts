@@ -11,7 +11,7 @@ export function restoreVerdict(outcome: RestoreOutcome): RestoreVerdict {
   if (outcome.kind === 'dry-run') return 'dry-run';
   if (outcome.kind === 'aborted') return 'aborted';
   if (outcome.exitCode === ExitCode.ok) return 'restored';
-  return outcome.exitCode === ExitCode.partial ? 'partial' : 'failed';
+  return outcome.exitCode === ExitCode.partial || outcome.exitCode === ExitCode.groupsNotEmpty ? 'partial' : 'failed';
 }
 
 const HEADLINES: Record<Exclude<RestoreVerdict, 'dry-run'>, string> = {
@@ -36,7 +36,7 @@ export function restoreSummaryText(outcome: RestoreOutcome, status: StatusMessag
     lines.push(`  reason:  ${outcome.reason}`);
     return `${lines.join('\n')}\n`;
   }
-  const { totals, events, streams } = outcome;
+  const { totals, events, streams, offsets } = outcome;
   if (events) {
     lines.push(
       `  events:  ${events.produced} restored of ${totals.events} planned in ${totals.batches} batch(es); ` +
@@ -49,6 +49,14 @@ export function restoreSummaryText(outcome: RestoreOutcome, status: StatusMessag
     lines.push(
       `  streams: ${streams.posted} posted of ${totals.streamPosts} planned; ${streams.alreadyRestored} restored by an earlier run, ` +
         `${streams.skippedExisting} already at the target, ${streams.failed} failed, ${streams.unavailableAtSource} unavailable at the source when backed up`,
+    );
+  }
+  if (offsets) {
+    const refused = offsets.applied?.refused ?? [];
+    lines.push(
+      `  offsets: ${offsets.applied?.applied.length ?? 0} consumer group(s) set from ${offsets.plan.rows.length} committed offset(s)` +
+        `${refused.length > 0 ? `; refused, not empty in the target: ${refused.map((r) => r.group).join(', ')}` : ''}` +
+        `${offsets.plan.topicsWithoutSnapshot.length > 0 ? `; no snapshot for ${offsets.plan.topicsWithoutSnapshot.join(', ')}` : ''}`,
     );
   }
   const rate = status.seconds_elapsed > 0 ? status.bytes_done / status.seconds_elapsed : 0;

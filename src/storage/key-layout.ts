@@ -8,6 +8,7 @@
  *   {prefix}streams-missing/{sha256[0:2]}/{sha256}.json   a stream the source never had (see missing-stream-markers.ts)
  *   {prefix}streamvault.json                     the location's config (repository-config.ts)
  *   {prefix}topics/{topic}.json        the original topic's partition count and configs (topic-record.ts)
+ *   {prefix}offsets/{topic}/{yyyy-mm-dd}/{yyyy-mm-ddThh-mm-ss.sssZ}.json   consumer-group offsets (offset-snapshot.ts)
  *
  * Keys are deterministic from pair, partition and first offset: a batch replayed after a crash
  * rewrites the same keys. Zero padding makes lexical order offset order. The day (UTC, from the
@@ -56,6 +57,20 @@ export class KeyLayout {
   topicRecordKey(topic: string): string {
     if (!TOPIC_NAME.test(topic) || topic === '.' || topic === '..') throw new Error(`expected a Kafka topic name (1-249 of [a-zA-Z0-9._-], not . or ..), got ${JSON.stringify(topic.slice(0, 300))}`);
     return `${this.prefix}topics/${topic}.json`;
+  }
+
+  /**
+   * A snapshot of the consumer groups' committed offsets on one original topic, taken at `takenAt`
+   * (UTC; colons become dashes so the key is portable). Lexical order is time order.
+   */
+  offsetSnapshotKey(topic: string, takenAt: Date): string {
+    const iso = takenAt.toISOString();
+    return `${this.offsetSnapshotsPrefix(topic)}${iso.slice(0, 10)}/${iso.replaceAll(':', '-')}.json`;
+  }
+
+  /** Every offset snapshot of one original topic. */
+  offsetSnapshotsPrefix(topic: string): string {
+    return `${this.prefix}offsets/${checkTopic(topic)}/`;
   }
 
   streamsPrefix(): string {
@@ -115,6 +130,11 @@ const MAX_DAY_MS = BigInt(Date.parse('9999-12-31T23:59:59.999Z'));
 export function padOffset(offset: string): string {
   if (!/^\d{1,20}$/.test(offset)) throw new Error(`expected a Kafka offset (non-negative integer), got ${JSON.stringify(offset)}`);
   return offset.padStart(20, '0');
+}
+
+function checkTopic(topic: string): string {
+  if (!TOPIC_NAME.test(topic) || topic === '.' || topic === '..') throw new Error(`expected a Kafka topic name (1-249 of [a-zA-Z0-9._-], not . or ..), got ${JSON.stringify(topic.slice(0, 300))}`);
+  return topic;
 }
 
 function checkName(name: string): string {

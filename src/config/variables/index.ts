@@ -3,6 +3,7 @@ import { compressionVariables } from './compression.js';
 import { generalVariables } from './general.js';
 import { kafkaVariables } from './kafka.js';
 import { observabilityVariables } from './observability.js';
+import { offsetsVariables } from './offsets.js';
 import { pairVariables } from './pairs.js';
 import { platformVariables } from './platform.js';
 import { restoreVariables } from './restore.js';
@@ -20,6 +21,7 @@ export const variables = {
   ...pairVariables,
   ...batchingVariables,
   ...compressionVariables,
+  ...offsetsVariables,
   ...schemaVariables,
   ...s3Variables,
   ...s3WriteVariables,

@@ -123,7 +123,7 @@ describe('deploy/kubernetes', () => {
         expect(r.onExitCodes.containerName).toBe(containerOf(pod).name);
         return r.onExitCodes.values as number[];
       });
-    const permanent = [ExitCode.badConfiguration, ExitCode.missingBackupLocation, ExitCode.partial, ExitCode.stateDirUnusable];
+    const permanent = [ExitCode.badConfiguration, ExitCode.missingBackupLocation, ExitCode.partial, ExitCode.stateDirUnusable, ExitCode.groupsNotEmpty];
     expect([...failJob].sort()).toEqual([...permanent].sort());
     // Retried: 1 (unexpected, resumes), 5 (stream failures), 130 (forced stop), and evictions.
     expect(job.spec.podFailurePolicy.rules).toContainEqual({ action: 'Ignore', onPodConditions: [{ type: 'DisruptionTarget' }] });
