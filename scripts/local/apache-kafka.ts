@@ -176,6 +176,9 @@ function writeNodeFiles(node: KafkaNode, voters: string, count: number): void {
     // The log cleaner looks for dirty compacted logs every second, not every 15 s, so a test of a
     // compacted topic waits for compaction as long as its own segment settings say.
     'log.cleaner.backoff.ms': 1000,
+    // Retention runs every second, not every 5 minutes, so a test of records expiring (a retention
+    // gap) waits as long as its topic's own retention settings say.
+    'log.retention.check.interval.ms': 1000,
   };
   const text = Object.entries(properties)
     .map(([k, v]) => `${k}=${v}`)

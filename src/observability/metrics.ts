@@ -1,6 +1,7 @@
 import { Counter, Gauge, collectDefaultMetrics, type Registry } from 'prom-client';
 import { pairId, type Pair } from '../config/pair.js';
 import type { PairWorkerStats, WorkerState } from '../backup/pair-worker.js';
+import type { PartitionGapStats } from '../backup/retention-gap-watch.js';
 import type { PairOffsets } from './consumer-lag.js';
 import type { StreamStatsSnapshot } from './stream-stats.js';
 
@@ -10,6 +11,8 @@ export interface MetricsWorker {
   readonly stats: Readonly<PairWorkerStats>;
   readonly state: WorkerState;
   buffered(): Array<{ partition: number; events: number; ageMs: number }>;
+  /** Retention gaps noticed by this process, per partition; absent: none counted. */
+  retentionGaps?(): readonly PartitionGapStats[];
 }
 
 export interface MetricsSources {
@@ -74,6 +77,26 @@ export function registerBackupMetrics(registry: Registry, sources: MetricsSource
     'Unwritten batches dropped because a rebalance moved their partition (re-read by the new owner), per pair.',
     PAIR,
     perPair((s) => s.droppedOnRebalance),
+  );
+
+  const perGapPartition = (read: (g: PartitionGapStats) => number) => () =>
+    workers.flatMap((w) =>
+      (w.retentionGaps?.() ?? []).map((g) => ({ labels: { pair: pairId(w.pair), topic: w.pair.topic, partition: String(g.partition) }, value: read(g) })),
+    );
+  const GAP_LABELS = ['pair', 'topic', 'partition'] as const;
+  mirroredCounter(
+    registry,
+    'streamvault_retention_gaps_total',
+    'Retention gaps noticed by this process (offsets that expired at the source before they were backed up; each recorded under gaps/ in the backup), per partition.',
+    GAP_LABELS,
+    perGapPartition((g) => g.gaps),
+  );
+  mirroredCounter(
+    registry,
+    'streamvault_retention_gap_offsets_total',
+    'Offsets in the retention gaps noticed by this process (records that will never be in the backup), per partition.',
+    GAP_LABELS,
+    perGapPartition((g) => Number(g.offsets)),
   );
 
   new Gauge({

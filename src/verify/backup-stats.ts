@@ -2,6 +2,7 @@ import type { KeyLayout } from '../storage/key-layout.js';
 import { readManifests, type ManifestReadProblem } from '../storage/manifest-reader.js';
 import type { ObjectStore } from '../storage/object-store.js';
 import { formatBytes } from '../progress/format-bytes.js';
+import { describeRetentionGap, readRetentionGaps, type RetentionGap } from '../storage/retention-gap.js';
 
 export interface PairStats {
   readonly source: string;
@@ -40,12 +41,17 @@ export interface BackupStats {
   readonly totals: { readonly batches: number; readonly events: number; readonly bytes: number };
   readonly streams: StreamStats;
   readonly problems: readonly ManifestReadProblem[];
+  /** Offsets that expired at the source before they were backed up (gaps/), sorted by pair, partition, from. */
+  readonly retentionGaps: readonly RetentionGap[];
+  /** Gap objects that could not be read. */
+  readonly retentionGapProblems: readonly ManifestReadProblem[];
 }
 
 /** Summarises a backup from its manifests and one listing of the streams; downloads no data. */
 export async function computeBackupStats(deps: { store: ObjectStore; layout: KeyLayout }): Promise<BackupStats> {
   const { store, layout } = deps;
   const listing = await readManifests(store, layout);
+  const gaps = await readRetentionGaps(store, layout);
   const byPair = new Map<string, { stats: Mutable<PairStats>; partitions: Set<number> }>();
   const referenceCounts = new Map<string, number>();
   for (const entry of listing.entries) {
@@ -120,6 +126,8 @@ export async function computeBackupStats(deps: { store: ObjectStore; layout: Key
       missing,
     },
     problems: listing.problems,
+    retentionGaps: gaps.gaps,
+    retentionGapProblems: gaps.problems,
   };
 }
 
@@ -149,6 +157,11 @@ export function formatBackupStats(stats: BackupStats): string {
     `streams: ${s.stored} stored (${formatBytes(s.storedBytes)}); ${s.references} references to ${s.referenced} distinct streams` +
       `${s.missing > 0 ? ` (${s.missing} missing)` : ''}; dedup saved ${formatBytes(s.dedupSavedBytes)}`,
     ...stats.problems.map((p) => `unreadable manifest: ${p.reason}`),
+    ...(stats.retentionGaps.length > 0
+      ? [`retention gaps: ${stats.retentionGaps.length} (records that expired at the source before they were backed up; not in the backup)`]
+      : []),
+    ...stats.retentionGaps.map((g) => `retention gap: ${describeRetentionGap(g)}`),
+    ...stats.retentionGapProblems.map((p) => `unreadable retention gap: ${p.reason}`),
   ].join('\n');
 }
 
