@@ -1,7 +1,12 @@
-import { Kafka, logLevel } from 'kafkajs';
+import { Kafka, logLevel, type Admin } from 'kafkajs';
 import { describe, expect, it } from 'vitest';
 import { readRetentionGaps, retentionGapSchema } from '../../../src/storage/retention-gap.js';
+import { KeyLayout } from '../../../src/storage/key-layout.js';
+import { S3ObjectStore } from '../../../src/storage/s3-object-store.js';
+import { backupEnv, pairsEnv } from '../../helpers/backup-env.js';
 import { newBackupTarget } from '../../helpers/backup-target.js';
+import { createBucket, s3ClientFor, startS3Server } from '../../helpers/s3-server.js';
+import { makeTempDir } from '../../helpers/temp-dir.js';
 import { withCleanup } from '../../helpers/cleanup.js';
 import { uniqueName } from '../../helpers/names.js';
 import { parseMetrics } from '../../helpers/prometheus-text.js';
@@ -21,6 +26,21 @@ import { jsonLines, newStateDir, restoreEnv, runRestoreCli } from '../restore/re
 const RETAIN_ACTIVE_SEGMENT_ONLY = { 'segment.bytes': String(1024 * 1024), 'retention.bytes': '1' };
 const BIG = 64 * 1024;
 const PAIR = { source: 'samples', event: 'sourced' };
+
+/**
+ * The partition's log start once retention is done with it: above `above`, and the same in three
+ * readings a second apart (the brokers check retention every second; a check can run while the
+ * test still produces, deleting the segments closed so far, and the next one the rest).
+ */
+async function settledLogStart(admin: Admin, topic: string, partition: number, above: bigint): Promise<bigint> {
+  const readings: bigint[] = [];
+  return until(`retention to finish deleting ${topic}/${partition}'s closed segments`, async () => {
+    const low = BigInt((await admin.fetchTopicOffsets(topic)).find((o) => o.partition === partition)!.low);
+    readings.push(low);
+    const last = readings.slice(-3);
+    return low > above && last.length === 3 && last.every((l) => l === low) ? low : undefined;
+  }, 90_000, 1000);
+}
 
 describe.skipIf(sharedKafkaKind() !== 'kafka')('retention gaps (real Kafka only: the mock cluster applies no retention)', () => {
   it('records the offsets retention deleted while the backup was down, logs the gap once, counts it, lists it in stats, verify and the dry run, and backs up every retained record', { timeout: 300_000 }, async () => {
@@ -56,12 +76,8 @@ describe.skipIf(sharedKafkaKind() !== 'kafka')('retention gaps (real Kafka only:
       await send(0, Array.from({ length: 10 }, (_, i) => `second-p0-${chunk * 10 + i}-`.padEnd(BIG, 'x')));
     }
     await send(1, Array.from({ length: 5 }, (_, i) => `second-p1-${i}`));
-    const lowBefore = await until('retention to delete partition 0\'s closed segments', async () => {
-      const l = await low();
-      return l.get(0)! > 10n ? l : undefined;
-    }, 60_000, 500);
-    expect(lowBefore.get(1)).toBe(0n);
-    const logStart = lowBefore.get(0)!;
+    const logStart = await settledLogStart(admin, topic, 0, 10n);
+    expect((await low()).get(1)).toBe(0n);
 
     // Run 2: the daemon notices the gap when it is assigned the partition.
     const daemon = withCleanup(spawnStreamvault(['backup'], { ...env, STREAMVAULT_BATCH_MAX_AGE_SECONDS: '0.5' }));
@@ -140,5 +156,82 @@ describe.skipIf(sharedKafkaKind() !== 'kafka')('retention gaps (real Kafka only:
     expect(jsonLines(outside.stdout).find((l) => l.message_type === 'plan')).toMatchObject({ retention_gaps: [] });
     const text = await runRestoreCli(['--dry-run', '--partition', `${topic}:0`, '--from-offset', '0', '--to-offset', '20'], restoreTo);
     expect(text.stdout).toContain(`retention gap (not in the backup, cannot be restored): samples/sourced ${topic}/0: offsets 10..${logStart - 1n}`);
+  });
+
+  it('records the offsets retention deleted while the running daemon lagged (S3 down, kafkajs moved the partition after OFFSET_OUT_OF_RANGE), and backs up every retained record', { timeout: 300_000 }, async () => {
+    const kafka = new Kafka({ brokers: sharedKafkaBrokers(), logLevel: logLevel.NOTHING });
+    const admin = kafka.admin();
+    const producer = testProducer(kafka);
+    withCleanup({ stop: async () => void (await Promise.allSettled([producer.disconnect(), admin.disconnect()])) });
+    await admin.connect();
+    await producer.connect();
+    const topic = uniqueName('lagging');
+    await admin.createTopics({
+      waitForLeaders: true,
+      topics: [{ topic, numPartitions: 1, replicationFactor: 1, configEntries: Object.entries(RETAIN_ACTIVE_SEGMENT_ONLY).map(([name, value]) => ({ name, value })) }],
+    });
+    const produced = new Map<bigint, string>();
+    const send = async (values: string[]) => {
+      const [meta] = await producer.send({ topic, messages: values.map((value) => ({ partition: 0, value })) });
+      values.forEach((value, i) => produced.set(BigInt(meta!.baseOffset!) + BigInt(i), value));
+    };
+    const s3 = withCleanup(await startS3Server());
+    const bucket = uniqueName('lagging');
+    const client = s3ClientFor(s3, { maxAttempts: 1 });
+    await createBucket(client, bucket);
+    const store = new S3ObjectStore(client, bucket);
+    const layout = new KeyLayout('');
+    const env = backupEnv({
+      brokers: sharedKafkaBrokers(),
+      s3Endpoint: s3.endpoint,
+      bucket,
+      stateDir: makeTempDir('state-'),
+      extra: {
+        ...pairsEnv({ 'samples/sourced': topic }),
+        STREAMVAULT_KAFKA_GROUP_ID: uniqueName('grp'),
+        STREAMVAULT_BATCH_MAX_EVENTS: '5',
+        STREAMVAULT_BATCH_MAX_AGE_SECONDS: '0.5',
+        STREAMVAULT_S3_MAX_ATTEMPTS: '1',
+        STREAMVAULT_READINESS_PROBE_SECONDS: '0.5',
+      },
+    });
+    const daemon = withCleanup(spawnStreamvault(['backup'], env));
+    const listening = await daemon.waitForLog((l) => l.msg.startsWith('metrics and health listening'));
+    const metric = async (name: string) =>
+      parseMetrics(await (await fetch(`http://127.0.0.1:${listening.port as number}/metrics`)).text()).get(`${name}{pair="samples/sourced"}`) ?? 0;
+    await send(Array.from({ length: 10 }, (_, i) => `early-${i}`));
+    await until('the first records backed up', async () => ((await readBackup(store, layout)).indexedRecords === 10 ? true : undefined), 60_000, 500);
+
+    // S3 goes away: the next full batch cannot be written, so the partition stops being fetched.
+    await s3.stop();
+    await send(Array.from({ length: 20 }, (_, i) => `held-${i}`));
+    await until('the daemon to read into the outage', async () => ((await metric('streamvault_events_consumed_total')) >= 15 ? true : undefined), 60_000, 200);
+    // Meanwhile retention deletes closed segments, past where the daemon will read on.
+    for (let chunk = 0; chunk < 4; chunk += 1) await send(Array.from({ length: 10 }, (_, i) => `late-${chunk * 10 + i}-`.padEnd(BIG, 'x')));
+    const logStart = await settledLogStart(admin, topic, 0, 30n);
+    await s3.restart();
+
+    const retained = [...produced.keys()].filter((o) => o >= logStart);
+    const backup = await until('every retained record backed up', async () => {
+      const b = await readBackup(store, layout);
+      return retained.every((o) => b.records.has(`${topic}/0/${o}`)) && b.indexed ? b : undefined;
+    }, 120_000, 500);
+    const held = [...backup.records.values()].map((r) => BigInt(r.offset)).sort((a, b) => (a < b ? -1 : 1));
+    // What the daemon read before the outage ended is backed up without a hole; then the gap; then the log.
+    const from = held.find((o, i) => held[i + 1] !== undefined && held[i + 1] !== o + 1n)! + 1n;
+    expect(held.filter((o) => o < from)).toEqual(Array.from({ length: Number(from) }, (_, i) => BigInt(i)));
+    expect(held.filter((o) => o >= from)).toEqual(retained);
+    for (const record of backup.records.values()) expect(record.value?.toString()).toBe(produced.get(BigInt(record.offset)));
+
+    const gaps = await until('the gap recorded', async () => {
+      const listing = await readRetentionGaps(store, layout);
+      return listing.gaps.length > 0 ? listing : undefined;
+    }, 30_000, 500);
+    expect(gaps.problems).toEqual([]);
+    expect(gaps.gaps).toMatchObject([{ ...PAIR, topic, partition: 0, from: String(from), to: String(logStart - 1n), logStartOffset: String(logStart) }]);
+    expect(BigInt((await admin.fetchTopicOffsets(topic))[0]!.low)).toBe(logStart);
+    await daemon.stop();
+    expect(await daemon.exited, daemon.stderrText()).toBe(0);
+    expect(daemon.logs.filter((l) => l.level === 'error' && l.msg.startsWith('retention gap'))).toHaveLength(1);
   });
 });
