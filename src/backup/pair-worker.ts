@@ -612,8 +612,8 @@ export class PairWorker {
    */
   async #checkAssigned(partitions: number[], generation: number): Promise<void> {
     const topic = this.#deps.pair.topic;
-    this.#consumer.pause([{ topic, partitions }]);
     try {
+      this.#consumer.pause([{ topic, partitions }]);
       const starts = await this.#deps.gaps!.atAssignment(partitions);
       if (generation !== this.#generation || this.#state !== 'running') return;
       for (const start of starts) {
@@ -626,7 +626,12 @@ export class PairWorker {
     } catch (error) {
       this.#log.warn({ err: error, partitions }, 'could not check the assigned partitions for retention gaps; consuming anyway');
     } finally {
-      if (generation === this.#generation && this.#state === 'running') this.#consumer.resume([{ topic, partitions }]);
+      try {
+        if (generation === this.#generation && this.#state === 'running') this.#consumer.resume([{ topic, partitions }]);
+      } catch (error) {
+        // The consumer is being stopped or restarted; its next join checks and resumes again.
+        this.#log.debug({ err: error, partitions }, 'could not resume the partitions after the retention gap check');
+      }
     }
   }
 
