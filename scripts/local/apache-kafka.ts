@@ -216,6 +216,12 @@ function writeNodeFiles(node: KafkaNode, voters: string, count: number, security
     // compacted topic waits for compaction as long as its own segment settings say.
     'log.cleaner.backoff.ms': 1000,
     ...(security ? secureListenerProperties(node, security) : {}),
+    // Retention runs every second, not every 5 minutes, so a test of records expiring (a retention
+    // gap) waits as long as its topic's own retention settings say. Topics without a retention of
+    // their own keep everything: tests produce records with old timestamps (January 2026, 2023),
+    // which the default 7 days would delete at the next check, now within a second.
+    'log.retention.check.interval.ms': 1000,
+    'log.retention.ms': -1,
   };
   const text = Object.entries(properties)
     .map(([k, v]) => `${k}=${v}`)

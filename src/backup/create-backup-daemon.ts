@@ -1,4 +1,6 @@
 import { avroCodecName } from '../events/avro-container.js';
+import { hostname } from 'node:os';
+import type { Admin } from 'kafkajs';
 import type { Config } from '../config/load-config.js';
 import { batchLimits, groupIdFor, kafkaSettings } from '../config/settings.js';
 import { createGenerationDecoder } from '../events/generation-decoder.js';
@@ -19,6 +21,8 @@ import { recordTopicConfigs } from './record-topic-configs.js';
 import { PairWorker, type PairWorkerObserver } from './pair-worker.js';
 import type { StreamPipeline } from './stream-pipeline.js';
 import type { ReadinessReporter } from '../observability/readiness-problems.js';
+import type { OffsetsAdmin } from '../observability/consumer-lag.js';
+import { RetentionGapWatch } from './retention-gap-watch.js';
 
 export interface BackupRuntime {
   readonly logger: Logger;
@@ -30,6 +34,8 @@ export interface BackupRuntime {
   /** Where pair workers report a partition stuck on a batch they cannot write (/readyz). */
   readonly readiness?: ReadinessReporter;
   readonly onStopped?: () => Promise<void>;
+  /** Recorded in retention gaps as the daemon that noticed them; default the host name. */
+  readonly host?: string;
 }
 
 export type CreateDaemonResult =
@@ -84,6 +90,8 @@ export async function createBackupDaemon(config: Config, runtime: BackupRuntime)
     conditionalWrites: conditional.enabled,
   });
   let daemon: BackupDaemon | undefined;
+  // One admin client for every pair's retention gap checks, connected at the first check.
+  const gapAdmin = connectOnUse(kafka.admin({ retry: { retries: 2 } }));
   const workers = config.pairs.map(
     (pair) =>
       new PairWorker({
@@ -100,6 +108,16 @@ export async function createBackupDaemon(config: Config, runtime: BackupRuntime)
         wallNow: runtime.wallNow,
         observer: runtime.observer,
         readiness: runtime.readiness,
+        gaps: new RetentionGapWatch({
+          pair,
+          groupId: groupIdFor(config, pair),
+          admin: gapAdmin,
+          store: runtime.store,
+          layout,
+          logger,
+          host: runtime.host ?? hostname(),
+          now: () => new Date(runtime.wallNow()),
+        }),
         onFatal: (error) => daemon?.requestStop({ kind: 'fatal', error }),
       }),
   );
@@ -108,7 +126,10 @@ export async function createBackupDaemon(config: Config, runtime: BackupRuntime)
     streams: runtime.streams,
     logger,
     shutdownGraceMs: Math.round(config.SHUTDOWN_GRACE_SECONDS * 1000),
-    onStopped: runtime.onStopped,
+    onStopped: async () => {
+      await gapAdmin.close();
+      await runtime.onStopped?.();
+    },
   });
   return { kind: 'ready', daemon, workers };
 }
@@ -147,4 +168,27 @@ async function createInspectors(config: Config, logger: Logger): Promise<Inspect
       message: `STREAMVAULT_EVENT_SCHEMA: ${(error as Error).message}`,
     };
   }
+}
+
+/** The offset calls of `admin`, connecting it at the first; `close` disconnects it if it was. */
+function connectOnUse(admin: Admin): OffsetsAdmin & { close(): Promise<void> } {
+  let connected: Promise<void> | undefined;
+  const ready = () =>
+    (connected ??= admin.connect().catch((error: unknown) => {
+      connected = undefined;
+      throw error;
+    }));
+  return {
+    fetchTopicOffsets: async (topic) => {
+      await ready();
+      return admin.fetchTopicOffsets(topic);
+    },
+    fetchOffsets: async (options) => {
+      await ready();
+      return admin.fetchOffsets(options);
+    },
+    close: async () => {
+      if (connected) await admin.disconnect().catch(() => undefined);
+    },
+  };
 }

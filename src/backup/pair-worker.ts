@@ -13,6 +13,8 @@ import type { BatchWriter } from './batch-writer.js';
 import { toManifestStreams, type EventInspector } from './event-inspector.js';
 import { MalformedEventLog, type MalformedEvent } from './malformed-event-log.js';
 import { PartitionBatch, type BatchLimits } from './partition-batch.js';
+import type { PartitionGapStats } from '../observability/metrics.js';
+import type { RetentionGapWatch } from './retention-gap-watch.js';
 
 /** Consumer restarts tolerated within RESTART_WINDOW_MS before the worker is declared failed. */
 const MAX_RESTARTS_PER_WINDOW = 5;
@@ -76,6 +78,11 @@ export interface PairWorkerDeps {
   readonly readiness?: ReadinessReporter;
   /** Called when the worker fails beyond recovery (the consumer crashed for good). */
   readonly onFatal: (error: Error) => void;
+  /**
+   * Checks assigned partitions for records that expired before the backup read them, and fetches
+   * that start above where a partition was (records them as retention gaps). Absent: no checks.
+   */
+  readonly gaps?: Pick<RetentionGapWatch, 'atAssignment' | 'afterJump' | 'stats'>;
   /** Builds the group consumer; default `kafka.consumer` (tests pass a fake). */
   readonly createConsumer?: (config: ConsumerConfig) => Consumer;
 }
@@ -122,6 +129,13 @@ export class PairWorker {
    * after it (markers, gaps) must not be committed, as that would pass the unwritten batch.
    */
   readonly #failedPartitions = new Set<number>();
+  /**
+   * Per partition, the offset the next fetch should start at (where the backup continues): a
+   * fetch starting above it was moved by kafkajs (out of range), and is checked for a gap.
+   */
+  readonly #expected = new Map<number, bigint>();
+  /** The retention gap check of the last join, in flight; drain waits for it. */
+  #gapCheck: Promise<void> | undefined;
   readonly stats: PairWorkerStats = {
     consumed: 0,
     backedUp: 0,
@@ -184,6 +198,11 @@ export class PairWorker {
    */
   silentForMs(): number | undefined {
     return this.#lastContactAt === undefined ? undefined : this.#deps.monotonicNow() - this.#lastContactAt;
+  }
+
+  /** Retention gaps this process noticed, per partition (metrics). */
+  retentionGaps(): PartitionGapStats[] {
+    return this.#deps.gaps?.stats() ?? [];
   }
 
   /** Assigned partitions with their unflushed event count and oldest event age. */
@@ -325,6 +344,7 @@ export class PairWorker {
     // Its connect retries end by themselves (KAFKA_RETRY); disconnecting under them would leave
     // them reconnecting after the worker stopped.
     await this.#restarting;
+    await this.#gapCheck;
     try {
       await this.#consumer.disconnect();
     } catch (error) {
@@ -338,6 +358,7 @@ export class PairWorker {
   async #onBatch(payload: EachBatchPayload): Promise<void> {
     const { batch, heartbeat, isRunning, isStale } = payload;
     const { inspector, limits, monotonicNow } = this.#deps;
+    if (await this.#jumpedPastGap(payload)) return;
     for (const message of batch.messages) {
       if (this.#state !== 'running' || !isRunning() || isStale()) return;
       const { record, problems } = toBackupRecord(batch.topic, batch.partition, message);
@@ -384,6 +405,7 @@ export class PairWorker {
       }
     }
     if (batch.messages.length === 0 || this.#state !== 'running' || !isRunning() || isStale()) return;
+    this.#expected.set(batch.partition, BigInt(batch.lastOffset()) + 1n);
     // lastOffset() covers the control records and aborted records after the last message, too.
     this.#advancePast(batch.partition, BigInt(batch.lastOffset()), batch.messages.length);
   }
@@ -548,6 +570,7 @@ export class PairWorker {
     if (this.#state === 'running') {
       this.#log.warn({ err: error, partition, offset: first }, 'batch could not be written; the partition is re-read from its first offset');
       this.#consumer.seek({ topic: this.#deps.pair.topic, partition, offset: first });
+      this.#expected.set(partition, BigInt(first));
       return;
     }
     this.#log.warn(
@@ -576,7 +599,78 @@ export class PairWorker {
     this.#groupGeneration = undefined;
     this.#failedPartitions.clear();
     this.#dropUnwritten('rebalance');
-    this.#log.info({ partitions: assignment[this.#deps.pair.topic] ?? [] }, 'joined consumer group');
+    this.#expected.clear();
+    const partitions = assignment[this.#deps.pair.topic] ?? [];
+    this.#log.info({ partitions }, 'joined consumer group');
+    if (this.#deps.gaps && partitions.length > 0 && this.#state === 'running') this.#gapCheck = this.#checkAssigned(partitions, this.#generation);
+  }
+
+  /**
+   * Before an assigned partition is fetched, compares where the backup continues with the
+   * partition's log start offset: records that expired are recorded as a gap while the group's
+   * offset still says where the backup stopped (kafkajs overwrites it on OFFSET_OUT_OF_RANGE).
+   * The partitions are paused meanwhile (GROUP_JOIN comes before the first fetch) and sought to
+   * the log start after a gap (kafkajs would reset to the end with fromBeginning off). A check that
+   * fails is logged and consumption goes on (a later jump past a gap is still noticed).
+   */
+  async #checkAssigned(partitions: number[], generation: number): Promise<void> {
+    const topic = this.#deps.pair.topic;
+    try {
+      this.#consumer.pause([{ topic, partitions }]);
+      const starts = await this.#deps.gaps!.atAssignment(partitions);
+      if (generation !== this.#generation || this.#state !== 'running') return;
+      for (const start of starts) {
+        if (start.seekTo !== undefined) {
+          this.#consumer.seek({ topic, partition: start.partition, offset: start.seekTo.toString() });
+          this.#log.info({ partition: start.partition, offset: start.seekTo.toString() }, 'partition starts at its log start offset, after the retention gap');
+        }
+        if (start.continueAt !== undefined) this.#expected.set(start.partition, start.continueAt);
+      }
+    } catch (error) {
+      this.#log.warn({ err: error, partitions }, 'could not check the assigned partitions for retention gaps; consuming anyway');
+    } finally {
+      try {
+        if (generation === this.#generation && this.#state === 'running') this.#consumer.resume([{ topic, partitions }]);
+      } catch (error) {
+        // The consumer is being stopped or restarted; its next join checks and resumes again.
+        this.#log.debug({ err: error, partitions }, 'could not resume the partitions after the retention gap check');
+      }
+    }
+  }
+
+  /**
+   * A fetch that starts above where its partition was: kafkajs moved the partition itself (after
+   * OFFSET_OUT_OF_RANGE, to the earliest or the latest offset). Holes in the offsets of fetched
+   * records (compaction, markers) never start a fetch higher. The watch records a gap only if
+   * the log start offset passed the expected offset. True when the fetch is to be dropped (the
+   * partition was sought back to the log start, so nothing retained is skipped).
+   */
+  async #jumpedPastGap(payload: EachBatchPayload): Promise<boolean> {
+    const { batch, isStale } = payload;
+    const fetchedOffset = (batch as { fetchedOffset?: string }).fetchedOffset;
+    if (!this.#deps.gaps || fetchedOffset === undefined) return false;
+    const at = BigInt(fetchedOffset);
+    const expected = this.#expected.get(batch.partition);
+    if (expected === undefined || at <= expected) {
+      this.#expected.set(batch.partition, at);
+      return false;
+    }
+    const generation = this.#generation;
+    try {
+      const { seekTo } = await this.#deps.gaps.afterJump(batch.partition, expected, at);
+      if (generation !== this.#generation || isStale()) return true;
+      if (seekTo === undefined) {
+        this.#expected.set(batch.partition, at);
+        return false;
+      }
+      this.#consumer.seek({ topic: batch.topic, partition: batch.partition, offset: seekTo.toString() });
+      this.#expected.set(batch.partition, seekTo);
+      return true;
+    } catch (error) {
+      this.#log.warn({ err: error, partition: batch.partition, expected: expected.toString(), fetchedOffset }, 'could not check a fetch that started above where the partition was for a retention gap');
+      this.#expected.set(batch.partition, at);
+      return false;
+    }
   }
 
   /** kafkajs resumes every assigned partition from its committed offset: unwritten batches would duplicate. */

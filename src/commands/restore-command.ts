@@ -47,7 +47,7 @@ export function registerRestoreCommand(program: Command, cli: CliEnvironment, se
     .option('--partition <topic:p>', 'only this original partition, with the --from-offset and --to-offset given in the same position (repeatable)', repeat)
     .option('--from-offset <offset>', 'first original offset restored of the matching --partition (inclusive)', repeat)
     .option('--to-offset <offset>', 'last original offset restored of the matching --partition (inclusive)', repeat)
-    .option('--dry-run', 'print what would be restored (per pair: batches, events, bytes; streams and bytes; the consumer-group offset translation table) and write nothing')
+    .option('--dry-run', 'print what would be restored (per pair: batches, events, bytes; streams and bytes; the consumer-group offset translation table; retention gaps in scope) and write nothing')
     .option('--json', 'progress as JSON lines on stdout (status, error, summary); logs stay on stderr')
     .option('--quick', 'incremental check of only the last restored batch per partition instead of every one')
     .option('--full', 'ignore the record of earlier restores; read the whole target and restore what it lacks')

@@ -7,7 +7,7 @@ import { createCommandContext, type CliEnvironment } from './command-context.js'
 export function registerStatsCommand(program: Command, cli: CliEnvironment, setExit: (code: ExitCodeValue) => void): void {
   program
     .command('stats')
-    .description('summarise the backup from its manifests: per pair batches, events, bytes, first and last event; streams and what dedup saved')
+    .description('summarise the backup from its manifests: per pair batches, events, bytes, first and last event; streams and what dedup saved; retention gaps')
     .option('--json', 'one JSON document on stdout')
     .action(async (options: { json?: boolean }) => setExit(await runStats(cli, options.json === true)));
 }
@@ -20,7 +20,8 @@ export async function runStats(cli: CliEnvironment, json: boolean): Promise<Exit
     const stats = await computeBackupStats({ store, layout });
     cli.stdout.write(json ? `${JSON.stringify(stats, (_key, value: unknown) => (typeof value === 'bigint' ? toJsonSafe(value) : value), 1)}\n` : `${formatBackupStats(stats)}\n`);
     // Unreadable manifests are damage; `verify` says more.
-    return stats.problems.length > 0 ? ExitCode.partial : ExitCode.ok;
+    // Retention gaps are not damage (the backup holds all the source still had); they are listed.
+    return stats.problems.length + stats.retentionGapProblems.length > 0 ? ExitCode.partial : ExitCode.ok;
   } catch (error) {
     logger.error({ err: error }, 'stats failed');
     cli.stderr.write(`streamvault: stats failed: ${(error as Error).message}\n`);

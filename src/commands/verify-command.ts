@@ -3,6 +3,7 @@ import { ExitCode, type ExitCodeValue } from '../exit-codes.js';
 import { ProgressReporter } from '../progress/progress-reporter.js';
 import { describeSubset, parseDataSubset, type DataSubset } from '../verify/data-subset.js';
 import { verifyBackup } from '../verify/verify-backup.js';
+import { describeRetentionGap, gapOffsets } from '../storage/retention-gap.js';
 import { createCommandContext, type CliEnvironment } from './command-context.js';
 
 interface VerifyCommandOptions {
@@ -18,7 +19,7 @@ export function registerVerifyCommand(program: Command, cli: CliEnvironment, set
   program
     .command('verify')
     .description(
-      'check the backup is restorable: every object its manifests name exists with its recorded size, every referenced stream exists; exit 4 if anything is missing or damaged',
+      'check the backup is restorable: every object its manifests name exists with its recorded size, every referenced stream exists; exit 4 if anything is missing or damaged; retention gaps (records that expired at the source before they were backed up) are warnings, exit status unaffected',
     )
     .option('--read-data', 'also download everything: sha256 of each object, its records against its manifest, each blob against its name')
     .option('--read-data-subset <subset>', 'download only a part: n/t (1/t..t/t together cover everything once) or x% (a random sample)')
@@ -67,6 +68,17 @@ export async function runVerify(cli: CliEnvironment, options: VerifyCommandOptio
     missing: report.missing,
     corrupt: report.corrupt,
     unavailable_at_source: report.unavailableAtSource,
+    retention_gaps: report.retentionGaps.map((g) => ({
+      source: g.source,
+      event: g.event,
+      topic: g.topic,
+      partition: g.partition,
+      from: g.from,
+      to: g.to,
+      offsets: gapOffsets(g).toString(),
+      noticed_at: g.noticedAt,
+      host: g.host,
+    })),
     errors: report.errors.map((e) => ({ key: e.key, kind: e.kind, message: e.message })),
     exit_code: code,
   });
@@ -74,16 +86,21 @@ export async function runVerify(cli: CliEnvironment, options: VerifyCommandOptio
     const lines = [
       `verify (${readData ? `read-data, ${describeSubset(subset)}` : 'structure'}): ${report.manifests} manifests, ${report.objects} objects, ` +
         `${report.streams} streams; ${report.read.length} objects read (${report.bytesRead} bytes); ${report.errors.length} errors` +
-        (report.unavailableAtSource.length > 0 ? `; ${report.unavailableAtSource.length} streams unavailable at the source` : ''),
+        (report.unavailableAtSource.length > 0 ? `; ${report.unavailableAtSource.length} streams unavailable at the source` : '') +
+        (report.retentionGaps.length > 0 ? `; ${report.retentionGaps.length} retention gaps` : ''),
       ...report.missing.map((key) => `missing: ${key}`),
       ...report.corrupt.map((key) => `corrupt: ${key}`),
       ...report.errors.map((e) => `  ${e.kind}: ${e.message}`),
       ...report.unavailableAtSource.map((sha) => `warning: stream ${sha} was unavailable at the source (streams-missing marker); not in the backup, not damage`),
+      ...report.retentionGaps.map((g) => `warning: retention gap: ${describeRetentionGap(g)}; not in the backup, not damage`),
     ];
     cli.stdout.write(`${lines.join('\n')}\n`);
   }
   if (report.unavailableAtSource.length > 0) {
     logger.warn({ unavailableAtSource: report.unavailableAtSource.length }, 'referenced streams were unavailable at the source (recorded by the daemon); exit status unaffected');
+  }
+  if (report.retentionGaps.length > 0) {
+    logger.warn({ retentionGaps: report.retentionGaps.length }, 'the backup records retention gaps (records expired at the source before they were backed up); exit status unaffected');
   }
   logger.info({ errors: report.errors.length, missing: report.missing.length, corrupt: report.corrupt.length }, 'verify done');
   return code;

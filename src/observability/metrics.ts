@@ -5,11 +5,20 @@ import type { PairOffsets } from './consumer-lag.js';
 import type { StreamStatsSnapshot } from './stream-stats.js';
 
 /** What metrics need of a worker; PairWorker satisfies it. */
+/** Gaps this process noticed on one partition, for metrics. */
+export interface PartitionGapStats {
+  readonly partition: number;
+  readonly gaps: number;
+  readonly offsets: bigint;
+}
+
 export interface MetricsWorker {
   readonly pair: Pair;
   readonly stats: Readonly<PairWorkerStats>;
   readonly state: WorkerState;
   buffered(): Array<{ partition: number; events: number; ageMs: number }>;
+  /** Retention gaps noticed by this process, per partition; absent: none counted. */
+  retentionGaps?(): readonly PartitionGapStats[];
 }
 
 export interface MetricsSources {
@@ -74,6 +83,26 @@ export function registerBackupMetrics(registry: Registry, sources: MetricsSource
     'Unwritten batches dropped because a rebalance moved their partition (re-read by the new owner), per pair.',
     PAIR,
     perPair((s) => s.droppedOnRebalance),
+  );
+
+  const perGapPartition = (read: (g: PartitionGapStats) => number) => () =>
+    workers.flatMap((w) =>
+      (w.retentionGaps?.() ?? []).map((g) => ({ labels: { pair: pairId(w.pair), topic: w.pair.topic, partition: String(g.partition) }, value: read(g) })),
+    );
+  const GAP_LABELS = ['pair', 'topic', 'partition'] as const;
+  mirroredCounter(
+    registry,
+    'streamvault_retention_gaps_total',
+    'Retention gaps noticed by this process (offsets that expired at the source before they were backed up; each recorded under gaps/ in the backup), per partition.',
+    GAP_LABELS,
+    perGapPartition((g) => g.gaps),
+  );
+  mirroredCounter(
+    registry,
+    'streamvault_retention_gap_offsets_total',
+    'Offsets in the retention gaps noticed by this process (records that will never be in the backup), per partition.',
+    GAP_LABELS,
+    perGapPartition((g) => Number(g.offsets)),
   );
 
   new Gauge({

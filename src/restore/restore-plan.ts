@@ -3,6 +3,7 @@ import { compareOffsets, readManifests, type ManifestReadProblem } from '../stor
 import type { KeyLayout } from '../storage/key-layout.js';
 import type { ManifestEntry } from '../storage/manifest.js';
 import type { ObjectStore } from '../storage/object-store.js';
+import { readRetentionGaps, type RetentionGap } from '../storage/retention-gap.js';
 import { batchInsideRanges, batchOverlapsRanges, unknownRangePartitions, type OffsetRange } from './offset-ranges.js';
 
 /** `both` (the default): streams, events, then consumer-group offsets; `offsets`: only the offsets (events already in the target). */
@@ -107,6 +108,12 @@ export interface RestorePlan {
   readonly problems: readonly ManifestReadProblem[];
   /** Offset ranges naming a partition the backup does not hold (in the source/event scope): the restore refuses them. */
   readonly unknownRanges: readonly string[];
+  /**
+   * Retention gaps of the pairs in scope (overlapping the offset ranges, when given; gaps carry no
+   * timestamps, so --since/--until do not narrow them): offsets the backup never had. Gap objects
+   * that cannot be read come with the manifest problems.
+   */
+  readonly retentionGaps: readonly RetentionGap[];
 }
 
 export interface PlanTotals {
@@ -162,7 +169,21 @@ export async function buildRestorePlan(
   }));
 
   const streams = !includesStreams(scope.what) ? [] : await planStreams(store, layout, partitions, scope, options.concurrency);
-  return { scope, partitions, streams, problems: listing.problems, unknownRanges: unknownRangePartitions(ranges, knownPartitions) };
+  const gaps = await readRetentionGaps(store, layout);
+  const retentionGaps = gaps.gaps.filter(
+    (g) =>
+      (scope.sources.length === 0 || scope.sources.includes(g.source)) &&
+      (scope.events.length === 0 || scope.events.includes(g.event)) &&
+      batchOverlapsRanges(ranges, g.topic, g.partition, BigInt(g.from), BigInt(g.to)),
+  );
+  return {
+    scope,
+    partitions,
+    streams,
+    problems: [...listing.problems, ...gaps.problems],
+    unknownRanges: unknownRangePartitions(ranges, knownPartitions),
+    retentionGaps,
+  };
 }
 
 async function planStreams(

@@ -7,6 +7,7 @@ import { ProgressReporter } from '../progress/progress-reporter.js';
 import type { KeyLayout } from '../storage/key-layout.js';
 import type { ObjectStore } from '../storage/object-store.js';
 import { readTopicRecord, type TopicRecord } from '../storage/topic-record.js';
+import { describeRetentionGap, gapOffsets } from '../storage/retention-gap.js';
 import { batchNeedsRestore, restoreEvents, type EventRestoreResult } from './event-restorer.js';
 import { applyGroupOffsets, translateGroupOffsets, translationTableJson, translationTableText, type ApplyResult, type GroupOffsetsPlan } from './group-offsets.js';
 import { runHook } from './hooks.js';
@@ -152,6 +153,10 @@ export async function runRestore(options: RestoreOptions, deps: RestoreDeps): Pr
     // Rows the restore could not translate count like unreadable manifests; a target the dry run cannot reach does not.
     const offsetProblems = offsets?.kind === 'planned' ? offsets.plan.problems.length : 0;
     return { kind: 'dry-run', totals, exitCode: plan.problems.length > 0 || offsetProblems > 0 ? ExitCode.partial : ExitCode.ok };
+  }
+
+  for (const gap of plan.retentionGaps) {
+    logger.warn({ pair: `${gap.source}/${gap.event}`, topic: gap.topic, partition: gap.partition, from: gap.from, to: gap.to }, 'the backup has a retention gap in the selected range: these offsets expired at the source before they were backed up and are not restored');
   }
 
   const pre = await runHook({ command: options.preHook, phase: 'pre', scope: options.scope, env: deps.env, output: deps.hookOutput, timeoutMs: options.hookTimeoutMs });
@@ -484,6 +489,17 @@ function writePlan(
         total_files: totals.files,
         total_bytes: totals.bytes,
         manifest_problems: plan.problems,
+        retention_gaps: plan.retentionGaps.map((g) => ({
+          source: g.source,
+          event: g.event,
+          topic: g.topic,
+          partition: g.partition,
+          from: g.from,
+          to: g.to,
+          offsets: gapOffsets(g).toString(),
+          noticed_at: g.noticedAt,
+          host: g.host,
+        })),
         target_topics: topics.map((t) => ({
           topic: t.spec.topic,
           partitions: t.spec.partitions,
@@ -509,6 +525,8 @@ function writePlan(
   for (const problem of plan.problems) lines.push(`unreadable manifest: ${problem.reason}`);
   if (offsets?.kind === 'planned') lines.push(...translationTableText(offsets.plan));
   else if (offsets) lines.push(`consumer offsets: not translated (${offsets.reason})`);
+  // Per pair: what the selected range lacks because it expired at the source before the backup read it.
+  for (const gap of plan.retentionGaps) lines.push(`retention gap (not in the backup, cannot be restored): ${describeRetentionGap(gap)}`);
   deps.stdout.write(`${lines.join('\n')}\n`);
 }
 

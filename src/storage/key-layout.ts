@@ -9,6 +9,7 @@
  *   {prefix}streamvault.json                     the location's config (repository-config.ts)
  *   {prefix}topics/{topic}.json        the original topic's partition count and configs (topic-record.ts)
  *   {prefix}offsets/{topic}/{yyyy-mm-dd}/{yyyy-mm-ddThh-mm-ss.sssZ}.json   consumer-group offsets (offset-snapshot.ts)
+ *   {prefix}gaps/{source}/{event}/p{partition:6}/{from:20}.json   offsets that expired before the backup read them (retention-gap.ts)
  *
  * Keys are deterministic from pair, partition and first offset: a batch replayed after a crash
  * rewrites the same keys. Zero padding makes lexical order offset order. The day (UTC, from the
@@ -39,6 +40,24 @@ export class KeyLayout {
 
   manifestKey(pair: PairName, partition: number, firstOffset: string): string {
     return `${this.partitionFolder('manifests', pair, partition)}${padOffset(firstOffset)}.json`;
+  }
+
+  /**
+   * A retention gap: offsets `from`.. of a partition that expired at the source before the backup
+   * read them. Keyed by the first missing offset, so noticing the same gap again overwrites it.
+   */
+  retentionGapKey(pair: PairName, partition: number, from: string): string {
+    return `${this.partitionFolder('gaps', pair, partition)}${padOffset(from)}.json`;
+  }
+
+  /** All retention gaps, or those of one pair. */
+  retentionGapsPrefix(pair?: PairName): string {
+    return pair ? `${this.prefix}gaps/${checkName(pair.source)}/${checkName(pair.event)}/` : `${this.prefix}gaps/`;
+  }
+
+  /** The manifests of one partition of a pair. */
+  partitionManifestsPrefix(pair: PairName, partition: number): string {
+    return this.partitionFolder('manifests', pair, partition);
   }
 
   /** All manifests, or those of one pair. */

@@ -4,6 +4,7 @@ import { readManifests, type ManifestReadProblem } from '../storage/manifest-rea
 import type { ObjectStore } from '../storage/object-store.js';
 import { formatBytes } from '../progress/format-bytes.js';
 import { CONTENT_SIZE_METADATA, ENCODING_METADATA } from '../streams/stream-encoding.js';
+import { describeRetentionGap, readRetentionGaps, type RetentionGap } from '../storage/retention-gap.js';
 
 export interface PairStats {
   readonly source: string;
@@ -62,6 +63,10 @@ export interface BackupStats {
   };
   readonly streams: StreamStats;
   readonly problems: readonly ManifestReadProblem[];
+  /** Offsets that expired at the source before they were backed up (gaps/), sorted by pair, partition, from. */
+  readonly retentionGaps: readonly RetentionGap[];
+  /** Gap objects that could not be read. */
+  readonly retentionGapProblems: readonly ManifestReadProblem[];
 }
 
 /**
@@ -71,6 +76,7 @@ export interface BackupStats {
 export async function computeBackupStats(deps: { store: ObjectStore; layout: KeyLayout; concurrency?: number }): Promise<BackupStats> {
   const { store, layout } = deps;
   const listing = await readManifests(store, layout);
+  const gaps = await readRetentionGaps(store, layout);
   const byPair = new Map<string, { stats: Mutable<PairStats>; partitions: Set<number>; codecs: Set<string> }>();
   const referenceCounts = new Map<string, number>();
   for (const entry of listing.entries) {
@@ -158,6 +164,8 @@ export async function computeBackupStats(deps: { store: ObjectStore; layout: Key
       ...content,
     },
     problems: listing.problems,
+    retentionGaps: gaps.gaps,
+    retentionGapProblems: gaps.problems,
   };
 }
 
@@ -238,6 +246,11 @@ export function formatBackupStats(stats: BackupStats): string {
         ]
       : []),
     ...stats.problems.map((p) => `unreadable manifest: ${p.reason}`),
+    ...(stats.retentionGaps.length > 0
+      ? [`retention gaps: ${stats.retentionGaps.length} (records that expired at the source before they were backed up; not in the backup)`]
+      : []),
+    ...stats.retentionGaps.map((g) => `retention gap: ${describeRetentionGap(g)}`),
+    ...stats.retentionGapProblems.map((p) => `unreadable retention gap: ${p.reason}`),
   ].join('\n');
 }
 

@@ -8,6 +8,7 @@ import type { KeyLayout } from '../storage/key-layout.js';
 import type { ManifestEntry } from '../storage/manifest.js';
 import { compareOffsets, readManifests } from '../storage/manifest-reader.js';
 import { ObjectNotFoundError, type ObjectStore } from '../storage/object-store.js';
+import { readRetentionGaps, type RetentionGap } from '../storage/retention-gap.js';
 import { MissingStreamMarkers } from '../streams/missing-stream-markers.js';
 import { inSubset, type DataSubset } from './data-subset.js';
 
@@ -18,7 +19,8 @@ export type DamageKind =
   | 'sha256-mismatch'
   | 'undecodable'
   | 'records-mismatch'
-  | 'manifest-unreadable';
+  | 'manifest-unreadable'
+  | 'retention-gap-unreadable';
 
 export interface Damage {
   readonly key: string;
@@ -74,6 +76,11 @@ export interface VerifyReport {
    * while the daemon retried (sha256s, sorted). Not damage: the backup holds all it could.
    */
   readonly unavailableAtSource: readonly string[];
+  /**
+   * Offsets that expired at the source before the daemon read them (gaps/ objects), sorted. Not
+   * damage: the backup is consistent and holds all the source still had; reported as warnings.
+   */
+  readonly retentionGaps: readonly RetentionGap[];
 }
 
 interface DataTask {
@@ -110,6 +117,10 @@ export async function verifyBackup(deps: VerifyDeps, options: VerifyOptions): Pr
   const objects = await sizesUnder(store, `${layout.prefix}events/`);
   const streams = await sizesUnder(store, layout.streamsPrefix());
   const markers = await new MissingStreamMarkers(store, layout).list();
+  const gaps = await readRetentionGaps(store, layout);
+  for (const problem of gaps.problems) {
+    report({ key: problem.key, kind: 'retention-gap-unreadable', message: problem.reason }, 'retention-gap');
+  }
   const unavailableAtSource: string[] = [];
 
   progress?.setPhase('structure');
@@ -173,6 +184,7 @@ export async function verifyBackup(deps: VerifyDeps, options: VerifyOptions): Pr
     missing,
     corrupt,
     unavailableAtSource: unavailableAtSource.sort(),
+    retentionGaps: gaps.gaps,
   };
 }
 

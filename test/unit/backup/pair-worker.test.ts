@@ -2,7 +2,7 @@ import kafkajs, { type Consumer, type ConsumerConfig, type EachBatchPayload, typ
 import { describe, expect, it, vi } from 'vitest';
 import { BatchWriter } from '../../../src/backup/batch-writer.js';
 import { opaqueInspector } from '../../../src/backup/event-inspector.js';
-import { PairWorker } from '../../../src/backup/pair-worker.js';
+import { PairWorker, type PairWorkerDeps } from '../../../src/backup/pair-worker.js';
 import { decodeContainer } from '../../../src/events/avro-container.js';
 import { createLogger } from '../../../src/observability/logger.js';
 import { ReadinessProblems } from '../../../src/observability/readiness-problems.js';
@@ -35,7 +35,14 @@ class FakeConsumer {
     this.#eachBatch = options.eachBatch;
     this.#listeners.get(this.events.GROUP_JOIN)?.({ payload: { memberAssignment: { [pair.topic]: [0] } } });
   }
-  pause(): void {}
+  /** pause/resume calls in order, for the retention gap check. */
+  readonly pauses: Array<{ op: 'pause' | 'resume'; partitions: number[] | undefined }> = [];
+  pause(topics: Array<{ partitions?: number[] }> = []): void {
+    for (const t of topics) this.pauses.push({ op: 'pause', partitions: t.partitions });
+  }
+  resume(topics: Array<{ partitions?: number[] }> = []): void {
+    for (const t of topics) this.pauses.push({ op: 'resume', partitions: t.partitions });
+  }
   /** kafkajs's CRASH event (it never restarts by itself: the worker sets restartOnFailure to false). */
   crash(error: Error): void {
     this.#listeners.get(this.events.CRASH)?.({ payload: { error, groupId: 'g', restart: false } });
@@ -54,15 +61,18 @@ class FakeConsumer {
     this.#listeners.get(this.events.END_BATCH_PROCESS)?.({ payload: { topic: pair.topic, partition: 0, batchSize: 0, lastOffset: String(lastOffset) } });
   }
 
-  /** One fetch of partition 0 holding records [from, to], then offsets without records up to `lastOffset`. */
-  async deliver(from: number, to: number, lastOffset = to): Promise<void> {
+  /**
+   * One fetch of partition 0 holding records [from, to], then offsets without records up to
+   * `lastOffset`; `fetchedOffset` is the offset the fetch asked for (kafkajs's Batch has it).
+   */
+  async deliver(from: number, to: number, lastOffset = to, fetchedOffset = from): Promise<void> {
     this.#seekPending = false;
     const messages: KafkaMessage[] = [];
     for (let o = from; o <= to; o++) {
       messages.push({ offset: String(o), timestamp: String(1_700_000_000_000 + o), key: null, value: Buffer.from(`v${o}`), headers: {}, attributes: 0 } as KafkaMessage);
     }
     await this.#eachBatch!({
-      batch: { topic: pair.topic, partition: 0, messages, lastOffset: () => String(lastOffset) },
+      batch: { topic: pair.topic, partition: 0, messages, lastOffset: () => String(lastOffset), fetchedOffset: String(fetchedOffset) },
       heartbeat: async () => {},
       isRunning: () => true,
       isStale: () => this.#seekPending,
@@ -86,7 +96,7 @@ function expectNoCommitPastAHole(commits: ReadonlyArray<{ offset: string }>, hel
   }
 }
 
-function setup(store: MemoryObjectStore, readiness?: ReadinessProblems) {
+function setup(store: MemoryObjectStore, readiness?: ReadinessProblems, gaps?: PairWorkerDeps['gaps']) {
   const consumer = new FakeConsumer();
   let now = 0;
   const worker = new PairWorker({
@@ -106,6 +116,7 @@ function setup(store: MemoryObjectStore, readiness?: ReadinessProblems) {
     monotonicNow: () => now,
     wallNow: () => 0,
     readiness,
+    gaps,
     onFatal: (error) => {
       throw error;
     },
@@ -269,4 +280,61 @@ describe('PairWorker', () => {
     expect(failedPuts).toBeGreaterThanOrEqual(3);
     await worker.drain();
   }, 60_000);
+
+  it('keeps an assigned partition paused until its retention gap check is done, and reads on from the log start after a gap', async () => {
+    const store = new MemoryObjectStore();
+    let release: () => void = () => {};
+    const checked = new Promise<void>((resolve) => (release = resolve));
+    const asked: number[][] = [];
+    const gaps: PairWorkerDeps['gaps'] = {
+      atAssignment: async (partitions) => {
+        asked.push([...partitions]);
+        await checked;
+        return [{ partition: 0, continueAt: 32n, seekTo: 32n }];
+      },
+      afterJump: async () => ({ seekTo: undefined }),
+      stats: () => [],
+    };
+    const { consumer, worker } = setup(store, undefined, gaps);
+    await worker.start();
+    expect(asked).toEqual([[0]]);
+    // Paused before kafkajs's first fetch, and not resumed while the check runs.
+    expect(consumer.pauses).toEqual([{ op: 'pause', partitions: [0] }]);
+    expect(consumer.seeks).toEqual([]);
+    release();
+    await until('the partition resumed', async () => (consumer.pauses.length === 2 ? true : undefined), 10_000, 10);
+    // Sought to the log start before it resumed.
+    expect(consumer.seeks).toEqual([{ partition: 0, offset: '32' }]);
+    expect(consumer.pauses[1]).toEqual({ op: 'resume', partitions: [0] });
+    await worker.drain();
+  });
+
+  it('checks a fetch that starts above where its partition was, never one whose records merely skip offsets (compaction, markers)', async () => {
+    const store = new MemoryObjectStore();
+    const jumps: Array<[number, bigint, bigint]> = [];
+    const gaps: PairWorkerDeps['gaps'] = {
+      atAssignment: async () => [{ partition: 0, continueAt: 0n, seekTo: undefined }],
+      afterJump: async (partition, expected, fetched) => {
+        jumps.push([partition, expected, fetched]);
+        return { seekTo: 40n }; // kafkajs reset to the end; the log starts at 40
+      },
+      stats: () => [],
+    };
+    const { consumer, worker, age } = setup(store, undefined, gaps);
+    await worker.start();
+    await until('the partition resumed', async () => (consumer.pauses.length === 2 ? true : undefined), 10_000, 10);
+    await consumer.deliver(0, 4); // fetched at 0, where the partition was
+    await consumer.deliver(8, 9, 9, 5); // fetched at 5 (after 4): offsets 5..7 compacted away, no jump
+    expect(jumps).toEqual([]);
+    await consumer.deliver(50, 52, 52, 50); // fetched at 50, not 10: kafkajs moved the partition
+    expect(jumps).toEqual([[0, 10n, 50n]]);
+    expect(consumer.seeks).toEqual([{ partition: 0, offset: '40' }]);
+    await consumer.deliver(40, 45, 45, 40); // from the log start, as sought
+    age(1000);
+    await until('a commit', async () => (consumer.commits.length > 0 ? true : undefined), 10_000, 10);
+    await worker.drain();
+    // The fetch that jumped was dropped: nothing past the log start was skipped, and 50..52 was not buffered ahead of 40..45.
+    expect([...(await offsetsInStore(store))].sort((a, b) => Number(a - b))).toEqual([0n, 1n, 2n, 3n, 4n, 8n, 9n, 40n, 41n, 42n, 43n, 44n, 45n]);
+    expect(jumps).toHaveLength(1);
+  });
 });

@@ -15,6 +15,16 @@ describe('KeyLayout', () => {
     expect([...keys].sort()).toEqual(['2', '9', '10', '100', '9223372036854775807'].map((o) => layout.manifestKey(pair, 0, o)));
   });
 
+  it('keys a retention gap by pair, partition and first missing offset, apart from events and manifests', () => {
+    const layout = new KeyLayout('prod');
+    expect(layout.retentionGapKey(pair, 3, '1000')).toBe('prod/gaps/samples/sourced/p000003/00000000000000001000.json');
+    expect(layout.retentionGapsPrefix()).toBe('prod/gaps/');
+    expect(layout.retentionGapsPrefix(pair)).toBe('prod/gaps/samples/sourced/');
+    expect(layout.partitionManifestsPrefix(pair, 3)).toBe('prod/manifests/samples/sourced/p000003/');
+    expect(() => layout.retentionGapKey({ source: '..', event: 'x' }, 0, '1')).toThrow(/expected a safe source/);
+    expect(() => layout.retentionGapKey(pair, 0, '-1')).toThrow(/expected a Kafka offset/);
+  });
+
   it('keeps the prefix as given when it already ends with a slash, and allows none', () => {
     expect(new KeyLayout('a/b/').manifestsPrefix()).toBe('a/b/manifests/');
     expect(new KeyLayout('').streamsPrefix()).toBe('streams/');

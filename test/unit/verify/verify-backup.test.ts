@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { KeyLayout } from '../../../src/storage/key-layout.js';
 import { verifyBackup, type VerifyProgress } from '../../../src/verify/verify-backup.js';
 import { MissingStreamMarkers } from '../../../src/streams/missing-stream-markers.js';
+import { writeRetentionGap } from '../../../src/storage/retention-gap.js';
 import { flipOneBit, writeFixtureBackup } from '../../helpers/backup-fixture.js';
 import { MemoryObjectStore } from '../../helpers/memory-object-store.js';
 
@@ -34,6 +35,25 @@ function recordingProgress() {
 }
 
 describe('verifyBackup', () => {
+  it('lists retention gaps apart from damage, and reports a gap object it cannot read as damage', async () => {
+    const { store } = await fixture();
+    const gap = {
+      format: 'streamvault.retention-gap' as const, version: 1 as const, source: 'samples', event: 'sourced', topic: 'samples.sourced', partition: 2,
+      from: '40', to: '99', continuedFrom: 'committed-offset' as const, logStartOffset: '100', noticedAt: '2026-06-01T00:00:00.000Z', host: 'h',
+    };
+    await writeRetentionGap(store, layout, gap);
+    const clean = await verifyBackup({ store, layout }, { readData: true, subset: { kind: 'all' } });
+    expect(clean.retentionGaps).toEqual([gap]);
+    expect(clean.errors).toEqual([]);
+
+    const unreadable = layout.retentionGapKey(gap, 3, '7');
+    await store.put(unreadable, Buffer.from('{"format":"streamvault.retention-gap","version":1,"from":"7"}'));
+    const damaged = await verifyBackup({ store, layout }, { readData: false, subset: { kind: 'all' } });
+    expect(damaged.retentionGaps).toEqual([gap]);
+    expect(damaged.errors).toMatchObject([{ key: unreadable, kind: 'retention-gap-unreadable' }]);
+    expect(damaged.corrupt).toEqual([unreadable]);
+  });
+
   it('reports a stream recorded as unavailable at the source apart from damage, and a stream deleted without a marker as missing', async () => {
     const { store, blobs } = await fixture();
     const [neverAtSource, deleted] = [...blobs.keys()];
