@@ -214,7 +214,7 @@ export async function generateSamples(root: string, generations: readonly Schema
     };
     add('testing', 'sourced', 'BinaryEvent', v7, value.kafka_key, value.timestamp, NEXT_GENERATION);
   }
-  // The platform's other models (they reference no streams of their own).
+  // The platform's other models (download, plugin and retrohunt reference no streams; status does, below).
   const systemEvent = (model: string, i: number, author: ReturnType<typeof plugin>, entityValue: unknown, extra: Record<string, unknown> = {}) => {
     const at = tick();
     const value = { model_version: MODEL_VERSION, kafka_key: `${model}.${i}`, timestamp: at, author, ...extra, entity: entityValue };
@@ -259,16 +259,43 @@ export async function generateSamples(root: string, generations: readonly Schema
       at,
     );
   }
-  for (let i = 0; i < 2; i++) {
-    const file = files.samples![i]!;
-    const input = binaryEvent('samples', 'sourced', entity(file.content, file.format), [], 'submitter');
-    const { value, at } = systemEvent('status', i, plugin(i === 0 ? 'unpacker' : 'strings'), {
+  // Status events carry their input event and the binary events the run produced (`results`),
+  // each with its own source and datastreams: new blobs only a status event references. The second
+  // run failed (no results); a BulkStatusEvent wraps two runs, one over a file of `testing`.
+  const statusEvent = (i: number, file: { content: Blob; format: string }, source: string, author: string, results: Array<ReturnType<typeof binaryEvent>>, error: string | null) => {
+    const input = binaryEvent(source, 'sourced', entity(file.content, file.format), [], 'submitter');
+    return systemEvent('status', i, plugin(author), {
       input,
-      status: i === 0 ? 'completed' : 'error-exception',
+      status: error === null ? 'completed' : 'error-exception',
       runtime: Number((random() * 5).toFixed(3)),
-      error: i === 0 ? null : 'timeout after 300 s',
+      error,
+      results,
     });
+  };
+  const produced = (source: string, parent: Blob, action: string, ent: ReturnType<typeof entity>, author: string) =>
+    binaryEvent(source, action, ent, [{ author: 'submitter', action: 'sourced', sha256: parent.sha256 }], author);
+  {
+    const file = files.samples![0]!;
+    const child = blob(int(256, 16 * 1024), 'application/octet-stream');
+    const text = blob(int(128, 4 * 1024), 'text/plain');
+    const results = [
+      produced('samples', file.content, 'extracted', entity(child, 'text'), 'unpacker'),
+      produced('samples', file.content, 'augmented', entity(file.content, file.format, [text], ['text']), 'unpacker'),
+    ];
+    const { value, at } = statusEvent(0, file, 'samples', 'unpacker', results, null);
     add('system', 'status', 'StatusEvent', value, value.kafka_key, at);
+  }
+  {
+    const { value, at } = statusEvent(1, files.samples![1]!, 'samples', 'strings', [], 'timeout after 300 s');
+    add('system', 'status', 'StatusEvent', value, value.kafka_key, at);
+  }
+  {
+    const runs = (['samples', 'testing'] as const).map((source, n) => {
+      const file = files[source]![2]!;
+      const strings = blob(int(128, 4 * 1024), 'text/plain');
+      return statusEvent(2 + n, file, source, 'strings', [produced(source, file.content, 'enriched', entity(file.content, file.format, [strings], ['strings']), 'strings')], null);
+    });
+    add('system', 'status', 'BulkStatusEvent', { model_version: MODEL_VERSION, events: runs.map((r) => r.value) }, 'status.bulk', runs[1]!.at);
   }
 
   await rm(join(root, 'events'), { recursive: true, force: true });

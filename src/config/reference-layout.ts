@@ -17,14 +17,27 @@ export interface ReferenceLayout {
 }
 
 export interface ReferenceAlternative {
-  /** From the event: the string naming the event's source. */
+  /** From the event, or from the nested item `sourceDepth` names: the string naming the stream's source. */
   readonly source: FieldPath;
-  /** From the event: the array of stream entries. */
+  /** From the event, or from the innermost item of `through`: the array of stream entries. */
   readonly streams: FieldPath;
   /** From each stream entry: its label (e.g. `content`). */
   readonly label: FieldPath;
   /** From each stream entry: its SHA-256. */
   readonly sha256: FieldPath;
+  /**
+   * Arrays of nested items the streams path goes through before `streams`, outermost first, each
+   * relative to an item of the one before (the first to the event): `[['entity', 'results']]` for
+   * `streams=entity.results[].entity.datastreams[]`. Absent (not empty) when `streams` is in the
+   * event itself, so a layout of the form without nested arrays is stored as it always was.
+   */
+  readonly through?: readonly FieldPath[];
+  /**
+   * How many arrays of `through` the source path goes through: `source` is then relative to the
+   * item at that depth (`source=entity.results[].source.name`: each result's own `source.name`).
+   * Absent for 0: relative to the event.
+   */
+  readonly sourceDepth?: number;
 }
 
 /**
@@ -33,11 +46,31 @@ export interface ReferenceAlternative {
  * separated by `;`. One optional segment is `bulk=<path>[]`; every other segment is an alternative
  * with all four keys `source`, `streams` (ending in `[]`), `label` and `sha256`. `label` and
  * `sha256` are relative to a stream entry, the others to the event. Whitespace is ignored.
+ *
+ * Nested arrays: `streams` may go through arrays of nested items before its last `[]`
+ * (`streams=entity.results[].entity.datastreams[]`: the datastreams of every item of
+ * `entity.results`). `source` may go through the same arrays, spelled the same way as the start
+ * of `streams` (`source=entity.results[].source.name`); it is then read from the same nested item
+ * as the streams it names. A source without `[]` is read from the event, as always. Written out
+ * rather than implied, because both occur: a status event's results are whole binary events, each
+ * naming its own source (`source.name` of the result, which need not be the status event's), while
+ * an insert's child names its source in the event (`entity.original_source`).
+ *
+ * The platform's models (schemas v6): a binary event's streams are in `entity.datastreams[]`
+ * under `source.name`; an insert's in `entity.child.datastreams[]` under `entity.original_source`;
+ * a status event (a plugin's run) carries its input binary event whole in `entity.input` and the
+ * binary events the run produced in `entity.results[]`, each with its own `source.name` and
+ * `entity.datastreams[]`. Download, plugin, retrohunt and delete events reference no stream (a
+ * download names a hash to fetch, not a stored stream). The first two alternatives are the default
+ * of before nested arrays; the status alternatives are appended, so a backup location recorded with
+ * the earlier default accepts this one (src/storage/repository-config.ts: a layout may grow).
  */
 export const DEFAULT_REFERENCE_LAYOUT =
   'bulk=events[]' +
   ' | source=source.name; streams=entity.datastreams[]; label=label; sha256=sha256' +
-  ' | source=entity.original_source; streams=entity.child.datastreams[]; label=label; sha256=sha256';
+  ' | source=entity.original_source; streams=entity.child.datastreams[]; label=label; sha256=sha256' +
+  ' | source=entity.input.source.name; streams=entity.input.entity.datastreams[]; label=label; sha256=sha256' +
+  ' | source=entity.results[].source.name; streams=entity.results[].entity.datastreams[]; label=label; sha256=sha256';
 
 export type ReferenceLayoutResult = { kind: 'parsed'; layout: ReferenceLayout } | { kind: 'invalid'; errors: string[] };
 
@@ -90,19 +123,34 @@ export function parseReferenceLayout(text: string): ReferenceLayoutResult {
     for (const key of unknown) {
       errors.push(`${where}: unknown key ${JSON.stringify(key)}; expected bulk, or ${ALTERNATIVE_KEYS.join(', ')}`);
     }
-    const parsed: Partial<Record<(typeof ALTERNATIVE_KEYS)[number], FieldPath>> = {};
+    const raws: Partial<Record<(typeof ALTERNATIVE_KEYS)[number], string>> = {};
     for (const key of ALTERNATIVE_KEYS) {
       const raw = pairs.get(key);
-      if (raw === undefined) {
-        errors.push(`${where}: missing key ${JSON.stringify(key)}; an alternative needs ${ALTERNATIVE_KEYS.join(', ')}`);
-        continue;
-      }
-      const path = parsePath(raw, key === 'streams');
-      if (path.kind === 'invalid') errors.push(`${where}: ${key} ${path.error}`);
-      else parsed[key] = path.path;
+      if (raw === undefined) errors.push(`${where}: missing key ${JSON.stringify(key)}; an alternative needs ${ALTERNATIVE_KEYS.join(', ')}`);
+      else raws[key] = raw;
     }
-    if (parsed.source && parsed.streams && parsed.label && parsed.sha256) {
-      alternatives.push({ source: parsed.source, streams: parsed.streams, label: parsed.label, sha256: parsed.sha256 });
+    const streams = raws.streams === undefined ? undefined : parseStreamsPath(raws.streams);
+    if (streams?.kind === 'invalid') errors.push(`${where}: streams ${streams.error}`);
+    const source = raws.source === undefined ? undefined : parseSourcePath(raws.source, streams?.kind === 'path' ? streams : undefined);
+    if (source?.kind === 'invalid') errors.push(`${where}: source ${source.error}`);
+    const entry: Partial<Record<'label' | 'sha256', FieldPath>> = {};
+    for (const key of ['label', 'sha256'] as const) {
+      const raw = raws[key];
+      if (raw === undefined) continue;
+      const path = parsePath(raw, false);
+      if (path.kind === 'invalid') errors.push(`${where}: ${key} ${path.error} (relative to a stream entry)`);
+      else entry[key] = path.path;
+    }
+    if (source?.kind === 'path' && streams?.kind === 'path' && entry.label && entry.sha256) {
+      alternatives.push({
+        source: source.path,
+        streams: streams.path,
+        label: entry.label,
+        sha256: entry.sha256,
+        // Only when nested: a layout without nested arrays keeps the shape (and stored JSON) of before.
+        ...(streams.through.length > 0 ? { through: streams.through } : {}),
+        ...(source.depth > 0 ? { sourceDepth: source.depth } : {}),
+      });
     }
   });
 
@@ -127,4 +175,53 @@ function parsePath(raw: string, isArray: boolean): { kind: 'path'; path: FieldPa
     return { kind: 'invalid', error: `expected ${expected}, got ${JSON.stringify(raw)}` };
   }
   return { kind: 'path', path: names };
+}
+
+/** `a.b[].c.d[]`: the arrays before the last `[]` (`[['a','b']]`) and the path of the last (`['c','d']`). */
+function parseStreamsPath(raw: string): { kind: 'path'; through: FieldPath[]; path: FieldPath } | { kind: 'invalid'; error: string } {
+  const expected =
+    'a dotted field path ending in "[]" (e.g. entity.datastreams[]), optionally through arrays of nested items (e.g. entity.results[].entity.datastreams[])';
+  if (!raw.endsWith('[]')) return { kind: 'invalid', error: `expected ${expected}, got ${JSON.stringify(raw)}` };
+  const steps = splitArrays(raw.slice(0, -2));
+  if (steps === undefined) return { kind: 'invalid', error: `expected ${expected}, got ${JSON.stringify(raw)}` };
+  return { kind: 'path', through: steps.slice(0, -1), path: steps[steps.length - 1]! };
+}
+
+/**
+ * `source.name` (from the event) or `entity.results[].source.name` (from each item of an array the
+ * streams path goes through, spelled as the streams path spells it).
+ */
+function parseSourcePath(
+  raw: string,
+  streams: { through: readonly FieldPath[] } | undefined,
+): { kind: 'path'; depth: number; path: FieldPath } | { kind: 'invalid'; error: string } {
+  const plain = 'a dotted field path without "[]" (e.g. source.name)';
+  if (!raw.includes('[]')) {
+    const path = parsePath(raw, false);
+    return path.kind === 'path' ? { kind: 'path', depth: 0, path: path.path } : path;
+  }
+  const steps = raw.endsWith('[]') ? undefined : splitArrays(raw);
+  if (steps === undefined) {
+    return { kind: 'invalid', error: `expected ${plain}, or one through the arrays of the streams path (e.g. entity.results[].source.name), got ${JSON.stringify(raw)}` };
+  }
+  const arrays = steps.slice(0, -1);
+  const through = streams?.through ?? [];
+  const same = arrays.length <= through.length && arrays.every((step, i) => step.join('.') === through[i]!.join('.'));
+  if (!same) {
+    const offered = through.map((_, i) => `${through.slice(0, i + 1).map((step) => step.join('.')).join('[].')}[].`);
+    return {
+      kind: 'invalid',
+      error:
+        `expected ${plain}, or one starting with arrays the streams path goes through (${offered.length > 0 ? offered.join(' or ') : 'it goes through none'}), ` +
+        `got ${JSON.stringify(raw)}`,
+    };
+  }
+  return { kind: 'path', depth: arrays.length, path: steps[steps.length - 1]! };
+}
+
+/** `a.b[].c` into `[['a','b'], ['c']]`; undefined when a part is not a dotted path of field names. */
+function splitArrays(body: string): FieldPath[] | undefined {
+  const parts = body.split('[].');
+  const steps = parts.map((part) => part.split('.'));
+  return steps.every((names) => names.every((name) => FIELD_NAME.test(name))) ? steps : undefined;
 }

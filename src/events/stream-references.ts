@@ -22,7 +22,7 @@ export interface ExtractedReferences {
   rejected: RejectedReference[];
 }
 
-import type { FieldPath, ReferenceLayout } from '../config/reference-layout.js';
+import type { FieldPath, ReferenceAlternative, ReferenceLayout } from '../config/reference-layout.js';
 
 /**
  * The streams `event` (an avsc-decoded record or the same event parsed from JSON) references.
@@ -37,44 +37,86 @@ export function extractStreamReferences(event: unknown, layout: ReferenceLayout)
   const wrapped = layout.bulk === undefined ? undefined : resolve(event, layout.bulk);
   const events = Array.isArray(wrapped) ? wrapped : [event];
 
-  events.forEach((item, eventIndex) => {
+  events.forEach((event, eventIndex) => {
     const at = Array.isArray(wrapped) ? `${layout.bulk?.join('.')}[${eventIndex}].` : '';
     for (const alternative of layout.alternatives) {
-      const streams = resolve(item, alternative.streams);
-      if (streams === undefined || streams === null) continue;
-      const streamsPath = `${at}${alternative.streams.join('.')}`;
-      if (!Array.isArray(streams)) {
-        rejected.push({ reason: `${streamsPath}: expected an array of stream entries, got ${describe(streams)}`, sha256: renderForLog(undefined) });
-        continue;
-      }
-      const source = resolve(item, alternative.source);
-      const sourceProblem = segmentProblem('source', source);
-
-      streams.forEach((entry: unknown, streamIndex) => {
-        const where = `${streamsPath}[${streamIndex}]`;
-        const rawSha = resolve(entry, alternative.sha256);
-        const sha256 = normalizeSha256(rawSha);
-        const label = resolve(entry, alternative.label);
-        const problems = [
-          sha256 === undefined ? `sha256 ${sha256Problem(rawSha)}` : undefined,
-          segmentProblem('label', label),
-          sourceProblem === undefined ? undefined : `${sourceProblem} (from ${at}${alternative.source.join('.')})`,
-        ].filter((problem): problem is string => problem !== undefined);
-
-        if (problems.length > 0 || sha256 === undefined || typeof label !== 'string' || typeof source !== 'string') {
-          rejected.push({ reason: `${where}: ${problems.join('; ')}`, sha256: renderForLog(rawSha) });
-          return;
+      for (const item of nestedItems(event, at, alternative, rejected)) {
+        const streams = resolve(item.value, alternative.streams);
+        if (streams === undefined || streams === null) continue;
+        const streamsPath = `${item.path}${alternative.streams.join('.')}`;
+        if (!Array.isArray(streams)) {
+          rejected.push({ reason: `${streamsPath}: expected an array of stream entries, got ${describe(streams)}`, sha256: renderForLog(undefined) });
+          continue;
         }
-        // Safe segments cannot contain NUL, so it separates the parts unambiguously.
-        const key = `${source}\u0000${label}\u0000${sha256}`;
-        if (seen.has(key)) return;
-        seen.add(key);
-        references.push({ source, label, sha256 });
-      });
+        const from = item.ancestors[alternative.sourceDepth ?? 0]!;
+        const source = resolve(from.value, alternative.source);
+        const sourceProblem = segmentProblem('source', source);
+
+        streams.forEach((entry: unknown, streamIndex) => {
+          const where = `${streamsPath}[${streamIndex}]`;
+          const rawSha = resolve(entry, alternative.sha256);
+          const sha256 = normalizeSha256(rawSha);
+          const label = resolve(entry, alternative.label);
+          const problems = [
+            sha256 === undefined ? `sha256 ${sha256Problem(rawSha)}` : undefined,
+            segmentProblem('label', label),
+            sourceProblem === undefined ? undefined : `${sourceProblem} (from ${from.path}${alternative.source.join('.')})`,
+          ].filter((problem): problem is string => problem !== undefined);
+
+          if (problems.length > 0 || sha256 === undefined || typeof label !== 'string' || typeof source !== 'string') {
+            rejected.push({ reason: `${where}: ${problems.join('; ')}`, sha256: renderForLog(rawSha) });
+            return;
+          }
+          // Safe segments cannot contain NUL, so it separates the parts unambiguously.
+          const key = `${source}\u0000${label}\u0000${sha256}`;
+          if (seen.has(key)) return;
+          seen.add(key);
+          references.push({ source, label, sha256 });
+        });
+      }
     }
   });
 
   return { references, rejected };
+}
+
+interface Located {
+  readonly value: unknown;
+  /** Where it is, as a prefix for log text: `` (the event), `entity.results[2].`. */
+  readonly path: string;
+}
+
+interface NestedItem extends Located {
+  /** The event, then the item of each array of `through` down to this one (`ancestors[depth]`). */
+  readonly ancestors: readonly Located[];
+}
+
+/**
+ * The items `alternative.streams` is read from: the event itself, or every item of the nested
+ * arrays of `through`, in order. An absent or null array does not apply (like an absent streams
+ * path); anything else that is not an array is rejected with its path.
+ */
+function nestedItems(event: unknown, at: string, alternative: ReferenceAlternative, rejected: RejectedReference[]): NestedItem[] {
+  const root: Located = { value: event, path: at };
+  let items: NestedItem[] = [{ ...root, ancestors: [root] }];
+  for (const step of alternative.through ?? []) {
+    const next: NestedItem[] = [];
+    for (const item of items) {
+      const array = resolve(item.value, step);
+      if (array === undefined || array === null) continue;
+      const arrayPath = `${item.path}${step.join('.')}`;
+      if (!Array.isArray(array)) {
+        rejected.push({ reason: `${arrayPath}: expected an array of nested items, got ${describe(array)}`, sha256: renderForLog(undefined) });
+        continue;
+      }
+      array.forEach((value: unknown, index) => {
+        const located: Located = { value, path: `${arrayPath}[${index}].` };
+        next.push({ ...located, ancestors: [...item.ancestors, located] });
+      });
+    }
+    items = next;
+  }
+  return items;
 }
 
 /** Own properties only: a path must never reach `__proto__` or prototype getters. */

@@ -18,6 +18,11 @@
  *   fallback is checked against them, and the full map is recorded then.
  * - `pairs`: the topic of each source/event pair; another topic under the same keys would
  *   overwrite one topic's history with another's. New pairs are added as they appear.
+ * - `streamReferenceLayout` may GROW too: the same bulk path and the alternatives it had, first
+ *   and unchanged, then new ones (the default gained the status event's alternatives this way;
+ *   a location recorded with the earlier default takes the new one). A grown layout is recorded.
+ *   Manifests written before keep the streams they recorded; a replay of their records would now
+ *   find the same streams or more.
  * Not recorded: the schema files themselves and their generations (they evolve; a newer schema or
  * an added generation finds the same streams or more: an event counts malformed only when no
  * generation decodes it), the codec and batch sizes (they change bytes and boundaries, not content).
@@ -114,6 +119,22 @@ function typeMapShrinks(storedValue: unknown, currentValue: unknown, events: Rea
   return problems;
 }
 
+const storedLayoutSchema = z.object({ bulk: z.unknown().optional(), alternatives: z.array(z.unknown()) });
+
+/**
+ * Whether `current` finds every reference `stored` found, in the same order: the same bulk path
+ * and the stored alternatives first, each the same (every alternative contributes, references are
+ * kept in order of first appearance, so appended alternatives only add references after them).
+ * Anything unreadable must be equal as JSON.
+ */
+function layoutGrows(storedValue: unknown, currentValue: unknown): boolean {
+  const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
+  const stored = storedLayoutSchema.safeParse(storedValue);
+  const current = storedLayoutSchema.safeParse(currentValue);
+  if (!stored.success || !current.success) return same(storedValue, currentValue);
+  return same(stored.data.bulk, current.data.bulk) && stored.data.alternatives.every((alternative, i) => same(alternative, current.data.alternatives[i]));
+}
+
 function sameStoredTypeMap(a: unknown, b: unknown): boolean {
   return JSON.stringify(a) === JSON.stringify(b);
 }
@@ -150,10 +171,10 @@ export function compareSettings(stored: RepositorySettings, current: RepositoryS
         current: text(current.eventTypeMap),
       });
     }
-    if (text(stored.streamReferenceLayout) !== text(current.streamReferenceLayout)) {
+    if (!layoutGrows(stored.streamReferenceLayout, current.streamReferenceLayout)) {
       conflicts.push({
         setting: 'STREAMVAULT_STREAM_REFERENCE_LAYOUT',
-        stored: text(stored.streamReferenceLayout),
+        stored: `${text(stored.streamReferenceLayout)} (its alternatives must stay first, and its bulk path the same)`,
         current: text(current.streamReferenceLayout),
       });
     }
@@ -232,12 +253,16 @@ export async function checkRepositoryConfig(
       const added = Object.keys(current.pairs).filter((pair) => stored.config.settings.pairs[pair] === undefined);
       // A grown type map (or one recorded before version 2) is recorded: later runs are checked against it.
       const mapGrew = current.eventTypeMap !== undefined && !sameStoredTypeMap(stored.config.settings.eventTypeMap, current.eventTypeMap);
-      if (added.length > 0 || mapGrew) {
+      // A grown reference layout likewise: a later run with the shorter one would find fewer streams.
+      const layoutGrew =
+        current.streamReferenceLayout !== undefined && !sameStoredTypeMap(stored.config.settings.streamReferenceLayout, current.streamReferenceLayout);
+      if (added.length > 0 || mapGrew || layoutGrew) {
         const updated: RepositoryConfig = {
           ...stored.config,
           settings: {
             ...stored.config.settings,
             ...(mapGrew ? { eventTypeMap: current.eventTypeMap } : {}),
+            ...(layoutGrew ? { streamReferenceLayout: current.streamReferenceLayout } : {}),
             pairs: { ...stored.config.settings.pairs, ...current.pairs },
           },
         };

@@ -42,6 +42,6 @@ export const schemaVariables = {
     default: DEFAULT_REFERENCE_LAYOUT,
     group: 'schema',
     description:
-      'Where a decoded event names its streams: `|`-separated alternatives of `source=path; streams=path[]; label=path; sha256=path`, plus an optional `bulk=path[]` wrapper. The default is the platform\'s layout.',
+      'Where a decoded event names its streams: `|`-separated alternatives of `source=path; streams=path[]; label=path; sha256=path`, plus an optional `bulk=path[]` wrapper. `streams` may go through arrays of nested items (`entity.results[].entity.datastreams[]`), and `source` through the same arrays to read each nested item\'s own source (`entity.results[].source.name`); without `[]` it is read from the event. The default is the platform\'s layout: binary events, inserts, and status events\' input and results. A backup location accepts a layout that only appends alternatives.',
   }),
 };

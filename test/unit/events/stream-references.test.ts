@@ -29,6 +29,10 @@ function errorsOf(text: string): string[] {
 }
 
 const defaultLayout = layoutOf(DEFAULT_REFERENCE_LAYOUT);
+/** DEFAULT_REFERENCE_LAYOUT before status events' streams were read (nested arrays). */
+const OLD_DEFAULT =
+  'bulk=events[] | source=source.name; streams=entity.datastreams[]; label=label; sha256=sha256' +
+  ' | source=entity.original_source; streams=entity.child.datastreams[]; label=label; sha256=sha256';
 const HASH_A = 'ee303d3c6d7cfa24d42e6348bdd1103a26de77a887e9dbee3dd1fe6304414f69';
 const HASH_B = 'b9debe8afbdc6d0f552ca4d41fc8a5760778f2724d1560f6b4b0fc28bd837a82';
 
@@ -258,6 +262,84 @@ describe('extractStreamReferences on hostile input', () => {
   });
 });
 
+/** A platform-shaped status event: its input event and the events its run produced (`entity.results`). */
+function statusEvent(input: Json, results: unknown): Json {
+  return { kafka_key: 'status.0', entity: { input, status: 'completed', results } };
+}
+
+describe('extractStreamReferences in nested arrays (status events)', () => {
+  const HASH_C = 'c'.repeat(64);
+
+  it('reads every result\'s datastreams under the result\'s own source.name, and the input\'s under its own', () => {
+    const event = statusEvent(binaryEvent([{ label: 'content', sha256: HASH_A }], 'samples'), [
+      binaryEvent([{ label: 'content', sha256: HASH_B }, { label: 'text', sha256: HASH_C }], 'samples'),
+      binaryEvent([{ label: 'content', sha256: HASH_A }], 'testing'),
+    ]);
+    expect(extractStreamReferences(event, defaultLayout)).toEqual({
+      references: [
+        { source: 'samples', label: 'content', sha256: HASH_A },
+        { source: 'samples', label: 'content', sha256: HASH_B },
+        { source: 'samples', label: 'text', sha256: HASH_C },
+        { source: 'testing', label: 'content', sha256: HASH_A },
+      ],
+      rejected: [],
+    });
+    // The layout of before nested arrays finds none of them (a status event has no source.name or entity.datastreams).
+    expect(extractStreamReferences(event, layoutOf(OLD_DEFAULT)).references).toEqual([]);
+  });
+
+  it('skips missing or null results, results without entity or datastreams; rejects a results field that is not an array', () => {
+    for (const results of [undefined, null, [], [{}], [{ entity: null }], [{ source: { name: 'x' }, entity: {} }], [null, 3]]) {
+      expect(extractStreamReferences(statusEvent({}, results), defaultLayout), JSON.stringify(results)).toEqual({ references: [], rejected: [] });
+    }
+    expect(extractStreamReferences({ entity: {} }, defaultLayout)).toEqual({ references: [], rejected: [] });
+    expect(extractStreamReferences(statusEvent({}, { 0: binaryEvent([{ label: 'content', sha256: HASH_A }]) }), defaultLayout)).toEqual({
+      references: [],
+      rejected: [{ reason: 'entity.results: expected an array of nested items, got a object', sha256: '(missing)' }],
+    });
+    expect(extractStreamReferences(statusEvent({}, [binaryEvent('oops' as unknown as unknown[])]), defaultLayout).rejected).toEqual([
+      { reason: 'entity.results[0].entity.datastreams: expected an array of stream entries, got the string "oops"', sha256: '(missing)' },
+    ]);
+  });
+
+  it('rejects invalid hashes, unsafe labels and a missing or unsafe result source as for a binary event, keeping the good streams', () => {
+    const event = statusEvent({}, [
+      binaryEvent([{ label: 'content', sha256: HASH_A }, { label: 'content', sha256: HASH_A.slice(0, 63) }, { label: '..', sha256: HASH_B }]),
+      binaryEvent([{ label: 'content', sha256: HASH_C }], '../etc'),
+      { entity: { datastreams: [{ label: 'content', sha256: HASH_B }] } },
+    ]);
+    const result = extractStreamReferences(event, defaultLayout);
+    expect(result.references).toEqual([{ source: 'virustotal', label: 'content', sha256: HASH_A }]);
+    expect(result.rejected).toEqual([
+      { reason: 'entity.results[0].entity.datastreams[1]: sha256 expected exactly 64 hex characters, got 63 characters', sha256: JSON.stringify(HASH_A.slice(0, 63)) },
+      { reason: expect.stringMatching(/^entity\.results\[0\]\.entity\.datastreams\[2\]: label "\.\." is a relative path name/), sha256: JSON.stringify(HASH_B) },
+      {
+        reason: 'entity.results[1].entity.datastreams[0]: source "../etc" contains a path separator, expected a single segment (from entity.results[1].source.name)',
+        sha256: JSON.stringify(HASH_C),
+      },
+      { reason: 'entity.results[2].entity.datastreams[0]: source expected a string, got nothing (missing) (from entity.results[2].source.name)', sha256: JSON.stringify(HASH_B) },
+    ]);
+  });
+
+  it('unwraps a bulk of status events, naming the bulk item in rejections and deduplicating across its events', () => {
+    const run = (source: string, sha256: string) => statusEvent({}, [binaryEvent([{ label: 'content', sha256 }], source)]);
+    const bulk = { events: [run('samples', HASH_A), run('samples', HASH_A.toUpperCase()), run('testing', HASH_B), run('testing', 'nope')] };
+    const result = extractStreamReferences(bulk, defaultLayout);
+    expect(result.references).toEqual([
+      { source: 'samples', label: 'content', sha256: HASH_A },
+      { source: 'testing', label: 'content', sha256: HASH_B },
+    ]);
+    expect(result.rejected).toEqual([
+      { reason: 'events[3].entity.results[0].entity.datastreams[0]: sha256 expected exactly 64 hex characters, got 4 characters', sha256: '"nope"' },
+    ]);
+  });
+
+  it('never reaches prototype properties through a nested array', () => {
+    const hostile = JSON.parse('{"entity": {"results": [{"__proto__": {"entity": {"datastreams": [{"label": "a", "sha256": "' + HASH_A + '"}]}}, "source": {"name": "x"}}]}}') as unknown;
+    expect(extractStreamReferences(hostile, defaultLayout)).toEqual({ references: [], rejected: [] });
+  });
+});
+
 describe('parseReferenceLayout', () => {
   it('parses the platform default', () => {
     expect(defaultLayout).toEqual({
@@ -265,7 +347,35 @@ describe('parseReferenceLayout', () => {
       alternatives: [
         { source: ['source', 'name'], streams: ['entity', 'datastreams'], label: ['label'], sha256: ['sha256'] },
         { source: ['entity', 'original_source'], streams: ['entity', 'child', 'datastreams'], label: ['label'], sha256: ['sha256'] },
+        { source: ['entity', 'input', 'source', 'name'], streams: ['entity', 'input', 'entity', 'datastreams'], label: ['label'], sha256: ['sha256'] },
+        { source: ['source', 'name'], streams: ['entity', 'datastreams'], label: ['label'], sha256: ['sha256'], through: [['entity', 'results']], sourceDepth: 1 },
       ],
+    });
+  });
+
+  it('parses the default of before nested arrays exactly as before (backup locations store it as this JSON)', () => {
+    // What streamvault.json holds for locations written with that default.
+    const stored =
+      '{"bulk":["events"],"alternatives":[{"source":["source","name"],"streams":["entity","datastreams"],"label":["label"],"sha256":["sha256"]},' +
+      '{"source":["entity","original_source"],"streams":["entity","child","datastreams"],"label":["label"],"sha256":["sha256"]}]}';
+    expect(JSON.stringify(layoutOf(OLD_DEFAULT))).toBe(stored);
+    // The new default starts with those alternatives, unchanged.
+    expect(JSON.stringify(defaultLayout.alternatives.slice(0, 2))).toBe(JSON.stringify(layoutOf(OLD_DEFAULT).alternatives));
+  });
+
+  it('reads nested arrays, with the source from the event or from any level of nesting', () => {
+    const deep = { origin: 'top', a: [{ src: 'mid', b: [{ name: 'low', c: [{ l: 'x', h: HASH_A }] }] }] };
+    const refs = (source: string) => extractStreamReferences(deep, layoutOf(`source=${source}; streams=a[].b[].c[]; label=l; sha256=h`)).references;
+    expect(refs('origin')).toEqual([{ source: 'top', label: 'x', sha256: HASH_A }]);
+    expect(refs('a[].src')).toEqual([{ source: 'mid', label: 'x', sha256: HASH_A }]);
+    expect(refs('a[].b[].name')).toEqual([{ source: 'low', label: 'x', sha256: HASH_A }]);
+    expect(layoutOf('source=a[].b[].name; streams=a[].b[].c[]; label=l; sha256=h').alternatives[0]).toEqual({
+      source: ['name'],
+      streams: ['c'],
+      label: ['l'],
+      sha256: ['h'],
+      through: [['a'], ['b']],
+      sourceDepth: 2,
     });
   });
 
@@ -290,6 +400,15 @@ describe('parseReferenceLayout', () => {
     ['bulk=events[]', 'at least one alternative'],
     ['bulk=a[] | bulk=b[] | source=a;streams=b[];label=c;sha256=d', 'at most one bulk segment'],
     ['source=a;streams=b[];label=c;sha256=d |', 'segment 2 "": expected'],
+    ['source=x[].name;streams=r[].d[];label=c;sha256=d', 'source expected a dotted field path without "[]" (e.g. source.name), or one starting with arrays the streams path goes through (r[].), got "x[].name"'],
+    ['source=r[].name;streams=d[];label=c;sha256=d', 'or one starting with arrays the streams path goes through (it goes through none)'],
+    ['source=r[].s[].name;streams=r[].d[];label=c;sha256=d', 'got "r[].s[].name"'],
+    ['source=r[];streams=r[].d[];label=c;sha256=d', 'source expected a dotted field path without "[]"'],
+    ['source=a;streams=r[][];label=c;sha256=d', 'streams expected a dotted field path ending in "[]"'],
+    ['source=a;streams=r[].[];label=c;sha256=d', 'got "r[].[]"'],
+    ['source=a;streams=r[]d[];label=c;sha256=d', 'got "r[]d[]"'],
+    ['source=a;streams=r[].d[];label=e[].c;sha256=d', 'label expected a dotted field path without "[]" (e.g. source.name), got "e[].c" (relative to a stream entry)'],
+    ['bulk=a[].b[] | source=a;streams=b[];label=c;sha256=d', 'bulk expected a dotted field path ending in "[]"'],
   ])('rejects %j', (text, message) => {
     expect(errorsOf(text).join('\n')).toContain(message);
   });

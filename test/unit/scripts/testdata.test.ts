@@ -96,6 +96,25 @@ describe('testdata', () => {
     expect([...sources.values()].some((s) => s.size > 1)).toBe(true);
   });
 
+  it('has status events (one a bulk) whose results reference streams no other event references, under each result\'s source', async () => {
+    const references = await allReferences();
+    const status = pairs.find((p) => p.source === 'system' && p.event === 'status')!;
+    expect(status.records.map((r) => r.type)).toEqual(expect.arrayContaining(['StatusEvent', 'BulkStatusEvent']));
+    // Walked by hand from the JSON twins: results[].entity.datastreams[] under results[].source.name.
+    const fromResults = [];
+    for (const record of status.records) {
+      const twin = JSON.parse(await readFile(join(status.dir, jsonTwinName(record.datum)), 'utf8')) as { events?: unknown[] };
+      for (const event of (twin.events ?? [twin]) as Array<{ entity: { results: Array<{ source: { name: string }; entity: { datastreams: Array<{ label: string; sha256: string }> } }> } }>) {
+        for (const result of event.entity.results) for (const d of result.entity.datastreams) fromResults.push({ source: result.source.name, label: d.label, sha256: d.sha256 });
+      }
+    }
+    expect(new Set(fromResults.map((r) => r.source))).toEqual(new Set(['samples', 'testing']));
+    const found = references.filter((r) => r.pair === 'system/status').map(({ source, label, sha256 }) => ({ source, label, sha256 }));
+    expect(found).toEqual(expect.arrayContaining(fromResults));
+    const elsewhere = new Set(references.filter((r) => r.pair !== 'system/status').map((r) => r.sha256));
+    expect(fromResults.filter((r) => !elsewhere.has(r.sha256)).length).toBeGreaterThanOrEqual(4);
+  });
+
   it('keeps a long beyond 2^53 exactly', async () => {
     const deletes = pairs.find((p) => p.source === 'system' && p.event === 'delete')!;
     const decoder = createGenerationDecoder(generations, resolveTypeNames(typeMap, 'delete'));

@@ -2,12 +2,19 @@ import { describe, expect, it } from 'vitest';
 import { KeyLayout } from '../../../src/storage/key-layout.js';
 import { checkBackupPresent, checkRepositoryConfig, readRepositoryConfig, repositorySettings } from '../../../src/storage/repository-config.js';
 import { DEFAULT_EVENT_TYPE_MAP, parseEventTypeMap, type EventTypeMap } from '../../../src/config/event-type-map.js';
+import { DEFAULT_REFERENCE_LAYOUT, parseReferenceLayout, type ReferenceLayout } from '../../../src/config/reference-layout.js';
 import { MemoryObjectStore } from '../../helpers/memory-object-store.js';
 
 const map = (text: string): EventTypeMap => {
   const parsed = parseEventTypeMap(text);
   if (parsed.kind !== 'parsed') throw new Error(parsed.errors.join('; '));
   return parsed.map;
+};
+
+const referenceLayout = (text: string): ReferenceLayout => {
+  const parsed = parseReferenceLayout(text);
+  if (parsed.kind !== 'parsed') throw new Error(parsed.errors.join('; '));
+  return parsed.layout;
 };
 
 const layout = new KeyLayout('prod/');
@@ -109,6 +116,50 @@ describe('repository config (issue 10, item 12)', () => {
     await other.put('prod/streamvault.json', Buffer.from(JSON.stringify({ format: 'streamvault-repository', version: 1, createdAt: 'x', settings: legacy })));
     const check = await checkRepositoryConfig(other, layout, withSchema({ eventTypeMap: map('*=Other') }), options);
     expect(check.kind === 'conflict' && check.conflicts.map((c) => c.setting)).toEqual(['STREAMVAULT_EVENT_TYPE_MAP']);
+  });
+
+  it('a location written with the reference layout of before nested arrays starts with the new default, records it, then refuses the old one (issue 12)', async () => {
+    const store = new MemoryObjectStore();
+    // streamReferenceLayout exactly as streamvault.json recorded the earlier DEFAULT_REFERENCE_LAYOUT.
+    const storedBefore = JSON.parse(
+      '{"bulk":["events"],"alternatives":[{"source":["source","name"],"streams":["entity","datastreams"],"label":["label"],"sha256":["sha256"]},' +
+        '{"source":["entity","original_source"],"streams":["entity","child","datastreams"],"label":["label"],"sha256":["sha256"]}]}',
+    ) as unknown;
+    const written = { ...withSchema(), streamReferenceLayout: storedBefore };
+    await store.put('prod/streamvault.json', Buffer.from(JSON.stringify({ format: 'streamvault-repository', version: 1, createdAt: 'x', settings: written })));
+    const run = (text: string) => checkRepositoryConfig(store, layout, withSchema({ streamReferenceLayout: referenceLayout(text) }), options);
+    const storedLayout = async () => {
+      const stored = await readRepositoryConfig(store, layout);
+      return stored.kind === 'present' ? stored.config.settings.streamReferenceLayout : undefined;
+    };
+
+    expect(await run(DEFAULT_REFERENCE_LAYOUT)).toEqual({ kind: 'matches', addedPairs: [] });
+    const now = (await storedLayout()) as { alternatives: Array<{ through?: string[][] }> };
+    expect(now).toEqual(JSON.parse(JSON.stringify(referenceLayout(DEFAULT_REFERENCE_LAYOUT))));
+    expect(now.alternatives.at(-1)?.through).toEqual([['entity', 'results']]);
+
+    // Now recorded: the shorter layout would find fewer streams for the same records.
+    const old =
+      'bulk=events[] | source=source.name; streams=entity.datastreams[]; label=label; sha256=sha256' +
+      ' | source=entity.original_source; streams=entity.child.datastreams[]; label=label; sha256=sha256';
+    const shrunk = await run(old);
+    expect(shrunk.kind === 'conflict' && shrunk.conflicts.map((c) => c.setting)).toEqual(['STREAMVAULT_STREAM_REFERENCE_LAYOUT']);
+    expect(shrunk.kind === 'conflict' && shrunk.message).toContain('its alternatives must stay first, and its bulk path the same');
+    // Neither an alternative changed, put in another order, nor another bulk path.
+    const [bulk, first, second, ...rest] = DEFAULT_REFERENCE_LAYOUT.split('|');
+    for (const text of [
+      [bulk, first!.replace('label=label', 'label=kind'), second, ...rest].join('|'),
+      [bulk, second, first, ...rest].join('|'),
+      ['bulk=items[]', first, second, ...rest].join('|'),
+      [first, second, ...rest].join('|'),
+    ]) {
+      const check = await run(text);
+      expect(check.kind === 'conflict' && check.conflicts.map((c) => c.setting), text).toEqual(['STREAMVAULT_STREAM_REFERENCE_LAYOUT']);
+    }
+    expect(await storedLayout()).toEqual(now);
+    // One more alternative appended grows it again.
+    expect(await run(`${DEFAULT_REFERENCE_LAYOUT} | source=origin; streams=blobs[]; label=label; sha256=sha256`)).toEqual({ kind: 'matches', addedPairs: [] });
+    expect(((await storedLayout()) as { alternatives: unknown[] }).alternatives).toHaveLength(5);
   });
 
   it('an unreadable config is a conflict, not silently replaced', async () => {
