@@ -37,7 +37,7 @@ export const kafkaVariables = {
     schema: boolean(),
     default: 'false',
     group: 'kafka',
-    description: 'Connect to the brokers with TLS (every Kafka client: consumers, admin, the start-up probe, the lag poll).',
+    description: 'Connect to the brokers with TLS (every Kafka client: consumers, admin, the start-up probe, the lag poll, the consumer-group offset snapshots).',
   }),
   KAFKA_SSL_CA_FILE: variable({
     name: 'KAFKA_SSL_CA_FILE',
