@@ -15,12 +15,12 @@ import type { CliEnvironment } from './command-context.js';
 const EXIT_CODES_HELP = `
 Exit codes:
   0    done (or the daemon stopped cleanly on a signal)
-  1    unexpected failure; see the log
+  1    unexpected failure, or the Kafka brokers could not be reached; see the log (safe to retry)
   2    invalid configuration or arguments; every problem is printed
   3    the backup bucket does not exist, or holds no backup under the prefix
   4    partial: some items failed or are damaged; they are listed (drill: the restore differs from the backup)
-  5    the daemon stopped after too many consecutive stream failures; restart it
-  6    the state directory is not writable
+  5    no longer used (stream failures no longer stop the daemon; /readyz reports them)
+  6    the state directory is missing or not writable, or its journal could make nothing more durable
   7    restore: a consumer group to receive translated offsets is not empty in the target;
        its offsets were left unchanged (stop its consumers, rerun with --what offsets)
   130  a signal forced an immediate exit (a second one during the daemon's ordered shutdown,

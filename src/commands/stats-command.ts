@@ -7,7 +7,7 @@ import { createCommandContext, type CliEnvironment } from './command-context.js'
 export function registerStatsCommand(program: Command, cli: CliEnvironment, setExit: (code: ExitCodeValue) => void): void {
   program
     .command('stats')
-    .description('summarise the backup from its manifests: per pair batches, events, bytes, first and last event; streams and what dedup saved; retention gaps')
+    .description('summarise the backup from its manifests: per pair batches, events, bytes, first and last event; streams and what dedup saved; compression ratios; retention gaps')
     .option('--json', 'one JSON document on stdout')
     .action(async (options: { json?: boolean }) => setExit(await runStats(cli, options.json === true)));
 }

@@ -49,11 +49,14 @@ export function variablesHelpText(groups?: readonly VariableGroup[], notRead: re
     .join('\n');
 }
 
-/** Markdown table for the README; a test keeps the README's copy equal to this. */
+/**
+ * Markdown table for the README; a test keeps the README's copy equal to this. A `|` is escaped
+ * everywhere in a row, code spans too: GitHub's tables split cells on it even inside backticks.
+ */
 export function variablesMarkdown(): string {
   const rows = describeVariables().map(
     (d) =>
-      `| \`${d.name}\` | ${d.default === '(required)' || d.default === '(empty)' ? d.default : `\`${d.default}\``} | ${d.unit} | ${d.description.replaceAll('|', '\\|')} |`,
+      `| \`${d.name}\` | ${d.default === '(required)' || d.default === '(empty)' ? d.default : `\`${d.default.replaceAll('|', '\\|')}\``} | ${d.unit} | ${d.description.replaceAll('|', '\\|')} |`,
   );
   const tables = [['| Variable | Default | Unit | Meaning |', '| --- | --- | --- | --- |', ...rows].join('\n')];
   for (const preset of Object.values(PLATFORM_PRESETS)) {

@@ -27,7 +27,7 @@ export const PLATFORM_PRESETS: Readonly<Record<string, PlatformPreset>> = {
   azul: {
     name: 'azul',
     description:
-      'Topics `azul.{prefix}.{source}.binary.{action}` for binary events and `azul.{prefix}.system.{model}` for the system models, the platform\'s type map and stream-reference layout, its stream API and restore order',
+      'topics `azul.{prefix}.{source}.binary.{action}` for binary events and `azul.{prefix}.system.{model}` for the system models, the platform\'s type map and stream-reference layout, its stream API and restore order',
     values: {
       EVENT_TYPES: PLATFORM_BINARY_ACTIONS,
       // Every system model the platform publishes (the default type map decodes each of them).

@@ -22,7 +22,7 @@ export const generalVariables = {
     default: './state',
     group: 'general',
     description:
-      'Local file cache: pending and failed stream journals, restore cursors. Must be writable and survive restarts (a volume in a container).',
+      'Local file cache: pending and failed stream journals, restore cursors and spool, drill scratch directories. Must be writable and survive restarts (a volume in a container).',
   }),
   SHUTDOWN_GRACE_SECONDS: variable({
     name: 'SHUTDOWN_GRACE_SECONDS',

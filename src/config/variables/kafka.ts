@@ -37,7 +37,7 @@ export const kafkaVariables = {
     schema: boolean(),
     default: 'false',
     group: 'kafka',
-    description: 'Connect to the brokers with TLS (every Kafka client: consumers, admin, the start-up probe, the lag poll).',
+    description: 'Connect to the brokers with TLS (every Kafka client: consumers, admin, the start-up probe, the lag poll, the consumer-group offset snapshots).',
   }),
   KAFKA_SSL_CA_FILE: variable({
     name: 'KAFKA_SSL_CA_FILE',
@@ -105,7 +105,7 @@ export const kafkaVariables = {
     unit: 'seconds',
     group: 'kafka',
     description:
-      'How long `backup` (daemon and `--once`) and `restore` keep trying to reach the brokers at start, and how long `backup --once` waits for brokers it lost mid-run, before giving up with exit code 1 and one error naming the brokers.',
+      'How long `backup` (daemon and `--once`), `restore` and `drill` (their target brokers) keep trying to reach the brokers at start, and how long `backup --once` waits for brokers it lost mid-run, before giving up with exit code 1 and one error naming the brokers.',
   }),
   KAFKA_SESSION_TIMEOUT_MS: variable({
     name: 'KAFKA_SESSION_TIMEOUT_MS',

@@ -24,7 +24,7 @@ export const pairVariables = {
     emptyIsValue: true,
     default: 'sourced,extracted,augmented,mapped,enriched',
     group: 'pairs',
-    description: 'Event types paired with every source in STREAMVAULT_SOURCES.',
+    description: 'Event types paired with every source (of STREAMVAULT_SOURCES, or those STREAMVAULT_SOURCES_FILE backs up).',
   }),
   EXTRA_PAIRS: variable({
     name: 'EXTRA_PAIRS',

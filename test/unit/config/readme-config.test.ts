@@ -16,6 +16,15 @@ describe('README configuration reference', () => {
     expect(block).toBe(variablesMarkdown().trim());
   });
 
+  it('has four cells in every row of the variables table: a `|` in a value is escaped, code spans too (GitHub splits cells on it)', () => {
+    const block = readConfigBlock(README) ?? '';
+    const rows = block.split('\n').filter((line) => line.startsWith('| `'));
+    expect(rows.length).toBeGreaterThan(Object.keys(variables).length);
+    for (const row of rows.slice(0, Object.keys(variables).length)) {
+      expect(row.split(/(?<!\\)\|/).length - 2, row.slice(0, 60)).toBe(4);
+    }
+  });
+
   it('lists every variable, with its default', () => {
     const block = readConfigBlock(README) ?? '';
     for (const v of Object.values(variables)) {
