@@ -30,6 +30,7 @@ export const LAYERS: ReadonlyArray<{ readonly rank: number; readonly units: read
   { rank: 7, units: ['restore'], owns: 'plan, target, streams then events, resume' },
   { rank: 7, units: ['verify'], owns: 'verify, stats, get' },
   { rank: 8, units: ['drill'], owns: 'restore drills (use restore and verify)' },
+  { rank: 8, units: ['prune'], owns: 'retention: which batches, streams and snapshots prune deletes' },
   { rank: 9, units: ['process-signals'], owns: 'SIGTERM/SIGINT for the whole process' },
   { rank: 10, units: ['commands'], owns: 'one file per command (commander), each runs its part of the above' },
   { rank: 11, units: ['cli', 'healthcheck'], owns: 'the entry points' },

@@ -19,6 +19,8 @@ export const ExitCode = {
   stateDirUnusable: 6,
   /** `restore` (`--what both|offsets`): a consumer group to receive translated offsets has members in the target; its offsets were left unchanged and everything else completed (with other failures too: 4). Stop its consumers, rerun with `--what offsets`. */
   groupsNotEmpty: 7,
+  /** The backup location is locked: `prune` found another prune's or a backup daemon's fresh lock, or `backup` found a prune's (locks/ in the bucket). Nothing was deleted or written; retry once it ended (a lock goes stale 120 s after its holder stopped refreshing it). */
+  locationLocked: 8,
   /** A second SIGTERM/SIGINT forced an immediate exit; the journal is intact. */
   interrupted: 130,
 } as const;

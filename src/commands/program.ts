@@ -6,6 +6,7 @@ import { VERSION } from '../version.js';
 import { registerBackupCommand } from './backup-command.js';
 import { registerDrillCommand } from './drill-command.js';
 import { registerGetCommand } from './get-command.js';
+import { registerPruneCommand } from './prune-command.js';
 import { registerRestoreCommand } from './restore-command.js';
 import { registerStreamsCommand } from './streams-command.js';
 import { registerStatsCommand } from './stats-command.js';
@@ -23,6 +24,8 @@ Exit codes:
   6    the state directory is missing or not writable, or its journal could make nothing more durable
   7    restore: a consumer group to receive translated offsets is not empty in the target;
        its offsets were left unchanged (stop its consumers, rerun with --what offsets)
+  8    the location is locked: prune found another prune or a writing backup daemon,
+       or backup found a running prune; nothing was deleted or written (retry later)
   130  a signal forced an immediate exit (a second one during the daemon's ordered shutdown,
        or one in a command without an ordered shutdown)`;
 
@@ -38,6 +41,7 @@ const COMMAND_VARIABLE_GROUPS: Readonly<Record<string, readonly VariableGroup[]>
   verify: ['general', 's3'],
   stats: ['general', 's3'],
   get: ['general', 's3', 'schema'],
+  prune: ['general', 's3'],
 };
 
 /**
@@ -84,6 +88,7 @@ export async function runCli(argv: readonly string[], cli: CliEnvironment): Prom
   registerVerifyCommand(program, cli, setExit);
   registerStatsCommand(program, cli, setExit);
   registerGetCommand(program, cli, setExit);
+  registerPruneCommand(program, cli, setExit);
 
   for (const command of program.commands) {
     const groups = COMMAND_VARIABLE_GROUPS[command.name()];

@@ -10,6 +10,7 @@
  *   {prefix}topics/{topic}.json        the original topic's partition count and configs (topic-record.ts)
  *   {prefix}offsets/{topic}/{yyyy-mm-dd}/{yyyy-mm-ddThh-mm-ss.sssZ}.json   consumer-group offsets (offset-snapshot.ts)
  *   {prefix}gaps/{source}/{event}/p{partition:6}/{from:20}.json   offsets that expired before the backup read them (retention-gap.ts)
+ *   {prefix}locks/prune.json, {prefix}locks/writers/{host}-{pid}.json   prune's and the daemons' locks (location-locks.ts)
  *
  * Keys are deterministic from pair, partition and first offset: a batch replayed after a crash
  * rewrites the same keys. Zero padding makes lexical order offset order. The day (UTC, from the
@@ -122,6 +123,30 @@ export class KeyLayout {
   /** What the location is: format and the settings that shape what is written (repository-config.ts). */
   repositoryConfigKey(): string {
     return `${this.prefix}streamvault.json`;
+  }
+
+  /** The exclusive lock of `streamvault prune` (location-locks.ts). */
+  pruneLockKey(): string {
+    return `${this.prefix}locks/prune.json`;
+  }
+
+  /** The shared lock a backup daemon holds while it writes, one per host and process. */
+  writerLockKey(host: string, pid: number): string {
+    return `${this.writerLocksPrefix()}${host.replace(/[^A-Za-z0-9._-]/g, '_').slice(0, 200) || 'host'}-${Math.trunc(pid)}.json`;
+  }
+
+  writerLocksPrefix(): string {
+    return `${this.prefix}locks/writers/`;
+  }
+
+  /** Every events object (events/). */
+  eventsPrefix(): string {
+    return `${this.prefix}events/`;
+  }
+
+  /** Every offset snapshot (offsets/). */
+  allOffsetSnapshotsPrefix(): string {
+    return `${this.prefix}offsets/`;
   }
 
   /** A throwaway key the backup writes and deletes at start to see whether the store enforces conditional writes. */

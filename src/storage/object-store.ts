@@ -49,6 +49,11 @@ export interface ObjectStore {
   delete(key: string): Promise<void>;
   bucketExists(): Promise<boolean>;
   createBucket(): Promise<void>;
+  /**
+   * The bucket's versioning status (GetBucketVersioning): `Enabled`, `Suspended`, or `Off` (never
+   * enabled). Optional: stores without the notion (tests' in-memory ones) leave it out.
+   */
+  bucketVersioning?(): Promise<'Enabled' | 'Suspended' | 'Off'>;
 }
 
 export class ObjectNotFoundError extends Error {

@@ -5,6 +5,7 @@ import {
   HeadBucketCommand,
   HeadObjectCommand,
   ListObjectsV2Command,
+  GetBucketVersioningCommand,
   PutObjectCommand,
   S3Client,
   type S3ClientConfig,
@@ -107,6 +108,11 @@ export class S3ObjectStore implements ObjectStore {
       ...(writeOptions.kmsKeyId ? { SSEKMSKeyId: writeOptions.kmsKeyId } : {}),
       ...(writeOptions.storageClass ? { StorageClass: writeOptions.storageClass } : {}),
     };
+  }
+
+  async bucketVersioning(): Promise<'Enabled' | 'Suspended' | 'Off'> {
+    const answer = await this.#client.send(new GetBucketVersioningCommand({ Bucket: this.bucket }));
+    return answer.Status === 'Enabled' || answer.Status === 'Suspended' ? answer.Status : 'Off';
   }
 
   async put(key: string, body: Buffer, options: PutOptions = {}): Promise<void> {
