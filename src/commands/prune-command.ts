@@ -47,7 +47,7 @@ export async function runPrune(cli: CliEnvironment, options: { keepWithin: strin
       return ExitCode.partial;
     }
     if (!options.dryRun) {
-      await carryOutPrune(store, plan);
+      await carryOutPrune(store, plan, { beforeSweep: () => lock!.check() });
       logger.info({ batches: plan.batches.length, streams: plan.streams.length, bytes: plan.bytes, cutoff: plan.cutoff.toISOString() }, 'prune done');
     }
     return ExitCode.ok;

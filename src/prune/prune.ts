@@ -115,8 +115,12 @@ function expiredSnapshots(offsetSizes: Map<string, number>, layout: KeyLayout, c
   return expired.sort((a, b) => a.key.localeCompare(b.key));
 }
 
-/** Deletes what the plan lists, batches first, then streams, markers and snapshots. */
-export async function carryOutPrune(store: ObjectStore, plan: PrunePlan, concurrency = 16): Promise<void> {
+/**
+ * Deletes what the plan lists, batches first, then (after `beforeSweep`, which throws when the
+ * lock is no longer held or a writer appeared) streams, markers and snapshots.
+ */
+export async function carryOutPrune(store: ObjectStore, plan: PrunePlan, options: { beforeSweep: () => Promise<void>; concurrency?: number }): Promise<void> {
+  const concurrency = options.concurrency ?? 16;
   if (plan.problems.length > 0) throw new Error(`expected every manifest readable before deleting anything, got ${plan.problems.length} unreadable`);
   const queue = new PQueue({ concurrency });
   // Per batch: the events object, then its manifest (listed in that order, in pairs or alone).
@@ -129,6 +133,8 @@ export async function carryOutPrune(store: ObjectStore, plan: PrunePlan, concurr
   await queue.addAll(groups.map((group) => async () => {
     for (const deletion of group) await store.delete(deletion.key);
   }));
+  // The lock may have gone stale while batches were deleted (a hung prune): sweep only if still held.
+  await options.beforeSweep();
   await queue.addAll([...plan.streams, ...plan.missingMarkers, ...plan.offsetSnapshots].map((d) => () => store.delete(d.key)));
 }
 

@@ -80,6 +80,8 @@ function lockBody(record: LockRecord): Buffer {
 export interface HeldLock {
   readonly key: string;
   readonly holder: string;
+  /** Throws LocationLockedError unless the lock object still names this holder. */
+  check(): Promise<void>;
   release(): Promise<void>;
 }
 
@@ -92,6 +94,10 @@ function holdLock(store: ObjectStore, key: string, record: LockRecord, clock: Lo
   return {
     key,
     holder: record.holder,
+    check: async () => {
+      const read = await readLock(store, key);
+      if (read?.record?.holder !== record.holder) throw new LocationLockedError(key, read?.record, 'this process lost its lock (not refreshed in time; another process took it over)');
+    },
     release: async () => {
       if (released) return;
       released = true;
@@ -141,12 +147,26 @@ export async function acquirePruneLock(store: ObjectStore, layout: KeyLayout, cl
   const readBack = await readLock(store, key);
   if (readBack?.record?.holder !== record.holder) throw new LocationLockedError(key, readBack?.record, 'another prune took the lock first');
   const held = holdLock(store, key, record, clock, onRefreshError);
-  const writers = await freshWriterLocks(store, layout, clock.now());
-  if (writers.length > 0) {
+  const noWriters = async () => {
+    const writers = await freshWriterLocks(store, layout, clock.now());
+    if (writers.length > 0) {
+      throw new LocationLockedError(layout.writerLocksPrefix(), writers[0], `a backup daemon is writing (${writers.length} fresh writer lock(s)); stop it (or wait for backup --once to end) before pruning`);
+    }
+  };
+  try {
+    await noWriters();
+  } catch (error) {
     await held.release();
-    throw new LocationLockedError(layout.writerLocksPrefix(), writers[0], `a backup daemon is writing (${writers.length} fresh writer lock(s)); stop it (or wait for backup --once to end) before pruning`);
+    throw error;
   }
-  return held;
+  // For the prune: still its lock, and still no writer (checked again before streams are swept).
+  return {
+    ...held,
+    check: async () => {
+      await held.check();
+      await noWriters();
+    },
+  };
 }
 
 /**
