@@ -90,6 +90,12 @@ describe('client-side encryption end to end (built CLI, real broker, s3rver)', {
     // Read back with the key: verify, get stream (the original bytes), get events (the records).
     const verify = await runCliCaptured(['verify', '--read-data'], target.env);
     expect(verify.code, verify.err + verify.out).toBe(0);
+    // stats: sealed gzip blobs count as compressed, at their content size; aes256gcm is not compression.
+    const stats = await runCliCaptured(['stats', '--json'], target.env);
+    expect(stats.code, stats.err).toBe(0);
+    const parsed = JSON.parse(stats.out) as { streams: { compressed: number; contentBytes: number } };
+    expect(parsed.streams.compressed).toBe(blobs.length);
+    expect(parsed.streams.contentBytes).toBe(blobs.reduce((n, b) => n + b.length, 0));
     const out = join(dir, 'blob0');
     const get = await runCliCaptured(['get', 'stream', sha256(blobs[0]!), '-o', out], target.env);
     expect(get.code, get.err).toBe(0);
