@@ -14,7 +14,7 @@ import { uniqueName } from '../../helpers/names.js';
 import { refEvent, refEventSettings } from '../../helpers/ref-event.js';
 import { runCliCaptured } from '../../helpers/run-cli-captured.js';
 import { s3ClientFor } from '../../helpers/s3-server.js';
-import { sharedKafkaBrokers, sharedS3Endpoint } from '../../helpers/shared-servers.js';
+import { sharedKafkaBrokers, sharedKafkaKind, sharedS3Endpoint } from '../../helpers/shared-servers.js';
 import { startStreamServer } from '../../helpers/stream-server.js';
 import { spawnStreamvault } from '../../helpers/streamvault-process.js';
 import { makeTempDir } from '../../helpers/temp-dir.js';
@@ -135,6 +135,23 @@ describe('client-side encryption end to end (built CLI, real broker, s3rver)', {
     expect(restored.map((r) => Buffer.from(r.value!).toString('base64')).sort()).toEqual(values.map((v) => v.toString('base64')).sort());
     expect(restoredStreams.posted.map((p) => p.sha256).sort()).toEqual(blobs.map(sha256).sort());
     expect(restoredStreams.posted.every((p) => p.sha256 === p.expectedSha256)).toBe(true);
+
+    // A drill (restore into scratch topics, compare every record and blob) reads it too. Real Kafka
+    // only: the drill creates and deletes its scratch topics through the controller.
+    if (sharedKafkaKind() === 'kafka') {
+      const drillState = newStateDir();
+      const drill = await runCliCaptured(
+        ['drill', '--report', join(drillState, 'report.json'), '--topic-prefix', `${uniqueName('drill')}-`],
+        restoreEnv(target, sharedKafkaBrokers(), drillState, {
+          STREAMVAULT_ENCRYPTION_KEY: newKey.toString('hex'),
+          STREAMVAULT_ENCRYPTION_KEY_ID: 'k2',
+          STREAMVAULT_ENCRYPTION_OLD_KEYS_FILE: join(dir, 'old-keys'),
+        }),
+      );
+      expect(drill.code, drill.err).toBe(0);
+      const report = JSON.parse(readFileSync(join(drillState, 'report.json'), 'utf8')) as Record<string, unknown>;
+      expect(JSON.stringify(report)).not.toContain('fails authentication');
+    }
 
     // Without the old key: the error names key id k1, never a key.
     const withoutOld = { ...rotated, STREAMVAULT_ENCRYPTION_OLD_KEYS_FILE: '' };
