@@ -15,11 +15,17 @@ export const ENCRYPTION_ENCODING_STEP = 'aes256gcm';
  * StreamCopier seal what they write.
  */
 export class DecryptingObjectStore implements ObjectStore {
+  /** The inner store's optional GetBucketVersioning (prune's versioning warning), forwarded when it has one. */
+  readonly bucketVersioning?: () => Promise<'Enabled' | 'Suspended' | 'Off'>;
+
   constructor(
     private readonly inner: ObjectStore,
     private readonly keys: EncryptionKeys,
     private readonly eventsPrefix: string,
-  ) {}
+  ) {
+    const versioned = inner as { bucketVersioning?: () => Promise<'Enabled' | 'Suspended' | 'Off'> };
+    if (typeof versioned.bucketVersioning === 'function') this.bucketVersioning = () => versioned.bucketVersioning!.call(inner);
+  }
 
   get bucket(): string {
     return this.inner.bucket;

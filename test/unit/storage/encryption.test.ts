@@ -113,4 +113,14 @@ describe('client-side encryption framing (AES-256-GCM, STREAM construction)', ()
     expect(blob.metadata).toEqual({ encoding: 'gzip', sha256: 'ab' });
     expect((await collect(blob.body)).toString()).toBe('blob');
   });
+
+  it('DecryptingObjectStore forwards the inner store\'s bucket versioning, and has none when the inner has none', async () => {
+    class Versioned extends MemoryObjectStore {
+      bucketVersioning(): Promise<'Enabled' | 'Suspended' | 'Off'> {
+        return Promise.resolve('Suspended');
+      }
+    }
+    expect(await new DecryptingObjectStore(new Versioned(), keys, 'events/').bucketVersioning?.()).toBe('Suspended');
+    expect(new DecryptingObjectStore(new MemoryObjectStore(), keys, 'events/').bucketVersioning).toBeUndefined();
+  });
 });
