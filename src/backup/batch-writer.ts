@@ -5,6 +5,8 @@ import type { KeyLayout } from '../storage/key-layout.js';
 import { fencedPut, unfencedPut, type FencedPutRequest, type WriteFence } from '../storage/fenced-write.js';
 import { parseManifest, serializeManifest, unionStreams, type ManifestEntry, type ManifestStream } from '../storage/manifest.js';
 import type { ObjectStore } from '../storage/object-store.js';
+import { ENCRYPTION_KEY_ID_METADATA, sealBuffer } from '../storage/encryption.js';
+import type { EncryptionKey } from '../config/encryption-keys.js';
 import type { PartitionBatch } from './partition-batch.js';
 import type { StreamSink } from './stream-pipeline.js';
 
@@ -20,6 +22,12 @@ export interface BatchWriterDeps {
    * start): every object and manifest is then written fenced (storage/fenced-write.ts).
    */
   readonly conditionalWrites?: boolean;
+  /**
+   * Client-side encryption (STREAMVAULT_ENCRYPTION_KEY): the container is sealed after the codec
+   * (storage/encryption.ts). The manifest's sha256 stays the container's (the plaintext), its
+   * `bytes` the stored size.
+   */
+  readonly encryption?: EncryptionKey;
 }
 
 /**
@@ -63,14 +71,22 @@ export class BatchWriter {
       },
     });
     const sha256 = createHash('sha256').update(body).digest('hex');
+    const encryption = this.#deps.encryption;
+    const stored = encryption ? sealBuffer(encryption, body) : body;
     if (!isCurrent()) throw new StaleBatchError(key);
     await this.#put(
       {
         key,
-        body,
+        body: stored,
         options: {
-          contentType: 'application/avro',
-          metadata: { sha256, 'first-offset': first.offset, 'last-offset': last.offset, count: String(batch.size) },
+          contentType: encryption ? 'application/octet-stream' : 'application/avro',
+          metadata: {
+            sha256,
+            'first-offset': first.offset,
+            'last-offset': last.offset,
+            count: String(batch.size),
+            ...(encryption ? { [ENCRYPTION_KEY_ID_METADATA]: encryption.id } : {}),
+          },
         },
       },
       fence,
@@ -97,7 +113,7 @@ export class BatchWriter {
       ...(batch.generations.size > 0 ? { generations: Object.fromEntries([...batch.generations].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) } : {}),
       minTimestamp,
       maxTimestamp,
-      bytes: body.length,
+      bytes: stored.length,
       sha256,
       codec,
       uncompressedBytes,

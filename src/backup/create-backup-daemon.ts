@@ -88,6 +88,7 @@ export async function createBackupDaemon(config: Config, runtime: BackupRuntime)
     streamSink: runtime.streams,
     now: () => new Date(runtime.wallNow()),
     conditionalWrites: conditional.enabled,
+    encryption: config.encryptionKeys.current,
   });
   let daemon: BackupDaemon | undefined;
   // One admin client for every pair's retention gap checks, connected at the first check.

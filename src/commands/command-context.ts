@@ -5,6 +5,7 @@ import { createLogger, type Logger } from '../observability/logger.js';
 import { ensureBucket } from '../storage/ensure-bucket.js';
 import { KeyLayout } from '../storage/key-layout.js';
 import type { ObjectStore } from '../storage/object-store.js';
+import { DecryptingObjectStore } from '../storage/decrypting-object-store.js';
 import { checkBackupPresent } from '../storage/repository-config.js';
 import { createS3Client, S3ObjectStore, s3WriteOptions } from '../storage/s3-object-store.js';
 import type { ShutdownSignals } from '../process-signals.js';
@@ -47,7 +48,12 @@ export async function createCommandContext(
   if (loaded.unknownVariables.length > 0) {
     logger.warn({ variables: loaded.unknownVariables }, 'ignoring unknown STREAMVAULT_ variables; is one misspelt?');
   }
-  const store = new S3ObjectStore(createS3Client(s3Settings(config)), config.S3_BUCKET, s3WriteOptions(s3WriteSettings(config)));
+  // Every read of events objects and streams decrypts (client-side encryption; a no-op on plain objects).
+  const store = new DecryptingObjectStore(
+    new S3ObjectStore(createS3Client(s3Settings(config)), config.S3_BUCKET, s3WriteOptions(s3WriteSettings(config))),
+    config.encryptionKeys,
+    `${config.S3_PREFIX}events/`,
+  );
   if (options.requireBucket !== 'no-check') {
     try {
       const creation = options.requireBucket !== 'create-if-allowed' ? 'never' : config.S3_CREATE_BUCKET ? 'allowed' : 'not-enabled';

@@ -6,6 +6,7 @@ import { ENV_PREFIX, type Variable } from './variable.js';
 import { variables, type VariableKey } from './variables/index.js';
 import { resolvePairs } from './resolve-pairs.js';
 import type { Pair } from './pair.js';
+import { resolveEncryptionKeys, type EncryptionKeys } from './encryption-keys.js';
 import { resolveKafkaSecurity, type ConfigFileReader, type KafkaSecurity } from './kafka-security.js';
 
 type Values = { readonly [K in VariableKey]: (typeof variables)[K] extends Variable<infer T> ? T : never };
@@ -18,6 +19,8 @@ export type Config = Values & {
   readonly kafkaSecurity: KafkaSecurity;
   /** TLS and SASL of the restore/drill target: its own where STREAMVAULT_RESTORE_KAFKA_SSL / _SASL_MECHANISM are set. */
   readonly restoreKafkaSecurity: KafkaSecurity;
+  /** Client-side encryption keys, files read (encryption-keys.ts); `current` undefined: encryption off. */
+  readonly encryptionKeys: EncryptionKeys;
 };
 
 export interface LoadConfigDeps {
@@ -127,12 +130,14 @@ export function loadConfig(
   problems.push(...crossFieldProblems(values));
   const security = resolveKafkaSecurity(values, deps.readTextFile);
   problems.push(...security.problems);
+  const encryption = resolveEncryptionKeys(values, deps.readTextFile);
+  problems.push(...encryption.problems);
 
   if (problems.length > 0) return { ok: false, problems };
   // zod output types are checked per variable above; the assembled record is complete here.
   return {
     ok: true,
-    config: { ...(values as Values), pairs, sourcesFromFile, kafkaSecurity: security.source, restoreKafkaSecurity: security.restoreTarget },
+    config: { ...(values as Values), pairs, sourcesFromFile, kafkaSecurity: security.source, restoreKafkaSecurity: security.restoreTarget, encryptionKeys: encryption.keys },
     unknownVariables,
   };
 }

@@ -6,6 +6,8 @@ import type { Logger } from '../observability/logger.js';
 import type { KeyLayout } from '../storage/key-layout.js';
 import type { ObjectStore } from '../storage/object-store.js';
 import { AnnouncedSizeMismatchError, HashMismatchError, Sha256Verifier } from './sha256-verifier.js';
+import type { EncryptionKey } from '../config/encryption-keys.js';
+import { ENCRYPTION_KEY_ID_METADATA } from '../storage/encryption.js';
 import { CONTENT_SIZE_METADATA, encodeStream, encodingMetadata, encodingSteps, type StreamCompression } from './stream-encoding.js';
 import { StreamSourceError, type StreamSource } from './stream-source.js';
 
@@ -35,6 +37,8 @@ export interface StreamCopierOptions {
   readonly idleTimeoutMs: number;
   /** How the stored bytes are compressed (STREAMVAULT_STREAM_COMPRESSION); default `none`. */
   readonly compression?: StreamCompression;
+  /** Client-side encryption (STREAMVAULT_ENCRYPTION_KEY): sealed after compression, `aes256gcm` ends the encoding list. */
+  readonly encryption?: EncryptionKey;
 }
 
 export class StreamTimeoutError extends Error {
@@ -123,7 +127,8 @@ export class StreamCopier {
 
   async #attempt(ref: StreamRef, key: string, outer: AbortSignal, attempt: number, trustAnnouncedSize: boolean): Promise<CopyOutcome> {
     const { store, source, idleTimeoutMs } = this.#options;
-    const steps = encodingSteps(this.#options.compression ?? 'none');
+    const encryption = this.#options.encryption;
+    const steps = encodingSteps(this.#options.compression ?? 'none', encryption !== undefined);
     const controller = new AbortController();
     const forward = () => controller.abort(outer.reason);
     outer.addEventListener('abort', forward, { once: true });
@@ -166,13 +171,14 @@ export class StreamCopier {
       pipeline(body, verifier, () => {});
       // The sha256 is checked on the content, before compression: the encoder's last bytes only
       // come after the verifier's end, which it withholds until the digest matched.
-      uploadBody = encodeStream(verifier, steps);
+      uploadBody = encodeStream(verifier, steps, encryption);
       try {
         await store.putStream(key, uploadBody, {
           contentType: 'application/octet-stream',
           metadata: {
             sha256: ref.sha256,
             ...encodingMetadata(steps),
+            ...(encryption ? { [ENCRYPTION_KEY_ID_METADATA]: encryption.id } : {}),
             ...(contentSize === undefined ? {} : { [CONTENT_SIZE_METADATA]: String(contentSize) }),
             // Restore learns every (source, label) from the manifests; this is for people browsing.
             'first-source': encodeURIComponent(ref.source),

@@ -2,12 +2,19 @@ import { pipeline, type Readable, type Transform } from 'node:stream';
 import zlib from 'node:zlib';
 import { createZstdCompressStream, createZstdDecompressStream } from '../compression/zstd.js';
 import { ObjectNotFoundError, type ObjectStore } from '../storage/object-store.js';
+import type { EncryptionKey } from '../config/encryption-keys.js';
+import { ENCRYPTION_ENCODING_STEP } from '../storage/decrypting-object-store.js';
+import { createSealStream } from '../storage/encryption.js';
 
 /** STREAMVAULT_STREAM_COMPRESSION. */
 export type StreamCompression = 'none' | 'gzip' | 'zstd';
 
-/** One transform of a stored blob's bytes. A later step (encryption) chains after these. */
-export type StreamEncodingStep = 'gzip' | 'zstd';
+/**
+ * One transform of a stored blob's bytes. `aes256gcm` (client-side encryption, storage/encryption.ts)
+ * is always last; the backup store (DecryptingObjectStore) undoes it and takes it off the metadata
+ * before the steps here are undone.
+ */
+export type StreamEncodingStep = 'gzip' | 'zstd' | typeof ENCRYPTION_ENCODING_STEP;
 
 /**
  * User metadata of a stream object naming the transforms applied to the stored bytes, in the
@@ -23,8 +30,9 @@ export const CONTENT_SIZE_METADATA = 'content-size';
 
 const STEPS: readonly StreamEncodingStep[] = ['gzip', 'zstd'];
 
-export function encodingSteps(compression: StreamCompression): StreamEncodingStep[] {
-  return compression === 'none' ? [] : [compression];
+export function encodingSteps(compression: StreamCompression, encrypted = false): StreamEncodingStep[] {
+  const steps: StreamEncodingStep[] = compression === 'none' ? [] : [compression];
+  return encrypted ? [...steps, ENCRYPTION_ENCODING_STEP] : steps;
 }
 
 export function encodingMetadata(steps: readonly StreamEncodingStep[]): Record<string, string> {
@@ -48,11 +56,15 @@ export function parseEncoding(key: string, metadata: Record<string, string>): St
   return steps as StreamEncodingStep[];
 }
 
-function encoder(step: StreamEncodingStep): Transform {
+function encoder(step: StreamEncodingStep, key: EncryptionKey | undefined): Transform {
+  if (step === ENCRYPTION_ENCODING_STEP) {
+    if (!key) throw new Error(`encoding step ${step} needs the encryption key`);
+    return createSealStream(key);
+  }
   return step === 'gzip' ? zlib.createGzip() : createZstdCompressStream();
 }
 
-function decoder(step: StreamEncodingStep): Transform {
+function decoder(step: Exclude<StreamEncodingStep, typeof ENCRYPTION_ENCODING_STEP>): Transform {
   return step === 'gzip' ? zlib.createGunzip() : createZstdDecompressStream();
 }
 
@@ -60,12 +72,13 @@ function decoder(step: StreamEncodingStep): Transform {
  * `input` with `steps` applied (upload) or undone in reverse order (read), as a stream: bytes flow
  * through, nothing is held whole. An error anywhere destroys the returned stream with it.
  */
-export function encodeStream(input: Readable, steps: readonly StreamEncodingStep[]): Readable {
-  return chain(input, steps.map(encoder));
+export function encodeStream(input: Readable, steps: readonly StreamEncodingStep[], key?: EncryptionKey): Readable {
+  return chain(input, steps.map((step) => encoder(step, key)));
 }
 
+/** Undoes compression steps; an encrypted object reaches here already decrypted (DecryptingObjectStore). */
 export function decodeStream(input: Readable, steps: readonly StreamEncodingStep[]): Readable {
-  return chain(input, [...steps].reverse().map(decoder));
+  return chain(input, [...steps].reverse().map((step) => decoder(step as Exclude<StreamEncodingStep, typeof ENCRYPTION_ENCODING_STEP>)));
 }
 
 function chain(input: Readable, transforms: Transform[]): Readable {

@@ -59,5 +59,6 @@ export function createStreamCopier(
     minRetryDelayMs: Math.round(config.STREAM_RETRY_MIN_DELAY_SECONDS * 1000),
     idleTimeoutMs: Math.round(config.STREAM_TIMEOUT_SECONDS * 1000),
     compression: config.STREAM_COMPRESSION,
+    encryption: config.encryptionKeys.current,
   });
 }

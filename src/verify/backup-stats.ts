@@ -4,6 +4,7 @@ import { readManifests, type ManifestReadProblem } from '../storage/manifest-rea
 import type { ObjectStore } from '../storage/object-store.js';
 import { formatBytes } from '../progress/format-bytes.js';
 import { CONTENT_SIZE_METADATA, ENCODING_METADATA } from '../streams/stream-encoding.js';
+import { ENCRYPTION_ENCODING_STEP } from '../storage/decrypting-object-store.js';
 import { describeRetentionGap, readRetentionGaps, type RetentionGap } from '../storage/retention-gap.js';
 
 export interface PairStats {
@@ -185,9 +186,13 @@ async function contentSizes(
     stored.map(([sha256]) => async () => {
       const head = await store.head(layout.streamKey(sha256));
       if (!head) return; // deleted since the listing
-      const encoding = head.metadata[ENCODING_METADATA];
-      if (encoding === undefined || encoding === '') {
-        contentBytes += head.size;
+      // `aes256gcm` (client-side encryption) is not compression: a blob only sealed counts as
+      // uncompressed, at its content size when recorded (else its stored size: 16 bytes a 64 KiB chunk more).
+      const steps = (head.metadata[ENCODING_METADATA] ?? '').split(',').map((step) => step.trim()).filter((step) => step !== '');
+      const compressionSteps = steps.filter((step) => step !== ENCRYPTION_ENCODING_STEP);
+      if (compressionSteps.length === 0) {
+        const recorded = Number(head.metadata[CONTENT_SIZE_METADATA]);
+        contentBytes += steps.length > 0 && Number.isSafeInteger(recorded) && recorded >= 0 ? recorded : head.size;
         measuredBytes += head.size;
         return;
       }

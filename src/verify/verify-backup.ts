@@ -87,7 +87,7 @@ interface DataTask {
   readonly key: string;
   readonly size: number;
   readonly check: (body: Readable, onBytes: (n: number) => void) => Promise<Damage | undefined>;
-  /** Events objects are read as stored; stream objects decoded per their metadata (stream-encoding.ts). */
+  /** Events objects are read as stored (decrypted by the store: the sha256 is the container's); stream objects decoded per their metadata (stream-encoding.ts). */
   readonly open: Opener;
 }
 
@@ -275,6 +275,13 @@ async function checkEventsObject(
       last = record.offset;
     }
   } catch (error) {
+    const code = (error as { code?: unknown }).code;
+    if (code === 'ENCRYPTION_KEY_UNKNOWN' || code === 'ENCRYPTED_OBJECT_DAMAGED') {
+      // Not a hash question: the object fails authentication or its key is not configured.
+      decoded.destroy();
+      body.destroy();
+      throw error;
+    }
     decodeError = (error as Error).message;
     // Drain the rest so the hash covers every byte and the request is released.
     decoded.resume();

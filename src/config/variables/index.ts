@@ -1,5 +1,6 @@
 import { batchingVariables } from './batching.js';
 import { compressionVariables } from './compression.js';
+import { encryptionVariables } from './encryption.js';
 import { generalVariables } from './general.js';
 import { kafkaVariables } from './kafka.js';
 import { observabilityVariables } from './observability.js';
@@ -25,6 +26,7 @@ export const variables = {
   ...schemaVariables,
   ...s3Variables,
   ...s3WriteVariables,
+  ...encryptionVariables,
   ...streamVariables,
   ...observabilityVariables,
   ...restoreVariables,
