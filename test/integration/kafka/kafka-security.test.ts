@@ -6,6 +6,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { readTopics } from '../../../scripts/local/read-topics.js';
+import { DecryptingObjectStore } from '../../../src/storage/decrypting-object-store.js';
 import { KeyLayout } from '../../../src/storage/key-layout.js';
 import { S3ObjectStore } from '../../../src/storage/s3-object-store.js';
 import { backupEnv, pairsEnv } from '../../helpers/backup-env.js';
@@ -197,7 +198,19 @@ describe.skipIf(sharedKafkaKind() !== 'kafka')('Kafka TLS and SASL (real Kafka o
     const AWS_ENV_SECRET = 'Sv-aws-env-secret-0b9e44';
     const WRONG_KAFKA_PASSWORD = 'Sv-wrong-kafka-secret-c4e8';
     const WRONG_S3_SECRET = 'Sv-wrong-s3-secret-2f6d';
-    const secrets = [USERS.carol.password, S3_SECRET, S3_SESSION_TOKEN, AWS_ENV_SECRET, WRONG_KAFKA_PASSWORD, WRONG_S3_SECRET];
+    // The client-side encryption key (hex, as configured) and the same 32 bytes in base64.
+    const ENCRYPTION_KEY = '5f7e3c1a9b8d6e4f2a0c1b3d5e7f9a8b6c4d2e0f1a3b5c7d9e8f6a4b2c0d1e3f';
+    const ENCRYPTION_KEY_BASE64 = Buffer.from(ENCRYPTION_KEY, 'hex').toString('base64');
+    const secrets = [
+      USERS.carol.password,
+      S3_SECRET,
+      S3_SESSION_TOKEN,
+      AWS_ENV_SECRET,
+      WRONG_KAFKA_PASSWORD,
+      WRONG_S3_SECRET,
+      ENCRYPTION_KEY,
+      ENCRYPTION_KEY_BASE64,
+    ];
     /** What a leak could look like besides the value itself: encodings an auth payload or a header would use. */
     const forms = (secret: string): string[] => [
       secret,
@@ -228,7 +241,9 @@ describe.skipIf(sharedKafkaKind() !== 'kafka')('Kafka TLS and SASL (real Kafka o
       const values = await produce(topic, 25);
       const bucket = uniqueName('secleak');
       await createBucket(s3ClientFor(s3), bucket);
-      const store = new S3ObjectStore(s3ClientFor(s3), bucket);
+      // The test reads the backup with the same key (the daemon encrypts it: one more secret in play).
+      const key = { id: 'no-secret-test', key: Buffer.from(ENCRYPTION_KEY, 'hex') };
+      const store = new DecryptingObjectStore(new S3ObjectStore(s3ClientFor(s3), bucket), { current: key, byId: new Map([[key.id, key.key]]) }, 'events/');
       const kafkaSecret = {
         ...tlsEnv(),
         STREAMVAULT_KAFKA_SASL_MECHANISM: 'plain',
@@ -247,6 +262,8 @@ describe.skipIf(sharedKafkaKind() !== 'kafka')('Kafka TLS and SASL (real Kafka o
           STREAMVAULT_S3_ACCESS_KEY_ID: S3_ACCESS_KEY_ID,
           STREAMVAULT_S3_SECRET_ACCESS_KEY: S3_SECRET,
           STREAMVAULT_S3_SESSION_TOKEN: S3_SESSION_TOKEN,
+          STREAMVAULT_ENCRYPTION_KEY: ENCRYPTION_KEY,
+          STREAMVAULT_ENCRYPTION_KEY_ID: 'no-secret-test',
           STREAMVAULT_LOG_LEVEL: 'debug',
           STREAMVAULT_LAG_POLL_SECONDS: '0.5',
           STREAMVAULT_PROGRESS_LOG_SECONDS: '1',
