@@ -3,7 +3,7 @@ import { ExitCode, type ExitCodeValue } from '../exit-codes.js';
 import { ProgressReporter } from '../progress/progress-reporter.js';
 import { describeSubset, parseDataSubset, type DataSubset } from '../verify/data-subset.js';
 import { verifyBackup } from '../verify/verify-backup.js';
-import { describeRetentionGap, gapOffsets } from '../storage/retention-gap.js';
+import { describeRetentionGap, retentionGapJson } from '../storage/retention-gap.js';
 import { createCommandContext, type CliEnvironment } from './command-context.js';
 
 interface VerifyCommandOptions {
@@ -68,17 +68,7 @@ export async function runVerify(cli: CliEnvironment, options: VerifyCommandOptio
     missing: report.missing,
     corrupt: report.corrupt,
     unavailable_at_source: report.unavailableAtSource,
-    retention_gaps: report.retentionGaps.map((g) => ({
-      source: g.source,
-      event: g.event,
-      topic: g.topic,
-      partition: g.partition,
-      from: g.from,
-      to: g.to,
-      offsets: gapOffsets(g).toString(),
-      noticed_at: g.noticedAt,
-      host: g.host,
-    })),
+    retention_gaps: report.retentionGaps.map(retentionGapJson),
     errors: report.errors.map((e) => ({ key: e.key, kind: e.kind, message: e.message })),
     exit_code: code,
   });

@@ -7,7 +7,7 @@ import { ProgressReporter } from '../progress/progress-reporter.js';
 import type { KeyLayout } from '../storage/key-layout.js';
 import type { ObjectStore } from '../storage/object-store.js';
 import { readTopicRecord, type TopicRecord } from '../storage/topic-record.js';
-import { describeRetentionGap, gapOffsets } from '../storage/retention-gap.js';
+import { describeRetentionGap, retentionGapJson } from '../storage/retention-gap.js';
 import { batchNeedsRestore, restoreEvents, type EventRestoreResult } from './event-restorer.js';
 import { applyGroupOffsets, translateGroupOffsets, translationTableJson, translationTableText, type ApplyResult, type GroupOffsetsPlan } from './group-offsets.js';
 import { runHook } from './hooks.js';
@@ -489,17 +489,7 @@ function writePlan(
         total_files: totals.files,
         total_bytes: totals.bytes,
         manifest_problems: plan.problems,
-        retention_gaps: plan.retentionGaps.map((g) => ({
-          source: g.source,
-          event: g.event,
-          topic: g.topic,
-          partition: g.partition,
-          from: g.from,
-          to: g.to,
-          offsets: gapOffsets(g).toString(),
-          noticed_at: g.noticedAt,
-          host: g.host,
-        })),
+        retention_gaps: plan.retentionGaps.map(retentionGapJson),
         target_topics: topics.map((t) => ({
           topic: t.spec.topic,
           partitions: t.spec.partitions,

@@ -136,6 +136,21 @@ export async function readRetentionGaps(
 }
 
 /** `src/evt topic/p: offsets from..to (n)`, for people. */
+/** A gap as the JSON outputs show it (verify --json, the restore dry run's plan line). */
+export function retentionGapJson(g: RetentionGap): Record<string, string | number> {
+  return {
+    source: g.source,
+    event: g.event,
+    topic: g.topic,
+    partition: g.partition,
+    from: g.from,
+    to: g.to,
+    offsets: gapOffsets(g).toString(),
+    noticed_at: g.noticedAt,
+    host: g.host,
+  };
+}
+
 export function describeRetentionGap(gap: RetentionGap): string {
   return (
     `${gap.source}/${gap.event} ${gap.topic}/${gap.partition}: offsets ${gap.from}..${gap.to} (${gapOffsets(gap)}) expired at the source before they were backed up` +
