@@ -1,6 +1,6 @@
 import kafkajs from 'kafkajs';
 import { describe, expect, it } from 'vitest';
-import { causeChain, classifyKafkaError, tlsVerificationFailure } from '../../../src/kafka/classify-kafka-error.js';
+import { causeChain, classifyKafkaError, tlsVerificationFailure } from '../../../src/errors/kafka-error-class.js';
 
 /** kafkajs's type declarations leave out the constructors' arguments that its src/errors.js takes. */
 type ErrorClass = new (...args: unknown[]) => Error;
@@ -22,6 +22,8 @@ describe('classifyKafkaError', () => {
     expect(wrapped.name).toBe('KafkaJSNumberOfRetriesExceeded');
     expect(classifyKafkaError(wrapped)).toEqual({ kind: 'retriable-before-send', root: 'KafkaJSMetadataNotLoaded: Producing to topic without metadata' });
     expect(classifyKafkaError(new KafkaJSMetadataNotLoaded('x')).kind).toBe('retriable-before-send');
+    // The restore bug of issue 11: the caller's own wrapper around kafkajs's hid the cause from a check of the outermost error.
+    expect(classifyKafkaError(new Error('producing to t failed', { cause: wrapped })).kind).toBe('retriable-before-send');
   });
 
   it('tells refusals before append from answers after which a produce may have landed', () => {
