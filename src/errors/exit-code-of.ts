@@ -13,3 +13,14 @@ export function exitCodeOf(error: unknown): ExitCodeValue {
 export function exitCodeOfCompletion(failedItems: number): ExitCodeValue {
   return failedItems > 0 ? ExitCode.partial : ExitCode.ok;
 }
+
+/**
+ * A restore that ran to its end: 1 when a produce failed (its partition stopped; the rerun
+ * continues), else 4 when an item failed (a manifest, a stream, a batch, an offsets problem), else 7
+ * when consumer groups not empty in the target are all that went wrong, else 0.
+ */
+export function exitCodeOfRestore(run: { readonly produceFailures: number; readonly failedItems: number; readonly refusedGroups: number }): ExitCodeValue {
+  if (run.produceFailures > 0) return ExitCode.failure;
+  if (run.failedItems > 0) return ExitCode.partial;
+  return run.refusedGroups > 0 ? ExitCode.groupsNotEmpty : ExitCode.ok;
+}

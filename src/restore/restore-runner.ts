@@ -1,9 +1,12 @@
 import { join } from 'node:path';
 import type { BrokerReach } from '../kafka/reach-brokers.js';
 import type { Kafka } from 'kafkajs';
+import type { ErrorCode } from '../errors/error-codes.js';
+import { exitCodeOf, exitCodeOfCompletion, exitCodeOfRestore } from '../errors/exit-code-of.js';
+import { StreamvaultError } from '../errors/streamvault-error.js';
 import { ExitCode, type ExitCodeValue } from '../exit-codes.js';
 import type { Logger } from '../observability/logger.js';
-import { ProgressReporter } from '../progress/progress-reporter.js';
+import type { ProgressReporter } from '../progress/progress-reporter.js';
 import type { KeyLayout } from '../storage/key-layout.js';
 import type { ObjectStore } from '../storage/object-store.js';
 import { readTopicRecord, type TopicRecord } from '../storage/topic-record.js';
@@ -99,12 +102,16 @@ export interface RestoreDeps {
   readonly reachTarget: () => Promise<BrokerReach>;
   /** `undefined` when streams are not restored (target `none`). */
   readonly streamTarget: StreamTarget | undefined;
-  readonly progress: ProgressReporter;
+  /** Where the run is shown (bar, JSON lines, log lines or nothing); only written to, never read: the outcome comes from the restorers' results. */
+  readonly progress: RestoreProgress;
   readonly stdout: NodeJS.WritableStream;
   readonly json: boolean;
   readonly env: NodeJS.ProcessEnv;
   readonly hookOutput: NodeJS.WritableStream;
 }
+
+/** What the runner tells its renderer; the renderer's own counters decide nothing. */
+export type RestoreProgress = Pick<ProgressReporter, 'start' | 'setPhase' | 'advance' | 'error' | 'finish'>;
 
 export type RestoreOutcome =
   | { kind: 'dry-run'; totals: PlanTotals; exitCode: ExitCodeValue }
@@ -125,6 +132,18 @@ export interface GroupOffsetsResult {
   readonly applied: ApplyResult | undefined;
 }
 
+/** The offsets step as the exit code needs it: its result (undefined when it could not translate or set), the problems it reported. */
+interface GroupOffsetsStep {
+  readonly result: GroupOffsetsResult | undefined;
+  /** Rows it could not translate, a translation or a set that failed, errors setting a group; not counting refused groups. */
+  readonly problems: number;
+}
+
+/** A run refused before it wrote anything; its exit code is the code's (src/errors). */
+function aborted(reason: string, code: ErrorCode): RestoreOutcome {
+  return { kind: 'aborted', reason, exitCode: exitCodeOf(new StreamvaultError(reason, { code })) };
+}
+
 export function renderTopic(template: string, p: Pick<PlannedPartition, 'topic' | 'source' | 'event'>): string {
   return template.replaceAll('{topic}', p.topic).replaceAll('{source}', p.source).replaceAll('{event}', p.event);
 }
@@ -141,7 +160,7 @@ export async function runRestore(options: RestoreOptions, deps: RestoreDeps): Pr
   if (plan.unknownRanges.length > 0) {
     const reason = plan.unknownRanges.join('; ');
     logger.error(`${reason}; restore refused, nothing written`);
-    return { kind: 'aborted', reason, exitCode: ExitCode.badConfiguration };
+    return aborted(reason, 'CONFIG_INVALID');
   }
 
   const topicSpecs = !includesEvents(options.scope.what) ? [] : planTargetTopics(plan.partitions, targetTopicOf, await readTopicRecords(deps, plan.partitions));
@@ -152,7 +171,7 @@ export async function runRestore(options: RestoreOptions, deps: RestoreDeps): Pr
     writePlan(deps, plan, totals, targetTopicOf, await dryRunTopics(deps, topicSpecs), offsets);
     // Rows the restore could not translate count like unreadable manifests; a target the dry run cannot reach does not.
     const offsetProblems = offsets?.kind === 'planned' ? offsets.plan.problems.length : 0;
-    return { kind: 'dry-run', totals, exitCode: plan.problems.length > 0 || offsetProblems > 0 ? ExitCode.partial : ExitCode.ok };
+    return { kind: 'dry-run', totals, exitCode: exitCodeOfCompletion(plan.problems.length + offsetProblems) };
   }
 
   for (const gap of plan.retentionGaps) {
@@ -163,7 +182,7 @@ export async function runRestore(options: RestoreOptions, deps: RestoreDeps): Pr
   if (pre.kind === 'failed') {
     progress.error('pre-hook', pre.message, 'pre-hook');
     progress.finish({ aborted: true }, 'failed');
-    return { kind: 'aborted', reason: `${pre.message}; nothing written`, exitCode: ExitCode.failure };
+    return aborted(`${pre.message}; nothing written`, 'UNKNOWN');
   }
 
   let outcome: RestoreOutcome;
@@ -173,7 +192,7 @@ export async function runRestore(options: RestoreOptions, deps: RestoreDeps): Pr
     logger.error({ err: error }, 'restore stopped by an error');
     progress.error('restore', (error as Error).message, 'restore');
     progress.finish({ failed: true }, 'failed');
-    outcome = { kind: 'aborted', reason: (error as Error).message, exitCode: ExitCode.failure };
+    outcome = { kind: 'aborted', reason: (error as Error).message, exitCode: exitCodeOf(error) };
   }
 
   const post = await runHook({
@@ -218,7 +237,7 @@ async function restore(
       if (reach.kind === 'unreachable') {
         progress.error('target-cluster', reach.message, 'plan');
         progress.finish({ aborted: true });
-        return { kind: 'aborted', reason: `${reach.message}; nothing written`, exitCode: ExitCode.failure };
+        return aborted(`${reach.message}; nothing written`, 'KAFKA_UNREACHABLE');
       }
       kafka = deps.targetKafka();
     }
@@ -237,7 +256,7 @@ async function restore(
         if (ensured.kind === 'refused') {
           progress.error('target-topics', ensured.message, 'plan');
           progress.finish({ aborted: true }, 'failed');
-          return { kind: 'aborted', reason: `${ensured.message}; nothing written`, exitCode: ExitCode.badConfiguration };
+          return aborted(`${ensured.message}; nothing written`, 'CONFIG_INVALID');
         }
       } finally {
         await admin.disconnect();
@@ -331,6 +350,7 @@ async function restore(
     }
 
     let offsetResult: GroupOffsetsResult | undefined;
+    let offsetProblems = 0;
     if (withOffsets && kafka) {
       progress.setPhase('offsets');
       if (eventResult && (eventResult.produceFailures > 0 || eventResult.failedBatches > 0)) {
@@ -338,20 +358,18 @@ async function restore(
         // Not a further error: the events' own errors already make the run fail or partial.
         logger.warn('consumer-group offsets not set: not every event was restored; the rerun sets them');
       } else {
-        offsetResult = await restoreGroupOffsets(options, deps, kafka, plan, targetTopicOf);
+        const step = await restoreGroupOffsets(options, deps, kafka, plan, targetTopicOf);
+        offsetResult = step.result;
+        offsetProblems = step.problems;
       }
     }
 
-    // 7 only when refused groups are all that went wrong (each is one error); anything else as well is partial.
-    const refused = offsetResult?.applied?.refused.length ?? 0;
-    const exitCode: ExitCodeValue =
-      (eventResult?.produceFailures ?? 0) > 0
-        ? ExitCode.failure
-        : progress.errorCount > refused
-          ? ExitCode.partial
-          : refused > 0
-            ? ExitCode.groupsNotEmpty
-            : ExitCode.ok;
+    // From what each step returned, not from what the renderer counted (issue 11: a run without a bar is partial too).
+    const exitCode = exitCodeOfRestore({
+      produceFailures: eventResult?.produceFailures ?? 0,
+      failedItems: plan.problems.length + (streamResult?.failed ?? 0) + (eventResult?.failedBatches ?? 0) + offsetProblems,
+      refusedGroups: offsetResult?.applied?.refused.length ?? 0,
+    });
     progress.finish({
       mode: decision?.kind ?? (options.scope.what === 'offsets' ? 'offsets-only' : 'streams-only'),
       ...(decision?.kind === 'full' ? { full_reason: decision.reason } : {}),
@@ -392,8 +410,13 @@ async function restoreGroupOffsets(
   kafka: Kafka,
   plan: RestorePlan,
   targetTopicOf: (p: PlannedPartition) => string,
-): Promise<GroupOffsetsResult | undefined> {
+): Promise<GroupOffsetsStep> {
   const { logger, progress } = deps;
+  let problems = 0;
+  const problem = (message: string) => {
+    problems += 1;
+    progress.error('consumer-offsets', message, 'offsets');
+  };
   const admin = kafka.admin();
   let table: GroupOffsetsPlan;
   let applied: ApplyResult;
@@ -410,16 +433,16 @@ async function restoreGroupOffsets(
         eventsPending: false,
       });
     } catch (error) {
-      progress.error('consumer-offsets', `consumer-group offsets not translated: ${(error as Error).message}`, 'offsets');
-      return undefined;
+      problem(`consumer-group offsets not translated: ${(error as Error).message}`);
+      return { result: undefined, problems };
     }
     for (const t of table.topicsWithoutSnapshot) logger.info({ topic: t }, 'no consumer-group offset snapshot of this topic in the backup; no group offsets to translate');
-    for (const problem of table.problems) progress.error('consumer-offsets', problem, 'offsets');
+    for (const untranslated of table.problems) problem(untranslated);
     if (table.rows.length > 0) logger.info({ table: translationTableText(table) }, 'consumer-group offsets translated');
     applied = await applyGroupOffsets(admin, table.rows, logger);
   } catch (error) {
-    progress.error('consumer-offsets', `consumer-group offsets not set: ${(error as Error).message}`, 'offsets');
-    return undefined;
+    problem(`consumer-group offsets not set: ${(error as Error).message}`);
+    return { result: undefined, problems };
   } finally {
     await admin.disconnect().catch(() => undefined);
   }
@@ -428,8 +451,8 @@ async function restoreGroupOffsets(
     logger.error({ group: r.group, state: r.state, members: r.members }, message);
     progress.error(`group ${r.group}`, message, 'offsets');
   }
-  for (const e of applied.errors) progress.error('consumer-offsets', e, 'offsets');
-  return { plan: table, applied };
+  for (const e of applied.errors) problem(e);
+  return { result: { plan: table, applied }, problems };
 }
 
 type DryRunOffsets = { kind: 'planned'; plan: GroupOffsetsPlan } | { kind: 'unavailable'; reason: string };

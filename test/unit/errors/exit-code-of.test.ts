@@ -2,7 +2,7 @@ import { S3ServiceException } from '@aws-sdk/client-s3';
 import kafkajs from 'kafkajs';
 import { describe, expect, it } from 'vitest';
 import { ERROR_CODES, type ErrorCode } from '../../../src/errors/error-codes.js';
-import { exitCodeOf, exitCodeOfCompletion } from '../../../src/errors/exit-code-of.js';
+import { exitCodeOf, exitCodeOfCompletion, exitCodeOfRestore } from '../../../src/errors/exit-code-of.js';
 import { StreamvaultError } from '../../../src/errors/streamvault-error.js';
 import { ExitCode } from '../../../src/exit-codes.js';
 
@@ -44,5 +44,14 @@ describe('exitCodeOfCompletion', () => {
     expect(exitCodeOfCompletion(0)).toBe(ExitCode.ok);
     expect(exitCodeOfCompletion(1)).toBe(ExitCode.partial);
     expect(exitCodeOfCompletion(17)).toBe(ExitCode.partial);
+  });
+});
+
+describe('exitCodeOfRestore', () => {
+  it('1 on a failed produce, else 4 on a failed item, else 7 when only groups were refused, else 0', () => {
+    expect(exitCodeOfRestore({ produceFailures: 1, failedItems: 3, refusedGroups: 1 })).toBe(ExitCode.failure);
+    expect(exitCodeOfRestore({ produceFailures: 0, failedItems: 1, refusedGroups: 2 })).toBe(ExitCode.partial);
+    expect(exitCodeOfRestore({ produceFailures: 0, failedItems: 0, refusedGroups: 2 })).toBe(ExitCode.groupsNotEmpty);
+    expect(exitCodeOfRestore({ produceFailures: 0, failedItems: 0, refusedGroups: 0 })).toBe(ExitCode.ok);
   });
 });
