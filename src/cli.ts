@@ -5,6 +5,7 @@ process.env.AWS_SDK_JS_SUPPRESS_NODE_DEPRECATION_WARNING ??= '1';
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 process.env.KAFKAJS_NO_PARTITIONER_WARNING ??= '1';
 
+import { exitCodeOf } from './errors/exit-code-of.js';
 import { ExitCode, type ExitCodeValue } from './exit-codes.js';
 import { ProcessSignals } from './process-signals.js';
 
@@ -36,7 +37,7 @@ try {
   });
 } catch (error) {
   process.stderr.write(`streamvault: unexpected failure: ${(error as Error).stack ?? String(error)}\n`);
-  exitCode = ExitCode.failure;
+  exitCode = exitCodeOf(error);
 }
 process.exitCode = exitCode;
 signals.decided(exitCode);

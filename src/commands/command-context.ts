@@ -1,6 +1,9 @@
 import { formatProblems, loadConfig, type Config } from '../config/load-config.js';
 import { s3Settings, s3WriteSettings } from '../config/settings.js';
-import { ExitCode, type ExitCodeValue } from '../exit-codes.js';
+import type { ErrorCode } from '../errors/error-codes.js';
+import { exitCodeOf } from '../errors/exit-code-of.js';
+import { StreamvaultError } from '../errors/streamvault-error.js';
+import type { ExitCodeValue } from '../exit-codes.js';
 import { createLogger, type Logger } from '../observability/logger.js';
 import { ensureBucket } from '../storage/ensure-bucket.js';
 import { KeyLayout } from '../storage/key-layout.js';
@@ -40,8 +43,7 @@ export async function createCommandContext(
 ): Promise<ContextResult> {
   const loaded = loadConfig(cli.env);
   if (!loaded.ok) {
-    cli.stderr.write(`streamvault: ${formatProblems(loaded.problems)}\n`);
-    return { ok: false, exitCode: ExitCode.badConfiguration };
+    return { ok: false, exitCode: refuse(cli, formatProblems(loaded.problems), 'CONFIG_INVALID') };
   }
   const config = loaded.config;
   const logger = createLogger(config.LOG_LEVEL);
@@ -60,15 +62,13 @@ export async function createCommandContext(
       const bucket = await ensureBucket(store, creation, logger);
       if (bucket.kind === 'missing') {
         logger.error({ bucket: config.S3_BUCKET }, bucket.message);
-        cli.stderr.write(`streamvault: ${bucket.message}\n`);
-        return { ok: false, exitCode: ExitCode.missingBackupLocation };
+        return { ok: false, exitCode: refuse(cli, bucket.message, 'BACKUP_LOCATION_MISSING') };
       }
       if (options.requireBucket === 'backup') {
         const presence = await checkBackupPresent(store, new KeyLayout(config.S3_PREFIX));
         if (presence.kind === 'empty') {
           logger.error({ bucket: config.S3_BUCKET, prefix: config.S3_PREFIX }, presence.message);
-          cli.stderr.write(`streamvault: ${presence.message}\n`);
-          return { ok: false, exitCode: ExitCode.missingBackupLocation };
+          return { ok: false, exitCode: refuse(cli, presence.message, 'BACKUP_LOCATION_MISSING') };
         }
       }
     } catch (error) {
@@ -78,10 +78,19 @@ export async function createCommandContext(
         `streamvault: cannot reach bucket ${config.S3_BUCKET} at ${where} (${config.S3_MAX_ATTEMPTS} attempts; timeouts: ` +
           `connect ${config.S3_CONNECT_TIMEOUT_MS} ms, request ${config.S3_REQUEST_TIMEOUT_MS} ms, idle socket ${config.S3_SOCKET_TIMEOUT_MS} ms): ${describeS3Failure(error, config)}\n`,
       );
-      return { ok: false, exitCode: ExitCode.failure };
+      return { ok: false, exitCode: exitCodeOf(error) };
     }
   }
   return { ok: true, context: { config, logger, store, layout: new KeyLayout(config.S3_PREFIX) } };
+}
+
+/**
+ * Writes `streamvault: {message}` to stderr and returns the exit code of `code`: a command that
+ * refuses to run says why and lets src/errors choose the number.
+ */
+export function refuse(cli: Pick<CliEnvironment, 'stderr'>, message: string, code: ErrorCode): ExitCodeValue {
+  cli.stderr.write(`streamvault: ${message}\n`);
+  return exitCodeOf(new StreamvaultError(message, { code }));
 }
 
 /**

@@ -3,11 +3,12 @@ import { resolve } from 'node:path';
 import { createGenerationDecoder, type GenerationDecoder } from '../events/generation-decoder.js';
 import { resolveTypeNames } from '../config/event-type-map.js';
 import { loadSchemaGenerations } from '../events/schema-generations.js';
+import { exitCodeOf, exitCodeOfCompletion } from '../errors/exit-code-of.js';
 import { ExitCode, type ExitCodeValue } from '../exit-codes.js';
 import { SHA256_HEX } from '../storage/key-layout.js';
 import { parseEventsKey, printEvents } from '../verify/get-events.js';
 import { getStream } from '../verify/get-stream.js';
-import { createCommandContext, type CliEnvironment, type CommandContext } from './command-context.js';
+import { createCommandContext, refuse, type CliEnvironment, type CommandContext } from './command-context.js';
 
 export function registerGetCommand(program: Command, cli: CliEnvironment, setExit: (code: ExitCodeValue) => void): void {
   const get = program.command('get').description('retrieve single items from the backup');
@@ -28,8 +29,7 @@ export function registerGetCommand(program: Command, cli: CliEnvironment, setExi
 export async function runGetStream(cli: CliEnvironment, rawSha: string, output: string | undefined): Promise<ExitCodeValue> {
   const sha256 = rawSha.trim().toLowerCase();
   if (!SHA256_HEX.test(sha256)) {
-    cli.stderr.write(`streamvault: expected a sha256 of 64 hex characters, got ${JSON.stringify(rawSha.slice(0, 80))}\n`);
-    return ExitCode.badConfiguration;
+    return refuse(cli, `expected a sha256 of 64 hex characters, got ${JSON.stringify(rawSha.slice(0, 80))}`, 'CONFIG_INVALID');
   }
   const created = await createCommandContext(cli, { requireBucket: 'backup' });
   if (!created.ok) return created.exitCode;
@@ -46,17 +46,17 @@ export async function runGetStream(cli: CliEnvironment, rawSha: string, output: 
         return ExitCode.ok;
       case 'missing':
         cli.stderr.write(`streamvault: stream ${sha256} is not in the backup (no object at ${result.key})\n`);
-        return ExitCode.partial;
+        return exitCodeOfCompletion(1);
       case 'corrupt':
         cli.stderr.write(
           `streamvault: stream ${result.key} is damaged: expected content hashing to ${result.expected}, got ${result.got} (${result.bytes} bytes); nothing written\n`,
         );
-        return ExitCode.partial;
+        return exitCodeOfCompletion(1);
     }
   } catch (error) {
     logger.error({ err: error }, 'get stream failed');
     cli.stderr.write(`streamvault: get stream failed: ${(error as Error).message}\n`);
-    return ExitCode.failure;
+    return exitCodeOf(error);
   }
 }
 
@@ -66,10 +66,11 @@ export async function runGetEvents(cli: CliEnvironment, rawKey: string, json: bo
   const { store, layout, logger } = created.context;
   const parsed = parseEventsKey(layout, rawKey.trim());
   if (!parsed) {
-    cli.stderr.write(
-      `streamvault: expected an events object key such as ${layout.prefix}events/<source>/<event>/p000000/<20-digit offset>-<yyyy-mm-dd>.avro, got ${JSON.stringify(rawKey.slice(0, 200))}\n`,
+    return refuse(
+      cli,
+      `expected an events object key such as ${layout.prefix}events/<source>/<event>/p000000/<20-digit offset>-<yyyy-mm-dd>.avro, got ${JSON.stringify(rawKey.slice(0, 200))}`,
+      'CONFIG_INVALID',
     );
-    return ExitCode.badConfiguration;
   }
   const decoder = await decoderFor(created.context, parsed.event, (message) => cli.stderr.write(`streamvault: ${message}\n`));
   try {
@@ -79,15 +80,15 @@ export async function runGetEvents(cli: CliEnvironment, rawKey: string, json: bo
         return ExitCode.ok;
       case 'missing':
         cli.stderr.write(`streamvault: no events object at ${result.key}\n`);
-        return ExitCode.partial;
+        return exitCodeOfCompletion(1);
       case 'corrupt':
         cli.stderr.write(`streamvault: events object ${result.key} is damaged after ${result.records} records: ${result.error}\n`);
-        return ExitCode.partial;
+        return exitCodeOfCompletion(1);
     }
   } catch (error) {
     logger.error({ err: error }, 'get events failed');
     cli.stderr.write(`streamvault: get events failed: ${(error as Error).message}\n`);
-    return ExitCode.failure;
+    return exitCodeOf(error);
   }
 }
 

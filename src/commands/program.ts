@@ -1,6 +1,8 @@
 import { Command, CommanderError } from 'commander';
 import { variablesHelpText } from '../config/describe-variables.js';
 import { ENV_PREFIX, type VariableGroup } from '../config/variable.js';
+import { exitCodeOf } from '../errors/exit-code-of.js';
+import { StreamvaultError } from '../errors/streamvault-error.js';
 import { ExitCode, type ExitCodeValue } from '../exit-codes.js';
 import { VERSION } from '../version.js';
 import { registerBackupCommand } from './backup-command.js';
@@ -11,7 +13,7 @@ import { registerRestoreCommand } from './restore-command.js';
 import { registerStreamsCommand } from './streams-command.js';
 import { registerStatsCommand } from './stats-command.js';
 import { registerVerifyCommand } from './verify-command.js';
-import type { CliEnvironment } from './command-context.js';
+import { refuse, type CliEnvironment } from './command-context.js';
 
 const EXIT_CODES_HELP = `
 Exit codes:
@@ -108,8 +110,7 @@ export async function runCli(argv: readonly string[], cli: CliEnvironment): Prom
   const first = args[0]!;
   if (!first.startsWith('-') && first !== 'help' && !program.commands.some((c) => c.name() === first || c.aliases().includes(first))) {
     const known = program.commands.map((c) => c.name()).join(', ');
-    cli.stderr.write(`streamvault: unknown command '${first}'; expected one of ${known} (see streamvault --help)\n`);
-    return ExitCode.badConfiguration;
+    return refuse(cli, `unknown command '${first}'; expected one of ${known} (see streamvault --help)`, 'CONFIG_INVALID');
   }
   try {
     await program.parseAsync(args, { from: 'user' });
@@ -118,7 +119,8 @@ export async function runCli(argv: readonly string[], cli: CliEnvironment): Prom
       if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version' || error.code === 'commander.help') {
         return ExitCode.ok;
       }
-      return ExitCode.badConfiguration;
+      // Commander printed what was wrong with the arguments.
+      return exitCodeOf(new StreamvaultError(error.message, { code: 'CONFIG_INVALID', cause: error }));
     }
     throw error;
   }

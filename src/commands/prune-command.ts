@@ -1,10 +1,11 @@
 import { hostname } from 'node:os';
 import type { Command } from 'commander';
+import { exitCodeOf, exitCodeOfCompletion } from '../errors/exit-code-of.js';
 import { ExitCode, type ExitCodeValue } from '../exit-codes.js';
 import { formatBytes } from '../progress/format-bytes.js';
 import { carryOutPrune, parseRetention, planPrune, type PrunePlan } from '../prune/prune.js';
 import { acquirePruneLock, LocationLockedError, type HeldLock } from '../storage/location-locks.js';
-import { createCommandContext, type CliEnvironment } from './command-context.js';
+import { createCommandContext, refuse, type CliEnvironment } from './command-context.js';
 
 export function registerPruneCommand(program: Command, cli: CliEnvironment, setExit: (code: ExitCodeValue) => void): void {
   program
@@ -21,8 +22,7 @@ export function registerPruneCommand(program: Command, cli: CliEnvironment, setE
 export async function runPrune(cli: CliEnvironment, options: { keepWithin: string; dryRun?: boolean; json?: boolean }): Promise<ExitCodeValue> {
   const windowMs = parseRetention(options.keepWithin);
   if (windowMs === undefined) {
-    cli.stderr.write(`streamvault: --keep-within: expected a positive number followed by s, m, h, d or w (e.g. 30d), got ${JSON.stringify(options.keepWithin)}\n`);
-    return ExitCode.badConfiguration;
+    return refuse(cli, `--keep-within: expected a positive number followed by s, m, h, d or w (e.g. 30d), got ${JSON.stringify(options.keepWithin)}`, 'CONFIG_INVALID');
   }
   const created = await createCommandContext(cli, { requireBucket: 'backup' });
   if (!created.ok) return created.exitCode;
@@ -44,7 +44,7 @@ export async function runPrune(cli: CliEnvironment, options: { keepWithin: strin
     cli.stdout.write(options.json ? `${JSON.stringify(planJson(plan, options.dryRun === true), null, 1)}\n` : formatPlan(plan, options.dryRun === true));
     if (plan.problems.length > 0) {
       cli.stderr.write(`streamvault: prune deleted nothing: ${plan.problems.length} manifest(s) could not be read, so the streams they reference are unknown (first: ${plan.problems[0]!.reason}); run streamvault verify\n`);
-      return ExitCode.partial;
+      return exitCodeOfCompletion(plan.problems.length);
     }
     if (!options.dryRun) {
       await carryOutPrune(store, plan, { beforeSweep: () => lock!.check() });
@@ -55,11 +55,11 @@ export async function runPrune(cli: CliEnvironment, options: { keepWithin: strin
     if (error instanceof LocationLockedError) {
       logger.error({ key: error.key, holder: error.record }, error.message);
       cli.stderr.write(`streamvault: prune refused: ${error.message}\n`);
-      return ExitCode.locationLocked;
+    } else {
+      logger.error({ err: error }, 'prune failed');
+      cli.stderr.write(`streamvault: prune failed: ${(error as Error).message}\n`);
     }
-    logger.error({ err: error }, 'prune failed');
-    cli.stderr.write(`streamvault: prune failed: ${(error as Error).message}\n`);
-    return ExitCode.failure;
+    return exitCodeOf(error);
   } finally {
     await lock?.release().catch((error: unknown) => logger.warn({ err: error }, 'could not delete the prune lock; it goes stale on its own'));
   }

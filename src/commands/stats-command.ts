@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
-import { ExitCode, type ExitCodeValue } from '../exit-codes.js';
+import { exitCodeOf, exitCodeOfCompletion } from '../errors/exit-code-of.js';
+import type { ExitCodeValue } from '../exit-codes.js';
 import { computeBackupStats, formatBackupStats } from '../verify/backup-stats.js';
 import { toJsonSafe } from '../verify/get-events.js';
 import { createCommandContext, type CliEnvironment } from './command-context.js';
@@ -21,10 +22,10 @@ export async function runStats(cli: CliEnvironment, json: boolean): Promise<Exit
     cli.stdout.write(json ? `${JSON.stringify(stats, (_key, value: unknown) => (typeof value === 'bigint' ? toJsonSafe(value) : value), 1)}\n` : `${formatBackupStats(stats)}\n`);
     // Unreadable manifests are damage; `verify` says more.
     // Retention gaps are not damage (the backup holds all the source still had); they are listed.
-    return stats.problems.length + stats.retentionGapProblems.length > 0 ? ExitCode.partial : ExitCode.ok;
+    return exitCodeOfCompletion(stats.problems.length + stats.retentionGapProblems.length);
   } catch (error) {
     logger.error({ err: error }, 'stats failed');
     cli.stderr.write(`streamvault: stats failed: ${(error as Error).message}\n`);
-    return ExitCode.failure;
+    return exitCodeOf(error);
   }
 }

@@ -2,13 +2,14 @@ import type { Command } from 'commander';
 import PQueue from 'p-queue';
 import { formatProblems, loadConfig, type Config } from '../config/load-config.js';
 import { isSafeSegment, renderForLog } from '../events/stream-references.js';
+import { exitCodeOfCompletion } from '../errors/exit-code-of.js';
 import { ExitCode, type ExitCodeValue } from '../exit-codes.js';
 import { checkStateDir } from '../filecache/state-dir.js';
 import { openStreamFileCache, truncateReason, type FailedStream, type StreamFileCache } from '../filecache/stream-file-cache.js';
 import { SHA256_HEX } from '../storage/key-layout.js';
 import { MissingStreamMarkers } from '../streams/missing-stream-markers.js';
 import { createStreamCopier, createStreamSource, streamSourceSettings } from '../streams/stream-settings.js';
-import { createCommandContext, type CliEnvironment } from './command-context.js';
+import { createCommandContext, refuse, type CliEnvironment } from './command-context.js';
 
 /**
  * `streamvault streams failed list|retry|add|clear`: the operator's view of the failed list in the
@@ -45,20 +46,17 @@ async function openCache(cli: CliEnvironment, readonly: boolean, config?: Config
   if (!config) {
     const loaded = loadConfig(cli.env);
     if (!loaded.ok) {
-      cli.stderr.write(`streamvault: ${formatProblems(loaded.problems)}\n`);
-      return { ok: false, exitCode: ExitCode.badConfiguration };
+      return { ok: false, exitCode: refuse(cli, formatProblems(loaded.problems), 'CONFIG_INVALID') };
     }
     config = loaded.config;
   }
   const dir = await checkStateDir(config.STATE_DIR);
   if (!dir.ok) {
-    cli.stderr.write(`streamvault: ${dir.message}\n`);
-    return { ok: false, exitCode: ExitCode.stateDirUnusable };
+    return { ok: false, exitCode: refuse(cli, dir.message, 'STATE_DIR_UNUSABLE') };
   }
   const opened = await openStreamFileCache(dir.path, { readonly });
   if (opened.kind !== 'open') {
-    cli.stderr.write(`streamvault: ${opened.message}\n`);
-    return { ok: false, exitCode: opened.kind === 'locked' ? ExitCode.failure : ExitCode.stateDirUnusable };
+    return { ok: false, exitCode: refuse(cli, opened.message, opened.kind === 'locked' ? 'STATE_DIR_LOCKED' : 'STATE_DIR_UNUSABLE') };
   }
   for (const problem of opened.cache.problems) cli.stderr.write(`streamvault: warning: ${problem}\n`);
   return { ok: true, config, cache: opened.cache };
@@ -89,8 +87,7 @@ export async function retryFailed(cli: CliEnvironment): Promise<ExitCodeValue> {
   const settings = streamSourceSettings(config);
   if (settings.kind === 'invalid' || settings.kind === 'none') {
     const why = settings.kind === 'invalid' ? settings.problems.join('; ') : 'expected a stream source (STREAMVAULT_STREAM_SOURCE_URL or _BUCKET), got none';
-    cli.stderr.write(`streamvault: cannot retry: ${why}\n`);
-    return ExitCode.badConfiguration;
+    return refuse(cli, `cannot retry: ${why}`, 'CONFIG_INVALID');
   }
   const opened = await openCache(cli, false, config);
   if (!opened.ok) return opened.exitCode;
@@ -124,7 +121,7 @@ export async function retryFailed(cli: CliEnvironment): Promise<ExitCodeValue> {
     );
     const left = cache.failed.size;
     cli.stdout.write(`${recovered} of ${entries.length} recovered; ${left} still failed\n`);
-    return left === 0 ? ExitCode.ok : ExitCode.partial;
+    return exitCodeOfCompletion(left);
   } finally {
     await cache.close();
   }
@@ -150,8 +147,7 @@ export async function addFailed(cli: CliEnvironment, references: readonly string
     else parsed.push({ source, label, sha256 });
   }
   if (problems.length > 0) {
-    cli.stderr.write(`streamvault: nothing added; ${problems.length} invalid reference${problems.length === 1 ? '' : 's'}:\n${problems.map((p) => `  - ${p}\n`).join('')}`);
-    return ExitCode.badConfiguration;
+    return refuse(cli, `nothing added; ${problems.length} invalid reference${problems.length === 1 ? '' : 's'}:\n${problems.map((p) => `  - ${p}`).join('\n')}`, 'CONFIG_INVALID');
   }
   const opened = await openCache(cli, false);
   if (!opened.ok) return opened.exitCode;
@@ -171,8 +167,7 @@ export async function clearFailed(cli: CliEnvironment, confirm: boolean): Promis
   try {
     const count = opened.cache.failed.size;
     if (!confirm) {
-      cli.stderr.write(`streamvault: expected --confirm to remove ${count} failed stream${count === 1 ? '' : 's'} (they would no longer be retried); nothing changed\n`);
-      return ExitCode.badConfiguration;
+      return refuse(cli, `expected --confirm to remove ${count} failed stream${count === 1 ? '' : 's'} (they would no longer be retried); nothing changed`, 'CONFIG_INVALID');
     }
     await opened.cache.failed.replaceAll([]);
     cli.stdout.write(`cleared ${count} failed stream${count === 1 ? '' : 's'}\n`);

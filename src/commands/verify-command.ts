@@ -1,10 +1,11 @@
 import type { Command } from 'commander';
-import { ExitCode, type ExitCodeValue } from '../exit-codes.js';
+import { exitCodeOf, exitCodeOfCompletion } from '../errors/exit-code-of.js';
+import type { ExitCodeValue } from '../exit-codes.js';
 import { ProgressReporter } from '../progress/progress-reporter.js';
 import { describeSubset, parseDataSubset, type DataSubset } from '../verify/data-subset.js';
 import { verifyBackup } from '../verify/verify-backup.js';
 import { describeRetentionGap, retentionGapJson } from '../storage/retention-gap.js';
-import { createCommandContext, type CliEnvironment } from './command-context.js';
+import { createCommandContext, refuse, type CliEnvironment } from './command-context.js';
 
 interface VerifyCommandOptions {
   readData?: boolean;
@@ -32,8 +33,7 @@ export async function runVerify(cli: CliEnvironment, options: VerifyCommandOptio
   if (options.readDataSubset !== undefined) {
     const parsed = parseDataSubset(options.readDataSubset);
     if (!parsed.ok) {
-      cli.stderr.write(`streamvault: --read-data-subset: ${parsed.message}\n`);
-      return ExitCode.badConfiguration;
+      return refuse(cli, `--read-data-subset: ${parsed.message}`, 'CONFIG_INVALID');
     }
     subset = parsed.subset;
   }
@@ -55,9 +55,9 @@ export async function runVerify(cli: CliEnvironment, options: VerifyCommandOptio
     reporter.finish({ failed: (error as Error).message });
     logger.error({ err: error }, 'verify could not run');
     cli.stderr.write(`streamvault: verify could not run: ${(error as Error).message}\n`);
-    return ExitCode.failure;
+    return exitCodeOf(error);
   }
-  const code = report.errors.length > 0 ? ExitCode.partial : ExitCode.ok;
+  const code = exitCodeOfCompletion(report.errors.length);
   reporter.finish({
     mode: readData ? `read-data (${describeSubset(subset)})` : 'structure',
     manifests: report.manifests,

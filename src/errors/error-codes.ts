@@ -15,6 +15,8 @@ export const ERROR_CODES = {
   BACKUP_LOCATION_MISSING: { retriable: false, exitCode: ExitCode.missingBackupLocation, credentials: false },
   /** The state directory is missing, not writable, or its journal could not be written. */
   STATE_DIR_UNUSABLE: { retriable: false, exitCode: ExitCode.stateDirUnusable, credentials: false },
+  /** The state directory is held by another streamvault process (its lock file). */
+  STATE_DIR_LOCKED: { retriable: true, exitCode: ExitCode.failure, credentials: false },
   /** A prune's or a backup daemon's fresh lock holds the location; retry once it ended. */
   LOCATION_LOCKED: { retriable: true, exitCode: ExitCode.locationLocked, credentials: false },
   /** No Kafka broker answered (connection refused, reset, timed out, no broker available). */
