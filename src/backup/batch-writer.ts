@@ -9,6 +9,7 @@ import { ENCRYPTION_KEY_ID_METADATA, sealBuffer } from '../storage/encryption.js
 import type { EncryptionKey } from '../config/encryption-keys.js';
 import type { PartitionBatch } from './partition-batch.js';
 import type { StreamSink } from './stream-pipeline.js';
+import { StreamvaultError } from '../errors/streamvault-error.js';
 
 export interface BatchWriterDeps {
   readonly store: ObjectStore;
@@ -168,22 +169,20 @@ async function withRecordedStreams(store: ObjectStore, key: string, entry: Manif
   return { ...entry, streams: unionStreams(stored.entry.streams, entry.streams) };
 }
 
-export class StaleBatchError extends Error {
-  readonly retriable = false;
+export class StaleBatchError extends StreamvaultError {
   constructor(
     readonly key: string,
     detail = 'its partition was reassigned by a rebalance',
   ) {
-    super(`batch ${key} was not written: ${detail}; the partition's new owner re-reads it`);
+    super(`batch ${key} was not written: ${detail}; the partition's new owner re-reads it`, { code: 'STALE_BATCH' });
     this.name = 'StaleBatchError';
   }
 }
 
 /** Conditional writes are on but the batch came without its group generation: retried once the worker knows it. */
-export class FenceUnknownError extends Error {
-  readonly retriable = true;
+export class FenceUnknownError extends StreamvaultError {
   constructor(readonly topic: string, readonly partition: number) {
-    super(`batch of ${topic}/${partition} not written yet: the consumer group generation (its fencing token) is not known yet`);
+    super(`batch of ${topic}/${partition} not written yet: the consumer group generation (its fencing token) is not known yet`, { code: 'FENCE_UNKNOWN' });
     this.name = 'FenceUnknownError';
   }
 }

@@ -53,6 +53,18 @@ export const ERROR_CODES = {
   FENCE_UNKNOWN: { retriable: true, exitCode: ExitCode.failure, credentials: false },
   /** A record batch its codec could not decompress: the same bytes fail the same way at every fetch. */
   COMPRESSION_CODEC: { retriable: false, exitCode: ExitCode.failure, credentials: false },
+  /** A request to a stream source failed; each error says whether another attempt may succeed. */
+  STREAM_SOURCE_FAILED: { retriable: true, exitCode: ExitCode.failure, credentials: false },
+  /** A stream source sent no bytes for the idle timeout. */
+  STREAM_TIMEOUT: { retriable: true, exitCode: ExitCode.failure, credentials: false },
+  /** The backup bucket failed a stream's HEAD or upload: the destination, not the source (the pool waits it out for all streams). */
+  STREAM_DESTINATION_FAILED: { retriable: false, exitCode: ExitCode.failure, credentials: false },
+  /** A stream's content does not hash to its sha256: never stored. */
+  STREAM_HASH_MISMATCH: { retriable: false, exitCode: ExitCode.failure, credentials: false },
+  /** A stream's content is not the length its source announced. */
+  STREAM_SIZE_MISMATCH: { retriable: true, exitCode: ExitCode.failure, credentials: false },
+  /** The restore's stream target refused or failed a post; each error says whether another attempt may succeed. */
+  STREAM_TARGET_FAILED: { retriable: false, exitCode: ExitCode.failure, credentials: false },
   /** Anything not classified above. */
   UNKNOWN: { retriable: false, exitCode: ExitCode.failure, credentials: false },
 } as const satisfies Record<string, { readonly retriable: boolean; readonly exitCode: ExitCodeValue; readonly credentials: boolean }>;

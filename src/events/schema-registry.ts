@@ -2,6 +2,7 @@ import { readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 
 import avro from 'avsc';
+import { StreamvaultError } from '../errors/streamvault-error.js';
 
 /**
  * The named Avro types of one schema set, built into a single avsc registry so types defined in one
@@ -20,9 +21,8 @@ export interface SchemaRegistry {
 }
 
 /** A schema file (or the schema path itself) could not be loaded; not retriable without a fix. */
-export class SchemaLoadError extends Error {
+export class SchemaLoadError extends StreamvaultError {
   override readonly name = 'SchemaLoadError';
-  readonly retriable = false;
 
   constructor(
     /** The file (or directory) at fault. */
@@ -30,7 +30,7 @@ export class SchemaLoadError extends Error {
     message: string,
     options?: { cause?: unknown },
   ) {
-    super(message, options);
+    super(message, { code: 'SCHEMA_LOAD_FAILED', cause: options?.cause });
   }
 }
 

@@ -2,6 +2,7 @@ import { createRequire } from 'node:module';
 import { decompress as zstdDecompress } from 'fzstd';
 import kafkajs from 'kafkajs';
 import { compressFrame as lz4CompressFrame, decompressFrame as lz4DecompressFrame } from 'lz4-napi';
+import { StreamvaultError } from '../errors/streamvault-error.js';
 
 // kafkajs is CommonJS and its codec table is not a named export Node can see from ESM.
 const { CompressionCodecs, CompressionTypes } = kafkajs;
@@ -19,10 +20,9 @@ interface KafkajsCodec {
  * A record batch that its codec could not decompress. Not retriable: the same bytes fail the same
  * way at every fetch, so the pair stops with this error instead of refetching for ever.
  */
-export class CompressionCodecError extends Error {
-  readonly retriable = false;
+export class CompressionCodecError extends StreamvaultError {
   constructor(readonly codec: string, cause: unknown) {
-    super(`could not decompress a ${codec} record batch: ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
+    super(`could not decompress a ${codec} record batch: ${cause instanceof Error ? cause.message : String(cause)}`, { code: 'COMPRESSION_CODEC', cause });
     this.name = 'CompressionCodecError';
   }
 }

@@ -3,6 +3,7 @@ import { createReadStream } from 'node:fs';
 import { copyFile, mkdir, rename, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { ObjectStore } from '../storage/object-store.js';
+import { StreamvaultError } from '../errors/streamvault-error.js';
 
 /** Where restored streams are written. Each call gets a verified local copy of the blob. */
 export interface StreamTarget {
@@ -12,9 +13,9 @@ export interface StreamTarget {
   put(ref: { source: string; label: string; sha256: string }, file: string, size: number): Promise<void>;
 }
 
-export class StreamTargetError extends Error {
-  constructor(message: string, readonly retriable: boolean) {
-    super(message);
+export class StreamTargetError extends StreamvaultError {
+  constructor(message: string, retriable: boolean) {
+    super(message, { code: 'STREAM_TARGET_FAILED', retriable });
     this.name = 'StreamTargetError';
   }
 }

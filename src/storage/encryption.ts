@@ -1,6 +1,7 @@
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import { Transform, type TransformCallback } from 'node:stream';
 import type { EncryptionKey, EncryptionKeys } from '../config/encryption-keys.js';
+import { StreamvaultError } from '../errors/streamvault-error.js';
 
 /**
  * Client-side encryption of stored objects: AES-256-GCM (node:crypto) in the STREAM construction
@@ -22,21 +23,20 @@ const PREFIX_BYTES = 7;
 /** S3 user metadata naming the key an object is sealed with (the header says it too). */
 export const ENCRYPTION_KEY_ID_METADATA = 'encryption-key-id';
 
-export class EncryptionKeyUnknownError extends Error {
-  readonly code = 'ENCRYPTION_KEY_UNKNOWN';
+export class EncryptionKeyUnknownError extends StreamvaultError {
   constructor(readonly objectKey: string, readonly keyId: string) {
     super(
       `object ${objectKey} is encrypted with key id ${JSON.stringify(keyId)}: expected that key configured ` +
         '(STREAMVAULT_ENCRYPTION_KEY or _KEY_FILE with STREAMVAULT_ENCRYPTION_KEY_ID, or a line of STREAMVAULT_ENCRYPTION_OLD_KEYS_FILE), got none with that id',
+      { code: 'ENCRYPTION_KEY_UNKNOWN' },
     );
     this.name = 'EncryptionKeyUnknownError';
   }
 }
 
-export class EncryptedObjectDamagedError extends Error {
-  readonly code = 'ENCRYPTED_OBJECT_DAMAGED';
+export class EncryptedObjectDamagedError extends StreamvaultError {
   constructor(readonly objectKey: string, readonly keyId: string | undefined, detail: string) {
-    super(`object ${objectKey}${keyId === undefined ? '' : ` (key id ${JSON.stringify(keyId)})`}: ${detail}`);
+    super(`object ${objectKey}${keyId === undefined ? '' : ` (key id ${JSON.stringify(keyId)})`}: ${detail}`, { code: 'ENCRYPTED_OBJECT_DAMAGED' });
     this.name = 'EncryptedObjectDamagedError';
   }
 }

@@ -15,6 +15,7 @@ import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import type { KeyLayout } from './key-layout.js';
 import { ObjectNotFoundError, PreconditionFailedError, type ObjectStore } from './object-store.js';
+import { StreamvaultError } from '../errors/streamvault-error.js';
 
 /** A held lock is rewritten this often. */
 export const LOCK_REFRESH_MS = 30_000;
@@ -37,11 +38,11 @@ export interface LockClock {
   readonly pid: number;
 }
 
-export class LocationLockedError extends Error {
-  readonly code = 'LOCATION_LOCKED';
+export class LocationLockedError extends StreamvaultError {
   constructor(readonly key: string, readonly record: LockRecord | undefined, what: string) {
     super(
       `${what}: expected no fresh lock at ${key}, found one${record ? ` held by ${record.holder} on ${record.host} (pid ${record.pid}), last refreshed ${record.time}` : ''}; it goes stale ${LOCK_STALE_MS / 1000} s after its last refresh`,
+      { code: 'LOCATION_LOCKED' },
     );
     this.name = 'LocationLockedError';
   }

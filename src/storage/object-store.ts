@@ -1,4 +1,5 @@
 import type { Readable } from 'node:stream';
+import { StreamvaultError } from '../errors/streamvault-error.js';
 
 export interface StoredObjectInfo {
   readonly key: string;
@@ -56,18 +57,19 @@ export interface ObjectStore {
   bucketVersioning?(): Promise<'Enabled' | 'Suspended' | 'Off'>;
 }
 
-export class ObjectNotFoundError extends Error {
+export class ObjectNotFoundError extends StreamvaultError {
   constructor(readonly bucket: string, readonly key: string) {
-    super(`object s3://${bucket}/${key} does not exist`);
+    super(`object s3://${bucket}/${key} does not exist`, { code: 'S3_OBJECT_MISSING' });
     this.name = 'ObjectNotFoundError';
   }
 }
 
 /** The store refused a conditional write: someone else wrote (or deleted) the key since it was read. */
-export class PreconditionFailedError extends Error {
+export class PreconditionFailedError extends StreamvaultError {
   constructor(readonly bucket: string, readonly key: string, readonly condition: WriteCondition) {
     super(
       `conditional write of s3://${bucket}/${key} refused (${condition.kind === 'absent' ? 'If-None-Match: *' : `If-Match: ${condition.etag}`}): another writer changed it`,
+      { code: 'S3_PRECONDITION_FAILED' },
     );
     this.name = 'PreconditionFailedError';
   }

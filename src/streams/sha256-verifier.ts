@@ -1,17 +1,18 @@
 import { createHash, type Hash } from 'node:crypto';
 import { Transform, type TransformCallback } from 'node:stream';
+import { StreamvaultError } from '../errors/streamvault-error.js';
 
-export class HashMismatchError extends Error {
+export class HashMismatchError extends StreamvaultError {
   constructor(readonly expected: string, readonly actual: string, readonly bytes: number) {
-    super(`content does not match its sha256: expected ${expected}, got ${actual} (${bytes} bytes); not stored`);
+    super(`content does not match its sha256: expected ${expected}, got ${actual} (${bytes} bytes); not stored`, { code: 'STREAM_HASH_MISMATCH' });
     this.name = 'HashMismatchError';
   }
 }
 
 /** The content hashed right but its length is not the one the source announced (and the upload recorded). */
-export class AnnouncedSizeMismatchError extends Error {
+export class AnnouncedSizeMismatchError extends StreamvaultError {
   constructor(readonly announced: number, readonly bytes: number) {
-    super(`stream content is ${bytes} bytes, the source announced ${announced}; not stored with the announced size`);
+    super(`stream content is ${bytes} bytes, the source announced ${announced}; not stored with the announced size`, { code: 'STREAM_SIZE_MISMATCH' });
     this.name = 'AnnouncedSizeMismatchError';
   }
 }

@@ -10,6 +10,7 @@ import type { EncryptionKey } from '../config/encryption-keys.js';
 import { ENCRYPTION_KEY_ID_METADATA } from '../storage/encryption.js';
 import { CONTENT_SIZE_METADATA, encodeStream, encodingMetadata, encodingSteps, type StreamCompression } from './stream-encoding.js';
 import { StreamSourceError, type StreamSource } from './stream-source.js';
+import { StreamvaultError } from '../errors/streamvault-error.js';
 
 export type CopyOutcome =
   | { kind: 'stored'; bytes: number; attempts: number }
@@ -41,17 +42,17 @@ export interface StreamCopierOptions {
   readonly encryption?: EncryptionKey;
 }
 
-export class StreamTimeoutError extends Error {
+export class StreamTimeoutError extends StreamvaultError {
   constructor(ms: number) {
-    super(`expected bytes from the stream source at least every ${ms} ms, got none for ${ms} ms`);
+    super(`expected bytes from the stream source at least every ${ms} ms, got none for ${ms} ms`, { code: 'STREAM_TIMEOUT' });
     this.name = 'StreamTimeoutError';
   }
 }
 
 /** A call to the backup bucket (HEAD for dedup, the upload) failed: the destination, not the source. */
-export class DestinationError extends Error {
+export class DestinationError extends StreamvaultError {
   constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
+    super(message, { code: 'STREAM_DESTINATION_FAILED', cause: options?.cause });
     this.name = 'DestinationError';
   }
 }

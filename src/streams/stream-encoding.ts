@@ -5,6 +5,7 @@ import { ObjectNotFoundError, type ObjectStore } from '../storage/object-store.j
 import type { EncryptionKey } from '../config/encryption-keys.js';
 import { ENCRYPTION_ENCODING_STEP } from '../storage/decrypting-object-store.js';
 import { createSealStream } from '../storage/encryption.js';
+import { StreamvaultError } from '../errors/streamvault-error.js';
 
 /** STREAMVAULT_STREAM_COMPRESSION. */
 export type StreamCompression = 'none' | 'gzip' | 'zstd';
@@ -39,10 +40,9 @@ export function encodingMetadata(steps: readonly StreamEncodingStep[]): Record<s
   return steps.length === 0 ? {} : { [ENCODING_METADATA]: steps.join(',') };
 }
 
-export class StreamEncodingError extends Error {
-  readonly code = 'UNKNOWN_STREAM_ENCODING';
+export class StreamEncodingError extends StreamvaultError {
   constructor(readonly key: string, readonly encoding: string) {
-    super(`stream object ${key}: expected its ${ENCODING_METADATA} metadata to list ${STEPS.join(' or ')}, got ${JSON.stringify(encoding)}`);
+    super(`stream object ${key}: expected its ${ENCODING_METADATA} metadata to list ${STEPS.join(' or ')}, got ${JSON.stringify(encoding)}`, { code: 'UNKNOWN_STREAM_ENCODING' });
     this.name = 'StreamEncodingError';
   }
 }

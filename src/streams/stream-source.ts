@@ -1,5 +1,6 @@
 import type { Readable } from 'node:stream';
 import type { StreamRef } from '../filecache/stream-file-cache.js';
+import { StreamvaultError } from '../errors/streamvault-error.js';
 
 /** What a source answered for one reference. A missing blob is an answer, not an error. */
 export type OpenedStream =
@@ -15,12 +16,9 @@ export interface StreamSource {
 }
 
 /** A failed request to a source; `retriable` says whether another attempt may succeed. */
-export class StreamSourceError extends Error {
-  readonly retriable: boolean;
-
+export class StreamSourceError extends StreamvaultError {
   constructor(message: string, retriable: boolean, options?: { cause?: unknown }) {
-    super(message, options);
+    super(message, { code: 'STREAM_SOURCE_FAILED', retriable, cause: options?.cause });
     this.name = 'StreamSourceError';
-    this.retriable = retriable;
   }
 }

@@ -121,3 +121,23 @@ describe('causeChain', () => {
     expect(causeChain(a)).toEqual([a, b]);
   });
 });
+
+describe('streamvault\'s error classes carry their codes', () => {
+  it('a location lock exits 8 and may be retried, a stream source error is retriable as it says, a codec error is not', async () => {
+    const { LocationLockedError } = await import('../../../src/storage/location-locks.js');
+    const { StreamSourceError } = await import('../../../src/streams/stream-source.js');
+    const { CompressionCodecError } = await import('../../../src/kafka/compression-codecs.js');
+    const { SchemaLoadError } = await import('../../../src/events/schema-registry.js');
+    const locked = new LocationLockedError('locks/prune.json', undefined, 'another prune holds the lock');
+    expect(classify(new Error('prune failed', { cause: locked }))).toMatchObject({ code: 'LOCATION_LOCKED', retriable: true, exitCode: ExitCode.locationLocked });
+    expect(locked.name).toBe('LocationLockedError');
+    expect(isRetriable(new StreamSourceError('GET https://src/x: expected 200, got 503', true))).toBe(true);
+    expect(isRetriable(new StreamSourceError('GET https://src/x: expected 200, got 404', false))).toBe(false);
+    const codec = new CompressionCodecError('zstd', new Error('bad frame'));
+    expect(classify(codec)).toMatchObject({ code: 'COMPRESSION_CODEC', retriable: false });
+    expect(codec.retriable).toBe(false);
+    const schema = new SchemaLoadError('/schemas/x.avsc', 'Expected Avro schema file /schemas/x.avsc to hold JSON, but it does not parse');
+    expect(schema.name).toBe('SchemaLoadError');
+    expect(classify(schema)).toMatchObject({ code: 'SCHEMA_LOAD_FAILED', exitCode: ExitCode.badConfiguration });
+  });
+});
