@@ -26,7 +26,7 @@ export const LAYERS: ReadonlyArray<{ readonly rank: number; readonly units: read
   { rank: 4, units: ['events'], owns: 'the Avro envelope and container, schemas, decoding, stream references' },
   { rank: 5, units: ['kafka'], owns: 'kafkajs clients, codecs, message to record' },
   { rank: 6, units: ['streams'], owns: 'the stream pipeline: hit cache, upload pool, copier, sources' },
-  { rank: 6, units: ['progress'], owns: 'the progress model and its renderers' },
+  { rank: 6, units: ['output'], owns: 'what runs show: the progress model and its renderers (text, JSON lines, bar, log lines), byte and duration formats' },
   { rank: 7, units: ['backup'], owns: 'pair workers, batches, the daemon lifecycle' },
   { rank: 7, units: ['restore'], owns: 'plan, target, streams then events, resume' },
   { rank: 7, units: ['verify'], owns: 'verify, stats, get' },

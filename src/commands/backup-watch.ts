@@ -14,7 +14,7 @@ import type { DaemonHealth } from '../observability/daemon-health.js';
 import { startDaemonObservability } from '../observability/daemon-observability.js';
 import type { Logger } from '../observability/logger.js';
 import type { ReadinessProblems } from '../observability/readiness-problems.js';
-import { ProgressReporter } from '../progress/progress-reporter.js';
+import { ProgressReporter } from '../output/progress-reporter.js';
 import type { KeyLayout } from '../storage/key-layout.js';
 import type { ObjectStore } from '../storage/object-store.js';
 import type { CliEnvironment } from './command-context.js';

@@ -2,7 +2,7 @@ import { hostname } from 'node:os';
 import type { Command } from 'commander';
 import { exitCodeOf, exitCodeOfCompletion } from '../errors/exit-code-of.js';
 import { ExitCode, type ExitCodeValue } from '../exit-codes.js';
-import { formatBytes } from '../progress/format-bytes.js';
+import { formatBytes } from '../output/format-bytes.js';
 import { carryOutPrune, parseRetention, planPrune, type PrunePlan } from '../prune/prune.js';
 import { acquirePruneLock, LocationLockedError, type HeldLock } from '../storage/location-locks.js';
 import { createCommandContext, refuse, type CliEnvironment } from './command-context.js';

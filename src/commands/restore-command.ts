@@ -2,7 +2,7 @@ import { Option, type Command } from 'commander';
 import { s3Settings } from '../config/settings.js';
 import { ExitCode, type ExitCodeValue } from '../exit-codes.js';
 import { checkStateDir } from '../filecache/state-dir.js';
-import { ProgressReporter } from '../progress/progress-reporter.js';
+import { ProgressReporter } from '../output/progress-reporter.js';
 import { parseOffsetRanges } from '../restore/offset-ranges.js';
 import { includesOffsets, includesStreams, parseTimestamp, type RestoreScope, type RestoreWhat } from '../restore/restore-plan.js';
 import { runRestore } from '../restore/restore-runner.js';

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { exitCodeOf, exitCodeOfCompletion } from '../errors/exit-code-of.js';
 import type { ExitCodeValue } from '../exit-codes.js';
-import { ProgressReporter } from '../progress/progress-reporter.js';
+import { ProgressReporter } from '../output/progress-reporter.js';
 import { describeSubset, parseDataSubset, type DataSubset } from '../verify/data-subset.js';
 import { verifyBackup } from '../verify/verify-backup.js';
 import { describeRetentionGap, retentionGapJson } from '../storage/retention-gap.js';

@@ -4,7 +4,7 @@ import { Writable } from 'node:stream';
 import type { Kafka } from 'kafkajs';
 import { ExitCode, type ExitCodeValue } from '../exit-codes.js';
 import type { Logger } from '../observability/logger.js';
-import { ProgressReporter } from '../progress/progress-reporter.js';
+import { ProgressReporter } from '../output/progress-reporter.js';
 import type { OffsetRange } from '../restore/offset-ranges.js';
 import { buildRestorePlan, type PlannedPartition, type RestoreScope } from '../restore/restore-plan.js';
 import { renderTopic, runRestore, type RestoreDeps, type RestoreTuning } from '../restore/restore-runner.js';

@@ -6,7 +6,7 @@ import { exitCodeOf, exitCodeOfCompletion, exitCodeOfRestore } from '../errors/e
 import { StreamvaultError } from '../errors/streamvault-error.js';
 import { ExitCode, type ExitCodeValue } from '../exit-codes.js';
 import type { Logger } from '../observability/logger.js';
-import type { ProgressReporter } from '../progress/progress-reporter.js';
+import type { ProgressReporter } from '../output/progress-reporter.js';
 import type { KeyLayout } from '../storage/key-layout.js';
 import type { ObjectStore } from '../storage/object-store.js';
 import { readTopicRecord, type TopicRecord } from '../storage/topic-record.js';

@@ -1,7 +1,7 @@
 import { ExitCode } from '../exit-codes.js';
-import { formatBytes } from '../progress/format-bytes.js';
-import { formatDuration } from '../progress/format-duration.js';
-import type { StatusMessage } from '../progress/progress-messages.js';
+import { formatBytes } from '../output/format-bytes.js';
+import { formatDuration } from '../output/format-duration.js';
+import type { StatusMessage } from '../output/progress-messages.js';
 import type { RestoreOutcome } from './restore-runner.js';
 
 /** How a restore ended, in one word: the log message and the summary's first line say it. */

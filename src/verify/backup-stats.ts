@@ -2,7 +2,7 @@ import PQueue from 'p-queue';
 import type { KeyLayout } from '../storage/key-layout.js';
 import { readManifests, type ManifestReadProblem } from '../storage/manifest-reader.js';
 import type { ObjectStore } from '../storage/object-store.js';
-import { formatBytes } from '../progress/format-bytes.js';
+import { formatBytes } from '../output/format-bytes.js';
 import { CONTENT_SIZE_METADATA, ENCODING_METADATA } from '../streams/stream-encoding.js';
 import { ENCRYPTION_ENCODING_STEP } from '../storage/decrypting-object-store.js';
 import { describeRetentionGap, readRetentionGaps, type RetentionGap } from '../storage/retention-gap.js';

@@ -2,7 +2,7 @@ import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { ExitCode } from '../../../src/exit-codes.js';
 import { createLogger } from '../../../src/observability/logger.js';
-import { ProgressReporter } from '../../../src/progress/progress-reporter.js';
+import { ProgressReporter } from '../../../src/output/progress-reporter.js';
 import { runRestore, type RestoreDeps, type RestoreOptions, type RestoreProgress } from '../../../src/restore/restore-runner.js';
 import type { StreamTarget } from '../../../src/restore/stream-targets.js';
 import { KeyLayout } from '../../../src/storage/key-layout.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatBytes } from '../../../src/progress/format-bytes.js';
+import { formatBytes } from '../../../src/output/format-bytes.js';
 
 describe('formatBytes', () => {
   it('uses binary (IEC) units, one decimal', () => {

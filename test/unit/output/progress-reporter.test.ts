@@ -1,8 +1,8 @@
 import { PassThrough, Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { createLogger } from '../../../src/observability/logger.js';
-import { formatDuration } from '../../../src/progress/format-duration.js';
-import { ProgressReporter } from '../../../src/progress/progress-reporter.js';
+import { formatDuration } from '../../../src/output/format-duration.js';
+import { ProgressReporter } from '../../../src/output/progress-reporter.js';
 
 function lines(stream: PassThrough): Array<Record<string, unknown>> {
   const text = (stream.read() as Buffer | null)?.toString() ?? '';
