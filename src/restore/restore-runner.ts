@@ -7,10 +7,10 @@ import { StreamvaultError } from '../errors/streamvault-error.js';
 import { ExitCode, type ExitCodeValue } from '../exit-codes.js';
 import type { Logger } from '../observability/logger.js';
 import type { ProgressReporter } from '../output/progress-reporter.js';
+import { writeRestorePlan } from '../output/restore-plan-output.js';
 import type { KeyLayout } from '../storage/key-layout.js';
 import type { ObjectStore } from '../storage/object-store.js';
 import { readTopicRecord, type TopicRecord } from '../storage/topic-record.js';
-import { describeRetentionGap, retentionGapJson } from '../storage/retention-gap.js';
 import { batchNeedsRestore, restoreEvents, type EventRestoreResult } from './event-restorer.js';
 import { applyGroupOffsets, translateGroupOffsets, translationTableJson, translationTableText, type ApplyResult, type GroupOffsetsPlan } from './group-offsets.js';
 import { runHook } from './hooks.js';
@@ -485,6 +485,7 @@ async function dryRunOffsets(options: RestoreOptions, deps: RestoreDeps, plan: R
   }
 }
 
+/** The dry run's plan as data for src/output, which renders it (JSON line or table). */
 function writePlan(
   deps: RestoreDeps,
   plan: RestorePlan,
@@ -493,54 +494,17 @@ function writePlan(
   topics: readonly DryRunTopic[],
   offsets: DryRunOffsets | undefined,
 ): void {
-  const pairs = totals.pairs.map((p) => ({ ...p, target_topic: targetTopicOf({ ...p, partition: 0, batches: [] }) }));
-  if (deps.json) {
-    deps.stdout.write(
-      `${JSON.stringify({
-        message_type: 'plan',
-        dry_run: true,
-        what: plan.scope.what,
-        pairs,
-        batches: totals.batches,
-        events: totals.events,
-        event_bytes: totals.eventBytes,
-        streams: totals.streams,
-        stream_posts: totals.streamPosts,
-        stream_bytes: totals.streamBytes,
-        missing_streams: totals.missingStreams,
-        streams_unavailable_at_source: totals.unavailableAtSource,
-        total_files: totals.files,
-        total_bytes: totals.bytes,
-        manifest_problems: plan.problems,
-        retention_gaps: plan.retentionGaps.map(retentionGapJson),
-        target_topics: topics.map((t) => ({
-          topic: t.spec.topic,
-          partitions: t.spec.partitions,
-          configs: t.spec.configs,
-          basis: t.spec.basis,
-          existing_partitions: t.existing ?? null,
-          action: t.action,
-        })),
-        ...(offsets ? { consumer_offsets: offsets.kind === 'planned' ? translationTableJson(offsets.plan) : { unavailable: offsets.reason } } : {}),
-      })}\n`,
-    );
-    return;
-  }
-  const lines = ['dry run: nothing is written', `${'pair'.padEnd(32)} ${'batches'.padStart(8)} ${'events'.padStart(10)} ${'bytes'.padStart(14)}  target topic`];
-  for (const p of pairs) {
-    lines.push(`${`${p.source}/${p.event}`.padEnd(32)} ${String(p.batches).padStart(8)} ${`${p.eventsExact ? '' : '<='}${p.events}`.padStart(10)} ${String(p.bytes).padStart(14)}  ${p.target_topic}`);
-  }
-  lines.push(`streams: ${totals.streams} (${totals.streamPosts} posts, ${totals.streamBytes} bytes${totals.missingStreams > 0 ? `, ${totals.missingStreams} missing from the backup` : ''}${totals.unavailableAtSource > 0 ? `, ${totals.unavailableAtSource} unavailable at the source when backed up` : ''})`);
-  for (const t of topics) {
-    const configs = Object.entries(t.spec.configs).map(([k, v]) => `${k}=${v}`).join(' ');
-    lines.push(`target topic ${t.spec.topic}: ${t.action}; needs ${t.spec.partitions} partition(s) (${t.spec.basis === 'recorded' ? 'recorded by the backup' : 'from the manifests; no topic record in the backup'})${configs ? `, configs ${configs}` : ''}`);
-  }
-  for (const problem of plan.problems) lines.push(`unreadable manifest: ${problem.reason}`);
-  if (offsets?.kind === 'planned') lines.push(...translationTableText(offsets.plan));
-  else if (offsets) lines.push(`consumer offsets: not translated (${offsets.reason})`);
-  // Per pair: what the selected range lacks because it expired at the source before the backup read it.
-  for (const gap of plan.retentionGaps) lines.push(`retention gap (not in the backup, cannot be restored): ${describeRetentionGap(gap)}`);
-  deps.stdout.write(`${lines.join('\n')}\n`);
+  writeRestorePlan(deps.stdout, deps.json, {
+    what: plan.scope.what,
+    pairs: totals.pairs.map((p) => ({ ...p, target_topic: targetTopicOf({ ...p, partition: 0, batches: [] }) })),
+    totals,
+    manifestProblems: plan.problems,
+    retentionGaps: plan.retentionGaps,
+    targetTopics: topics.map((t) => ({ topic: t.spec.topic, partitions: t.spec.partitions, configs: t.spec.configs, basis: t.spec.basis, existing: t.existing, action: t.action })),
+    ...(offsets
+      ? { consumerOffsets: offsets.kind === 'planned' ? { kind: 'planned', json: translationTableJson(offsets.plan), text: translationTableText(offsets.plan) } : { kind: 'unavailable', reason: offsets.reason } }
+      : {}),
+  });
 }
 
 /** The backup's topic records of the original topics in the plan; a record that cannot be read is warned about and skipped. */
