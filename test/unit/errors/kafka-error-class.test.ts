@@ -75,3 +75,15 @@ describe('classifyKafkaError', () => {
     expect(classifyKafkaError(refused).kind).toBe('retriable');
   });
 });
+
+describe('restore\'s produce retry decision over a wrapped kafkajs error (issue 11: a name check missed it)', () => {
+  it('repeats a produce whose metadata error is wrapped by kafkajs and by the caller; not one that may have landed', async () => {
+    const { mayRetryProduce } = await import('../../../src/restore/event-restorer.js');
+    const metadata = new KafkaJSMetadataNotLoaded('Producing to topic without metadata');
+    const wrapped = new Error('send to restored.samples.sourced failed', { cause: givenUp(metadata) });
+    expect(wrapped.name).toBe('Error');
+    expect(mayRetryProduce(classifyKafkaError(wrapped))).toBe(true);
+    expect(mayRetryProduce(classifyKafkaError(new AggregateError([givenUp(metadata)], 'one send failed')))).toBe(true);
+    expect(mayRetryProduce(classifyKafkaError(new Error('send failed', { cause: givenUp(protocol('REQUEST_TIMED_OUT', true)) })))).toBe(false);
+  });
+});
