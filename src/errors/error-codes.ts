@@ -65,6 +65,8 @@ export const ERROR_CODES = {
   STREAM_SIZE_MISMATCH: { retriable: true, exitCode: ExitCode.failure, credentials: false },
   /** The restore's stream target refused or failed a post; each error says whether another attempt may succeed. */
   STREAM_TARGET_FAILED: { retriable: false, exitCode: ExitCode.failure, credentials: false },
+  /** A restore's pre- or post-hook failed or timed out. */
+  HOOK_FAILED: { retriable: false, exitCode: ExitCode.failure, credentials: false },
   /** Anything not classified above. */
   UNKNOWN: { retriable: false, exitCode: ExitCode.failure, credentials: false },
 } as const satisfies Record<string, { readonly retriable: boolean; readonly exitCode: ExitCodeValue; readonly credentials: boolean }>;

@@ -1,4 +1,5 @@
 import cliProgress from 'cli-progress';
+import { ExitCode, type ExitCodeValue } from '../exit-codes.js';
 import type { Logger } from '../observability/logger.js';
 import type { ErrorMessage, StatusMessage, SummaryMessage } from './progress-messages.js';
 import { formatBytes } from './format-bytes.js';
@@ -13,6 +14,12 @@ export type ProgressMode = 'json' | 'bar' | 'log' | 'none';
 
 /** How a run ended, as the last frame of the bar shows it. */
 export type ProgressEnd = 'done' | 'partial' | 'failed';
+
+/** How a run that returns `exitCode` ended, as the bar's last frame shows it: 4 and 7 are partial, every other failure failed. */
+export function progressEndOf(exitCode: ExitCodeValue): ProgressEnd {
+  if (exitCode === ExitCode.ok) return 'done';
+  return exitCode === ExitCode.partial || exitCode === ExitCode.groupsNotEmpty ? 'partial' : 'failed';
+}
 
 export interface ProgressReporterOptions {
   readonly mode: ProgressMode;

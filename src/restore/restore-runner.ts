@@ -6,7 +6,7 @@ import { exitCodeOf, exitCodeOfCompletion, exitCodeOfRestore } from '../errors/e
 import { StreamvaultError } from '../errors/streamvault-error.js';
 import { ExitCode, type ExitCodeValue } from '../exit-codes.js';
 import type { Logger } from '../observability/logger.js';
-import type { ProgressReporter } from '../output/progress-reporter.js';
+import { progressEndOf, type ProgressReporter } from '../output/progress-reporter.js';
 import { writeRestorePlan } from '../output/restore-plan-output.js';
 import type { KeyLayout } from '../storage/key-layout.js';
 import type { ObjectStore } from '../storage/object-store.js';
@@ -182,7 +182,7 @@ export async function runRestore(options: RestoreOptions, deps: RestoreDeps): Pr
   if (pre.kind === 'failed') {
     progress.error('pre-hook', pre.message, 'pre-hook');
     progress.finish({ aborted: true }, 'failed');
-    return aborted(`${pre.message}; nothing written`, 'UNKNOWN');
+    return aborted(`${pre.message}; nothing written`, 'HOOK_FAILED');
   }
 
   let outcome: RestoreOutcome;
@@ -206,7 +206,7 @@ export async function runRestore(options: RestoreOptions, deps: RestoreDeps): Pr
   });
   if (post.kind === 'failed') {
     logger.error({ hook: 'post' }, post.message);
-    if (outcome.exitCode === ExitCode.ok) return { ...outcome, exitCode: ExitCode.failure };
+    if (outcome.exitCode === ExitCode.ok) return { ...outcome, exitCode: exitCodeOf(new StreamvaultError(post.message, { code: 'HOOK_FAILED' })) };
   }
   return outcome;
 }
@@ -392,7 +392,7 @@ async function restore(
           }
         : {}),
       exit_code: exitCode,
-    }, exitCode === ExitCode.ok ? 'done' : exitCode === ExitCode.partial || exitCode === ExitCode.groupsNotEmpty ? 'partial' : 'failed');
+    }, progressEndOf(exitCode));
     return { kind: 'finished', exitCode, decision, totals, streams: streamResult, events: eventResult, offsets: offsetResult };
   } finally {
     await spool.close();

@@ -2,7 +2,8 @@ import { PassThrough, Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { createLogger } from '../../../src/observability/logger.js';
 import { formatDuration } from '../../../src/output/format-duration.js';
-import { ProgressReporter } from '../../../src/output/progress-reporter.js';
+import { progressEndOf, ProgressReporter } from '../../../src/output/progress-reporter.js';
+import { ExitCode } from '../../../src/exit-codes.js';
 
 function lines(stream: PassThrough): Array<Record<string, unknown>> {
   const text = (stream.read() as Buffer | null)?.toString() ?? '';
@@ -100,5 +101,14 @@ describe('formatDuration', () => {
   it('prints seconds the way kubectl prints ages', () => {
     expect([0, 45.4, 60, 185, 3600 + 7 * 60 + 30, 3 * 86_400 + 4 * 3600].map(formatDuration)).toEqual(['0s', '45s', '1m00s', '3m05s', '1h07m', '3d04h']);
     expect(() => formatDuration(-1)).toThrow(/from 0 up, got -1/);
+  });
+});
+
+describe('progressEndOf', () => {
+  it('0 is done, 4 and 7 partial, every other code failed', () => {
+    expect(progressEndOf(ExitCode.ok)).toBe('done');
+    expect(progressEndOf(ExitCode.partial)).toBe('partial');
+    expect(progressEndOf(ExitCode.groupsNotEmpty)).toBe('partial');
+    for (const code of [ExitCode.failure, ExitCode.badConfiguration, ExitCode.stateDirUnusable, ExitCode.interrupted]) expect(progressEndOf(code)).toBe('failed');
   });
 });
