@@ -2,7 +2,8 @@ import { mkdir, rename, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { Command } from 'commander';
 import { runDrill } from '../drill/run-drill.js';
-import { ExitCode, type ExitCodeValue } from '../exit-codes.js';
+import { exitCodeFor } from '../errors/exit-code-of.js';
+import type { ExitCodeValue } from '../exit-codes.js';
 import { checkStateDir } from '../filecache/state-dir.js';
 import { VERSION } from '../version.js';
 import { restoreBrokers, restoreTargetClients, restoreTuning } from './restore-target.js';
@@ -58,7 +59,7 @@ export async function runDrillCommand(cli: CliEnvironment, flags: DrillFlags): P
   }
   if (problems.length > 0) {
     cli.stderr.write(`streamvault drill: invalid arguments:\n${problems.map((p) => `  - ${p}`).join('\n')}\n`);
-    return ExitCode.badConfiguration;
+    return exitCodeFor('CONFIG_INVALID');
   }
 
   const created = await createCommandContext(cli, { requireBucket: 'backup' });
@@ -68,7 +69,7 @@ export async function runDrillCommand(cli: CliEnvironment, flags: DrillFlags): P
   if (!stateDir.ok) {
     logger.error(stateDir.message);
     cli.stderr.write(`streamvault: ${stateDir.message}\n`);
-    return ExitCode.stateDirUnusable;
+    return exitCodeFor('STATE_DIR_UNUSABLE');
   }
   const brokers = restoreBrokers(config);
   const outcome = await runDrill(

@@ -1,5 +1,6 @@
 import { Option, type Command } from 'commander';
 import { s3Settings } from '../config/settings.js';
+import { exitCodeFor } from '../errors/exit-code-of.js';
 import { ExitCode, type ExitCodeValue } from '../exit-codes.js';
 import { checkStateDir } from '../filecache/state-dir.js';
 import { ProgressReporter } from '../output/progress-reporter.js';
@@ -76,7 +77,7 @@ export async function runRestoreCommand(cli: CliEnvironment, flags: RestoreFlags
   }
   if (problems.length > 0) {
     cli.stderr.write(`streamvault restore: invalid arguments:\n${problems.map((p) => `  - ${p}`).join('\n')}\n`);
-    return ExitCode.badConfiguration;
+    return exitCodeFor('CONFIG_INVALID');
   }
 
   // Restore reads the backup and never creates buckets: a missing one is exit 3.
@@ -97,14 +98,14 @@ export async function runRestoreCommand(cli: CliEnvironment, flags: RestoreFlags
   if (configProblems.length > 0) {
     for (const p of configProblems) logger.error(p);
     cli.stderr.write(`streamvault: invalid configuration:\n${configProblems.map((p) => `  - ${p}`).join('\n')}\n`);
-    return ExitCode.badConfiguration;
+    return exitCodeFor('CONFIG_INVALID');
   }
 
   const stateDir = await checkStateDir(config.STATE_DIR);
   if (!stateDir.ok) {
     logger.error(stateDir.message);
     cli.stderr.write(`streamvault: ${stateDir.message}\n`);
-    return ExitCode.stateDirUnusable;
+    return exitCodeFor('STATE_DIR_UNUSABLE');
   }
 
   let streamTarget: StreamTarget | undefined;
@@ -116,7 +117,7 @@ export async function runRestoreCommand(cli: CliEnvironment, flags: RestoreFlags
       const message = `STREAMVAULT_RESTORE_STREAM_BUCKET: expected an existing bucket, got ${config.RESTORE_STREAM_BUCKET} which does not exist (restore never creates buckets)`;
       logger.error(message);
       cli.stderr.write(`streamvault: ${message}\n`);
-      return ExitCode.badConfiguration;
+      return exitCodeFor('CONFIG_INVALID');
     }
     streamTarget = s3StreamTarget({ store: targetStore, keyTemplate: config.RESTORE_STREAM_KEY_TEMPLATE });
   }

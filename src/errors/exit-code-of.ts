@@ -1,5 +1,6 @@
 import { ExitCode, type ExitCodeValue } from '../exit-codes.js';
 import { classify } from './classify.js';
+import { ERROR_CODES, type ErrorCode } from './error-codes.js';
 
 /**
  * The one place an exit code is chosen (restic's main.go habit): from the error a command stopped
@@ -7,6 +8,11 @@ import { classify } from './classify.js';
  */
 export function exitCodeOf(error: unknown): ExitCodeValue {
   return classify(error).exitCode;
+}
+
+/** The exit code of a refusal the command already explained (stderr, the log): the code's, from ERROR_CODES. */
+export function exitCodeFor(code: ErrorCode): ExitCodeValue {
+  return ERROR_CODES[code].exitCode;
 }
 
 /** A command that ran to its end: 4 when some items failed or are damaged (each was listed), else 0. */

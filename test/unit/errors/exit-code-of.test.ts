@@ -2,7 +2,7 @@ import { S3ServiceException } from '@aws-sdk/client-s3';
 import kafkajs from 'kafkajs';
 import { describe, expect, it } from 'vitest';
 import { ERROR_CODES, type ErrorCode } from '../../../src/errors/error-codes.js';
-import { exitCodeOf, exitCodeOfCompletion, exitCodeOfRestore } from '../../../src/errors/exit-code-of.js';
+import { exitCodeFor, exitCodeOf, exitCodeOfCompletion, exitCodeOfRestore } from '../../../src/errors/exit-code-of.js';
 import { StreamvaultError } from '../../../src/errors/streamvault-error.js';
 import { ExitCode } from '../../../src/exit-codes.js';
 
@@ -23,6 +23,10 @@ describe('exitCodeOf', () => {
       expect(exitCodeOf(error), code).toBe(exit);
       expect(exitCodeOf(new Error('wrapper', { cause: error })), code).toBe(exit);
     }
+  });
+
+  it('exitCodeFor gives what exitCodeOf gives for an error of that code', () => {
+    for (const code of Object.keys(ERROR_CODES) as ErrorCode[]) expect(exitCodeFor(code), code).toBe(exitCodeOf(new StreamvaultError(code, { code })));
   });
 
   it('every code\'s exit code is one of src/exit-codes.ts', () => {
