@@ -19,7 +19,7 @@ export interface ExtractedReferences {
 }
 
 import type { FieldPath, ReferenceAlternative, ReferenceLayout } from '../config/reference-layout.js';
-import { describe, renderForLog, segmentProblem, type StreamRef } from '../refs/stream-ref.js';
+import { describe, normalizeSha256, renderForLog, segmentProblem, type StreamRef } from '../refs/stream-ref.js';
 
 export { isSafeSegment, MAX_SEGMENT_BYTES, renderForLog } from '../refs/stream-ref.js';
 
@@ -128,12 +128,6 @@ function resolve(value: unknown, path: FieldPath): unknown {
   return current;
 }
 
-// Events may carry upper-case hex; it is lowered here, so everything after sees SHA256_HEX.
-const SHA256_ANY_CASE = /^[0-9a-fA-F]{64}$/;
-
-function normalizeSha256(value: unknown): string | undefined {
-  return typeof value === 'string' && SHA256_ANY_CASE.test(value) ? value.toLowerCase() : undefined;
-}
 
 function eventSha256Problem(value: unknown): string {
   if (typeof value !== 'string') return `expected a string of 64 hex characters, got ${describe(value)}`;

@@ -18,6 +18,14 @@ export interface StreamRef {
 /** A sha256 as streamvault stores it: 64 lowercase hex characters. The only copy of this pattern. */
 export const SHA256_HEX = /^[0-9a-f]{64}$/;
 
+/**
+ * `value` as a stored sha256 when it is 64 hex characters of either case (events and operators may
+ * write upper case), else undefined: lowered here, so everything after sees SHA256_HEX.
+ */
+export function normalizeSha256(value: unknown): string | undefined {
+  return typeof value === 'string' && /^[0-9a-fA-F]{64}$/.test(value) ? value.toLowerCase() : undefined;
+}
+
 /** Longest accepted source or label, in UTF-8 bytes (a common file-name limit; S3 allows 1024 per key). */
 export const MAX_SEGMENT_BYTES = 255;
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { assertStreamRef, InvalidStreamRefError, isValidStreamRef, SHA256_HEX, streamRefProblems, streamRefShape } from '../../../src/refs/stream-ref.js';
+import { assertStreamRef, InvalidStreamRefError, isValidStreamRef, normalizeSha256, SHA256_HEX, streamRefProblems, streamRefShape } from '../../../src/refs/stream-ref.js';
 
 const sha = 'ab'.repeat(32);
 
@@ -58,5 +58,16 @@ describe('stream references', () => {
     expect(SHA256_HEX.test(`${sha}\n`)).toBe(false);
     expect(SHA256_HEX.test(`x${sha}`)).toBe(false);
     expect(SHA256_HEX.test(sha.toUpperCase())).toBe(false);
+  });
+});
+
+describe('normalizeSha256', () => {
+  it('lowers 64 hex characters of either case and refuses anything else', () => {
+    expect(normalizeSha256('AB'.repeat(32))).toBe('ab'.repeat(32));
+    expect(normalizeSha256('ab'.repeat(32))).toBe('ab'.repeat(32));
+    expect(normalizeSha256('ab'.repeat(31))).toBeUndefined();
+    expect(normalizeSha256(`${'ab'.repeat(32)}\n`)).toBeUndefined();
+    expect(normalizeSha256('zz'.repeat(32))).toBeUndefined();
+    expect(normalizeSha256(42)).toBeUndefined();
   });
 });
