@@ -17,6 +17,7 @@ import ts from 'typescript';
 /** Bottom first. Folders of src/, or top-level files by their name without `.ts`. */
 export const LAYERS: ReadonlyArray<{ readonly rank: number; readonly units: readonly string[]; readonly owns: string }> = [
   { rank: 0, units: ['exit-codes', 'version'], owns: 'exit codes and the version: constants, no imports' },
+  { rank: 0, units: ['refs'], owns: 'the stream reference (source, label, sha256): its type, validation and template rendering; imports nothing of src/' },
   { rank: 0, units: ['compression'], owns: 'codecs the runtime may lack (zstd): imports nothing of src/' },
   { rank: 0.5, units: ['errors'], owns: 'the error model: codes, StreamvaultError, classify (kafkajs classes, AWS SDK errors, cause chain), exitCodeOf; of src/ imports exit-codes only' },
   { rank: 1, units: ['config'], owns: 'the variable tables, loading and validating them once, narrow settings views' },

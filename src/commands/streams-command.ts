@@ -1,12 +1,11 @@
 import type { Command } from 'commander';
 import PQueue from 'p-queue';
 import { formatProblems, loadConfig, type Config } from '../config/load-config.js';
-import { isSafeSegment, renderForLog } from '../events/stream-references.js';
+import { isSafeSegment, normalizeSha256, renderForLog, SHA256_HEX } from '../refs/stream-ref.js';
 import { exitCodeOfCompletion } from '../errors/exit-code-of.js';
 import { ExitCode, type ExitCodeValue } from '../exit-codes.js';
 import { checkStateDir } from '../filecache/state-dir.js';
 import { openStreamFileCache, truncateReason, type FailedStream, type StreamFileCache } from '../filecache/stream-file-cache.js';
-import { SHA256_HEX } from '../storage/key-layout.js';
 import { MissingStreamMarkers } from '../streams/missing-stream-markers.js';
 import { createStreamCopier, createStreamSource, streamSourceSettings } from '../streams/stream-settings.js';
 import { createCommandContext, refuse, type CliEnvironment } from './command-context.js';
@@ -137,7 +136,7 @@ export async function addFailed(cli: CliEnvironment, references: readonly string
       continue;
     }
     const [source, label, rawSha] = parts as [string, string, string];
-    const sha256 = /^[0-9a-fA-F]{64}$/.test(rawSha) ? rawSha.toLowerCase() : undefined;
+    const sha256 = normalizeSha256(rawSha);
     const why = [
       isSafeSegment(source) ? undefined : `source ${renderForLog(source)} is not a safe name`,
       isSafeSegment(label) ? undefined : `label ${renderForLog(label)} is not a safe name`,

@@ -4,11 +4,7 @@
  * `isSafeSegment`), because downstream code builds S3 keys and URLs from them. Downstream code
  * encodes them as well; this is the first of two defenses, not the only one.
  */
-export interface StreamReference {
-  source: string;
-  label: string;
-  sha256: string;
-}
+export type StreamReference = StreamRef;
 
 /** A stream entry that was not usable. `sha256` is a printable, truncated rendering for logs only. */
 export interface RejectedReference {
@@ -23,6 +19,9 @@ export interface ExtractedReferences {
 }
 
 import type { FieldPath, ReferenceAlternative, ReferenceLayout } from '../config/reference-layout.js';
+import { describe, normalizeSha256, renderForLog, segmentProblem, type StreamRef } from '../refs/stream-ref.js';
+
+export { isSafeSegment, MAX_SEGMENT_BYTES, renderForLog } from '../refs/stream-ref.js';
 
 /**
  * The streams `event` (an avsc-decoded record or the same event parsed from JSON) references.
@@ -58,7 +57,7 @@ export function extractStreamReferences(event: unknown, layout: ReferenceLayout)
           const sha256 = normalizeSha256(rawSha);
           const label = resolve(entry, alternative.label);
           const problems = [
-            sha256 === undefined ? `sha256 ${sha256Problem(rawSha)}` : undefined,
+            sha256 === undefined ? `sha256 ${eventSha256Problem(rawSha)}` : undefined,
             segmentProblem('label', label),
             sourceProblem === undefined ? undefined : `${sourceProblem} (from ${from.path}${alternative.source.join('.')})`,
           ].filter((problem): problem is string => problem !== undefined);
@@ -129,66 +128,9 @@ function resolve(value: unknown, path: FieldPath): unknown {
   return current;
 }
 
-const SHA256 = /^[0-9a-fA-F]{64}$/;
 
-function normalizeSha256(value: unknown): string | undefined {
-  return typeof value === 'string' && SHA256.test(value) ? value.toLowerCase() : undefined;
-}
-
-function sha256Problem(value: unknown): string {
+function eventSha256Problem(value: unknown): string {
   if (typeof value !== 'string') return `expected a string of 64 hex characters, got ${describe(value)}`;
   if (value.length !== 64) return `expected exactly 64 hex characters, got ${value.length} characters`;
   return 'expected only hex characters 0-9 a-f, got others';
-}
-
-/** Longest accepted source or label, in UTF-8 bytes (a common file-name limit; S3 allows 1024 per key). */
-export const MAX_SEGMENT_BYTES = 255;
-
-// C0 controls, DEL and C1 controls: invisible in logs, meaningful to terminals and some parsers.
-const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
-// A lone surrogate cannot be encoded as UTF-8; encodeURIComponent throws on it.
-const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
-
-/**
- * Whether `value` can be one segment of an S3 key or URL path as is. Percent signs and spaces are
- * allowed (downstream encoding turns `%2e%2e` into `%252e%252e`, which no server decodes into `..`);
- * separators, traversal names, control characters and unencodable text are not.
- */
-export function isSafeSegment(value: string): boolean {
-  return segmentProblem('segment', value) === undefined;
-}
-
-function segmentProblem(what: string, value: unknown): string | undefined {
-  if (typeof value !== 'string') return `${what} expected a string, got ${describe(value)}`;
-  // Rendered only for a problem: every reference of every event passes through here.
-  const shown = () => renderForLog(value);
-  if (value === '') return `${what} is empty, expected a non-empty name`;
-  if (value === '.' || value === '..') return `${what} ${shown()} is a relative path name, expected a plain name`;
-  if (value.includes('/') || value.includes('\\')) return `${what} ${shown()} contains a path separator, expected a single segment`;
-  if (CONTROL.test(value)) return `${what} ${shown()} contains a control character`;
-  if (LONE_SURROGATE.test(value)) return `${what} ${shown()} is not well-formed Unicode (lone surrogate)`;
-  const bytes = Buffer.byteLength(value, 'utf8');
-  if (bytes > MAX_SEGMENT_BYTES) return `${what} is ${bytes} UTF-8 bytes long, expected at most ${MAX_SEGMENT_BYTES}`;
-  return undefined;
-}
-
-const RENDER_LIMIT = 80;
-
-/**
- * JSON rendering of at most 80 characters (then `…`), with everything outside printable ASCII
- * escaped as `\uXXXX`, so hostile values cannot forge log lines or reorder text (bidi controls).
- */
-export function renderForLog(value: unknown): string {
-  if (value === undefined) return '(missing)';
-  if (typeof value !== 'string') return `(${describe(value)})`;
-  const cut = value.length > RENDER_LIMIT ? `${value.slice(0, RENDER_LIMIT)}…` : value;
-  return JSON.stringify(cut).replace(/[^\x20-\x7e]/g, (ch) => `\\u${ch.charCodeAt(0).toString(16).padStart(4, '0')}`);
-}
-
-function describe(value: unknown): string {
-  if (value === undefined) return 'nothing (missing)';
-  if (value === null) return 'null';
-  if (Array.isArray(value)) return 'an array';
-  if (Buffer.isBuffer(value)) return `${value.length} bytes`;
-  return typeof value === 'string' ? `the string ${renderForLog(value)}` : `a ${typeof value}`;
 }

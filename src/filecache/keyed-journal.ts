@@ -1,6 +1,7 @@
 import { open, rename, rm, type FileHandle } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { z } from 'zod';
+import { fsyncDirectory } from './fsync-directory.js';
 
 /**
  * The file operations a journal uses; the default is node:fs/promises. A seam so tests can make
@@ -279,7 +280,7 @@ export class KeyedJournal<V> {
     await this.#handle?.close();
     this.#handle = undefined;
     await this.#fs.rename(temporary, this.path);
-    await syncDirectory(dirname(this.path), this.#fs);
+    await fsyncDirectory(dirname(this.path), this.#fs);
     // r+ rather than a: positional writes at #size keep appends exact after a truncate.
     this.#handle = await this.#fs.open(this.path, 'r+');
     this.#size = bytes.length;
@@ -291,18 +292,6 @@ type QueueWork<V> = { kind: 'ops'; ops: JournalOp<V>[] } | { kind: 'replace'; va
 type QueueItem<V> = QueueWork<V> & { resolve: () => void; reject: (error: Error) => void };
 
 export type JournalOp<V> = { op: 'put'; value: V } | { op: 'del'; key: string };
-
-async function syncDirectory(path: string, fs: JournalFs): Promise<void> {
-  const dir = await fs.open(path, 'r');
-  try {
-    await dir.sync();
-  } catch (error) {
-    // Some file systems refuse fsync on a directory (EINVAL); the rename is still atomic there.
-    if ((error as NodeJS.ErrnoException).code !== 'EINVAL') throw error;
-  } finally {
-    await dir.close();
-  }
-}
 
 const CHUNK = 1024 * 1024;
 

@@ -1,7 +1,6 @@
 import { join } from 'node:path';
 import { z } from 'zod';
-import { isSafeSegment } from '../events/stream-references.js';
-import { SHA256_HEX } from '../storage/key-layout.js';
+import { streamRefShape } from '../refs/stream-ref.js';
 import { KeyedJournal, type JournalFs } from './keyed-journal.js';
 import { acquireStateLock } from './state-lock.js';
 
@@ -15,13 +14,6 @@ export const PENDING_FILE = 'streams-pending.jsonl';
 export const FAILED_FILE = 'streams-failed.jsonl';
 
 const MAX_REASON = 2000;
-
-// Validated again on every read: a journal is a file anyone with access to the volume can edit.
-const streamRefShape = {
-  source: z.string().refine(isSafeSegment, { message: 'expected a safe source name (one path segment, no control characters)' }),
-  label: z.string().refine(isSafeSegment, { message: 'expected a safe label (one path segment, no control characters)' }),
-  sha256: z.string().regex(SHA256_HEX, { message: 'expected a sha256 of 64 lowercase hex characters' }),
-};
 
 export const pendingStreamSchema = z.object({ ...streamRefShape, since: z.string().max(40) });
 export type PendingStream = z.infer<typeof pendingStreamSchema>;
@@ -46,15 +38,7 @@ export const failedStreamSchema = z.object({
 });
 export type FailedStream = z.infer<typeof failedStreamSchema>;
 
-export interface StreamRef {
-  readonly source: string;
-  readonly label: string;
-  readonly sha256: string;
-}
-
-export function isValidStreamRef(ref: StreamRef): boolean {
-  return typeof ref.sha256 === 'string' && SHA256_HEX.test(ref.sha256) && isSafeSegment(ref.source) && isSafeSegment(ref.label);
-}
+export { isValidStreamRef, type StreamRef } from '../refs/stream-ref.js';
 
 export function truncateReason(reason: string): string {
   return reason.length > MAX_REASON ? `${reason.slice(0, MAX_REASON - 1)}…` : reason;

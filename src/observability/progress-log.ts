@@ -1,4 +1,5 @@
 import { pairId } from '../config/pair.js';
+import { IntervalLoop } from './interval-loop.js';
 import type { Logger } from './logger.js';
 import type { MetricsWorker } from './metrics.js';
 
@@ -22,19 +23,22 @@ export interface ProgressLogDeps {
  */
 export class ProgressLog {
   readonly #deps: ProgressLogDeps;
-  #timer: NodeJS.Timeout | undefined;
+  #loop: IntervalLoop | undefined;
 
   constructor(deps: ProgressLogDeps) {
     this.#deps = deps;
   }
 
   start(): void {
-    this.#timer = setInterval(() => this.logNow(), this.#deps.intervalMs);
-    this.#timer.unref();
+    this.#loop ??= new IntervalLoop(() => this.logNow(), {
+      intervalMs: this.#deps.intervalMs,
+      onError: (error) => this.#deps.logger.error({ err: error }, 'progress log line failed'),
+    });
+    this.#loop.start();
   }
 
   stop(): void {
-    clearInterval(this.#timer);
+    void this.#loop?.stop();
   }
 
   logNow(): void {

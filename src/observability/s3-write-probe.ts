@@ -1,3 +1,4 @@
+import { IntervalLoop } from './interval-loop.js';
 import type { Logger } from './logger.js';
 import type { ObjectStore } from '../storage/object-store.js';
 
@@ -28,7 +29,7 @@ export interface S3WriteProbeDeps {
 export class S3WriteProbe {
   readonly #deps: S3WriteProbeDeps;
   #status: ProbeStatus = { kind: 'unknown' };
-  #timer: NodeJS.Timeout | undefined;
+  #loop: IntervalLoop | undefined;
   #inFlight: Promise<ProbeStatus> | undefined;
 
   constructor(deps: S3WriteProbeDeps) {
@@ -40,13 +41,17 @@ export class S3WriteProbe {
   }
 
   start(): void {
-    void this.probe();
-    this.#timer = setInterval(() => void this.probe(), this.#deps.intervalMs);
-    this.#timer.unref();
+    this.#loop ??= new IntervalLoop(() => this.probe(), {
+      intervalMs: this.#deps.intervalMs,
+      runAtStart: true,
+      onError: (error) => this.#deps.logger.error({ err: error }, 'S3 write probe failed unexpectedly'),
+    });
+    this.#loop.start();
   }
 
+  /** Stops the schedule; a probe in flight finishes on its own (it has its own timeout). */
   stop(): void {
-    clearInterval(this.#timer);
+    void this.#loop?.stop();
   }
 
   /** One probe; callers during a probe in flight share it. */

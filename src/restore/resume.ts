@@ -1,8 +1,10 @@
 import { createHash } from 'node:crypto';
 import { mkdir, open, rename } from 'node:fs/promises';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { z } from 'zod';
+import { fsyncDirectory } from '../filecache/fsync-directory.js';
 import { KeyedJournal } from '../filecache/keyed-journal.js';
+import { SHA256_HEX } from '../refs/stream-ref.js';
 
 /**
  * The restore's cursors in the file cache (STREAMVAULT_STATE_DIR/restore/<target id>/):
@@ -83,7 +85,7 @@ const restoredBatchLineSchema: z.ZodType<RestoredBatchLine> = z.object({
 });
 
 const postedStreamLineSchema: z.ZodType<PostedStreamLine> = z.object({
-  sha256: z.string().regex(/^[0-9a-f]{64}$/),
+  sha256: z.string().regex(SHA256_HEX),
   source: z.string().min(1),
   label: z.string().min(1),
 });
@@ -150,7 +152,7 @@ export class RestoreJournal {
         if (error.code !== 'ENOENT') throw error;
       });
     }
-    await fsyncDir(join(this.dir, EVENTS_FILE));
+    await fsyncDirectory(this.dir);
     [this.#events, this.#streams] = await RestoreJournal.#openFiles(this.dir);
   }
 
@@ -173,14 +175,5 @@ export async function writeFileAtomic(path: string, content: string): Promise<vo
     await handle.close();
   }
   await rename(temp, path);
-  await fsyncDir(path);
-}
-
-async function fsyncDir(path: string): Promise<void> {
-  const dir = await open(join(path, '..'), 'r');
-  try {
-    await dir.sync();
-  } finally {
-    await dir.close();
-  }
+  await fsyncDirectory(dirname(path));
 }

@@ -2,15 +2,17 @@ import { openAsBlob } from 'node:fs';
 import { createReadStream } from 'node:fs';
 import { copyFile, mkdir, rename, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
+import type { StreamRef } from '../refs/stream-ref.js';
+import { renderStreamTemplate } from '../refs/stream-template.js';
 import type { ObjectStore } from '../storage/object-store.js';
 import { StreamvaultError } from '../errors/streamvault-error.js';
 
 /** Where restored streams are written. Each call gets a verified local copy of the blob. */
 export interface StreamTarget {
   readonly description: string;
-  has(ref: { source: string; label: string; sha256: string }): Promise<boolean>;
+  has(ref: StreamRef): Promise<boolean>;
   /** Resolves when the target accepted the blob; rejects with a `StreamTargetError`. */
-  put(ref: { source: string; label: string; sha256: string }, file: string, size: number): Promise<void>;
+  put(ref: StreamRef, file: string, size: number): Promise<void>;
 }
 
 export class StreamTargetError extends StreamvaultError {
@@ -18,10 +20,6 @@ export class StreamTargetError extends StreamvaultError {
     super(message, { code: 'STREAM_TARGET_FAILED', retriable });
     this.name = 'StreamTargetError';
   }
-}
-
-function render(template: string, values: Record<string, string>): string {
-  return template.replace(/\{(\w+)\}/g, (whole, name: string) => values[name] ?? whole);
 }
 
 /**
@@ -36,14 +34,8 @@ function render(template: string, values: Record<string, string>): string {
  */
 export function httpStreamTarget(options: { base: string; template: string; existsTemplate: string; timeoutMs: number }): StreamTarget {
   const base = options.base.replace(/\/+$/, '');
-  const values = (ref: { source: string; label: string; sha256: string }) => ({
-    base,
-    source: encodeURIComponent(ref.source),
-    label: encodeURIComponent(ref.label),
-    sha256: ref.sha256,
-  });
-  const postUrlFor = (ref: { source: string; label: string; sha256: string }) => render(options.template, values(ref));
-  const existsUrlFor = (ref: { source: string; label: string; sha256: string }) => render(options.existsTemplate, values(ref));
+  const postUrlFor = (ref: StreamRef) => renderStreamTemplate(options.template, ref, { target: 'url', base });
+  const existsUrlFor = (ref: StreamRef) => renderStreamTemplate(options.existsTemplate, ref, { target: 'url', base });
   const hashInUrl = options.template.includes('{sha256}');
   return {
     description: `http ${base}`,
@@ -80,8 +72,8 @@ export function httpStreamTarget(options: { base: string; template: string; exis
 
 /** A bucket on the backup's S3 endpoint; the key comes from a template with {source}, {label}, {sha256}. */
 export function s3StreamTarget(options: { store: ObjectStore; keyTemplate: string }): StreamTarget {
-  const keyFor = (ref: { source: string; label: string; sha256: string }) =>
-    render(options.keyTemplate, { source: encodeURIComponent(ref.source), label: encodeURIComponent(ref.label), sha256: ref.sha256 });
+  const keyFor = (ref: StreamRef) =>
+    renderStreamTemplate(options.keyTemplate, ref, { target: 's3-key' });
   return {
     description: `s3://${options.store.bucket}`,
     async has(ref) {
@@ -102,7 +94,7 @@ export function s3StreamTarget(options: { store: ObjectStore; keyTemplate: strin
  * scratch stream target; written through a temporary name so a killed run leaves no partial blob.
  */
 export function directoryStreamTarget(options: { dir: string }): StreamTarget {
-  const pathFor = (ref: { source: string; label: string; sha256: string }) => directoryStreamPath(options.dir, ref);
+  const pathFor = (ref: StreamRef) => directoryStreamPath(options.dir, ref);
   return {
     description: `dir ${options.dir}`,
     async has(ref) {
@@ -124,6 +116,6 @@ export function directoryStreamTarget(options: { dir: string }): StreamTarget {
   };
 }
 
-export function directoryStreamPath(dir: string, ref: { source: string; label: string; sha256: string }): string {
-  return join(dir, encodeURIComponent(ref.source), encodeURIComponent(ref.label), ref.sha256);
+export function directoryStreamPath(dir: string, ref: StreamRef): string {
+  return join(dir, renderStreamTemplate('{source}', ref, { target: 'path' }), renderStreamTemplate('{label}', ref, { target: 'path' }), ref.sha256);
 }

@@ -20,7 +20,9 @@
  */
 import { SAFE_NAME, TOPIC_NAME } from '../config/pair.js';
 
-export const SHA256_HEX = /^[0-9a-f]{64}$/;
+import { SHA256_HEX } from '../refs/stream-ref.js';
+
+export { SHA256_HEX };
 
 export interface PairName {
   readonly source: string;

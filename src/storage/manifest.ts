@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { SHA256_HEX, streamRefShape } from '../refs/stream-ref.js';
 
 /**
  * One manifest entry per batch object, written after the object (data first, index second) as
@@ -16,10 +17,10 @@ const kafkaTimestamp = z
   .union([z.number().refine(Number.isInteger, 'expected an integer timestamp'), z.string().regex(/^-?\d{1,20}$/)])
   .transform((value) => BigInt(value));
 
+// The same validation as the stream journals (refs/stream-ref.ts): a manifest is the input of
+// restore, which builds keys, URLs and file paths from source and label.
 export const manifestStreamSchema = z.object({
-  source: z.string(),
-  label: z.string(),
-  sha256: z.string().regex(/^[0-9a-f]{64}$/),
+  ...streamRefShape,
   /** Kafka timestamp (ms) of the referencing event, so point-in-time restores pick exact streams. */
   timestamp: kafkaTimestamp,
 });
@@ -46,7 +47,7 @@ export const manifestEntrySchema = z.object({
   minTimestamp: kafkaTimestamp,
   maxTimestamp: kafkaTimestamp,
   bytes: z.number().int().nonnegative(),
-  sha256: z.string().regex(/^[0-9a-f]{64}$/),
+  sha256: z.string().regex(SHA256_HEX),
   /** The events object's Avro codec, as the Avro specification names it. */
   codec: z.enum(['null', 'deflate', 'zstandard']),
   /**

@@ -8,6 +8,7 @@ import {
   type StreamFileCache,
   type StreamRef,
 } from '../filecache/stream-file-cache.js';
+import { IntervalLoop } from '../observability/interval-loop.js';
 import type { Logger } from '../observability/logger.js';
 import { ignoredReadiness, type ReadinessReporter } from '../observability/readiness-problems.js';
 import type { ManifestStream } from '../storage/manifest.js';
@@ -97,7 +98,7 @@ export class BackupStreamPipeline implements StreamPipeline {
     retriedFailed: 0,
     markedMissing: 0,
   };
-  #retryTimer: NodeJS.Timeout | undefined;
+  #retryLoop: IntervalLoop | undefined;
   #retrying: Promise<number> | undefined;
   readonly stats: StreamPipelineStats;
   /** Per origin (pair): the first outcome of each stream it referenced. */
@@ -213,8 +214,11 @@ export class BackupStreamPipeline implements StreamPipeline {
       }
     })().catch((error: unknown) => this.#log.error({ err: error }, 'replaying the pending journal failed; the rest replays at the next start'));
     const tick = this.#o.retryTickMs ?? Math.min(this.#o.failedRetry.minDelayMs, 60_000);
-    this.#retryTimer = setInterval(() => void this.retryDue(), Math.max(10, tick));
-    this.#retryTimer.unref();
+    this.#retryLoop = new IntervalLoop(() => this.retryDue(), {
+      intervalMs: Math.max(10, tick),
+      onError: (error) => this.#log.error({ err: error }, 'scheduled retry of failed streams failed; the next tick tries again'),
+    });
+    this.#retryLoop.start();
   }
 
   /**
@@ -297,7 +301,7 @@ export class BackupStreamPipeline implements StreamPipeline {
    */
   async drainHitCache(): Promise<void> {
     if (this.#state === 'running') this.#state = 'draining';
-    clearInterval(this.#retryTimer);
+    void this.#retryLoop?.stop();
     this.#pool.closeAdmission();
     await this.#replay;
     if (this.#state === 'halted') {
@@ -319,7 +323,7 @@ export class BackupStreamPipeline implements StreamPipeline {
   /** Phase 3: the pool finishes within `graceMs`; the rest stays in the pending journal. */
   async drainPool(graceMs: number): Promise<{ unfinished: number }> {
     if (this.#state === 'running') this.#state = 'draining';
-    clearInterval(this.#retryTimer);
+    void this.#retryLoop?.stop();
     const { completed } = await this.#pool.drain(graceMs);
     if (this.#state !== 'halted') this.#state = 'stopped';
     const unfinished = this.#o.cache.pending.size;
@@ -500,7 +504,7 @@ export class BackupStreamPipeline implements StreamPipeline {
     #stopForStateDir(why: string): void {
     if (this.#state === 'halted') return;
     this.#state = 'halted';
-    clearInterval(this.#retryTimer);
+    void this.#retryLoop?.stop();
     const dropped = this.#pool.halt();
     this.#log.error({ queuedLeftInJournal: dropped }, `nothing more can be made durable in the state directory; stopping the daemon: ${why}`);
     this.#requestStop(`state directory unusable: ${why}`);

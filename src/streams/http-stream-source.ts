@@ -1,7 +1,7 @@
 import { Readable } from 'node:stream';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
-import type { StreamRef } from '../filecache/stream-file-cache.js';
-import { SHA256_HEX } from '../storage/key-layout.js';
+import type { StreamRef } from '../refs/stream-ref.js';
+import { renderStreamTemplate } from '../refs/stream-template.js';
 import { StreamSourceError, type OpenedStream, type StreamSource } from './stream-source.js';
 
 export interface HttpStreamSourceOptions {
@@ -21,22 +21,7 @@ export interface HttpStreamSourceOptions {
  * are validated upstream as well (isSafeSegment); this is the second defense.
  */
 export function buildStreamUrl(template: string, baseUrl: string, ref: StreamRef): string {
-  if (!SHA256_HEX.test(ref.sha256)) {
-    throw new Error(`expected a sha256 of 64 lowercase hex characters, got ${JSON.stringify(ref.sha256.slice(0, 80))}`);
-  }
-  const base = baseUrl.replace(/\/+$/, '');
-  return template.replace(/\{(base|source|label|sha256)\}/g, (_, name: string) => {
-    switch (name) {
-      case 'base':
-        return base;
-      case 'source':
-        return encodeURIComponent(ref.source);
-      case 'label':
-        return encodeURIComponent(ref.label);
-      default:
-        return ref.sha256;
-    }
-  });
+  return renderStreamTemplate(template, ref, { target: 'url', base: baseUrl });
 }
 
 /** GET `{base}/api/v3/stream/{source}/{label}/{sha256}`, streamed (fetch from undici). */

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { StreamRef } from '../filecache/stream-file-cache.js';
+import type { StreamRef } from '../refs/stream-ref.js';
 import { SHA256_HEX, type KeyLayout } from '../storage/key-layout.js';
 import type { ObjectStore } from '../storage/object-store.js';
 

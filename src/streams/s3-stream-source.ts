@@ -1,29 +1,15 @@
-import type { StreamRef } from '../filecache/stream-file-cache.js';
-import { SHA256_HEX } from '../storage/key-layout.js';
+import type { StreamRef } from '../refs/stream-ref.js';
+import { renderStreamTemplate } from '../refs/stream-template.js';
 import { ObjectNotFoundError, type ObjectStore } from '../storage/object-store.js';
 import { StreamSourceError, type OpenedStream, type StreamSource } from './stream-source.js';
 
 /**
  * The key of one blob in the source bucket: `{source}`, `{label}`, `{sha256}`, `{sha256_2}` (its
- * first two characters). Source and label are single safe segments (validated before), so they
- * cannot add a `/` or a `..` segment to the key.
+ * first two characters). Source and label are percent-encoded, as the restore's S3 target encodes
+ * them (one renderer, refs/stream-template.ts), so a restored bucket reads back as a source.
  */
 export function buildSourceKey(template: string, ref: StreamRef): string {
-  if (!SHA256_HEX.test(ref.sha256)) {
-    throw new Error(`expected a sha256 of 64 lowercase hex characters, got ${JSON.stringify(ref.sha256.slice(0, 80))}`);
-  }
-  return template.replace(/\{(source|label|sha256|sha256_2)\}/g, (_, name: string) => {
-    switch (name) {
-      case 'source':
-        return ref.source;
-      case 'label':
-        return ref.label;
-      case 'sha256_2':
-        return ref.sha256.slice(0, 2);
-      default:
-        return ref.sha256;
-    }
-  });
+  return renderStreamTemplate(template, ref, { target: 's3-key' });
 }
 
 /** Blobs read from another bucket (e.g. the platform's own object store). */

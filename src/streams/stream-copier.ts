@@ -1,7 +1,7 @@
 import { pipeline, type Readable } from 'node:stream';
 import pRetry, { AbortError } from 'p-retry';
 import { renderForLog } from '../events/stream-references.js';
-import { isValidStreamRef, type StreamRef } from '../filecache/stream-file-cache.js';
+import { isValidStreamRef, type StreamRef } from '../refs/stream-ref.js';
 import type { Logger } from '../observability/logger.js';
 import type { KeyLayout } from '../storage/key-layout.js';
 import type { ObjectStore } from '../storage/object-store.js';

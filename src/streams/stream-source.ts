@@ -1,5 +1,5 @@
 import type { Readable } from 'node:stream';
-import type { StreamRef } from '../filecache/stream-file-cache.js';
+import type { StreamRef } from '../refs/stream-ref.js';
 import { StreamvaultError } from '../errors/streamvault-error.js';
 
 /** What a source answered for one reference. A missing blob is an answer, not an error. */

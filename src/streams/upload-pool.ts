@@ -1,5 +1,5 @@
 import PQueue from 'p-queue';
-import type { StreamRef } from '../filecache/stream-file-cache.js';
+import type { StreamRef } from '../refs/stream-ref.js';
 
 export interface UploadPoolOptions {
   /** Copies at the same time, from 1 (STREAMVAULT_STREAM_CONCURRENCY, default 20). */

@@ -1,3 +1,4 @@
+import { IntervalLoop } from '../observability/interval-loop.js';
 import type { Logger } from '../observability/logger.js';
 import type { ValidationResult } from '../observability/metrics.js';
 import type { KeyLayout } from '../storage/key-layout.js';
@@ -28,7 +29,7 @@ export interface PeriodicValidationDeps {
 export class PeriodicValidation {
   readonly #deps: PeriodicValidationDeps;
   readonly #recent: ManifestEntry[] = [];
-  #timer: NodeJS.Timeout | undefined;
+  #loop: IntervalLoop | undefined;
   #running: Promise<ValidationResult> | undefined;
 
   constructor(deps: PeriodicValidationDeps) {
@@ -43,13 +44,16 @@ export class PeriodicValidation {
   }
 
   start(): void {
-    this.#timer = setInterval(() => void this.run(), this.#deps.intervalMs);
-    this.#timer.unref();
+    this.#loop ??= new IntervalLoop(() => this.run(), {
+      intervalMs: this.#deps.intervalMs,
+      onError: (error) => this.#deps.logger.error({ err: error }, 'validation run failed'),
+    });
+    this.#loop.start();
   }
 
   /** Stops the schedule and waits for a run in progress. */
   async stop(): Promise<void> {
-    clearInterval(this.#timer);
+    await this.#loop?.stop();
     await this.#running;
   }
 

@@ -26,6 +26,35 @@ const entry = (partition: number, firstOffset: string): ManifestEntry => ({
 });
 
 describe('manifests', () => {
+  // Regression (issue 11): manifests took any source and label while the journals validated them;
+  // restore builds keys, URLs and file paths from them.
+  it.each([
+    ['a label with a separator', { label: 'a/b' }, /streams\.0\.label: label "a\/b" contains a path separator, expected a single segment \(code STREAM_REF_INVALID\)/],
+    ['a traversal label', { label: '..' }, /streams\.0\.label: label "\.\." is a relative path name, expected a plain name \(code STREAM_REF_INVALID\)/],
+    ['an empty source', { source: '' }, /streams\.0\.source: source is empty, expected a non-empty name \(code STREAM_REF_INVALID\)/],
+    ['an upper-case sha256', { sha256: 'A'.repeat(64) }, /streams\.0\.sha256: expected a sha256 of 64 lowercase hex characters, got "A{64}" \(code STREAM_REF_INVALID\)/],
+  ])('reject a stream reference with %s, saying what was expected and what arrived', (_, change, reason) => {
+    const e = entry(0, '0');
+    const bad = { ...e, streams: [{ ...e.streams[0]!, ...change }] };
+    const parsed = parseManifest('manifests/k.json', serializeManifest(bad));
+    expect(parsed.ok).toBe(false);
+    expect(parsed.ok ? '' : parsed.reason).toMatch(/^manifest manifests\/k\.json: /);
+    expect(parsed.ok ? '' : parsed.reason).toMatch(reason);
+  });
+
+  it('report a manifest with an invalid label as a read problem, not an entry', async () => {
+    const store = new MemoryObjectStore();
+    const layout = new KeyLayout('');
+    const good = entry(0, '0');
+    const bad = { ...entry(0, '10'), streams: [{ ...good.streams[0]!, label: '../../etc' }] };
+    await store.put(layout.manifestKey({ source: 'samples', event: 'sourced' }, 0, '0'), serializeManifest(good));
+    await store.put(layout.manifestKey({ source: 'samples', event: 'sourced' }, 0, '10'), serializeManifest(bad));
+    const listing = await readManifests(store, layout);
+    expect(listing.entries).toEqual([good]);
+    expect(listing.problems).toHaveLength(1);
+    expect(listing.problems[0]!.reason).toContain('label "../../etc" contains a path separator');
+  });
+
   it('round-trip through their serialized form', () => {
     const e = entry(0, '0');
     expect(parseManifest('k', serializeManifest(e))).toEqual({ ok: true, entry: e });

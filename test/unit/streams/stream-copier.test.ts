@@ -151,4 +151,12 @@ describe('source addresses', () => {
     expect(buildSourceKey('blobs/{sha256_2}/{sha256}', ref)).toBe(`blobs/ab/${'ab'.repeat(32)}`);
     expect(buildSourceKey('{source}/{label}/{sha256}', { ...ref, source: 'samples', label: 'content' })).toBe(`samples/content/${'ab'.repeat(32)}`);
   });
+
+  // Regression (issue 11): the S3 source put source and label into the key as they came, while the
+  // restore's S3 target percent-encoded them, so a blob restored to a bucket was not found there
+  // by a backup reading that bucket as its source.
+  it('percent-encodes source and label in the S3 key, as the restore S3 target does', () => {
+    expect(buildSourceKey('{source}/{label}/{sha256}', ref)).toBe(`%252e%252e/la%20bel%3F%23/${'ab'.repeat(32)}`);
+    expect(buildSourceKey('{source}/{label}/{sha256}', { ...ref, source: 'Büro', label: 'a+b' })).toBe(`B%C3%BCro/a%2Bb/${'ab'.repeat(32)}`);
+  });
 });
