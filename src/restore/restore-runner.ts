@@ -11,9 +11,9 @@ import { describeRetentionGap, retentionGapJson } from '../storage/retention-gap
 import { batchNeedsRestore, restoreEvents, type EventRestoreResult } from './event-restorer.js';
 import { applyGroupOffsets, translateGroupOffsets, translationTableJson, translationTableText, type ApplyResult, type GroupOffsetsPlan } from './group-offsets.js';
 import { runHook } from './hooks.js';
-import { decideResume, partitionId, type CheckMode, type ResumeDecision } from './incremental.js';
+import { decideResume, partitionId, type CheckMode, type ResumeDecision } from './resume-decision.js';
 import { buildRestorePlan, includesEvents, includesStreams, planTotals, type PlannedPartition, type PlanTotals, type RestorePlan, type RestoreScope } from './restore-plan.js';
-import { RestoreJournal, type TargetIdentity } from './resume.js';
+import { RestoreJournal, type TargetIdentity } from './restore-journal.js';
 import type { PairOrder } from '../config/pair-order.js';
 import { Spool } from './spool.js';
 import { restoreStreams, type StreamRestoreResult } from './stream-restorer.js';

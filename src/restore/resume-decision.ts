@@ -1,7 +1,7 @@
 import type { Logger } from '../observability/logger.js';
 import type { PlannedPartition } from './restore-plan.js';
 import { addDigest, recordDigest } from './restored-record.js';
-import type { RestoredBatchLine, RestoreJournal } from './resume.js';
+import type { RestoredBatchLine, RestoreJournal } from './restore-journal.js';
 import type { PartitionBounds, ScanRequest, TargetReader } from './target-scan.js';
 
 export type CheckMode = 'every-batch' | 'last-batch';
