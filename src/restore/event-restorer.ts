@@ -36,8 +36,10 @@ export interface EventRestoreResult {
 
 export interface EventRestorerDeps {
   readonly store: ObjectStore;
-  readonly producer: Producer;
-  readonly journal: RestoreJournal;
+  /** Only `send` is used (a fake in unit tests). */
+  readonly producer: Pick<Producer, 'send'>;
+  /** Only `appendBatch` is used: one line per finished batch. */
+  readonly journal: Pick<RestoreJournal, 'appendBatch'>;
   readonly throttle: Throttle;
   readonly logger: Logger;
   readonly scope: RestoreScope;
