@@ -14,6 +14,7 @@ import { restoreSummaryText, restoreVerdict } from '../restore/restore-summary-t
 import { httpStreamTarget, s3StreamTarget, type StreamTarget } from '../restore/stream-targets.js';
 import type { KeyLayout } from '../storage/key-layout.js';
 import type { ObjectStore } from '../storage/object-store.js';
+import type { S3Client } from '@aws-sdk/client-s3';
 import { createS3Client, S3ObjectStore } from '../storage/s3-object-store.js';
 import { VERSION } from '../version.js';
 import { withResources, type ResourceStack } from './resource-stack.js';
@@ -46,6 +47,14 @@ export interface RestoreRequest {
   readonly skipExistingStreams: boolean;
 }
 
+/** The parts the run makes that talk to the outside and must be closed; fakes in unit tests. */
+export interface RestoreParts {
+  /** The S3 client of an `s3` stream target (STREAMVAULT_RESTORE_STREAM_BUCKET); destroyed with the run. */
+  readonly streamTargetS3: (config: Config) => S3Client;
+}
+
+const realParts: RestoreParts = { streamTargetS3: (config) => createS3Client(s3Settings(config)) };
+
 /** A refusal before anything is opened towards the target: its message, and the exit code it maps to. */
 type Refusal = { readonly ok: false; readonly message: string; readonly exitCode: ExitCodeValue };
 
@@ -56,7 +65,7 @@ type Refusal = { readonly ok: false; readonly message: string; readonly exitCode
  * uses, and closes them itself). What this function opens is closed from one list, last first,
  * however the run ends: a refusal just returns.
  */
-export async function runRestoreApp(io: RunIo, context: RunContext, request: RestoreRequest): Promise<ExitCodeValue> {
+export async function runRestoreApp(io: RunIo, context: RunContext, request: RestoreRequest, parts: RestoreParts = realParts): Promise<ExitCodeValue> {
   const { config, logger, store, layout } = context;
   return withResources(logger, async (resources) => {
     const withStreams = includesStreams(request.scope.what) && config.RESTORE_STREAM_TARGET !== 'none';
@@ -70,7 +79,7 @@ export async function runRestoreApp(io: RunIo, context: RunContext, request: Res
     const stateDir = await checkStateDir(config.STATE_DIR);
     if (!stateDir.ok) return refuse(io, logger, { ok: false, message: stateDir.message, exitCode: ExitCode.stateDirUnusable });
 
-    const streamTarget = withStreams ? await openStreamTarget(config, resources, request.dryRun) : { ok: true as const, target: undefined };
+    const streamTarget = withStreams ? await openStreamTarget(config, parts, resources, request.dryRun) : { ok: true as const, target: undefined };
     if (!streamTarget.ok) return refuse(io, logger, streamTarget);
 
     const brokers = restoreBrokers(config);
@@ -143,7 +152,7 @@ function streamTargetProblems(config: Config, withStreams: boolean): string[] {
 }
 
 /** The stream target of STREAMVAULT_RESTORE_STREAM_TARGET (http or s3); its S3 client is closed with the run. */
-async function openStreamTarget(config: Config, resources: ResourceStack, dryRun: boolean): Promise<{ ok: true; target: StreamTarget | undefined } | Refusal> {
+async function openStreamTarget(config: Config, parts: RestoreParts, resources: ResourceStack, dryRun: boolean): Promise<{ ok: true; target: StreamTarget | undefined } | Refusal> {
   if (config.RESTORE_STREAM_TARGET === 'http') {
     return {
       ok: true,
@@ -151,7 +160,7 @@ async function openStreamTarget(config: Config, resources: ResourceStack, dryRun
     };
   }
   if (config.RESTORE_STREAM_TARGET !== 's3') return { ok: true, target: undefined };
-  const client = createS3Client(s3Settings(config));
+  const client = parts.streamTargetS3(config);
   resources.defer('stream target S3 client', () => client.destroy());
   const targetStore = new S3ObjectStore(client, config.RESTORE_STREAM_BUCKET);
   if (!dryRun && !(await targetStore.bucketExists())) {
