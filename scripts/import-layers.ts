@@ -34,8 +34,9 @@ export const LAYERS: ReadonlyArray<{ readonly rank: number; readonly units: read
   { rank: 8, units: ['drill'], owns: 'restore drills (use restore and verify)' },
   { rank: 8, units: ['prune'], owns: 'retention: which batches, streams and snapshots prune deletes' },
   { rank: 9, units: ['process-signals'], owns: 'SIGTERM/SIGINT for the whole process' },
-  { rank: 10, units: ['commands'], owns: 'one file per command (commander), each runs its part of the above' },
-  { rank: 11, units: ['cli', 'healthcheck'], owns: 'the entry points' },
+  { rank: 10, units: ['app'], owns: 'one place that assembles each run (restore, drill) and closes what it opened, last first' },
+  { rank: 11, units: ['commands'], owns: 'one file per command (commander), each runs its part of the above' },
+  { rank: 12, units: ['cli', 'healthcheck'], owns: 'the entry points' },
 ];
 
 export interface UpwardImport {

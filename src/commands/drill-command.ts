@@ -1,12 +1,6 @@
-import { mkdir, rename, writeFile } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
 import type { Command } from 'commander';
-import { runDrill } from '../drill/run-drill.js';
-import { exitCodeFor } from '../errors/exit-code-of.js';
-import type { ExitCodeValue } from '../exit-codes.js';
-import { checkStateDir } from '../filecache/state-dir.js';
-import { VERSION } from '../version.js';
-import { restoreBrokers, restoreTargetClients, restoreTuning } from './restore-target.js';
+import { runDrillApp } from '../app/restore-run.js';
+import { ExitCode, type ExitCodeValue } from '../exit-codes.js';
 import { createCommandContext, type CliEnvironment } from './command-context.js';
 
 interface DrillFlags {
@@ -59,50 +53,19 @@ export async function runDrillCommand(cli: CliEnvironment, flags: DrillFlags): P
   }
   if (problems.length > 0) {
     cli.stderr.write(`streamvault drill: invalid arguments:\n${problems.map((p) => `  - ${p}`).join('\n')}\n`);
-    return exitCodeFor('CONFIG_INVALID');
+    return ExitCode.badConfiguration;
   }
 
   const created = await createCommandContext(cli, { requireBucket: 'backup' });
   if (!created.ok) return created.exitCode;
-  const { config, logger, store, layout } = created.context;
-  const stateDir = await checkStateDir(config.STATE_DIR);
-  if (!stateDir.ok) {
-    logger.error(stateDir.message);
-    cli.stderr.write(`streamvault: ${stateDir.message}\n`);
-    return exitCodeFor('STATE_DIR_UNUSABLE');
-  }
-  const brokers = restoreBrokers(config);
-  const outcome = await runDrill(
-    {
-      drillId,
-      sources: flags.source ?? [],
-      events: flags.event ?? [],
-      sampleBatches: sample,
-      topicPrefix,
-      workDir: join(stateDir.path, 'drill', drillId),
-      keep: Boolean(flags.keep),
-      maxDifferences,
-      readTimeoutMs: Math.round(config.RESTORE_SCAN_TIMEOUT_SECONDS * 1000),
-      backupLocation: `s3://${config.S3_BUCKET}/${layout.prefix}`,
-      brokers,
-      toolVersion: VERSION,
-      restore: restoreTuning(config),
-    },
-    {
-      store,
-      layout,
-      logger,
-      ...restoreTargetClients(config, brokers, logger),
-      now: () => new Date(),
-    },
-  );
-  const text = `${JSON.stringify(outcome.report, null, 2)}\n`;
-  if (flags.report === undefined) cli.stdout.write(text);
-  else {
-    await mkdir(dirname(flags.report), { recursive: true });
-    await writeFile(`${flags.report}.partial`, text);
-    await rename(`${flags.report}.partial`, flags.report);
-    cli.stderr.write(`streamvault drill: ${outcome.report.result}; report written to ${flags.report}\n`);
-  }
-  return outcome.exitCode;
+  return runDrillApp(cli, created.context, {
+    drillId,
+    sources: flags.source ?? [],
+    events: flags.event ?? [],
+    sampleBatches: sample,
+    topicPrefix,
+    keep: Boolean(flags.keep),
+    maxDifferences,
+    reportPath: flags.report,
+  });
 }

@@ -14,7 +14,7 @@ export function kafkaSettings(config: Config): KafkaSettings {
   };
 }
 
-/** The cluster restore and drill write to (restore-target.ts: its brokers, its TLS and SASL). */
+/** The cluster restore and drill write to (app/restore-target.ts: its brokers, its TLS and SASL). */
 export function restoreKafkaSettings(config: Config, brokers: readonly string[]): KafkaSettings {
   return { brokers, clientId: config.KAFKA_CLIENT_ID, security: config.restoreKafkaSecurity };
 }

@@ -172,7 +172,7 @@ export function registerBackupMetrics(registry: Registry, sources: MetricsSource
   streamGauge('streamvault_stream_pool_queue_depth', 'Stream uploads waiting for a slot in the pool.', 'queueDepth');
   streamGauge('streamvault_stream_pool_running', 'Stream uploads in progress.', 'running');
   streamGauge('streamvault_filecache_pending', 'Streams journaled as pending in the file cache.', 'pending');
-  streamGauge('streamvault_filecache_failed', 'Streams journaled as failed in the file cache.', 'failedJournal');
+  streamGauge('streamvault_filecache_failed', 'Streams journaled as failed in the file cache.', 'failedList');
   streamCounter('streamvault_streams_failed_retried_total', 'Failed-list entries copied again by their retry schedule.', 'retriedFailed');
   streamGauge('streamvault_streams_unavailable_at_source', 'Failed-list entries recorded in the backup as unavailable at the source (missing after the retry window).', 'unavailableAtSource');
   streamGauge('streamvault_stream_destination_paused', '1 while the stream pool waits for the backup bucket to take copies again.', 'destinationPaused');

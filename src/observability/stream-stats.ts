@@ -17,8 +17,11 @@ export interface StreamStatsSnapshot {
   readonly queueDepth?: number;
   /** Entries in the file cache's pending journal. */
   readonly pending?: number;
-  /** Entries in the file cache's failed journal. */
-  readonly failedJournal?: number;
+  /**
+   * Entries in the failed list (the file cache's failed journal): `failedList` in the pipeline's
+   * stats too; the metric keeps its name, streamvault_filecache_failed.
+   */
+  readonly failedList?: number;
   /** References dropped by the in-memory hit cache (seen recently). */
   readonly hitCacheHits?: number;
   readonly uploadedBytes?: number;
@@ -45,7 +48,7 @@ export function readStreamStats(pipeline: Pick<StreamPipeline, 'stats'>): Stream
     failed: s.failed,
     queueDepth: s.queued,
     pending: s.pending,
-    failedJournal: s.failedList,
+    failedList: s.failedList,
     hitCacheHits: s.hitCacheHits,
     uploadedBytes: s.uploadedBytes,
     running: s.running,

@@ -8,13 +8,13 @@ import { classifyKafkaError, type KafkaErrorClass } from '../kafka/classify-kafk
 import type { Logger } from '../observability/logger.js';
 import type { ManifestEntry } from '../storage/manifest.js';
 import type { ObjectStore } from '../storage/object-store.js';
-import { partitionId } from './incremental.js';
+import { partitionId } from './resume-decision.js';
 import { orderedSteps, type PairOrder } from '../config/pair-order.js';
 import { inOffsetScope } from './offset-ranges.js';
 import { ProduceRequestTimestamps } from './produce-request-timestamps.js';
 import { inTimeScope, type PlannedPartition, type RestoreScope } from './restore-plan.js';
 import { addDigest, comparableFromBackup, recordDigest, toRestoredMessage } from './restored-record.js';
-import type { RestoreJournal } from './resume.js';
+import type { RestoreJournal } from './restore-journal.js';
 import type { PartitionBounds } from './target-scan.js';
 import type { Throttle } from './throttle.js';
 
@@ -36,8 +36,10 @@ export interface EventRestoreResult {
 
 export interface EventRestorerDeps {
   readonly store: ObjectStore;
-  readonly producer: Producer;
-  readonly journal: RestoreJournal;
+  /** Only `send` is used (a fake in unit tests). */
+  readonly producer: Pick<Producer, 'send'>;
+  /** Only `appendBatch` is used: one line per finished batch. */
+  readonly journal: Pick<RestoreJournal, 'appendBatch'>;
   readonly throttle: Throttle;
   readonly logger: Logger;
   readonly scope: RestoreScope;

@@ -9,7 +9,7 @@ import pRetry, { AbortError } from 'p-retry';
 import type { Logger } from '../observability/logger.js';
 import type { ObjectStore } from '../storage/object-store.js';
 import type { PlannedStream, StreamReference } from './restore-plan.js';
-import type { RestoreJournal } from './resume.js';
+import type { RestoreJournal } from './restore-journal.js';
 import type { Spool } from './spool.js';
 import { StreamTargetError, type StreamTarget } from './stream-targets.js';
 

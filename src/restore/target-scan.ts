@@ -35,6 +35,12 @@ export interface ScannedRecord {
   readonly comparable: ComparableRecord;
 }
 
+/** What restore reads of the target: partition bounds and windows of restored records (TargetReader). */
+export type TargetScan = Pick<TargetReader, 'bounds' | 'scan'>;
+
+/** The clients TargetReader makes (a kafkajs `Kafka`; a fake cluster in unit tests): an admin per bounds read, a consumer per scan attempt. */
+export type TargetClients = Pick<Kafka, 'admin' | 'consumer'>;
+
 /**
  * Reads the restore target: partition bounds, and windows of records carrying the original-position
  * headers. kafkajs has no group-less fetch (no `assign()`; its consumer always joins a group), so a
@@ -42,11 +48,12 @@ export interface ScannedRecord {
  * scan covers every window at once because joining a group costs seconds.
  */
 export class TargetReader {
-  readonly #kafka: Kafka;
+  readonly #kafka: TargetClients;
   readonly #logger: Logger;
   readonly #timeoutMs: number;
 
-  constructor(kafka: Kafka, logger: Logger, timeoutMs: number) {
+  /** `timeoutMs`: the whole scan's limit (STREAMVAULT_RESTORE_SCAN_TIMEOUT_SECONDS), in milliseconds. */
+  constructor(kafka: TargetClients, logger: Logger, timeoutMs: number) {
     this.#kafka = kafka;
     this.#logger = logger;
     this.#timeoutMs = timeoutMs;

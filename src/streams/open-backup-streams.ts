@@ -6,7 +6,7 @@ import type { Logger } from '../observability/logger.js';
 import type { ReadinessReporter } from '../observability/readiness-problems.js';
 import { KeyLayout } from '../storage/key-layout.js';
 import type { ObjectStore } from '../storage/object-store.js';
-import { createStreamPipeline, type BackupStreamPipeline, type StreamPipelineObserver } from './create-stream-pipeline.js';
+import { createStreamPipeline, type BackupStreamPipeline, type StreamPipelineObserver } from './backup-stream-pipeline.js';
 import { MissingStreamMarkers } from './missing-stream-markers.js';
 import { createStreamCopier, createStreamSource, streamSourceSettings } from './stream-settings.js';
 

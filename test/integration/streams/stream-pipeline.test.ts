@@ -11,7 +11,7 @@ import { ReadinessProblems } from '../../../src/observability/readiness-problems
 import { KeyLayout } from '../../../src/storage/key-layout.js';
 import type { ManifestStream } from '../../../src/storage/manifest.js';
 import { S3ObjectStore } from '../../../src/storage/s3-object-store.js';
-import { createStreamPipeline, type BackupStreamPipeline } from '../../../src/streams/create-stream-pipeline.js';
+import { createStreamPipeline, type BackupStreamPipeline } from '../../../src/streams/backup-stream-pipeline.js';
 import { HttpStreamSource } from '../../../src/streams/http-stream-source.js';
 import { StreamCopier } from '../../../src/streams/stream-copier.js';
 import { withCleanup } from '../../helpers/cleanup.js';

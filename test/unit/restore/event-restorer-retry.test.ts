@@ -6,7 +6,7 @@ import { manifestOnlyPipeline } from '../../../src/backup/stream-pipeline.js';
 import { createLogger } from '../../../src/observability/logger.js';
 import { mayRetryProduce, restoreEvents } from '../../../src/restore/event-restorer.js';
 import type { PlannedPartition } from '../../../src/restore/restore-plan.js';
-import { RestoreJournal } from '../../../src/restore/resume.js';
+import { RestoreJournal } from '../../../src/restore/restore-journal.js';
 import { Throttle } from '../../../src/restore/throttle.js';
 import { KeyLayout } from '../../../src/storage/key-layout.js';
 import { MemoryObjectStore } from '../../helpers/memory-object-store.js';

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseTimestamp } from '../../../src/restore/restore-plan.js';
 import { comparableFromBackup, originalPosition, recordDigest, toRestoredMessage } from '../../../src/restore/restored-record.js';
-import { RestoreJournal } from '../../../src/restore/resume.js';
+import { RestoreJournal } from '../../../src/restore/restore-journal.js';
 import { Throttle } from '../../../src/restore/throttle.js';
 import { targetPartition } from '../../../src/restore/event-restorer.js';
 import { makeTempDir } from '../../helpers/temp-dir.js';

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { createLogger } from '../../../src/observability/logger.js';
 import { buildRestorePlan, planTotals } from '../../../src/restore/restore-plan.js';
-import { RestoreJournal } from '../../../src/restore/resume.js';
+import { RestoreJournal } from '../../../src/restore/restore-journal.js';
 import { restoreStreams } from '../../../src/restore/stream-restorer.js';
 import type { StreamTarget } from '../../../src/restore/stream-targets.js';
 import { KeyLayout } from '../../../src/storage/key-layout.js';

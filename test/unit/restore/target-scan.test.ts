@@ -164,3 +164,62 @@ describe('TargetReader.scan', () => {
     expect(groups).toHaveLength(1);
   });
 });
+
+describe('TargetReader.scan windows', () => {
+  it('makes no consumer when every window is empty: from at or past the end, or a partition with nothing', async () => {
+    const { kafka, groups } = fakeConsumers([], 2, 6);
+    const bounds = new Map([['t', [{ low: 0n, high: 6n }, { low: 3n, high: 3n }]]]);
+    const result = await new TargetReader(kafka, createLogger('silent'), 10_000).scan(
+      [
+        { topic: 't', partition: 0, from: 6n },
+        { topic: 't', partition: 1, from: 0n },
+      ],
+      bounds,
+      () => {
+        throw new Error('expected no record to be visited');
+      },
+    );
+    expect(result.records).toBe(0);
+    expect(groups).toEqual([]);
+  });
+
+  it('reads from the first retained offset when asked for an offset the target no longer holds', async () => {
+    const { kafka } = fakeConsumers([{ kind: 'join' }], 1, 6);
+    const seen: bigint[] = [];
+    await new TargetReader(kafka, createLogger('silent'), 10_000).scan([{ topic: 't', partition: 0, from: 0n }], new Map([['t', [{ low: 4n, high: 6n }]]]), (r) => seen.push(r.offset));
+    expect(seen).toEqual([4n, 5n]);
+  });
+
+  it('stops at the high watermark known when the scan started, even when the partition has more by then', async () => {
+    const { kafka } = fakeConsumers([{ kind: 'join' }], 1, 6);
+    const seen: bigint[] = [];
+    await new TargetReader(kafka, createLogger('silent'), 10_000).scan([{ topic: 't', partition: 0, from: 1n }], new Map([['t', [{ low: 0n, high: 3n }]]]), (r) => seen.push(r.offset));
+    expect(seen).toEqual([1n, 2n]);
+  });
+
+  it('refuses a request for a partition the target topic does not have', async () => {
+    const { kafka, groups } = fakeConsumers([], 1, 6);
+    await expect(
+      new TargetReader(kafka, createLogger('silent'), 10_000).scan([{ topic: 't', partition: 3, from: 0n }], new Map([['t', [{ low: 0n, high: 6n }]]]), () => {}),
+    ).rejects.toThrow('expected partition 3 of target topic t to exist, got no such partition');
+    expect(groups).toEqual([]);
+  });
+
+  it('gives up at the scan timeout, naming the windows still open, when the target never serves up to its high watermark', async () => {
+    // The bounds say 8 records, the consumer only ever serves 6 (records deleted under the scan).
+    const { kafka } = fakeConsumers([{ kind: 'join' }], 2, 6);
+    const bounds = new Map([['t', [{ low: 0n, high: 6n }, { low: 0n, high: 8n }]]]);
+    const seen: string[] = [];
+    await expect(
+      new TargetReader(kafka, createLogger('silent'), 300).scan(
+        [
+          { topic: 't', partition: 0, from: 0n },
+          { topic: 't', partition: 1, from: 0n },
+        ],
+        bounds,
+        (r) => seen.push(`${r.partition}:${r.offset}`),
+      ),
+    ).rejects.toThrow(/did not finish within 0.3 s \(STREAMVAULT_RESTORE_SCAN_TIMEOUT_SECONDS\); still waiting for t:1$/);
+    expect(seen.filter((s) => s.startsWith('0:'))).toHaveLength(6);
+  });
+});

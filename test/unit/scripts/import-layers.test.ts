@@ -48,8 +48,8 @@ describe('import layers (issue 11: layers read downwards)', () => {
     });
 
     it('refuses a folder that has no layer, saying which units exist', () => {
-      const at = tree({ 'src/app/run.ts': "import { load } from '../config/load.js';\n" });
-      expect(() => upwardImports(at)).toThrow(/src unit 'app' has no layer.*expected one of exit-codes, version, .*config/);
+      const at = tree({ 'src/nowhere/run.ts': "import { load } from '../config/load.js';\n" });
+      expect(() => upwardImports(at)).toThrow(/src unit 'nowhere' has no layer.*expected one of exit-codes, version, .*config/);
     });
   });
 

@@ -10,7 +10,7 @@ import { createLogger, type Logger } from '../../../src/observability/logger.js'
 import { PassThrough } from 'node:stream';
 import { ReadinessProblems } from '../../../src/observability/readiness-problems.js';
 import { KeyLayout } from '../../../src/storage/key-layout.js';
-import { createStreamPipeline, READINESS, type BackupStreamPipeline } from '../../../src/streams/create-stream-pipeline.js';
+import { createStreamPipeline, READINESS, type BackupStreamPipeline } from '../../../src/streams/backup-stream-pipeline.js';
 import { MissingStreamMarkers } from '../../../src/streams/missing-stream-markers.js';
 import type { CopyOutcome } from '../../../src/streams/stream-copier.js';
 import { MemoryObjectStore } from '../../helpers/memory-object-store.js';

@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { openStreamFileCache } from '../../../src/filecache/stream-file-cache.js';
 import { createLogger } from '../../../src/observability/logger.js';
-import { createStreamPipeline } from '../../../src/streams/create-stream-pipeline.js';
+import { createStreamPipeline } from '../../../src/streams/backup-stream-pipeline.js';
 import type { CopyOutcome } from '../../../src/streams/stream-copier.js';
 import { makeTempDir } from '../../helpers/temp-dir.js';
 import { until } from '../../helpers/until.js';

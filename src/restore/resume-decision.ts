@@ -1,8 +1,8 @@
 import type { Logger } from '../observability/logger.js';
 import type { PlannedPartition } from './restore-plan.js';
 import { addDigest, recordDigest } from './restored-record.js';
-import type { RestoredBatchLine, RestoreJournal } from './resume.js';
-import type { PartitionBounds, ScanRequest, TargetReader } from './target-scan.js';
+import type { RestoredBatchLine, RestoreJournal } from './restore-journal.js';
+import type { PartitionBounds, ScanRequest, TargetScan } from './target-scan.js';
 
 export type CheckMode = 'every-batch' | 'last-batch';
 
@@ -26,8 +26,10 @@ export function partitionId(targetTopic: string, topic: string, partition: numbe
 export interface DecideResumeInput {
   readonly partitions: readonly PlannedPartition[];
   readonly targetTopicOf: (p: PlannedPartition) => string;
-  readonly journal: RestoreJournal;
-  readonly reader: TargetReader;
+  /** The batches earlier runs finished, and dropping them (what decideResume uses of RestoreJournal). */
+  readonly journal: Pick<RestoreJournal, 'batches' | 'reset'>;
+  /** The target's bounds and records (TargetReader; a fake in unit tests). */
+  readonly reader: TargetScan;
   readonly mode: CheckMode;
   readonly forceFull: boolean;
   readonly logger: Logger;
