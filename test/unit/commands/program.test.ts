@@ -1,8 +1,11 @@
 import { readFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { describeVariables } from '../../../src/config/describe-variables.js';
 import { ExitCode } from '../../../src/exit-codes.js';
 import { runCliCaptured } from '../../helpers/run-cli-captured.js';
+import { makeTempDir } from '../../helpers/temp-dir.js';
 
 const run = runCliCaptured;
 
@@ -73,13 +76,66 @@ describe('streamvault CLI', () => {
     expect(err).toMatch(/unknown command/);
   });
 
-  it('runs the command named by STREAMVAULT_MODE when none is given', async () => {
-    // Config is invalid (no bucket), so the chosen command fails fast at validation, naming it.
-    const restore = await run([], { STREAMVAULT_MODE: 'restore' });
-    expect(restore.code).toBe(ExitCode.badConfiguration);
-    expect(restore.err).toContain('STREAMVAULT_S3_BUCKET: expected a value');
+  it('runs the command named by STREAMVAULT_MODE when none is given, and backup when neither is', async () => {
+    // Which command ran is told by what it asked of S3: the backup daemon may create a missing
+    // bucket (and so sends CreateBucket, refused here), restore reads a backup and never creates one.
+    const s3 = await startBucketlessS3();
+    try {
+      const env = { ...s3.env, STREAMVAULT_S3_CREATE_BUCKET: 'true' };
+      const restore = await run([], { ...env, STREAMVAULT_MODE: 'restore' });
+      expect({ code: restore.code, requests: s3.take() }).toEqual({ code: ExitCode.missingBackupLocation, requests: ['HEAD /bucket'] });
+      expect(restore.err).toContain('this command reads a backup and never creates a bucket');
+      const backup = await run([], { ...env, STREAMVAULT_MODE: 'backup' });
+      expect({ code: backup.code, requests: s3.take() }).toEqual({ code: ExitCode.failure, requests: ['HEAD /bucket', 'PUT /bucket'] });
+      const unset = await run([], env);
+      expect({ code: unset.code, requests: s3.take() }).toEqual({ code: ExitCode.failure, requests: ['HEAD /bucket', 'PUT /bucket'] });
+      const named = await run(['restore'], { ...env, STREAMVAULT_MODE: 'backup' });
+      expect({ code: named.code, requests: s3.take() }).toEqual({ code: ExitCode.missingBackupLocation, requests: ['HEAD /bucket'] });
+    } finally {
+      await s3.close();
+    }
     const bogus = await run([], { STREAMVAULT_MODE: 'sing' });
     expect(bogus.code).toBe(ExitCode.badConfiguration);
     expect(bogus.err).toMatch(/unknown command 'sing'/);
   });
 });
+
+/**
+ * An S3 endpoint without the bucket: HeadBucket answers 404, CreateBucket 403 (so a backup stops
+ * there). Records each request as "METHOD /path".
+ */
+async function startBucketlessS3(): Promise<{ env: NodeJS.ProcessEnv; take: () => string[]; close: () => Promise<void> }> {
+  let requests: string[] = [];
+  const server = createServer((req, res) => {
+    req.resume();
+    req.on('end', () => {
+      requests.push(`${req.method} ${new URL(req.url ?? '/', 'http://x').pathname.replace(/\/$/, '')}`);
+      if (req.method === 'HEAD') {
+        res.writeHead(404).end();
+      } else {
+        res.writeHead(403, { 'content-type': 'application/xml' }).end('<?xml version="1.0"?><Error><Code>AccessDenied</Code><Message>no</Message></Error>');
+      }
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    env: {
+      STREAMVAULT_S3_BUCKET: 'bucket',
+      STREAMVAULT_S3_ENDPOINT: `http://127.0.0.1:${port}`,
+      STREAMVAULT_S3_FORCE_PATH_STYLE: 'true',
+      STREAMVAULT_S3_REGION: 'us-east-1',
+      STREAMVAULT_S3_ACCESS_KEY_ID: 'test',
+      STREAMVAULT_S3_SECRET_ACCESS_KEY: 'test',
+      STREAMVAULT_S3_MAX_ATTEMPTS: '1',
+      STREAMVAULT_LOG_LEVEL: 'silent',
+      STREAMVAULT_STATE_DIR: makeTempDir('program-state-'),
+    },
+    take: () => {
+      const taken = requests;
+      requests = [];
+      return taken;
+    },
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}

@@ -43,9 +43,18 @@ describe('streamvault streams failed', () => {
 
   it('does not change the list while another process holds the state directory', async () => {
     const dir = makeTempDir('state-');
+    const OTHER = 'cd'.repeat(32);
+    expect((await run(['streams', 'failed', 'add', `samples/content/${SHA}`], dir)).code).toBe(0);
+    const before = JSON.parse((await run(['streams', 'failed', 'list', '--json'], dir)).out) as unknown;
     writeFileSync(join(dir, 'streams.lock'), `${process.ppid}\n`);
-    const result = await run(['streams', 'failed', 'add', `samples/content/${SHA}`], dir);
-    expect(result.code).toBe(1);
-    expect(result.err).toContain(`in use by process ${process.ppid}`);
+    const added = await run(['streams', 'failed', 'add', `samples/content/${OTHER}`], dir);
+    expect(added.code).toBe(1);
+    expect(added.err).toContain(`in use by process ${process.ppid}`);
+    const cleared = await run(['streams', 'failed', 'clear', '--confirm'], dir);
+    expect(cleared.code).toBe(1);
+    // Read back: the list (a read needs no lock) is the one from before, entry for entry.
+    const after = JSON.parse((await run(['streams', 'failed', 'list', '--json'], dir)).out) as unknown;
+    expect(after).toEqual(before);
+    expect(before).toMatchObject({ count: 1, failed: [{ sha256: SHA.toLowerCase() }] });
   });
 });
