@@ -86,7 +86,7 @@ describe('scaling out: replicas in one consumer group', () => {
       expect(offsets).toEqual(Array.from({ length: 150 }, (_, i) => i));
     }
     const ends = await admin.fetchTopicOffsets(topic);
-    const [committed] = await admin.fetchOffsets({ groupId: `${group}.samples.sourced`, topics: [topic] });
+    const [committed] = await admin.fetchOffsets({ groupId: group, topics: [topic] });
     expect(committed?.partitions.map((p) => [p.partition, p.offset]).sort()).toEqual(ends.map((e) => [e.partition, e.high]).sort());
   }, 120_000);
 });
