@@ -255,7 +255,14 @@ export class BackupConsumer implements ConsumerPort {
       this.pause(topic, partitions);
       assigned.push({ worker, partitions });
     }
-    this.#log.info({ topics: assigned.length, partitions: assigned.reduce((n, a) => n + a.partitions.length, 0) }, 'joined consumer group');
+    this.#log.info(
+      {
+        topics: assigned.length,
+        partitions: assigned.reduce((n, a) => n + a.partitions.length, 0),
+        assignment: Object.fromEntries(assigned.map((a) => [a.worker.pair.topic, a.partitions])),
+      },
+      'joined consumer group',
+    );
     if (this.#state === 'running' && assigned.length > 0) this.#settling = this.#settle(assigned, this.#joins);
   }
 
