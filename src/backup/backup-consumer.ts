@@ -82,7 +82,9 @@ export class BackupConsumer implements ConsumerPort {
     this.#consumer = deps.createConsumer({
       groupId: deps.groupId,
       sessionTimeout: deps.sessionTimeoutMs,
-      heartbeatInterval: Math.min(3000, Math.floor(deps.sessionTimeoutMs / 3)),
+      // Frequent: one consumer for every pair makes it cheap, and the first heartbeat after a join
+      // is where the batches' fencing token (the group generation) is learnt.
+      heartbeatInterval: Math.min(1000, Math.floor(deps.sessionTimeoutMs / 3)),
       // Bounded fetches: with the two batches in flight per partition this bounds memory.
       maxBytesPerPartition: Math.min(deps.limits.maxBytes, FETCH_BYTES_PER_PARTITION),
       maxBytes: FETCH_BYTES,
@@ -322,6 +324,12 @@ export class BackupConsumer implements ConsumerPort {
         }),
       ),
     );
+    if (current()) {
+      this.#log.info(
+        { topics: assigned.length, partitions: assigned.reduce((n, a) => n + a.partitions.length, 0) },
+        'start offsets settled; consuming every assigned partition',
+      );
+    }
   }
 
   #onCrash(error: Error): void {

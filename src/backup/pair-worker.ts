@@ -6,7 +6,7 @@ import type { ReadinessReporter } from '../observability/readiness-problems.js';
 import type { BackupRecord } from '../events/backup-record.js';
 import type { ManifestEntry } from '../storage/manifest.js';
 import { toBackupRecord } from '../kafka/to-backup-record.js';
-import type { BatchWriter } from './batch-writer.js';
+import { FenceUnknownError, type BatchWriter } from './batch-writer.js';
 import { toManifestStreams, type EventInspector } from './event-inspector.js';
 import { MalformedEventLog, type MalformedEvent } from './malformed-event-log.js';
 import { PartitionBatch, type BatchLimits } from './partition-batch.js';
@@ -266,7 +266,7 @@ export class PairWorker {
    */
   assigned(partitions: readonly number[], committed: ReadonlyMap<number, bigint>): Promise<void> {
     const generation = this.#generation;
-    if (partitions.length > 0) this.#log.info({ partitions }, 'partitions assigned');
+    if (partitions.length > 0) this.#log.debug({ partitions }, 'partitions assigned');
     for (const [partition, offset] of committed) if (partitions.includes(partition)) this.#expected.set(partition, offset);
     const check = this.#checkAssigned(partitions, committed, generation);
     this.#gapCheck = check;
@@ -479,9 +479,15 @@ export class PairWorker {
       maxTimeout: 30_000,
       randomize: true,
       signal: this.#abort.signal,
-      shouldRetry: ({ attemptNumber }) =>
-        this.#generation === batch.generation && (this.#state === 'running' || attemptNumber < DRAIN_ATTEMPTS),
+      // Waiting for the group generation (the first heartbeat after a join, within a second) is
+      // no failed attempt: a drain right after a join must not give its batches up for it.
+      shouldRetry: ({ error, attemptNumber }) =>
+        this.#generation === batch.generation && (this.#state === 'running' || attemptNumber < DRAIN_ATTEMPTS || error instanceof FenceUnknownError),
       onFailedAttempt: ({ error, attemptNumber }) => {
+        if (error instanceof FenceUnknownError) {
+          this.#log.debug({ partition, attempt: attemptNumber }, 'batch waits for the group generation (its fencing token)');
+          return;
+        }
         this.#log.warn({ err: error, partition, attempt: attemptNumber }, 'batch write failed; retrying');
         if (attemptNumber >= STUCK_AFTER_ATTEMPTS) {
           const reason = `batch from offset ${batch.records[0]!.offset} not written after ${attemptNumber} attempts, so nothing after it is committed: ${error.message}`;

@@ -6,7 +6,7 @@ import { OnceTracker } from '../backup/once-tracker.js';
 import type { ObserverList } from '../backup/observer-list.js';
 import type { PairWorker } from '../backup/pair-worker.js';
 import type { Config } from '../config/load-config.js';
-import { backupGroupsFor, kafkaSettings } from '../config/settings.js';
+import { backupGroupId, backupGroupsFor, kafkaSettings, legacyGroupIdFor } from '../config/settings.js';
 import { ExitCode, type ExitCodeValue } from '../exit-codes.js';
 import { classifyKafkaError } from '../kafka/classify-kafka-error.js';
 import { createKafka } from '../kafka/create-kafka.js';
@@ -137,8 +137,9 @@ export async function attachBackupWatch(deps: BackupWatchDeps, options: BackupRu
           logger,
           topics: [...new Set(pairs.map((p) => p.pair.topic))].map((topic) => ({
             topic,
-            backupGroups: pairs.filter((p) => p.pair.topic === topic).flatMap((p) => p.groupIds),
+            backupGroups: [backupGroupId(config)],
           })),
+          otherOwnGroups: pairs.map((p) => legacyGroupIdFor(config, p.pair)),
           groupPatterns: config.OFFSETS_GROUPS,
           intervalMs: config.OFFSETS_INTERVAL_SECONDS * 1000,
           now: () => new Date(),
