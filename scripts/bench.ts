@@ -24,7 +24,8 @@ import { loadSchemaRegistry } from '../src/events/schema-registry.js';
 import { corpusRecords, generateCorpus, type Corpus } from './bench/corpus.js';
 import { backupWindow, linesWith, runCli, type CliRun } from './bench/daemon-run.js';
 import { measurePlanning } from './bench/planning.js';
-import { computeResults, renderTable, type BenchMeasurements } from './bench/results.js';
+import { createIdleTopics, measureIdlePairs, type IdlePairsFigure } from './bench/idle-pairs.js';
+import { computeResults, pairRows, renderTable, type BenchMeasurements } from './bench/results.js';
 import { KEEP_OLD_RECORDS, bareStreamPut, encodeBatches, produceBare, putBatches, readWithKafkajs, readWithKcat } from './bench/stages.js';
 import { generatedSha256 } from './local/generated-bytes.js';
 import { startKafkaBroker, type KafkaBroker } from './local/kafka-broker.js';
@@ -35,6 +36,11 @@ import { startStreamServer, type StreamServer } from './local/stream-server.js';
 const ROOT = projectRoot(fileURLToPath(import.meta.url));
 const CLI = join(ROOT, 'dist/src/cli.js');
 const quick = process.argv.includes('--quick');
+/** `--pairs-only`: only the idle daemons with 10, 100 and 500 pairs (prints their rows, writes nothing). */
+const pairsOnly = process.argv.includes('--pairs-only');
+/** Idle daemons measured: pairs per daemon, and seconds of idle sampling each. */
+const PAIR_COUNTS = [10, 100, 500];
+const IDLE_SAMPLE_SECONDS = quick ? 10 : 30;
 /** `--cpu-prof`: the daemon and restore processes write V8 CPU profiles into bench/profiles/. */
 const profileDir = process.argv.includes('--cpu-prof') ? join(ROOT, 'bench/profiles') : undefined;
 /** NODE_OPTIONS of the daemon and restore processes (BENCH_NODE_OPTIONS), e.g. a heap limit. */
@@ -53,8 +59,8 @@ const defaultOf = (v: { default: string | undefined }) => Number(v.default);
 const BATCH_EVENTS = defaultOf(variables.BATCH_MAX_EVENTS);
 const STREAM_CONCURRENCY = defaultOf(variables.STREAM_CONCURRENCY);
 const RESTORE_REQUEST = { events: defaultOf(variables.RESTORE_PRODUCE_BATCH_EVENTS), bytes: defaultOf(variables.RESTORE_PRODUCE_BATCH_BYTES) };
-/** PairWorker's fetch settings at the default STREAMVAULT_BATCH_MAX_BYTES (pair-worker.ts). */
-const FETCH = { maxBytesPerPartition: Math.min(defaultOf(variables.BATCH_MAX_BYTES), 4 * 1024 * 1024), maxBytes: 16 * 1024 * 1024 };
+/** BackupConsumer's fetch settings at the default STREAMVAULT_BATCH_MAX_BYTES (backup-consumer.ts). */
+const FETCH = { maxBytesPerPartition: Math.min(defaultOf(variables.BATCH_MAX_BYTES), 2 * 1024 * 1024), maxBytes: 16 * 1024 * 1024 };
 
 const log = (text: string) => process.stderr.write(`${new Date().toISOString().slice(11, 19)} ${text}\n`);
 
@@ -126,6 +132,22 @@ async function backupOnce(s: Servers, work: string, run: string, topic: string, 
   return result;
 }
 
+/** Idle daemons over 10, 100 and 500 empty one-partition topics, one pair each (issue 17). */
+async function measurePairs(s: Servers, work: string, tag: string): Promise<IdlePairsFigure[]> {
+  const figures: IdlePairsFigure[] = [];
+  for (const count of PAIR_COUNTS) {
+    log(`idle daemon with ${count} pairs: creating ${count} topics`);
+    const topics = await createIdleTopics(s.broker.brokers, `bench.${tag}.idle${count}`, count);
+    const bucket = `bench-idle-${count}`;
+    await createBucket(s3ClientFor(s.s3), bucket);
+    const env = daemonEnv(s, `idle-${count}`, bucket, join(work, `state-idle-${count}`), topics[0]!, { STREAMVAULT_STREAM_SOURCE: 'none', STREAMVAULT_SHUTDOWN_GRACE_SECONDS: '30' });
+    const figure = await measureIdlePairs(CLI, topics, env, IDLE_SAMPLE_SECONDS);
+    log(`  ${count} pairs: ${(figure.idle_cpu_share * 100).toFixed(1)}% of a core, ${figure.rss_mb.toFixed(0)} MB, ${figure.sockets} sockets, SIGTERM to exit ${figure.sigterm_to_exit_s.toFixed(1)} s`);
+    figures.push(figure);
+  }
+  return figures;
+}
+
 async function main(): Promise<void> {
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
   process.env.KAFKAJS_NO_PARTITIONER_WARNING = '1';
@@ -135,6 +157,11 @@ async function main(): Promise<void> {
   const servers = await startServers(work);
   try {
     log(`broker: ${servers.broker.description}`);
+    if (pairsOnly) {
+      const figures = await measurePairs(servers, work, started.getTime().toString(36));
+      process.stdout.write(`\nbroker: ${servers.broker.description}\n${pairRows(figures).map((row) => `| ${row.join(' | ')} |`).join('\n')}\n`);
+      return;
+    }
     const registry = await loadSchemaRegistry(join(ROOT, 'testdata/schema/v6'));
     const binaryEvent = registry.type('BinaryEvent');
     if (!binaryEvent) throw new Error('testdata/schema: expected the BinaryEvent type, found none');
@@ -251,6 +278,8 @@ async function main(): Promise<void> {
     log(`growth: planning a restore and a verify over ${SIZES.planning.join(', ')} batches`);
     const planning = await measurePlanning(SIZES.planning);
 
+    const pairs = await measurePairs(servers, work, tag);
+
     const measurements: BenchMeasurements = {
       backup: {
         events: windows.medium!.events,
@@ -266,6 +295,7 @@ async function main(): Promise<void> {
       memory: { smallPeakRssBytes: runs.small!.peakRssBytes, largePeakRssBytes: runs.large!.peakRssBytes, blobPeakRssBytes: blobRun.peakRssBytes },
       growthBackup: Object.entries(windows).map(([name, w]) => ({ events: sizes[name as keyof typeof sizes], seconds: w.seconds, peakRssBytes: runs[name]!.peakRssBytes })),
       growthPlanning: planning,
+      pairs,
     };
     const results = computeResults(measurements, {
       broker: servers.broker.description,

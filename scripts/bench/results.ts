@@ -1,3 +1,5 @@
+import type { IdlePairsFigure } from './idle-pairs.js';
+
 /**
  * The figures of one benchmark run, as bench/results.json holds them (field names from issue 15),
  * and the ratios derived from the measurements. Pure: unit-tested in test/unit/scripts.
@@ -19,6 +21,8 @@ export interface BenchMeasurements {
   /** Backup runs of growing backlogs. */
   readonly growthBackup: ReadonlyArray<{ readonly events: number; readonly seconds: number; readonly peakRssBytes: number }>;
   readonly growthPlanning: ReadonlyArray<{ readonly batches: number; readonly restore_plan_seconds: number; readonly verify_seconds: number }>;
+  /** Idle daemons with growing numbers of pairs (issue 17). */
+  readonly pairs: readonly IdlePairsFigure[];
 }
 
 export interface BenchRun {
@@ -52,6 +56,8 @@ export interface BenchResults {
     /** Seconds per batch (plan + verify) at the largest backup over that at the smallest. */
     readonly planning_per_batch_ratio: number;
   };
+  /** An idle daemon per number of pairs: CPU share of one core, RSS, sockets, SIGTERM to exit. */
+  readonly pairs: readonly IdlePairsFigure[];
 }
 
 /** The issue's targets: the table marks each figure against its own. */
@@ -60,6 +66,8 @@ export const TARGETS = {
   streamsRatio: 0.9,
   restoreRatio: 0.8,
   peakRssMb: 200,
+  /** At 500 pairs or more, idle (issue 17). */
+  idlePairs: { cpuShare: 0.15, rssMb: 200, sockets: 100, sigtermSeconds: 10 },
 } as const;
 
 const MB = 1e6;
@@ -135,6 +143,13 @@ export function computeResults(m: BenchMeasurements, run: BenchRun): BenchResult
         growthRatio(m.growthPlanning.map((g) => ({ size: g.batches, seconds: g.restore_plan_seconds + g.verify_seconds }))),
       ),
     },
+    pairs: m.pairs.map((p) => ({
+      pairs: p.pairs,
+      idle_cpu_share: round(p.idle_cpu_share),
+      rss_mb: round(p.rss_mb),
+      sockets: p.sockets,
+      sigterm_to_exit_s: round(p.sigterm_to_exit_s),
+    })),
   };
 }
 
@@ -171,10 +186,31 @@ export function renderTable(r: BenchResults): string {
       '',
     ]),
     ['  time per batch, largest / smallest', `${r.growth.planning_per_batch_ratio}`, '', '<= ~1 is linear'],
+    ...pairRows(r.pairs),
   ];
   const widths = [0, 1, 2, 3].map((i) => Math.max(...rows.map((row) => row[i]!.length)));
   const line = (row: readonly string[]) => `| ${row.map((cell, i) => cell.padEnd(widths[i]!)).join(' | ')} |`;
   return [line(rows[0]!), `| ${widths.map((w) => '-'.repeat(w)).join(' | ')} |`, ...rows.slice(1).map(line)].join('\n');
+}
+
+/** One row per idle daemon; the targets hold from 500 pairs on. */
+export function pairRows(figures: readonly IdlePairsFigure[]): Array<[string, string, string, string]> {
+  const t = TARGETS.idlePairs;
+  return figures.map((p) => {
+    const over = [
+      p.idle_cpu_share >= t.cpuShare ? 'cpu' : '',
+      p.rss_mb >= t.rssMb ? 'rss' : '',
+      p.sockets >= t.sockets ? 'sockets' : '',
+      p.sigterm_to_exit_s >= t.sigtermSeconds ? 'sigterm' : '',
+    ].filter(Boolean);
+    const target = p.pairs >= 500 ? `< ${t.cpuShare} / ${t.rssMb} / ${t.sockets} / ${t.sigtermSeconds}${over.length > 0 ? `, over: ${over.join(' ')}` : ''}` : '';
+    return [
+      `Idle, ${p.pairs} pairs: CPU / RSS MB / sockets / SIGTERM s`,
+      `${p.idle_cpu_share} / ${p.rss_mb} / ${p.sockets} / ${p.sigterm_to_exit_s}`,
+      '',
+      target,
+    ];
+  });
 }
 
 function mark(ratio: number, target: number): string {

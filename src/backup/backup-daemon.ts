@@ -1,5 +1,6 @@
 import type { Logger } from '../observability/logger.js';
 import { ExitCode, type ExitCodeValue } from '../exit-codes.js';
+import type { BackupConsumer } from './backup-consumer.js';
 import type { PairWorker } from './pair-worker.js';
 import { pairRunSummary } from './run-summary.js';
 import type { StreamPipeline } from './stream-pipeline.js';
@@ -13,10 +14,12 @@ export type StopReason =
   | { kind: 'done' };
 
 export interface BackupDaemonDeps {
+  /** The one consumer every pair reads through; it starts and drains the workers. */
+  readonly consumer: Pick<BackupConsumer, 'start' | 'drain'>;
   readonly workers: readonly PairWorker[];
   readonly streams: StreamPipeline;
   readonly logger: Logger;
-  /** Phase 3's grace, milliseconds. */
+  /** The grace of phases 1 and 3, milliseconds each. */
   readonly shutdownGraceMs: number;
   /** Called once every phase has run (close servers, flush metrics). */
   readonly onStopped?: () => Promise<void>;
@@ -24,7 +27,8 @@ export interface BackupDaemonDeps {
 
 /**
  * Runs the workers until asked to stop, then shuts down in order:
- *   1. event workers stop consuming, write and commit their batches;
+ *   1. the consumer stops fetching, the workers write and commit their batches, the consumer
+ *      leaves the group (within the grace: what is not committed by then is re-read at the next start);
  *   2. the hit cache drains into the stream pool;
  *   3. the stream pool drains within the grace period (the rest stays journaled).
  * Every phase runs even if an earlier one failed, so nothing persisted is skipped.
@@ -61,7 +65,7 @@ export class BackupDaemon {
       await streams.start();
       // A stop asked for before the workers start (e.g. `backup --once` with nothing to back up)
       // must not wait for a consumer group join first.
-      if (!this.#stopReason) await Promise.all(workers.map((w) => w.start()));
+      if (!this.#stopReason) await this.#deps.consumer.start();
     } catch (error) {
       logger.error({ err: error }, 'startup failed');
       this.requestStop({ kind: 'fatal', error: error as Error });
@@ -85,7 +89,9 @@ export class BackupDaemon {
     const { logger, streams, workers, shutdownGraceMs } = this.#deps;
     this.#state = 'draining';
     logger.info({ reason: describe(reason) }, 'shutdown phase 1/3: event workers stop consuming, flush and commit');
-    await settle(logger, 'events', Promise.all(workers.map((w) => w.drain())));
+    await settle(logger, 'events', withinGrace(this.#deps.consumer.drain(), shutdownGraceMs, () =>
+      logger.warn({ graceMs: shutdownGraceMs }, 'shutdown phase 1 did not finish within the grace; what is not committed is re-read at the next start'),
+    ));
     logger.info('shutdown phase 2/3: hit cache drains into the stream pool');
     await settle(logger, 'hit cache', streams.drainHitCache());
     logger.info({ graceMs: shutdownGraceMs }, 'shutdown phase 3/3: stream pool drains');
@@ -129,6 +135,19 @@ function describe(reason: StopReason): string {
       return `stream pipeline: ${reason.reason}`;
     case 'done':
       return 'done';
+  }
+}
+
+/** Resolves when `work` settles or `graceMs` passed (then `onLate` is called); `work` goes on either way. */
+async function withinGrace(work: Promise<unknown>, graceMs: number, onLate: () => void): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<'late'>((resolve) => {
+    timer = setTimeout(() => resolve('late'), graceMs);
+  });
+  try {
+    if ((await Promise.race([work, late])) === 'late') onLate();
+  } finally {
+    clearTimeout(timer);
   }
 }
 

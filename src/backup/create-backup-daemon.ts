@@ -2,7 +2,7 @@ import { avroCodecName } from '../events/avro-container.js';
 import { hostname } from 'node:os';
 import type { Admin } from 'kafkajs';
 import type { Config } from '../config/load-config.js';
-import { batchLimits, groupIdFor, kafkaSettings } from '../config/settings.js';
+import { backupGroupId, batchLimits, kafkaSettings, legacyGroupIdFor } from '../config/settings.js';
 import { createGenerationDecoder } from '../events/generation-decoder.js';
 import { resolveTypeNames } from '../config/event-type-map.js';
 import { loadSchemaGenerations } from '../events/schema-generations.js';
@@ -18,6 +18,7 @@ import { BackupDaemon } from './backup-daemon.js';
 import { BatchWriter } from './batch-writer.js';
 import { opaqueInspector, type EventInspector } from './event-inspector.js';
 import { recordTopicConfigs } from './record-topic-configs.js';
+import { BackupConsumer } from './backup-consumer.js';
 import { PairWorker, type PairWorkerObserver } from './pair-worker.js';
 import type { StreamPipeline } from './stream-pipeline.js';
 import type { ReadinessReporter } from '../observability/readiness-problems.js';
@@ -39,10 +40,10 @@ export interface BackupRuntime {
 }
 
 export type CreateDaemonResult =
-  | { kind: 'ready'; daemon: BackupDaemon; workers: PairWorker[] }
+  | { kind: 'ready'; daemon: BackupDaemon; workers: PairWorker[]; consumer: BackupConsumer }
   | { kind: 'refused'; exitCode: ExitCodeValue; message: string };
 
-/** Wires one worker per pair. Preconditions (bucket, state dir) are checked by the caller. */
+/** Wires one consumer for every pair and one worker per pair. Preconditions (bucket, state dir) are checked by the caller. */
 export async function createBackupDaemon(config: Config, runtime: BackupRuntime): Promise<CreateDaemonResult> {
   const { logger } = runtime;
   if (config.PLATFORM !== 'none') logger.info({ platform: config.PLATFORM, prefix: config.PLATFORM_PREFIX }, 'platform preset applied (explicit variables win)');
@@ -91,17 +92,29 @@ export async function createBackupDaemon(config: Config, runtime: BackupRuntime)
     encryption: config.encryptionKeys.current,
   });
   let daemon: BackupDaemon | undefined;
-  // One admin client for every pair's retention gap checks, connected at the first check.
-  const gapAdmin = connectOnUse(kafka.admin({ retry: { retries: 2 } }));
+  // One admin client for the offsets the consumer and every pair's retention gap checks read,
+  // connected at the first use.
+  const offsetsAdmin = connectOnUse(kafka.admin({ retry: { retries: 2 } }));
+  const limits = batchLimits(config);
+  const consumer = new BackupConsumer({
+    createConsumer: (consumerConfig) => kafka.consumer(consumerConfig),
+    groupId: backupGroupId(config),
+    legacyGroupIdOf: (pair) => legacyGroupIdFor(config, pair),
+    admin: offsetsAdmin,
+    fromBeginning: config.KAFKA_FROM_BEGINNING,
+    sessionTimeoutMs: config.KAFKA_SESSION_TIMEOUT_MS,
+    limits,
+    logger,
+    monotonicNow: runtime.monotonicNow,
+    onFatal: (error) => daemon?.requestStop({ kind: 'fatal', error }),
+  });
+  const host = runtime.host ?? hostname();
   const workers = config.pairs.map(
     (pair) =>
       new PairWorker({
         pair,
-        kafka,
-        groupId: groupIdFor(config, pair),
-        fromBeginning: config.KAFKA_FROM_BEGINNING,
-        sessionTimeoutMs: config.KAFKA_SESSION_TIMEOUT_MS,
-        limits: batchLimits(config),
+        consumer,
+        limits,
         writer,
         inspector: inspectors.byEvent.get(pair.event) ?? opaqueInspector,
         logger,
@@ -111,28 +124,28 @@ export async function createBackupDaemon(config: Config, runtime: BackupRuntime)
         readiness: runtime.readiness,
         gaps: new RetentionGapWatch({
           pair,
-          groupId: groupIdFor(config, pair),
-          admin: gapAdmin,
+          admin: offsetsAdmin,
           store: runtime.store,
           layout,
           logger,
-          host: runtime.host ?? hostname(),
+          host,
           now: () => new Date(runtime.wallNow()),
         }),
-        onFatal: (error) => daemon?.requestStop({ kind: 'fatal', error }),
       }),
   );
+  consumer.serve(workers);
   daemon = new BackupDaemon({
+    consumer,
     workers,
     streams: runtime.streams,
     logger,
     shutdownGraceMs: Math.round(config.SHUTDOWN_GRACE_SECONDS * 1000),
     onStopped: async () => {
-      await gapAdmin.close();
+      await offsetsAdmin.close();
       await runtime.onStopped?.();
     },
   });
-  return { kind: 'ready', daemon, workers };
+  return { kind: 'ready', daemon, workers, consumer };
 }
 
 type Inspectors =

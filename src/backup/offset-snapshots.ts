@@ -16,8 +16,10 @@ export interface OffsetSnapshotsDeps {
   readonly store: ObjectStore;
   readonly layout: KeyLayout;
   readonly logger: Logger;
-  /** The backed-up topics, each with the backup's own consumer groups for it (one per pair). */
+  /** The backed-up topics, each with the backup's own consumer groups for it (the one backup group). */
   readonly topics: ReadonlyArray<{ topic: string; backupGroups: readonly string[] }>;
+  /** Other groups of streamvault's never snapshotted (the per-pair groups of earlier versions). */
+  readonly otherOwnGroups?: readonly string[];
   /** STREAMVAULT_OFFSETS_GROUPS: group ids or `*` patterns; empty: every group with offsets on the topics. */
   readonly groupPatterns: readonly string[];
   /** Milliseconds between snapshots. */
@@ -54,7 +56,7 @@ export class OffsetSnapshots {
 
   constructor(deps: OffsetSnapshotsDeps) {
     this.#deps = deps;
-    const own = new Set(deps.topics.flatMap((t) => t.backupGroups));
+    const own = new Set([...deps.topics.flatMap((t) => t.backupGroups), ...(deps.otherOwnGroups ?? [])]);
     this.#isOwn = (group) => own.has(group) || OWN_GROUP_PREFIXES.some((p) => group.startsWith(p));
     this.#wanted = groupMatcher(deps.groupPatterns);
   }
@@ -104,15 +106,19 @@ export class OffsetSnapshots {
     // The backup's own commits first: a group offset read afterwards is compared with data that
     // was durable at least this far.
     const backedUp = new Map<string, Map<number, bigint>>();
+    // One offset fetch per backup group, for all of its topics (one group serves every pair).
+    const topicsOfGroup = new Map<string, string[]>();
     for (const { topic, backupGroups } of topics) {
-      const byPartition = backedUp.get(topic) ?? new Map<number, bigint>();
-      backedUp.set(topic, byPartition);
-      for (const groupId of backupGroups) {
-        for (const t of await retried(() => admin.fetchOffsets({ groupId, topics: [topic] }))) {
-          for (const p of t.partitions) {
-            const below = BigInt(p.offset);
-            if (below >= 0n && below > (byPartition.get(p.partition) ?? -1n)) byPartition.set(p.partition, below);
-          }
+      backedUp.set(topic, backedUp.get(topic) ?? new Map<number, bigint>());
+      for (const groupId of backupGroups) topicsOfGroup.set(groupId, [...(topicsOfGroup.get(groupId) ?? []), topic]);
+    }
+    for (const [groupId, groupTopics] of topicsOfGroup) {
+      for (const t of await retried(() => admin.fetchOffsets({ groupId, topics: groupTopics }))) {
+        const byPartition = backedUp.get(t.topic);
+        if (!byPartition) continue;
+        for (const p of t.partitions) {
+          const below = BigInt(p.offset);
+          if (below >= 0n && below > (byPartition.get(p.partition) ?? -1n)) byPartition.set(p.partition, below);
         }
       }
     }

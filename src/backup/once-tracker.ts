@@ -65,10 +65,10 @@ export class OnceTracker {
   /** Records every pair's end offsets and where its group resumes, from the broker. */
   static async plan(
     admin: OffsetsAdmin,
-    pairs: ReadonlyArray<{ pair: Pair; groupId: string }>,
+    pairs: ReadonlyArray<{ pair: Pair; groupIds: readonly string[] }>,
     fromBeginning: boolean,
   ): Promise<OncePartition[]> {
-    const all = await Promise.all(pairs.map(({ pair, groupId }) => fetchWithRetries(() => fetchPairOffsets(admin, pair, groupId, fromBeginning))));
+    const all = await Promise.all(pairs.map(({ pair, groupIds }) => fetchWithRetries(() => fetchPairOffsets(admin, pair, groupIds, fromBeginning))));
     return all.flatMap((offsets) =>
       offsets.partitions.map((p) => {
         const end = BigInt(p.end);
@@ -134,9 +134,9 @@ export class OnceTracker {
   }
 
   /** Partitions another replica owns are seen through the group's committed offsets. */
-  async refreshFromBroker(admin: OffsetsAdmin, pairs: ReadonlyArray<{ pair: Pair; groupId: string }>, fromBeginning: boolean): Promise<void> {
-    for (const { pair, groupId } of pairs) {
-      const offsets = await fetchPairOffsets(admin, pair, groupId, fromBeginning);
+  async refreshFromBroker(admin: OffsetsAdmin, pairs: ReadonlyArray<{ pair: Pair; groupIds: readonly string[] }>, fromBeginning: boolean): Promise<void> {
+    for (const { pair, groupIds } of pairs) {
+      const offsets = await fetchPairOffsets(admin, pair, groupIds, fromBeginning);
       for (const p of offsets.partitions) {
         if (p.committed !== undefined) this.observer.onCommitted?.(pair, p.partition, p.committed);
       }

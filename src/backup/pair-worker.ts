@@ -1,30 +1,46 @@
-import type { Consumer, ConsumerConfig, EachBatchPayload, Kafka } from 'kafkajs';
+import type { EachBatchPayload } from 'kafkajs';
 import pRetry from 'p-retry';
 import type { Pair } from '../config/pair.js';
 import type { Logger } from '../observability/logger.js';
 import type { ReadinessReporter } from '../observability/readiness-problems.js';
 import type { BackupRecord } from '../events/backup-record.js';
 import type { ManifestEntry } from '../storage/manifest.js';
-import { classifyKafkaError } from '../kafka/classify-kafka-error.js';
-import { findCompressionCodecError } from '../kafka/compression-codecs.js';
-import { KAFKA_RETRY } from '../kafka/create-kafka.js';
 import { toBackupRecord } from '../kafka/to-backup-record.js';
-import type { BatchWriter } from './batch-writer.js';
+import { FenceUnknownError, type BatchWriter } from './batch-writer.js';
 import { toManifestStreams, type EventInspector } from './event-inspector.js';
 import { MalformedEventLog, type MalformedEvent } from './malformed-event-log.js';
 import { PartitionBatch, type BatchLimits } from './partition-batch.js';
 import type { PartitionGapStats } from '../observability/metrics.js';
 import type { RetentionGapWatch } from './retention-gap-watch.js';
 
-/** Consumer restarts tolerated within RESTART_WINDOW_MS before the worker is declared failed. */
-const MAX_RESTARTS_PER_WINDOW = 5;
-const RESTART_WINDOW_MS = 5 * 60_000;
-
 /** Failed write attempts of one batch after which its partition is reported stuck to /readyz. */
 const STUCK_AFTER_ATTEMPTS = 3;
 
 /** Write attempts per batch once shutdown has begun. */
 const DRAIN_ATTEMPTS = 3;
+
+/**
+ * Batches of one partition written or waiting to be written at once before the partition is
+ * paused: one being written while the next fills, so a partition with a backlog keeps reading
+ * while it writes, and memory stays bounded at two full batches per partition.
+ */
+const MAX_BATCHES_IN_FLIGHT = 2;
+
+/**
+ * What a pair worker uses of the consumer every pair shares (backup-consumer.ts): it commits,
+ * seeks, pauses and resumes its own topic's partitions, and reads the group's fencing token.
+ */
+export interface ConsumerPort {
+  readonly groupId: string;
+  commit(topic: string, partition: number, offset: string): Promise<void>;
+  seek(topic: string, partition: number, offset: string): void;
+  pause(topic: string, partitions: readonly number[]): void;
+  resume(topic: string, partitions: readonly number[]): void;
+  /** Kafka's group generation since the last join (the batches' fencing token); undefined until known. */
+  groupGeneration(): number | undefined;
+  /** Monotonic ms of the last answer from a broker (fetch, heartbeat, join, commit); undefined before start. */
+  lastContactAt(): number | undefined;
+}
 
 export type WorkerState = 'idle' | 'running' | 'draining' | 'stopped' | 'failed';
 
@@ -62,10 +78,8 @@ export interface PairWorkerObserver {
 
 export interface PairWorkerDeps {
   readonly pair: Pair;
-  readonly kafka: Kafka;
-  readonly groupId: string;
-  readonly fromBeginning: boolean;
-  readonly sessionTimeoutMs: number;
+  /** The consumer every pair shares; it calls this worker's fetched, rebalanced and assigned. */
+  readonly consumer: ConsumerPort;
   readonly limits: BatchLimits;
   readonly writer: BatchWriter;
   readonly inspector: EventInspector;
@@ -76,21 +90,20 @@ export interface PairWorkerDeps {
   readonly observer?: PairWorkerObserver;
   /** Told when a partition is stuck on a batch it cannot write (and when it moves again). */
   readonly readiness?: ReadinessReporter;
-  /** Called when the worker fails beyond recovery (the consumer crashed for good). */
-  readonly onFatal: (error: Error) => void;
   /**
    * Checks assigned partitions for records that expired before the backup read them, and fetches
    * that start above where a partition was (records them as retention gaps). Absent: no checks.
    */
   readonly gaps?: Pick<RetentionGapWatch, 'atAssignment' | 'afterJump' | 'stats'>;
-  /** Builds the group consumer; default `kafka.consumer` (tests pass a fake). */
-  readonly createConsumer?: (config: ConsumerConfig) => Consumer;
 }
 
 /**
- * Consumes one pair's topic and writes a batch per partition when it is full or old enough.
- * Offsets are committed only after BatchWriter made the batch durable; on a rebalance every
- * unwritten batch is dropped because kafkajs resumes each partition from its committed offset.
+ * One pair's share of the backup: batches per partition of its topic, written when full or old
+ * enough, committed only after BatchWriter made the batch durable. It owns no Kafka client: the
+ * consumer every pair shares (backup-consumer.ts) hands it its topic's fetches and tells it of
+ * rebalances, after which every unwritten batch is dropped (kafkajs resumes each partition from
+ * its committed offset). A full batch never blocks the shared fetch loop: the partition keeps
+ * reading into the next batch while it is written, and is paused only when that one is full too.
  */
 export class PairWorker {
   readonly #deps: PairWorkerDeps;
@@ -98,31 +111,24 @@ export class PairWorker {
   readonly #malformedLog: MalformedEventLog;
   /** Last offset committed per partition in this run (the next offset to read). */
   readonly #committed = new Map<number, string>();
-  readonly #consumer: Consumer;
   readonly #batches = new Map<number, PartitionBatch>();
   /** Partitions reported to readiness as stuck on a batch they cannot write. */
   readonly #stuck = new Set<number>();
   /** Per-partition chain: flushes of one partition run one at a time, in order. */
   readonly #chains = new Map<number, Promise<void>>();
-  readonly #abort = new AbortController();
-  #generation = 0;
+  /** Per partition, batches handed to the chain and not yet settled (backpressure). */
+  readonly #inFlight = new Map<number, number>();
+  /** Partitions this worker paused because MAX_BATCHES_IN_FLIGHT were in flight. */
+  readonly #backpressured = new Set<number>();
   /**
-   * The consumer group's generation (Kafka's, not #generation) since the last join, learnt from
-   * the first heartbeat after it (kafkajs reports it nowhere else): the batches' fencing token.
+   * Per partition, bumped when a batch failed for good: batches handed to the chain before that
+   * (queued behind the failed one) are dropped unwritten, as the partition is re-read.
    */
-  #groupGeneration: number | undefined;
-  /** Monotonic times of recent consumer restarts after errors kafkajs does not retry. */
-  #restarts: number[] = [];
-  /** Crashes since the last group join, for the back-off of restarts after retriable errors. */
-  #crashesSinceJoin = 0;
-  /** The restart waiting for its back-off, cleared by drain. */
-  #restartTimer: NodeJS.Timeout | undefined;
-  /** A restart in flight (connect, subscribe, run): drain waits for it, as kafkajs cannot cancel it. */
-  #restarting: Promise<void> | undefined;
+  readonly #failures = new Map<number, number>();
+  readonly #abort = new AbortController();
+  /** Bumped at each rebalance: batches of an older generation are never committed. */
+  #generation = 0;
   #state: WorkerState = 'idle';
-  /** Monotonic ms of the last answer from a broker (fetch, heartbeat, join, commit); set at start. */
-  #lastContactAt: number | undefined;
-  #timer: NodeJS.Timeout | undefined;
   #drained: Promise<void> | undefined;
   /**
    * Partitions whose last write failed (cleared by the next successful one): offsets skipped
@@ -152,22 +158,6 @@ export class PairWorker {
     this.#deps = deps;
     this.#log = deps.logger.child({ pair: `${deps.pair.source}/${deps.pair.event}`, topic: deps.pair.topic });
     this.#malformedLog = new MalformedEventLog({ logger: this.#log, decoding: deps.inspector.decoding });
-    const createConsumer = deps.createConsumer ?? ((config: ConsumerConfig) => deps.kafka.consumer(config));
-    this.#consumer = createConsumer({
-      groupId: deps.groupId,
-      sessionTimeout: deps.sessionTimeoutMs,
-      heartbeatInterval: Math.min(3000, Math.floor(deps.sessionTimeoutMs / 3)),
-      // Bounded fetches: together with the per-partition byte limit this bounds memory.
-      maxBytesPerPartition: Math.min(deps.limits.maxBytes, 4 * 1024 * 1024),
-      maxBytes: 16 * 1024 * 1024,
-      // A fetch waits at most this long for data; disconnect waits for the fetch in flight, so
-      // this also bounds how long phase 1 of a shutdown waits on an idle topic.
-      maxWaitTimeInMs: 1000,
-      // kafkajs's own restart after a crash is scheduled even when the crash comes after
-      // disconnect (a retry series still running then ends in one), and then restarts for ever:
-      // a stopped daemon kept trying and logging. This worker restarts the consumer itself.
-      retry: { ...KAFKA_RETRY, restartOnFailure: async () => false },
-    });
   }
 
   get state(): WorkerState {
@@ -192,12 +182,13 @@ export class PairWorker {
   }
 
   /**
-   * Milliseconds since a broker last answered this worker's consumer (a fetch, even an empty one,
+   * Milliseconds since a broker last answered the shared consumer (a fetch, even an empty one,
    * comes back at least every second; heartbeats go on while a batch is written); undefined
    * before start. `backup --once` gives up on brokers that stay silent too long.
    */
   silentForMs(): number | undefined {
-    return this.#lastContactAt === undefined ? undefined : this.#deps.monotonicNow() - this.#lastContactAt;
+    const at = this.#deps.consumer.lastContactAt();
+    return at === undefined ? undefined : this.#deps.monotonicNow() - at;
   }
 
   /** Retention gaps this process noticed, per partition (metrics). */
@@ -211,116 +202,20 @@ export class PairWorker {
     return [...this.#batches.values()].map((b) => ({ partition: b.partition, events: b.size, ageMs: b.age(now) }));
   }
 
-  async start(): Promise<void> {
-    const consumer = this.#consumer;
-    const contact = () => {
-      this.#lastContactAt = this.#deps.monotonicNow();
-    };
-    contact();
-    consumer.on(consumer.events.FETCH, contact);
-    consumer.on(consumer.events.CONNECT, contact);
-    consumer.on(consumer.events.GROUP_JOIN, (event) => {
-      contact();
-      this.#onGroupJoin(event.payload.memberAssignment);
-    });
-    consumer.on(consumer.events.HEARTBEAT, (event) => {
-      contact();
-      this.#groupGeneration = Math.max(this.#groupGeneration ?? 0, event.payload.groupGenerationId);
-    });
-    // kafkajs does not call eachBatch for a fetch whose records were all filtered out (transaction
-    // markers, aborted records): it only resolves the offset and reports the batch here.
-    consumer.on(consumer.events.END_BATCH_PROCESS, (event) => {
-      const { topic, partition, batchSize, lastOffset } = event.payload;
-      if (topic !== this.#deps.pair.topic || batchSize !== 0 || this.#state !== 'running') return;
-      this.#advancePast(partition, BigInt(lastOffset));
-    });
-    consumer.on(consumer.events.CRASH, (event) => {
-      const error = event.payload.error;
-      this.#dropUnwritten('consumer crash');
-      if (this.#state !== 'running') {
-        // A retry series that was running when the worker stopped; nothing is restarted.
-        this.#log.debug({ err: error }, 'consumer ended with an error after it was stopped');
-        return;
-      }
-      const codecError = findCompressionCodecError(error);
-      if (codecError) {
-        // The same bytes fail at every fetch: stop the pair with the reason instead of refetching.
-        this.#state = 'failed';
-        const pairName = `${this.#deps.pair.source}/${this.#deps.pair.event}`;
-        const fatal = new Error(`pair ${pairName} cannot read topic ${this.#deps.pair.topic}: ${codecError.message}`, { cause: codecError });
-        this.#log.error({ err: fatal }, 'consumer stopped: a record batch cannot be decompressed');
-        void this.#consumer.stop().catch(() => {});
-        this.#deps.onFatal(fatal);
-        return;
-      }
-      const kind = classifyKafkaError(error).kind;
-      if (kind === 'retriable' || kind === 'retriable-before-send') {
-        // A broker outage is waited out (the lost-broker bound of `backup --once` is its own).
-        this.#log.warn({ err: error }, 'consumer crashed on a transient error; restarting it from the committed offsets');
-        this.#restart(this.#crashesSinceJoin++);
-        return;
-      }
-      if (this.#shouldRestart(error)) {
-        this.#log.warn({ err: error }, 'consumer crashed on an error kafkajs does not retry; restarting it');
-        this.#restart(this.#restarts.length);
-        return;
-      }
-      this.#state = 'failed';
-      this.#log.error({ err: error }, 'consumer crashed and will not restart');
-      this.#deps.onFatal(error);
-    });
-    this.#state = 'running';
-    const tick = Math.max(20, Math.min(1000, Math.floor(this.#deps.limits.maxAgeMs / 4)));
-    this.#timer = setInterval(() => this.#flushDue(), tick);
-    this.#timer.unref();
-    await this.#run();
-    this.#log.info('consuming');
+  /** Called by the shared consumer before it fetches anything. */
+  start(): void {
+    if (this.#state === 'idle') this.#state = 'running';
   }
 
-  async #run(): Promise<void> {
-    const consumer = this.#consumer;
-    await consumer.connect();
-    // A topic that does not exist yet, on a cluster that auto-creates topics: the first metadata
-    // request creates it, but kafkajs throws that request's answer (unknown topic, retriable)
-    // instead of asking again. Ask again a few times; a topic that never appears still fails.
-    await pRetry(() => consumer.subscribe({ topics: [this.#deps.pair.topic], fromBeginning: this.#deps.fromBeginning }), {
-      retries: 6,
-      minTimeout: 250,
-      maxTimeout: 2000,
-      signal: this.#abort.signal,
-      shouldRetry: ({ error }) => (error as { retriable?: unknown }).retriable === true,
-    });
-    await consumer.run({
-      autoCommit: false,
-      eachBatchAutoResolve: true,
-      partitionsConsumedConcurrently: 4,
-      eachBatch: (payload) => this.#onBatch(payload),
-    });
-  }
-
-  #restart(attempt: number): void {
-    const delay = 500 * 2 ** Math.min(attempt, 4) * (0.5 + Math.random());
-    // Not unref'd: after a crash kafkajs holds no socket, and this timer may be all that keeps
-    // the process alive until the consumer is back.
-    this.#restartTimer = setTimeout(() => {
-      this.#restartTimer = undefined;
-      if (this.#state !== 'running') return;
-      this.#restarting = this.#run()
-        .catch((error: Error) => {
-          if (this.#state !== 'running') return;
-          this.#state = 'failed';
-          this.#log.error({ err: error }, 'consumer restart failed');
-          this.#deps.onFatal(error);
-        })
-        .finally(() => {
-          this.#restarting = undefined;
-        });
-    }, delay);
+  /** The shared consumer stopped for good: nothing more is fetched for this pair. */
+  fail(): void {
+    if (this.#state === 'running') this.#state = 'failed';
   }
 
   /**
-   * Stops consuming, writes and commits every buffered batch, then leaves the group. Safe to
-   * call more than once; every caller gets the same promise.
+   * Stops buffering, writes and commits every buffered batch. The shared consumer paused every
+   * partition before, and disconnects after every worker drained. Safe to call more than once;
+   * every caller gets the same promise.
    */
   drain(): Promise<void> {
     this.#drained ??= this.#drainOnce();
@@ -328,44 +223,70 @@ export class PairWorker {
   }
 
   async #drainOnce(): Promise<void> {
-    if (this.#state === 'running') this.#state = 'draining';
-    clearInterval(this.#timer);
-    try {
-      this.#consumer.pause([{ topic: this.#deps.pair.topic }]);
-    } catch {
-      // not running yet: nothing is fetched anyway
-    }
+    if (this.#state === 'running' || this.#state === 'idle') this.#state = 'draining';
     const pending = [...this.#batches.keys()].map((partition) => this.#flush(partition, 'shutdown'));
     const results = await Promise.allSettled([...pending, ...this.#chains.values()]);
     const failed = results.filter((r) => r.status === 'rejected').length;
     if (failed > 0) this.#log.warn({ failed }, 'some batches could not be written at shutdown; they will be re-read at the next start');
     this.#abort.abort();
-    clearTimeout(this.#restartTimer);
-    // Its connect retries end by themselves (KAFKA_RETRY); disconnecting under them would leave
-    // them reconnecting after the worker stopped.
-    await this.#restarting;
     await this.#gapCheck;
-    try {
-      await this.#consumer.disconnect();
-    } catch (error) {
-      this.#log.warn({ err: error }, 'disconnect failed');
-    }
     if (this.#state !== 'failed') this.#state = 'stopped';
     this.#malformedLog.summarize({ final: true });
     this.#log.info({ ...this.stats }, 'stopped');
   }
 
-  async #onBatch(payload: EachBatchPayload): Promise<void> {
-    const { batch, heartbeat, isRunning, isStale } = payload;
+  /** The shared consumer's timer: writes the batches that are old enough. */
+  flushDue(): void {
+    const now = this.#deps.monotonicNow();
+    for (const [partition, batch] of this.#batches) {
+      if (batch.isDue(now, this.#deps.limits)) {
+        // A failure is handled in #writeAndCommit (the partition is re-read from the failed batch).
+        this.#flush(partition, 'age').catch(() => {});
+      }
+    }
+  }
+
+  /**
+   * The group was joined again (or the consumer crashed): kafkajs resumes every partition from
+   * its committed offset, so every unwritten batch is dropped (it would be read twice), and
+   * batches being written are no longer committed. Synchronous: called before the first fetch.
+   */
+  rebalanced(why: 'rebalance' | 'consumer crash'): void {
+    this.#generation += 1;
+    this.#failedPartitions.clear();
+    this.#backpressured.clear();
+    this.#dropUnwritten(why);
+    this.#expected.clear();
+  }
+
+  /**
+   * The partitions of this pair's topic assigned at the last join, paused by the shared consumer
+   * until this resolves, with the offsets the backup continues at (the group's commit, or the
+   * one taken over from the pair's former group). Checks them for a retention gap, then resumes them.
+   */
+  assigned(partitions: readonly number[], committed: ReadonlyMap<number, bigint>): Promise<void> {
+    const generation = this.#generation;
+    if (partitions.length > 0) this.#log.debug({ partitions }, 'partitions assigned');
+    for (const [partition, offset] of committed) if (partitions.includes(partition)) this.#expected.set(partition, offset);
+    const check = this.#checkAssigned(partitions, committed, generation);
+    this.#gapCheck = check;
+    return check;
+  }
+
+  /** One fetch of this pair's topic, from the shared consumer's eachBatch (offsets resolved here, not by kafkajs). */
+  async fetched(payload: EachBatchPayload): Promise<void> {
+    const { batch, isRunning, isStale, resolveOffset } = payload;
     const { inspector, limits, monotonicNow } = this.#deps;
+    const partition = batch.partition;
+    if (this.#state !== 'running' || this.#backpressured.has(partition)) return;
     if (await this.#jumpedPastGap(payload)) return;
     for (const message of batch.messages) {
       if (this.#state !== 'running' || !isRunning() || isStale()) return;
-      const { record, problems } = toBackupRecord(batch.topic, batch.partition, message);
-      let current = this.#batches.get(batch.partition);
+      const { record, problems } = toBackupRecord(batch.topic, partition, message);
+      let current = this.#batches.get(partition);
       if (!current) {
-        current = new PartitionBatch(batch.topic, batch.partition, this.#generation);
-        this.#batches.set(batch.partition, current);
+        current = new PartitionBatch(batch.topic, partition, this.#generation);
+        this.#batches.set(partition, current);
       }
       const inspection = inspector.inspect(record.value);
       if (inspection.kind === 'malformed') this.#malformedLog.attempted(false);
@@ -377,43 +298,58 @@ export class PairWorker {
       const malformed = reasons.length > 0;
       if (malformed) {
         const code = inspection.kind === 'malformed' ? inspection.code : 'RECORD_NOT_EXACT';
-        this.#onMalformed({ partition: batch.partition, offset: record.offset, code, reason: reasons.join('; ') });
+        this.#onMalformed({ partition, offset: record.offset, code, reason: reasons.join('; ') });
       }
       if (inspection.kind === 'valid') {
         streams = toManifestStreams(inspection.references, record.timestamp);
         for (const rejected of inspection.rejected) {
           this.stats.rejectedReferences += 1;
-          this.#log.warn(
-            { partition: batch.partition, offset: record.offset, sha256: rejected.sha256, reason: rejected.reason },
-            'stream reference rejected',
-          );
+          this.#log.warn({ partition, offset: record.offset, sha256: rejected.sha256, reason: rejected.reason }, 'stream reference rejected');
         }
       }
       current.add(record, monotonicNow(), { streams, malformed, generation: inspection.kind === 'valid' ? inspection.generation : undefined });
       this.stats.consumed += 1;
+      // The next fetch of the partition starts after this record (kafkajs fetches from the resolved offset).
+      resolveOffset(message.offset);
+      this.#expected.set(partition, BigInt(message.offset) + 1n);
       if (current.isFull(limits)) {
-        // Backpressure: this partition fetches nothing more until its batch is durable.
-        const beat = setInterval(() => heartbeat().catch(() => {}), 3000);
-        try {
-          await this.#flush(batch.partition, 'full');
-        } catch {
-          // #onWriteFailed dropped what followed and sought the partition back: this fetch is stale.
+        // A failure is handled in #writeAndCommit (the partition is re-read from the failed batch).
+        this.#flush(partition, 'full').catch(() => {});
+        if ((this.#inFlight.get(partition) ?? 0) >= MAX_BATCHES_IN_FLIGHT) {
+          // Backpressure: nothing more of this partition until a batch is durable; the rest of
+          // this fetch is fetched again after the resume, from the resolved offset.
+          this.#backpressured.add(partition);
+          this.#deps.consumer.pause(batch.topic, [partition]);
+          this.#observeConsumed(partition, BigInt(message.offset));
           return;
-        } finally {
-          clearInterval(beat);
         }
       }
     }
     if (batch.messages.length === 0 || this.#state !== 'running' || !isRunning() || isStale()) return;
-    this.#expected.set(batch.partition, BigInt(batch.lastOffset()) + 1n);
     // lastOffset() covers the control records and aborted records after the last message, too.
-    this.#advancePast(batch.partition, BigInt(batch.lastOffset()), batch.messages.length);
+    resolveOffset(batch.lastOffset());
+    this.#expected.set(partition, BigInt(batch.lastOffset()) + 1n);
+    this.#advancePast(partition, BigInt(batch.lastOffset()), batch.messages.length);
+  }
+
+  /**
+   * A fetch whose records were all filtered out (transaction markers, aborted records): kafkajs
+   * resolves its offset itself and calls no eachBatch, only reports it (END_BATCH_PROCESS).
+   */
+  skipped(partition: number, lastOffset: bigint): void {
+    if (this.#state !== 'running') return;
+    this.#advancePast(partition, lastOffset);
   }
 
   #onMalformed(event: MalformedEvent): void {
     this.stats.malformed += 1;
     this.#malformedLog.report(event);
     this.#deps.observer?.onMalformed?.(this.#deps.pair, { partition: event.partition, offset: event.offset }, event.reason);
+  }
+
+  /** Tells the observer (`backup --once`) that the partition's position passed `lastOffset`. */
+  #observeConsumed(partition: number, lastOffset: bigint, count = 0): void {
+    this.#deps.observer?.onConsumed?.(this.#deps.pair, count, { partition, lastOffset: lastOffset.toString() });
   }
 
   /**
@@ -434,7 +370,7 @@ export class PairWorker {
         this.#log.warn({ err: error, partition, offset: position.toString() }, 'commit past offsets without records failed');
       });
     }
-    this.#deps.observer?.onConsumed?.(this.#deps.pair, count, { partition, lastOffset: lastOffset.toString() });
+    this.#observeConsumed(partition, lastOffset, count);
   }
 
   async #commitSkipped(partition: number, position: bigint, generation: number): Promise<void> {
@@ -443,24 +379,36 @@ export class PairWorker {
     const buffered = this.#batches.get(partition);
     if (buffered && buffered.size > 0 && BigInt(buffered.records[0]!.offset) < position) return;
     const next = position.toString();
-    await this.#consumer.commitOffsets([{ topic: this.#deps.pair.topic, partition, offset: next }]);
+    await this.#deps.consumer.commit(this.#deps.pair.topic, partition, next);
     this.#committed.set(partition, next);
     this.#deps.observer?.onCommitted?.(this.#deps.pair, partition, next);
     this.#log.debug({ partition, offset: next }, 'committed past offsets without records (transaction markers, aborted or compacted records)');
   }
 
-  #flushDue(): void {
-    const now = this.#deps.monotonicNow();
-    for (const [partition, batch] of this.#batches) {
-      if (batch.isDue(now, this.#deps.limits)) {
-        // A failure is handled in #writeAndCommit (the partition is re-read from the failed batch).
-        this.#flush(partition, 'age').catch(() => {});
-      }
-    }
+  #flush(partition: number, reason: 'full' | 'age' | 'shutdown'): Promise<void> {
+    const batch = this.#batches.get(partition);
+    if (!batch || batch.size === 0) return this.#chains.get(partition) ?? Promise.resolve();
+    // New events go to a fresh batch while this one waits for the partition's chain and is written.
+    this.#batches.delete(partition);
+    this.#inFlight.set(partition, (this.#inFlight.get(partition) ?? 0) + 1);
+    const failures = this.#failures.get(partition) ?? 0;
+    const written = this.#chain(partition, () => this.#writeAndCommit(partition, batch, reason, failures));
+    const settled = () => {
+      const left = (this.#inFlight.get(partition) ?? 1) - 1;
+      if (left > 0) this.#inFlight.set(partition, left);
+      else this.#inFlight.delete(partition);
+      this.#releaseBackpressure(partition, batch.generation);
+    };
+    written.then(settled, settled);
+    return written;
   }
 
-  #flush(partition: number, reason: 'full' | 'age' | 'shutdown'): Promise<void> {
-    return this.#chain(partition, () => this.#writeAndCommit(partition, reason));
+  /** Resumes a partition paused for backpressure once fewer than MAX_BATCHES_IN_FLIGHT are in flight. */
+  #releaseBackpressure(partition: number, generation: number): void {
+    if (!this.#backpressured.has(partition) || (this.#inFlight.get(partition) ?? 0) >= MAX_BATCHES_IN_FLIGHT) return;
+    this.#backpressured.delete(partition);
+    if (generation !== this.#generation || this.#state !== 'running') return;
+    this.#deps.consumer.resume(this.#deps.pair.topic, [partition]);
   }
 
   /** Runs `step` after the partition's earlier writes and commits settled, one at a time, in order. */
@@ -475,15 +423,14 @@ export class PairWorker {
     return next;
   }
 
-  async #writeAndCommit(partition: number, reason: string): Promise<void> {
-    const batch = this.#batches.get(partition);
-    if (!batch || batch.size === 0) return;
-    if (batch.generation !== this.#generation) {
-      this.#batches.delete(partition);
-      return;
+  async #writeAndCommit(partition: number, batch: PartitionBatch, reason: string, failures: number): Promise<void> {
+    // A batch of an older generation: its partition is re-read from the last commit (maybe elsewhere).
+    if (batch.generation !== this.#generation) return;
+    if ((this.#failures.get(partition) ?? 0) !== failures) {
+      // Queued behind a batch that failed for good: the partition is re-read from that batch.
+      this.stats.droppedAfterFailure += batch.size;
+      throw new Error(`batch from offset ${batch.records[0]!.offset} dropped: an earlier batch of partition ${partition} failed`);
     }
-    // New events go to a fresh batch while this one is written.
-    this.#batches.delete(partition);
     const { pair } = this.#deps;
     let entry: ManifestEntry;
     try {
@@ -507,9 +454,8 @@ export class PairWorker {
       return;
     }
     const next = batch.commitOffset().toString();
-    await this.#consumer.commitOffsets([{ topic: pair.topic, partition, offset: next }]);
+    await this.#deps.consumer.commit(pair.topic, partition, next);
     this.#committed.set(partition, next);
-    this.#lastContactAt = this.#deps.monotonicNow();
     this.#deps.observer?.onCommitted?.(pair, partition, next);
     this.#log.info(
       { partition, key: entry.key, count: entry.count, bytes: entry.bytes, firstOffset: entry.firstOffset, lastOffset: entry.lastOffset, reason },
@@ -518,21 +464,30 @@ export class PairWorker {
   }
 
   #writeWithRetries(partition: number, batch: PartitionBatch): Promise<ManifestEntry> {
-    const { pair, writer } = this.#deps;
+    const { pair, writer, consumer } = this.#deps;
     const isCurrent = () => this.#generation === batch.generation;
-    const fence = () =>
-      isCurrent() && this.#groupGeneration !== undefined ? { group: this.#deps.groupId, generation: this.#groupGeneration } : undefined;
+    const fence = () => {
+      const generation = consumer.groupGeneration();
+      return isCurrent() && generation !== undefined ? { group: consumer.groupId, generation } : undefined;
+    };
     return pRetry(() => writer.write(pair, batch, isCurrent, fence()), {
-      // While running, S3 outages are waited out (consumption of this partition blocks, memory
-      // stays bounded). While draining, a few attempts, then the batch is left to be re-read.
+      // While running, S3 outages are waited out (this partition stops reading at two batches in
+      // flight, memory stays bounded, other pairs go on). While draining, a few attempts, then the
+      // batch is left to be re-read.
       retries: Number.POSITIVE_INFINITY,
       minTimeout: 500,
       maxTimeout: 30_000,
       randomize: true,
       signal: this.#abort.signal,
-      shouldRetry: ({ attemptNumber }) =>
-        this.#generation === batch.generation && (this.#state === 'running' || attemptNumber < DRAIN_ATTEMPTS),
+      // Waiting for the group generation (the first heartbeat after a join, within a second) is
+      // no failed attempt: a drain right after a join must not give its batches up for it.
+      shouldRetry: ({ error, attemptNumber }) =>
+        this.#generation === batch.generation && (this.#state === 'running' || attemptNumber < DRAIN_ATTEMPTS || error instanceof FenceUnknownError),
       onFailedAttempt: ({ error, attemptNumber }) => {
+        if (error instanceof FenceUnknownError) {
+          this.#log.debug({ partition, attempt: attemptNumber }, 'batch waits for the group generation (its fencing token)');
+          return;
+        }
         this.#log.warn({ err: error, partition, attempt: attemptNumber }, 'batch write failed; retrying');
         if (attemptNumber >= STUCK_AFTER_ATTEMPTS) {
           const reason = `batch from offset ${batch.records[0]!.offset} not written after ${attemptNumber} attempts, so nothing after it is committed: ${error.message}`;
@@ -554,74 +509,53 @@ export class PairWorker {
 
   /**
    * A batch that failed for good must never be committed past: the records buffered behind it
-   * (the next batch of the partition) are dropped unwritten, so no later flush of the partition
-   * can write and commit them. While running, the partition is sought back to the failed batch's
-   * first offset and re-read from there; while draining nothing more is consumed, and the next
-   * start resumes from the last commit, which is at or before that offset.
+   * (the next batch of the partition, queued or filling) are dropped unwritten, so no later flush
+   * of the partition can write and commit them. While running, the partition is sought back to the
+   * failed batch's first offset and re-read from there; while draining nothing more is consumed,
+   * and the next start resumes from the last commit, which is at or before that offset.
    */
   #onWriteFailed(partition: number, batch: PartitionBatch, error: unknown): void {
     const first = batch.records[0]!.offset;
-    const behind = this.#batches.get(partition);
-    if (behind && behind.generation === batch.generation) {
+    let droppedBehind = 0;
+    this.#failures.set(partition, (this.#failures.get(partition) ?? 0) + 1);
+    const filling = this.#batches.get(partition);
+    if (filling && filling.generation === batch.generation) {
       this.#batches.delete(partition);
-      this.stats.droppedAfterFailure += behind.size;
+      droppedBehind += filling.size;
     }
+    this.stats.droppedAfterFailure += droppedBehind;
     if (batch.generation !== this.#generation) return; // a rebalance dropped everything already
     if (this.#state === 'running') {
       this.#log.warn({ err: error, partition, offset: first }, 'batch could not be written; the partition is re-read from its first offset');
-      this.#consumer.seek({ topic: this.#deps.pair.topic, partition, offset: first });
+      this.#deps.consumer.seek(this.#deps.pair.topic, partition, first);
       this.#expected.set(partition, BigInt(first));
       return;
     }
     this.#log.warn(
-      { err: error, partition, offset: first, droppedBehind: behind?.size ?? 0 },
+      { err: error, partition, offset: first, droppedBehind },
       'batch could not be written while draining; nothing after it is committed, it is re-read at the next start',
     );
-  }
-
-  /**
-   * kafkajs gives up on errors it deems non-retriable, but during rebalances brokers answer some
-   * requests with such errors transiently. Restart the consumer (it resumes from the committed
-   * offsets) unless the error is about credentials or permissions, or restarts keep failing.
-   */
-  #shouldRestart(error: Error): boolean {
-    if (this.#state !== 'running') return false;
-    if (/authoriz|authentic|sasl|ssl/i.test(`${error.name} ${error.message}`)) return false;
-    const now = this.#deps.monotonicNow();
-    this.#restarts = this.#restarts.filter((t) => now - t < RESTART_WINDOW_MS);
-    this.#restarts.push(now);
-    return this.#restarts.length <= MAX_RESTARTS_PER_WINDOW;
-  }
-
-  #onGroupJoin(assignment: Record<string, number[]>): void {
-    this.#crashesSinceJoin = 0;
-    this.#generation += 1;
-    this.#groupGeneration = undefined;
-    this.#failedPartitions.clear();
-    this.#dropUnwritten('rebalance');
-    this.#expected.clear();
-    const partitions = assignment[this.#deps.pair.topic] ?? [];
-    this.#log.info({ partitions }, 'joined consumer group');
-    if (this.#deps.gaps && partitions.length > 0 && this.#state === 'running') this.#gapCheck = this.#checkAssigned(partitions, this.#generation);
   }
 
   /**
    * Before an assigned partition is fetched, compares where the backup continues with the
    * partition's log start offset: records that expired are recorded as a gap while the group's
    * offset still says where the backup stopped (kafkajs overwrites it on OFFSET_OUT_OF_RANGE).
-   * The partitions are paused meanwhile (GROUP_JOIN comes before the first fetch) and sought to
-   * the log start after a gap (kafkajs would reset to the end with fromBeginning off). A check that
-   * fails is logged and consumption goes on (a later jump past a gap is still noticed).
+   * The partitions stay paused meanwhile (the shared consumer paused them at the join, before the
+   * first fetch) and are sought to the log start after a gap (kafkajs would reset to the end with
+   * fromBeginning off). A check that fails is logged and consumption goes on (a later jump past a
+   * gap is still noticed).
    */
-  async #checkAssigned(partitions: number[], generation: number): Promise<void> {
+  async #checkAssigned(partitions: readonly number[], committed: ReadonlyMap<number, bigint>, generation: number): Promise<void> {
+    if (partitions.length === 0) return;
     const topic = this.#deps.pair.topic;
     try {
-      this.#consumer.pause([{ topic, partitions }]);
-      const starts = await this.#deps.gaps!.atAssignment(partitions);
+      if (!this.#deps.gaps) return;
+      const starts = await this.#deps.gaps.atAssignment(partitions, committed);
       if (generation !== this.#generation || this.#state !== 'running') return;
       for (const start of starts) {
         if (start.seekTo !== undefined) {
-          this.#consumer.seek({ topic, partition: start.partition, offset: start.seekTo.toString() });
+          this.#deps.consumer.seek(topic, start.partition, start.seekTo.toString());
           this.#log.info({ partition: start.partition, offset: start.seekTo.toString() }, 'partition starts at its log start offset, after the retention gap');
         }
         if (start.continueAt !== undefined) this.#expected.set(start.partition, start.continueAt);
@@ -629,12 +563,7 @@ export class PairWorker {
     } catch (error) {
       this.#log.warn({ err: error, partitions }, 'could not check the assigned partitions for retention gaps; consuming anyway');
     } finally {
-      try {
-        if (generation === this.#generation && this.#state === 'running') this.#consumer.resume([{ topic, partitions }]);
-      } catch (error) {
-        // The consumer is being stopped or restarted; its next join checks and resumes again.
-        this.#log.debug({ err: error, partitions }, 'could not resume the partitions after the retention gap check');
-      }
+      if (generation === this.#generation && this.#state === 'running') this.#deps.consumer.resume(topic, partitions);
     }
   }
 
@@ -663,7 +592,7 @@ export class PairWorker {
         this.#expected.set(batch.partition, at);
         return false;
       }
-      this.#consumer.seek({ topic: batch.topic, partition: batch.partition, offset: seekTo.toString() });
+      this.#deps.consumer.seek(batch.topic, batch.partition, seekTo.toString());
       this.#expected.set(batch.partition, seekTo);
       return true;
     } catch (error) {

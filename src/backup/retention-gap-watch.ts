@@ -11,8 +11,7 @@ import type { PartitionGapStats } from '../observability/metrics.js';
 
 export interface RetentionGapWatchDeps {
   readonly pair: Pair;
-  readonly groupId: string;
-  readonly admin: OffsetsAdmin;
+  readonly admin: Pick<OffsetsAdmin, 'fetchTopicOffsets'>;
   readonly store: ObjectStore;
   readonly layout: KeyLayout;
   readonly logger: Logger;
@@ -58,20 +57,13 @@ export class RetentionGapWatch {
   }
 
   /**
-   * For newly assigned partitions: the committed offsets and log start offsets, a gap recorded
-   * for each partition whose log start passed where the backup continues, and where to read on.
+   * For newly assigned partitions, given where the backup continues (`committed`: the group's
+   * commit, or the one taken over from the pair's former group; start-offsets.ts): the log start
+   * offsets, a gap recorded for each partition whose log start passed it, and where to read on.
    */
-  async atAssignment(partitions: readonly number[]): Promise<PartitionStart[]> {
-    const { admin, pair, groupId } = this.#deps;
-    const [ends, groups] = await withRetries(() =>
-      Promise.all([admin.fetchTopicOffsets(pair.topic), admin.fetchOffsets({ groupId, topics: [pair.topic] })]),
-    );
-    const committed = new Map<number, bigint>();
-    for (const topic of groups) {
-      if (topic.topic !== pair.topic) continue;
-      // kafkajs reports "no commit" as -1 (and commits -2 itself after an out-of-range reset).
-      for (const p of topic.partitions) if (BigInt(p.offset) >= 0n) committed.set(p.partition, BigInt(p.offset));
-    }
+  async atAssignment(partitions: readonly number[], committed: ReadonlyMap<number, bigint>): Promise<PartitionStart[]> {
+    const { admin, pair } = this.#deps;
+    const ends = await withRetries(() => admin.fetchTopicOffsets(pair.topic));
     const starts: PartitionStart[] = [];
     for (const partition of partitions) {
       const low = ends.find((e) => e.partition === partition)?.low;

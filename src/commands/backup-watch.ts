@@ -6,7 +6,7 @@ import { OnceTracker } from '../backup/once-tracker.js';
 import type { ObserverList } from '../backup/observer-list.js';
 import type { PairWorker } from '../backup/pair-worker.js';
 import type { Config } from '../config/load-config.js';
-import { groupIdFor, kafkaSettings } from '../config/settings.js';
+import { backupGroupId, backupGroupsFor, kafkaSettings, legacyGroupIdFor } from '../config/settings.js';
 import { ExitCode, type ExitCodeValue } from '../exit-codes.js';
 import { classifyKafkaError } from '../kafka/classify-kafka-error.js';
 import { createKafka } from '../kafka/create-kafka.js';
@@ -67,7 +67,7 @@ const ONCE_STATUS_MS = 1000;
  */
 export async function attachBackupWatch(deps: BackupWatchDeps, options: BackupRunOptions): Promise<AttachResult> {
   const { cli, config, logger, daemon, workers, observers } = deps;
-  const pairs = workers.map((w) => ({ pair: w.pair, groupId: groupIdFor(config, w.pair) }));
+  const pairs = workers.map((w) => ({ pair: w.pair, groupIds: backupGroupsFor(config, w.pair) }));
   const brokers = config.KAFKA_BROKERS.join(',');
   const admin: Admin = createKafka(kafkaSettings(config), logger).admin();
   let adminReady = false;
@@ -137,8 +137,9 @@ export async function attachBackupWatch(deps: BackupWatchDeps, options: BackupRu
           logger,
           topics: [...new Set(pairs.map((p) => p.pair.topic))].map((topic) => ({
             topic,
-            backupGroups: pairs.filter((p) => p.pair.topic === topic).map((p) => p.groupId),
+            backupGroups: [backupGroupId(config)],
           })),
+          otherOwnGroups: pairs.map((p) => legacyGroupIdFor(config, p.pair)),
           groupPatterns: config.OFFSETS_GROUPS,
           intervalMs: config.OFFSETS_INTERVAL_SECONDS * 1000,
           now: () => new Date(),
@@ -179,7 +180,7 @@ export async function attachBackupWatch(deps: BackupWatchDeps, options: BackupRu
         if (worker.state !== 'running' || silent === undefined || silent <= timeoutMs) continue;
         brokersLost = true;
         clearInterval(contactCheck);
-        const message = `lost the Kafka brokers ${brokers}: pair ${worker.pair.source}/${worker.pair.event} had no answer for ${Math.round(silent / 1000)} s (STREAMVAULT_KAFKA_CONNECT_TIMEOUT_SECONDS=${config.KAFKA_CONNECT_TIMEOUT_SECONDS})`;
+        const message = `lost the Kafka brokers ${brokers}: pair ${worker.pair.source}/${worker.pair.event} had no answer for ${Math.round(silent / 1000)} s (every pair reads through the one consumer) (STREAMVAULT_KAFKA_CONNECT_TIMEOUT_SECONDS=${config.KAFKA_CONNECT_TIMEOUT_SECONDS})`;
         logger.error({ brokers }, message);
         daemon.requestStop({ kind: 'fatal', error: new Error(message) });
         return;

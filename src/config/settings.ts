@@ -52,7 +52,20 @@ export function batchLimits(config: Config): BatchLimits {
   };
 }
 
-/** Consumer group of one pair: replicas with the same prefix share its partitions. */
-export function groupIdFor(config: Config, pair: { source: string; event: string }): string {
+/** The one consumer group of every pair: replicas with the same id share the partitions of every pair's topic. */
+export function backupGroupId(config: Config): string {
+  return config.KAFKA_GROUP_ID;
+}
+
+/**
+ * The group a pair consumed in before one group served every pair (one group per pair,
+ * `<group>.<source>.<event>`): its commits are taken over where the backup group has none.
+ */
+export function legacyGroupIdFor(config: Config, pair: { source: string; event: string }): string {
   return `${config.KAFKA_GROUP_ID}.${pair.source}.${pair.event}`;
+}
+
+/** The groups whose commit says where a pair's backup continues, first one first: the backup group, then the pair's former group. */
+export function backupGroupsFor(config: Config, pair: { source: string; event: string }): readonly string[] {
+  return [backupGroupId(config), legacyGroupIdFor(config, pair)];
 }

@@ -1,5 +1,6 @@
 import type { Admin } from 'kafkajs';
 import pRetry from 'p-retry';
+import PQueue from 'p-queue';
 import { pairId, type Pair } from '../config/pair.js';
 
 /** The two admin calls lag needs; a fake in unit tests, kafkajs's Admin for real. */
@@ -17,34 +18,44 @@ export interface PartitionOffsets {
   readonly lag: number;
 }
 
+/** Pairs whose offsets are polled at once. */
+const PAIRS_POLLED_AT_ONCE = 8;
+
 export interface PairOffsets {
   readonly pair: Pair;
-  readonly groupId: string;
+  /** The groups asked, first one first (the backup group, then the pair's former group). */
+  readonly groupIds: readonly string[];
   readonly partitions: readonly PartitionOffsets[];
 }
 
 /**
- * End and committed offsets of each pair's topic and consumer group. Committed offsets come from
- * the broker, not from this process, so lag is right when replicas share the partitions.
- * Without a commit a group resumes at the oldest retained event (or the end, when it does not
- * read from the beginning); lag counts from there.
+ * End and committed offsets of a pair's topic. Committed offsets come from the broker, not from
+ * this process, so lag is right when replicas share the partitions. Each partition's commit is
+ * the first of `groupIds` that has one (the backup group, then the pair's group of earlier
+ * versions, whose commits the backup takes over: start-offsets.ts); a later group is asked only
+ * for partitions the earlier ones have no commit for. Without a commit a group resumes at the
+ * oldest retained event (or the end, when it does not read from the beginning); lag counts from there.
  */
 export async function fetchPairOffsets(
   admin: OffsetsAdmin,
   pair: Pair,
-  groupId: string,
+  groupIds: readonly string[],
   fromBeginning: boolean,
 ): Promise<PairOffsets> {
   // kafkajs does not retry the offset fetch itself: a coordinator that is still loading or just
   // moved (a new cluster's first group, a broker restart) answers with a retriable error.
-  const [ends, groups] = await pRetry(
-    () => Promise.all([admin.fetchTopicOffsets(pair.topic), admin.fetchOffsets({ groupId, topics: [pair.topic] })]),
-    { retries: 5, minTimeout: 200, maxTimeout: 2000, shouldRetry: ({ error }) => (error as { retriable?: unknown }).retriable === true },
-  );
+  const retried = <T>(work: () => Promise<T>) =>
+    pRetry(work, { retries: 5, minTimeout: 200, maxTimeout: 2000, shouldRetry: ({ error }) => (error as { retriable?: unknown }).retriable === true });
+  const ends = await retried(() => admin.fetchTopicOffsets(pair.topic));
   const committedByPartition = new Map<number, string>();
-  for (const topic of groups) {
-    if (topic.topic !== pair.topic) continue;
-    for (const p of topic.partitions) if (BigInt(p.offset) >= 0n) committedByPartition.set(p.partition, p.offset);
+  for (const groupId of groupIds) {
+    if (ends.every((e) => committedByPartition.has(e.partition))) break;
+    for (const topic of await retried(() => admin.fetchOffsets({ groupId, topics: [pair.topic] }))) {
+      if (topic.topic !== pair.topic) continue;
+      for (const p of topic.partitions) {
+        if (BigInt(p.offset) >= 0n && !committedByPartition.has(p.partition)) committedByPartition.set(p.partition, p.offset);
+      }
+    }
   }
   const partitions = ends
     .map((p) => {
@@ -55,7 +66,7 @@ export async function fetchPairOffsets(
       return { partition: p.partition, low: p.low, end: p.high, committed, lag: Number(max(end - resume, 0n)) };
     })
     .sort((a, b) => a.partition - b.partition);
-  return { pair, groupId, partitions };
+  return { pair, groupIds, partitions };
 }
 
 function max(a: bigint, b: bigint): bigint {
@@ -64,7 +75,7 @@ function max(a: bigint, b: bigint): bigint {
 
 export interface LagMonitorDeps {
   readonly admin: OffsetsAdmin;
-  readonly pairs: ReadonlyArray<{ pair: Pair; groupId: string }>;
+  readonly pairs: ReadonlyArray<{ pair: Pair; groupIds: readonly string[] }>;
   readonly fromBeginning: boolean;
   /** Milliseconds between polls. */
   readonly intervalMs: number;
@@ -94,16 +105,19 @@ export class LagMonitor {
     await this.#polling;
   }
 
-  /** One poll of every pair; overlapping callers share it. A failing pair keeps its last answer. */
+  /** One poll of every pair, a few at a time; overlapping callers share it. A failing pair keeps its last answer. */
   poll(): Promise<void> {
+    const queue = new PQueue({ concurrency: PAIRS_POLLED_AT_ONCE });
     this.#polling ??= Promise.all(
-      this.#deps.pairs.map(async ({ pair, groupId }) => {
-        try {
-          this.#latest.set(pairId(pair), await fetchPairOffsets(this.#deps.admin, pair, groupId, this.#deps.fromBeginning));
-        } catch (error) {
-          this.#deps.onError(pair, error as Error);
-        }
-      }),
+      this.#deps.pairs.map(({ pair, groupIds }) =>
+        queue.add(async () => {
+          try {
+            this.#latest.set(pairId(pair), await fetchPairOffsets(this.#deps.admin, pair, groupIds, this.#deps.fromBeginning));
+          } catch (error) {
+            this.#deps.onError(pair, error as Error);
+          }
+        }),
+      ),
     ).then(() => {
       this.#polling = undefined;
     });

@@ -4,7 +4,7 @@ import type { Registry } from 'prom-client';
 import type { BackupDaemon } from '../backup/backup-daemon.js';
 import type { PairWorker, PairWorkerObserver } from '../backup/pair-worker.js';
 import type { Config } from '../config/load-config.js';
-import { groupIdFor } from '../config/settings.js';
+import { backupGroupsFor } from '../config/settings.js';
 import type { KeyLayout } from '../storage/key-layout.js';
 import type { ObjectStore } from '../storage/object-store.js';
 import { PeriodicValidation } from '../verify/periodic-validation.js';
@@ -58,7 +58,7 @@ export async function startDaemonObservability(deps: DaemonObservabilityDeps): P
   const lag = deps.admin
     ? new LagMonitor({
         admin: deps.admin,
-        pairs: workers.map((w) => ({ pair: w.pair, groupId: groupIdFor(config, w.pair) })),
+        pairs: workers.map((w) => ({ pair: w.pair, groupIds: backupGroupsFor(config, w.pair) })),
         fromBeginning: config.KAFKA_FROM_BEGINNING,
         intervalMs: Math.round(config.LAG_POLL_SECONDS * 1000),
         onError: (pair, error) => logger.debug({ pair: `${pair.source}/${pair.event}`, err: error }, 'consumer lag poll failed'),
@@ -134,12 +134,13 @@ export async function startDaemonObservability(deps: DaemonObservabilityDeps): P
   };
 }
 
-/** Pairs whose brokers have not answered for longer than the connect timeout (kafkajs keeps trying). */
+/**
+ * The brokers, when they have not answered the consumer for longer than the connect timeout
+ * (kafkajs keeps trying). Every pair reads through the one consumer: one line, not one a pair.
+ */
 function silentBrokers(workers: readonly Pick<PairWorker, 'pair' | 'state' | 'silentForMs'>[], config: Config): string[] {
   const limitMs = config.KAFKA_CONNECT_TIMEOUT_SECONDS * 1000;
-  return workers.flatMap((w) => {
-    const silent = w.silentForMs();
-    if (w.state !== 'running' || silent === undefined || silent <= limitMs) return [];
-    return [`kafka: the brokers ${config.KAFKA_BROKERS.join(',')} have not answered pair ${w.pair.source}/${w.pair.event} for ${Math.round(silent / 1000)} s`];
-  });
+  const silent = Math.max(0, ...workers.filter((w) => w.state === 'running').map((w) => w.silentForMs() ?? 0));
+  if (silent <= limitMs) return [];
+  return [`kafka: the brokers ${config.KAFKA_BROKERS.join(',')} have not answered the backup's consumer for ${Math.round(silent / 1000)} s`];
 }

@@ -22,7 +22,7 @@ export const kafkaVariables = {
     default: 'streamvault',
     group: 'kafka',
     description:
-      'Consumer group prefix. Each source/event pair consumes in its own group `<prefix>.<source>.<event>`; replicas with the same prefix share the partitions.',
+      'Consumer group of the backup: one group for every source/event pair (one consumer per process, subscribed to every pair\'s topic); replicas with the same group share the partitions. Commits of the per-pair groups of earlier versions (`<group>.<source>.<event>`) are taken over where this group has none.',
   }),
   KAFKA_FROM_BEGINNING: variable({
     name: 'KAFKA_FROM_BEGINNING',

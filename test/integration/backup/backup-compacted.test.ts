@@ -108,7 +108,7 @@ const byOffset = <T extends { partition: number; offset: string }>(records: T[])
   [...records].sort((a, b) => a.partition - b.partition || (BigInt(a.offset) < BigInt(b.offset) ? -1 : BigInt(a.offset) > BigInt(b.offset) ? 1 : 0));
 
 async function committedOffsets(admin: Admin, group: string, topic: string): Promise<Map<number, string>> {
-  const [offsets] = await admin.fetchOffsets({ groupId: `${group}.samples.sourced`, topics: [topic] });
+  const [offsets] = await admin.fetchOffsets({ groupId: group, topics: [topic] });
   return new Map(offsets!.partitions.map((p) => [p.partition, p.offset]));
 }
 

@@ -110,7 +110,7 @@ describe('backup daemon (real broker, real S3)', () => {
           expect(record.headers).toEqual(headerValues(m));
         });
       }
-      await committedEqualsEnd(`${s.group}.${topic === topicA ? 'samples.sourced' : 'system.insert'}`, topic);
+      await committedEqualsEnd(s.group, topic);
     }
     // Manifests describe the objects: counts add up and keys carry pair, partition, offset, day.
     const total = contents.manifests.reduce((n, m) => n + m.count, 0);
@@ -200,7 +200,7 @@ describe('backup daemon (real broker, real S3)', () => {
     const signal = await new Promise<string | null>((r) => crashing.once('exit', (_code, sig) => r(sig)));
     expect(signal).toBe('SIGKILL');
     // The crash left batches in S3 whose offsets were never committed.
-    const [before] = await admin.fetchOffsets({ groupId: `${s.group}.samples.sourced`, topics: [topic] });
+    const [before] = await admin.fetchOffsets({ groupId: s.group, topics: [topic] });
     const committedBefore = (before?.partitions ?? []).reduce((n, p) => n + Math.max(0, Number(p.offset)), 0);
     const afterCrash = await readBackup(s.store, s.layout);
     expect(afterCrash.records.size).toBeGreaterThan(committedBefore);
@@ -219,7 +219,7 @@ describe('backup daemon (real broker, real S3)', () => {
     // Replays rewrote the same keys: no object starts at an offset that another object covers twice.
     const firsts = contents.manifests.map((m) => `${m.partition}/${m.firstOffset}`);
     expect(new Set(firsts).size).toBe(firsts.length);
-    await committedEqualsEnd(`${s.group}.samples.sourced`, topic);
+    await committedEqualsEnd(s.group, topic);
   });
 
   describe.skipIf(!existsSync(CORPUS))('with the real platform corpus', () => {

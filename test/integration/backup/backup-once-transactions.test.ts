@@ -62,7 +62,7 @@ describe.skipIf(sharedKafkaKind() !== 'kafka')('backup --once on transactional t
 
     // Committed up to the end offsets (past the markers), so a restart reads nothing again.
     const ends = await admin.fetchTopicOffsets(topic);
-    const [offsets] = await admin.fetchOffsets({ groupId: `${group}.samples.sourced`, topics: [topic] });
+    const [offsets] = await admin.fetchOffsets({ groupId: group, topics: [topic] });
     for (const end of ends) expect(offsets!.partitions.find((p) => p.partition === end.partition)!.offset).toBe(end.high);
 
     const again = withCleanup(spawnStreamvault(['backup', '--once', '--json'], env));

@@ -49,7 +49,7 @@ describe('streamvault backup --once (built CLI, real broker, real S3)', () => {
     const values = [...contents.records.values()].map((r) => r.value!.toString()).sort();
     expect(values).toEqual(Array.from({ length: N }, (_, i) => `value-${i}`).sort());
     const ends = await admin.fetchTopicOffsets(topic);
-    const [committed] = await admin.fetchOffsets({ groupId: `${group}.samples.sourced`, topics: [topic] });
+    const [committed] = await admin.fetchOffsets({ groupId: group, topics: [topic] });
     for (const end of ends) expect(committed!.partitions.find((p) => p.partition === end.partition)!.offset).toBe(end.high);
     expect(run.logs.some((l) => l.msg === 'shutdown complete')).toBe(true);
 

@@ -99,7 +99,7 @@ describe.skipIf(sharedKafkaKind() !== 'kafka')('Kafka TLS and SASL (real Kafka o
     expect(contents.indexed).toBe(true);
     expect([...contents.records.values()].map((r) => r.value!.toString()).sort()).toEqual([...values].sort());
     // The group's offsets were committed through the secured listener too: a second run has nothing to do.
-    const [committed] = await withAdmin((admin) => admin.fetchOffsets({ groupId: `${target.group}.samples.sourced`, topics: [topic] }));
+    const [committed] = await withAdmin((admin) => admin.fetchOffsets({ groupId: target.group, topics: [topic] }));
     expect(committed!.partitions.map((p) => Number(p.offset)).reduce((a, b) => a + b, 0)).toBe(values.length);
   });
 

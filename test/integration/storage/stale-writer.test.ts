@@ -146,7 +146,7 @@ describe('stale writer after a rebalance, on an S3 that enforces conditional wri
     const manifestKeys = contents.manifests.map((m) => layout.manifestKey(m, m.partition, m.firstOffset));
     for (const key of [...contents.objectKeys, ...manifestKeys]) {
       const fence = storedFence((await store.head(key))!.metadata);
-      expect(fence?.group, key).toBe(`${groupId}.samples.sourced`);
+      expect(fence?.group, key).toBe(groupId);
       expect(fence!.generation).toBeGreaterThan(0);
     }
   });

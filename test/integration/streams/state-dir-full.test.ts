@@ -83,7 +83,7 @@ describe.skipIf('skip' in tiny)('backup daemon with a state directory that fills
 
     const admin = kafka.admin();
     await admin.connect();
-    const [offsets] = await admin.fetchOffsets({ groupId: `${target.group}.samples.sourced`, topics: [topic] });
+    const [offsets] = await admin.fetchOffsets({ groupId: target.group, topics: [topic] });
     await admin.disconnect();
     const committed = Math.max(0, ...offsets!.partitions.map((p) => Number(p.offset)));
     expect(committed).toBeLessThan(shas.length); // the full disk held commits back

@@ -5,7 +5,7 @@ import type { StreamPipeline } from '../../../src/backup/stream-pipeline.js';
 import { ExitCode } from '../../../src/exit-codes.js';
 import { createLogger } from '../../../src/observability/logger.js';
 
-function fakes(options: { drainFails?: boolean } = {}) {
+function fakes(options: { drainFails?: boolean; drainHangs?: boolean } = {}) {
   const calls: string[] = [];
   let requestStreamsStop!: (reason: string) => void;
   const worker = (name: string) =>
@@ -31,8 +31,24 @@ function fakes(options: { drainFails?: boolean } = {}) {
       requestStreamsStop = resolve;
     }),
   };
+  const workers = [worker('a'), worker('b')];
+  // The shared consumer starts and drains the workers (backup-consumer.ts).
+  const consumer = {
+    start: async () => {
+      for (const w of workers) await w.start();
+    },
+    drain: async () => {
+      if (options.drainHangs) {
+        calls.push('drain hangs');
+        return new Promise<void>(() => {});
+      }
+      for (const w of workers) await w.drain().catch(() => undefined);
+      if (options.drainFails) throw new Error('S3 unreachable');
+    },
+  };
   const daemon = new BackupDaemon({
-    workers: [worker('a'), worker('b')],
+    consumer,
+    workers,
     streams,
     logger: createLogger('silent'),
     shutdownGraceMs: 2500,
@@ -62,6 +78,15 @@ describe('BackupDaemon', () => {
     daemon.requestStop({ kind: 'signal', signal: 'SIGINT' });
     expect(await running).toBe(ExitCode.ok);
     expect(calls.slice(-3)).toEqual(['hit cache drain', 'pool drain 2500', 'stopped']);
+  });
+
+  it('moves on to the streams once phase 1 has used its grace (what is not committed is re-read at the next start)', async () => {
+    const { daemon, calls } = fakes({ drainHangs: true });
+    const running = daemon.run();
+    await settle();
+    daemon.requestStop({ kind: 'signal', signal: 'SIGTERM' });
+    expect(await running).toBe(ExitCode.ok);
+    expect(calls.slice(-4)).toEqual(['drain hangs', 'hit cache drain', 'pool drain 2500', 'stopped']);
   });
 
   it('exits with the state-directory code when the stream pipeline can make nothing more durable', async () => {

@@ -34,7 +34,7 @@ describe('OnceTracker', () => {
       if (calls === 1) throw new TypeError("Cannot destructure property 'partitions' of 'high.pop(...)' as it is undefined.");
       return real(topic);
     };
-    const plan = await OnceTracker.plan(admin, [{ pair, groupId: 'g' }], true);
+    const plan = await OnceTracker.plan(admin, [{ pair, groupIds: ['g'] }], true);
     expect(plan.map((p) => [p.partition, p.start, p.end])).toEqual([[0, 4n, 10n]]);
   });
 
@@ -45,13 +45,13 @@ describe('OnceTracker', () => {
       calls += 1;
       throw new kafkajs.KafkaJSNumberOfRetriesExceeded(new kafkajs.KafkaJSConnectionError('Connection error: connect ECONNREFUSED 127.0.0.1:9'), { retryCount: 6, retryTime: 5000 });
     };
-    await expect(OnceTracker.plan(admin, [{ pair, groupId: 'g' }], true)).rejects.toThrow(/could not read the end offsets: .*ECONNREFUSED/);
+    await expect(OnceTracker.plan(admin, [{ pair, groupIds: ['g'] }], true)).rejects.toThrow(/could not read the end offsets: .*ECONNREFUSED/);
     expect(calls).toBe(1);
   });
 
   it('plans from the committed offsets to the end, stops once all is consumed, and completes on commits', async () => {
     const admin = fakeAdmin({ 0: ['0', '10'], 1: ['0', '5'], 2: ['3', '3'] }, { 0: '4', 1: '-1' });
-    const plan = await OnceTracker.plan(admin, [{ pair, groupId: 'g' }], true);
+    const plan = await OnceTracker.plan(admin, [{ pair, groupIds: ['g'] }], true);
     expect(plan.map((p) => [p.partition, p.start, p.end])).toEqual([
       [0, 4n, 10n],
       [1, 0n, 5n],
@@ -85,20 +85,20 @@ describe('OnceTracker', () => {
 
   it('ends at once when nothing is left, and sees commits by other replicas', async () => {
     let stops = 0;
-    const idle = new OnceTracker(await OnceTracker.plan(fakeAdmin({ 0: ['0', '7'] }, { 0: '7' }), [{ pair, groupId: 'g' }], true), () => (stops += 1));
+    const idle = new OnceTracker(await OnceTracker.plan(fakeAdmin({ 0: ['0', '7'] }, { 0: '7' }), [{ pair, groupIds: ['g'] }], true), () => (stops += 1));
     idle.begin();
     expect(stops).toBe(1);
     expect(idle.result()).toEqual({ kind: 'complete', events: 0 });
 
-    const shared = new OnceTracker(await OnceTracker.plan(fakeAdmin({ 0: ['0', '7'] }, { 0: '2' }), [{ pair, groupId: 'g' }], true), () => (stops += 1));
+    const shared = new OnceTracker(await OnceTracker.plan(fakeAdmin({ 0: ['0', '7'] }, { 0: '2' }), [{ pair, groupIds: ['g'] }], true), () => (stops += 1));
     shared.begin();
-    await shared.refreshFromBroker(fakeAdmin({ 0: ['0', '9'] }, { 0: '7' }), [{ pair, groupId: 'g' }], true);
+    await shared.refreshFromBroker(fakeAdmin({ 0: ['0', '9'] }, { 0: '7' }), [{ pair, groupIds: ['g'] }], true);
     expect(stops).toBe(2);
     expect(shared.result().kind).toBe('complete');
   });
 
   it('counts the records backed up, not the offsets, where compaction or markers left gaps; progress covers every offset once committed', async () => {
-    const plan = await OnceTracker.plan(fakeAdmin({ 0: ['0', '30'] }, { 0: '-1' }), [{ pair, groupId: 'g' }], true);
+    const plan = await OnceTracker.plan(fakeAdmin({ 0: ['0', '30'] }, { 0: '-1' }), [{ pair, groupIds: ['g'] }], true);
     const tracker = new OnceTracker(plan, () => {});
     const advanced: Array<[number, number]> = [];
     tracker.attach({ advance: (files, bytes) => advanced.push([files, bytes]) });

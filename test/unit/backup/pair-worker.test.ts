@@ -2,6 +2,7 @@ import kafkajs, { type Consumer, type ConsumerConfig, type EachBatchPayload, typ
 import { describe, expect, it, vi } from 'vitest';
 import { BatchWriter } from '../../../src/backup/batch-writer.js';
 import { opaqueInspector } from '../../../src/backup/event-inspector.js';
+import { BackupConsumer } from '../../../src/backup/backup-consumer.js';
 import { PairWorker, type PairWorkerDeps } from '../../../src/backup/pair-worker.js';
 import { decodeContainer } from '../../../src/events/avro-container.js';
 import { createLogger } from '../../../src/observability/logger.js';
@@ -15,7 +16,9 @@ const pair = { source: 'samples', event: 'sourced', topic: 'samples.sourced' };
 
 /** A kafkajs consumer stand-in: the test delivers fetches itself and reads what was committed and sought. */
 class FakeConsumer {
-  readonly events = { GROUP_JOIN: 'group_join', CRASH: 'crash', END_BATCH_PROCESS: 'end_batch_process' };
+  readonly events = { GROUP_JOIN: 'group_join', CRASH: 'crash', END_BATCH_PROCESS: 'end_batch_process', FETCH: 'fetch', CONNECT: 'connect', HEARTBEAT: 'heartbeat' };
+  /** Offsets the worker resolved (where kafkajs's next fetch of the partition starts, minus one). */
+  readonly resolved: string[] = [];
   readonly commits: Array<{ partition: number; offset: string }> = [];
   /** Calls of run(): the first start, then one per restart. */
   runs = 0;
@@ -48,6 +51,7 @@ class FakeConsumer {
     this.#listeners.get(this.events.CRASH)?.({ payload: { error, groupId: 'g', restart: false } });
   }
   async disconnect(): Promise<void> {}
+  async stop(): Promise<void> {}
   async commitOffsets(offsets: Array<{ partition: number; offset: string }>): Promise<void> {
     for (const o of offsets) this.commits.push({ partition: o.partition, offset: o.offset });
   }
@@ -74,6 +78,7 @@ class FakeConsumer {
     await this.#eachBatch!({
       batch: { topic: pair.topic, partition: 0, messages, lastOffset: () => String(lastOffset), fetchedOffset: String(fetchedOffset) },
       heartbeat: async () => {},
+      resolveOffset: (offset: string) => void this.resolved.push(offset),
       isRunning: () => true,
       isStale: () => this.#seekPending,
     } as unknown as EachBatchPayload);
@@ -96,20 +101,48 @@ function expectNoCommitPastAHole(commits: ReadonlyArray<{ offset: string }>, hel
   }
 }
 
-function setup(store: MemoryObjectStore, readiness?: ReadinessProblems, gaps?: PairWorkerDeps['gaps']) {
+/**
+ * One pair worker behind the shared consumer (backup-consumer.ts) around a fake kafkajs consumer.
+ * The admin answers no commit in the backup group and `legacy` for the pair's former group.
+ */
+function setup(
+  store: MemoryObjectStore,
+  readiness?: ReadinessProblems,
+  gaps?: PairWorkerDeps['gaps'],
+  legacy: Record<number, string> = {},
+  maxEvents = 1000,
+) {
   const consumer = new FakeConsumer();
   let now = 0;
-  const worker = new PairWorker({
-    pair,
-    kafka: undefined as never,
+  const limits = { maxEvents, maxAgeMs: 100, maxBytes: 1 << 30 };
+  const shared = new BackupConsumer({
     createConsumer: (config: ConsumerConfig) => {
       consumer.config = config;
       return consumer as unknown as Consumer;
     },
     groupId: 'g',
+    legacyGroupIdOf: (p) => `g.${p.source}.${p.event}`,
+    admin: {
+      fetchOffsets: async ({ groupId }: { groupId: string }) => [
+        {
+          topic: pair.topic,
+          partitions: groupId === 'g' ? [{ partition: 0, offset: '-1', metadata: null }] : Object.entries(legacy).map(([p, offset]) => ({ partition: Number(p), offset, metadata: null })),
+        },
+      ],
+    } as never,
     fromBeginning: true,
     sessionTimeoutMs: 30_000,
-    limits: { maxEvents: 1000, maxAgeMs: 100, maxBytes: 1 << 30 },
+    limits,
+    logger: createLogger('silent'),
+    monotonicNow: () => now,
+    onFatal: (error) => {
+      throw error;
+    },
+  });
+  const worker = new PairWorker({
+    pair,
+    consumer: shared,
+    limits,
     writer: new BatchWriter({ store, layout: new KeyLayout(''), codec: 'null', streamSink: { persist: async () => {} }, now: () => new Date(0) }),
     inspector: opaqueInspector,
     logger: createLogger('silent'),
@@ -117,24 +150,30 @@ function setup(store: MemoryObjectStore, readiness?: ReadinessProblems, gaps?: P
     wallNow: () => 0,
     readiness,
     gaps,
-    onFatal: (error) => {
-      throw error;
-    },
   });
-  return { consumer, worker, age: (ms: number) => (now += ms) };
+  shared.serve([worker]);
+  const started = {
+    /** The shared consumer starts, joins and settles the start offsets of partition 0. */
+    start: async (untilResumed = true) => {
+      await shared.start();
+      if (untilResumed) await until('partition 0 resumed after the join', async () => (consumer.pauses.some((p) => p.op === 'resume') ? true : undefined), 10_000, 5);
+    },
+    drain: () => shared.drain(),
+  };
+  return { consumer, worker, shared: started, age: (ms: number) => (now += ms) };
 }
 
 describe('PairWorker', () => {
   it('restarts its consumer after a transient crash while running, and never after it was drained', async () => {
-    const { consumer, worker } = setup(new MemoryObjectStore());
-    await worker.start();
+    const { consumer, worker, shared } = setup(new MemoryObjectStore());
+    await shared.start();
     expect(consumer.runs).toBe(1);
     // kafkajs would schedule its own restart even after disconnect, and restart for ever.
     expect(await consumer.config?.retry?.restartOnFailure?.(new Error('any'))).toBe(false);
     const lost = new kafkajs.KafkaJSNumberOfRetriesExceeded(new kafkajs.KafkaJSConnectionError('Connection error: connect ECONNREFUSED 127.0.0.1:9'), { retryCount: 6, retryTime: 5000 });
     consumer.crash(lost);
     await until('the consumer restarted', async () => (consumer.runs === 2 ? true : undefined), 10_000, 20);
-    await worker.drain();
+    await shared.drain();
     // A retry series that was in flight at the drain ends in a crash: nothing restarts now.
     vi.useFakeTimers();
     try {
@@ -151,7 +190,7 @@ describe('PairWorker', () => {
     const store = new MemoryObjectStore();
     let outage = true;
     let failedPuts = 0;
-    const { consumer, worker, age } = setup(store);
+    const { consumer, worker, age , shared } = setup(store);
     const put = store.put.bind(store);
     store.put = async (key: string, body: Buffer, options?: PutOptions) => {
       if (outage) {
@@ -162,12 +201,12 @@ describe('PairWorker', () => {
       }
       return put(key, body, options);
     };
-    await worker.start();
+    await shared.start();
     await consumer.deliver(0, 14);
     age(1000); // the first batch (0..14) is due: the age flush starts and fails against the outage
     await until('the first failed write', async () => (failedPuts >= 1 ? true : undefined), 10_000, 10);
     await consumer.deliver(15, 29); // buffered behind it while it retries
-    await worker.drain();
+    await shared.drain();
 
     expect(outage).toBe(false);
     const held = await offsetsInStore(store);
@@ -179,7 +218,7 @@ describe('PairWorker', () => {
   it('re-reads a partition from a batch that failed for good while running, and commits only what follows in order', async () => {
     const store = new MemoryObjectStore();
     let failNext = true;
-    const { consumer, worker, age } = setup(store);
+    const { consumer, age , shared } = setup(store);
     const put = store.put.bind(store);
     store.put = async (key: string, body: Buffer, options?: PutOptions) => {
       if (failNext) {
@@ -188,7 +227,7 @@ describe('PairWorker', () => {
       }
       return put(key, body, options);
     };
-    await worker.start();
+    await shared.start();
     await consumer.deliver(0, 9);
     age(1000);
     await until('a seek back', async () => (consumer.seeks.length > 0 ? true : undefined), 10_000, 10);
@@ -197,7 +236,7 @@ describe('PairWorker', () => {
     await consumer.deliver(0, 19);
     age(1000);
     await until('a commit', async () => (consumer.commits.length > 0 ? true : undefined), 10_000, 10);
-    await worker.drain();
+    await shared.drain();
 
     const held = await offsetsInStore(store);
     expectNoCommitPastAHole(consumer.commits, held);
@@ -206,8 +245,8 @@ describe('PairWorker', () => {
 
   it('commits past transaction markers after the batch before them, and past a fetch of markers alone', async () => {
     const store = new MemoryObjectStore();
-    const { consumer, worker, age } = setup(store);
-    await worker.start();
+    const { consumer, age , shared } = setup(store);
+    await shared.start();
     await consumer.deliver(0, 4, 6); // records 0..4, then a commit marker at 5 and aborted 6
     age(1000);
     await until('the batch commit', async () => (consumer.commits.length > 0 ? true : undefined), 10_000, 10);
@@ -218,14 +257,14 @@ describe('PairWorker', () => {
       { partition: 0, offset: '7' },
       { partition: 0, offset: '10' },
     ]);
-    await worker.drain();
+    await shared.drain();
     expect([...(await offsetsInStore(store))].sort()).toEqual([0n, 1n, 2n, 3n, 4n]);
   }, 30_000);
 
   it('never commits markers past a batch that is buffered or failed to be written', async () => {
     const store = new MemoryObjectStore();
     let failNext = true;
-    const { consumer, worker, age } = setup(store);
+    const { consumer, age , shared } = setup(store);
     const put = store.put.bind(store);
     store.put = async (key: string, body: Buffer, options?: PutOptions) => {
       if (failNext) {
@@ -234,7 +273,7 @@ describe('PairWorker', () => {
       }
       return put(key, body, options);
     };
-    await worker.start();
+    await shared.start();
     await consumer.deliver(0, 4);
     consumer.markers(6); // behind the buffered batch: covered by its commit, not committed alone
     expect(consumer.commits).toEqual([]);
@@ -246,7 +285,7 @@ describe('PairWorker', () => {
     await consumer.deliver(0, 4, 6);
     age(1000);
     await until('a commit', async () => (consumer.commits.length > 0 ? true : undefined), 10_000, 10);
-    await worker.drain();
+    await shared.drain();
     expect(consumer.commits).toEqual([{ partition: 0, offset: '7' }]);
     expect([...(await offsetsInStore(store))].sort()).toEqual([0n, 1n, 2n, 3n, 4n]);
   }, 30_000);
@@ -256,7 +295,7 @@ describe('PairWorker', () => {
     const readiness = new ReadinessProblems();
     let outage = true;
     let failedPuts = 0;
-    const { consumer, worker, age } = setup(store, readiness);
+    const { consumer, age , shared } = setup(store, readiness);
     const put = store.put.bind(store);
     store.put = async (key: string, body: Buffer, options?: PutOptions) => {
       if (outage) {
@@ -265,7 +304,7 @@ describe('PairWorker', () => {
       }
       return put(key, body, options);
     };
-    await worker.start();
+    await shared.start();
     await consumer.deliver(0, 9);
     age(1000);
     const stuck = await until('the partition reported stuck', async () => readiness.list().find((line) => line.startsWith(`partition ${pair.topic}/0:`)), 20_000, 20);
@@ -278,7 +317,7 @@ describe('PairWorker', () => {
     expect([...(await offsetsInStore(store))].sort()).toEqual(Array.from({ length: 10 }, (_, i) => BigInt(i)));
     expect(readiness.list()).toEqual([]);
     expect(failedPuts).toBeGreaterThanOrEqual(3);
-    await worker.drain();
+    await shared.drain();
   }, 60_000);
 
   it('keeps an assigned partition paused until its retention gap check is done, and reads on from the log start after a gap', async () => {
@@ -295,8 +334,9 @@ describe('PairWorker', () => {
       afterJump: async () => ({ seekTo: undefined }),
       stats: () => [],
     };
-    const { consumer, worker } = setup(store, undefined, gaps);
-    await worker.start();
+    const { consumer, shared } = setup(store, undefined, gaps);
+    await shared.start(false);
+    await until('the gap check asked', async () => (asked.length > 0 ? true : undefined), 10_000, 5);
     expect(asked).toEqual([[0]]);
     // Paused before kafkajs's first fetch, and not resumed while the check runs.
     expect(consumer.pauses).toEqual([{ op: 'pause', partitions: [0] }]);
@@ -306,7 +346,7 @@ describe('PairWorker', () => {
     // Sought to the log start before it resumed.
     expect(consumer.seeks).toEqual([{ partition: 0, offset: '32' }]);
     expect(consumer.pauses[1]).toEqual({ op: 'resume', partitions: [0] });
-    await worker.drain();
+    await shared.drain();
   });
 
   it('checks a fetch that starts above where its partition was, never one whose records merely skip offsets (compaction, markers)', async () => {
@@ -320,8 +360,8 @@ describe('PairWorker', () => {
       },
       stats: () => [],
     };
-    const { consumer, worker, age } = setup(store, undefined, gaps);
-    await worker.start();
+    const { consumer, age , shared } = setup(store, undefined, gaps);
+    await shared.start();
     await until('the partition resumed', async () => (consumer.pauses.length === 2 ? true : undefined), 10_000, 10);
     await consumer.deliver(0, 4); // fetched at 0, where the partition was
     await consumer.deliver(8, 9, 9, 5); // fetched at 5 (after 4): offsets 5..7 compacted away, no jump
@@ -332,9 +372,53 @@ describe('PairWorker', () => {
     await consumer.deliver(40, 45, 45, 40); // from the log start, as sought
     age(1000);
     await until('a commit', async () => (consumer.commits.length > 0 ? true : undefined), 10_000, 10);
-    await worker.drain();
+    await shared.drain();
     // The fetch that jumped was dropped: nothing past the log start was skipped, and 50..52 was not buffered ahead of 40..45.
     expect([...(await offsetsInStore(store))].sort((a, b) => Number(a - b))).toEqual([0n, 1n, 2n, 3n, 4n, 8n, 9n, 40n, 41n, 42n, 43n, 44n, 45n]);
     expect(jumps).toHaveLength(1);
+  });
+
+  it('keeps reading a partition while its full batch is written, and pauses it only at two batches in flight, never blocking the shared fetch', async () => {
+    const store = new MemoryObjectStore();
+    let open: () => void = () => {};
+    const gate = new Promise<void>((resolve) => (open = resolve));
+    const put = store.put.bind(store);
+    store.put = async (key: string, body: Buffer, options?: PutOptions) => {
+      await gate;
+      return put(key, body, options);
+    };
+    const { consumer, shared } = setup(store, undefined, undefined, {}, 5);
+    await shared.start();
+    // 0..4 fill the first batch (written, blocked), 5..9 the second (queued): the partition is
+    // paused there and eachBatch returns while S3 is still blocked.
+    await consumer.deliver(0, 14);
+    expect(consumer.pauses.at(-1)).toEqual({ op: 'pause', partitions: [0] });
+    // Offsets 10..14 were not taken: kafkajs fetches them again from the last resolved offset.
+    expect(consumer.resolved.at(-1)).toBe('9');
+    expect(consumer.commits).toEqual([]);
+    open();
+    await until('both batches committed', async () => (consumer.commits.length === 2 ? true : undefined), 10_000, 5);
+    expect(consumer.commits).toEqual([
+      { partition: 0, offset: '5' },
+      { partition: 0, offset: '10' },
+    ]);
+    expect(consumer.pauses.at(-1)).toEqual({ op: 'resume', partitions: [0] });
+    await consumer.deliver(10, 14);
+    await shared.drain();
+    expect([...(await offsetsInStore(store))].sort((a, b) => Number(a - b))).toEqual(Array.from({ length: 15 }, (_, i) => BigInt(i)));
+  });
+
+  it("takes over the commit of the pair's former group where the backup group has none: committed in the backup group and sought before the first fetch", async () => {
+    const store = new MemoryObjectStore();
+    const { consumer, shared } = setup(store, undefined, undefined, { 0: '42' });
+    await shared.start();
+    expect(consumer.commits).toEqual([{ partition: 0, offset: '42' }]);
+    expect(consumer.seeks).toEqual([{ partition: 0, offset: '42' }]);
+    // Sought before the partition was resumed: nothing was fetched from elsewhere.
+    expect(consumer.pauses).toEqual([
+      { op: 'pause', partitions: [0] },
+      { op: 'resume', partitions: [0] },
+    ]);
+    await shared.drain();
   });
 });

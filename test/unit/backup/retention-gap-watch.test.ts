@@ -34,9 +34,11 @@ function setup(state: { low: Record<number, number>; committed: Record<number, n
   const store = new MemoryObjectStore();
   const { lines, logger } = capture();
   let now = Date.parse('2026-12-02T03:00:00Z');
-  const watch = new RetentionGapWatch({ pair, groupId: 'g', admin: fakeAdmin(state), store, layout, logger, host: 'host-a', now: () => new Date((now += 1000)) });
+  const watch = new RetentionGapWatch({ pair, admin: fakeAdmin(state), store, layout, logger, host: 'host-a', now: () => new Date((now += 1000)) });
   const errors = () => lines.filter((l) => l.level === 'error');
-  return { store, watch, errors };
+  // Where the backup continues, as the consumer settled it (start-offsets.ts): the commits, -1 none.
+  const committed = () => new Map(Object.entries(state.committed).filter(([, o]) => o >= 0).map(([p, o]) => [Number(p), BigInt(o)]));
+  return { store, watch, errors, committed };
 }
 
 function manifest(partition: number, first: number, last: number): ManifestEntry {
@@ -50,8 +52,8 @@ function manifest(partition: number, first: number, last: number): ManifestEntry
 describe('RetentionGapWatch', () => {
   it('records a gap from the committed offset to the log start in the backup, returns the log start to read on from, and logs it once', async () => {
     const state = { low: { 0: 32, 1: 0 }, committed: { 0: 10, 1: 5 } };
-    const { store, watch, errors } = setup(state);
-    expect(await watch.atAssignment([0, 1])).toEqual([
+    const { store, watch, errors, committed } = setup(state);
+    expect(await watch.atAssignment([0, 1], committed())).toEqual([
       { partition: 0, continueAt: 32n, seekTo: 32n },
       { partition: 1, continueAt: 5n, seekTo: undefined },
     ]);
@@ -70,22 +72,22 @@ describe('RetentionGapWatch', () => {
     expect(errors()[0]).toMatchObject({ partition: 0, from: '10', to: '31', offsets: '22', key });
 
     // Noticed again (a rebalance before anything past it was committed): not rewritten, not logged again, counted once.
-    await watch.atAssignment([0, 1]);
+    await watch.atAssignment([0, 1], committed());
     expect(parseRetentionGap(key, store.objects.get(key)!.body)).toMatchObject({ ok: true, gap: { noticedAt: '2026-12-02T03:00:01.000Z' } });
     expect(errors()).toHaveLength(1);
     expect(watch.stats()).toEqual([{ partition: 0, gaps: 1, offsets: 22n }]);
 
     // Retention went on: the same gap grew; it is rewritten, logged with its new end, and the new offsets counted.
     state.low[0] = 40;
-    await watch.atAssignment([0]);
+    await watch.atAssignment([0], committed());
     expect(parseRetentionGap(key, store.objects.get(key)!.body)).toMatchObject({ ok: true, gap: { from: '10', to: '39', logStartOffset: '40' } });
     expect(errors()).toHaveLength(2);
     expect(watch.stats()).toEqual([{ partition: 0, gaps: 1, offsets: 30n }]);
   });
 
   it('records nothing while every partition still holds where the backup continues (a compacted log keeps its log start)', async () => {
-    const { store, watch, errors } = setup({ low: { 0: 0, 1: 0 }, committed: { 0: 977, 1: -1 } });
-    expect(await watch.atAssignment([0, 1])).toEqual([
+    const { store, watch, errors, committed } = setup({ low: { 0: 0, 1: 0 }, committed: { 0: 977, 1: -1 } });
+    expect(await watch.atAssignment([0, 1], committed())).toEqual([
       { partition: 0, continueAt: 977n, seekTo: undefined },
       { partition: 1, continueAt: undefined, seekTo: undefined },
     ]);
@@ -95,12 +97,12 @@ describe('RetentionGapWatch', () => {
   });
 
   it('without a commit (expired group offsets), continues after the newest batches the backup holds', async () => {
-    const { store, watch } = setup({ low: { 0: 150 }, committed: { 0: -1 } });
+    const { store, watch, committed } = setup({ low: { 0: 150 }, committed: { 0: -1 } });
     // Overlapping batches after a replay: the end is the highest last offset of the newest ones.
     for (const [first, last] of [[0, 49], [50, 99], [60, 119], [80, 109]] as const) {
       await store.put(layout.manifestKey(pair, 0, String(first)), serializeManifest(manifest(0, first, last)));
     }
-    expect(await watch.atAssignment([0])).toEqual([{ partition: 0, continueAt: 150n, seekTo: 150n }]);
+    expect(await watch.atAssignment([0], committed())).toEqual([{ partition: 0, continueAt: 150n, seekTo: 150n }]);
     const { gaps } = await readRetentionGaps(store, layout);
     expect(gaps).toMatchObject([{ partition: 0, from: '120', to: '149', continuedFrom: 'backup-end' }]);
   });

@@ -18,7 +18,7 @@ describe('fetchPairOffsets', () => {
         return [{ topic: 't', partitions: [{ partition: 0, offset: '4', metadata: null }] }];
       },
     };
-    const offsets = await fetchPairOffsets(admin, pair, 'g', true);
+    const offsets = await fetchPairOffsets(admin, pair, ['g'], true);
     expect(offsets.partitions).toEqual([{ partition: 0, low: '2', end: '10', committed: '4', lag: 6 }]);
     expect(offsetFetches).toBe(2);
   });
@@ -32,7 +32,7 @@ describe('fetchPairOffsets', () => {
         throw Object.assign(new Error('Not authorized to access group'), { retriable: false });
       },
     };
-    await expect(fetchPairOffsets(admin, pair, 'g', true)).rejects.toThrow('Not authorized');
+    await expect(fetchPairOffsets(admin, pair, ['g'], true)).rejects.toThrow('Not authorized');
     expect(offsetFetches).toBe(1);
   });
 });

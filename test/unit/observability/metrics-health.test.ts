@@ -49,7 +49,7 @@ describe('backup metrics and health endpoints', () => {
       offsets: () => [
         {
           pair: a.pair,
-          groupId: 'g',
+          groupIds: ['g'],
           partitions: [
             { partition: 0, low: '0', end: '10', committed: '7', lag: 3 },
             { partition: 1, low: '0', end: '4', committed: undefined, lag: 4 },

@@ -17,12 +17,16 @@ const measured: BenchMeasurements = {
     { batches: 2_500, restore_plan_seconds: 0.2, verify_seconds: 0.05 },
     { batches: 10_000, restore_plan_seconds: 1.5, verify_seconds: 0.5 },
   ],
+  pairs: [
+    { pairs: 10, idle_cpu_share: 0.0123456, rss_mb: 95.4321, sockets: 6, sigterm_to_exit_s: 1.23456 },
+    { pairs: 502, idle_cpu_share: 0.2, rss_mb: 150, sockets: 7, sigterm_to_exit_s: 2 },
+  ],
 };
 
 describe('bench results', () => {
   it('has exactly the fields issue 15 names, with ratios against the slowest stage and each baseline', () => {
     const r = computeResults(measured, run);
-    expect(Object.keys(r).sort()).toEqual(['backup', 'growth', 'memory', 'restore', 'run', 'streams']);
+    expect(Object.keys(r).sort()).toEqual(['backup', 'growth', 'memory', 'pairs', 'restore', 'run', 'streams']);
     expect(r.backup).toEqual({
       events_per_s: 2500,
       mb_per_s: 5,
@@ -53,13 +57,21 @@ describe('bench results', () => {
     expect(() => computeResults({ ...measured, growthPlanning: measured.growthPlanning.slice(0, 1) }, run)).toThrow(/at least 2 sizes/);
   });
 
+  it('keeps the idle figures per number of pairs, rounded, and marks only what is over its target from 500 pairs on', () => {
+    const r = computeResults(measured, run);
+    expect(r.pairs[0]).toEqual({ pairs: 10, idle_cpu_share: 0.0123, rss_mb: 95.4, sockets: 6, sigterm_to_exit_s: 1.23 });
+    const table = renderTable(r);
+    expect(table).toMatch(/Idle, 10 pairs: CPU \/ RSS MB \/ sockets \/ SIGTERM s\s+\| 0\.0123 \/ 95\.4 \/ 6 \/ 1\.23\s+\|\s+\|\s+\|/);
+    expect(table).toContain('< 0.15 / 200 / 100 / 10, over: cpu');
+  });
+
   it('rounds to 3 significant digits, whole numbers from 1000 up', () => {
     expect([round(12_345.6), round(123.456), round(0.123456), round(0)]).toEqual([12_346, 123, 0.123, 0]);
   });
 
   it('renders one table row per figure and marks what falls short of its target', () => {
     const table = renderTable(computeResults(measured, run));
-    expect(table).toMatch(/\| Backup catch-up, events\/s\s+\| 2500 \(5 MB\/s\)\s+\| stage limit 4000\s+\| 0\.625 \(>= 0\.8, short\) \|/);
+    expect(table).toMatch(/\| Backup catch-up, events\/s\s+\| 2500 \(5 MB\/s\)\s+\| stage limit 4000\s+\| 0\.625 \(>= 0\.8, short\)\s+\|/);
     expect(table).toMatch(/\| Restore, events\/s\s+\| 2000\s+\| bare kafkajs producer 2500\s+\| 0\.8 \(>= 0\.8\)\s+\|/);
     expect(table).toContain('Peak RSS, one 1.00 GiB blob (MB)');
     expect(table.split('\n').every((line) => line.startsWith('| ') && line.endsWith(' |'))).toBe(true);
