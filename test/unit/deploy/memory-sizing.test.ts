@@ -8,8 +8,8 @@ import { byKind, loadManifests } from './manifests.js';
 // the ConfigMap, against its memory limit.
 const MiB = 1024 * 1024;
 const ROOT = resolve(import.meta.dirname, '../../..');
-/** kafkajs fetch limit per partition (src/backup/pair-worker.ts: maxBytesPerPartition). */
-const FETCH_PER_PARTITION = 4 * MiB;
+/** kafkajs fetch limit per partition (src/backup/backup-consumer.ts: FETCH_BYTES_PER_PARTITION). */
+const FETCH_PER_PARTITION = 2 * MiB;
 /** lib-storage holds queueSize parts in flight plus the one being assembled (src/storage/s3-object-store.ts). */
 const PART_SIZE = 8 * MiB;
 const PART_QUEUE = 2;
@@ -38,7 +38,10 @@ const setting = (name: keyof typeof variables) => Number(config[`STREAMVAULT_${n
 
 describe('the example Deployment memory limit', () => {
   it('uses the figures the code has (fetch limit, multipart part size and queue)', () => {
-    expect(readFileSync(resolve(ROOT, 'src/backup/pair-worker.ts'), 'utf8')).toMatch(/maxBytesPerPartition: Math\.min\(deps\.limits\.maxBytes, 4 \* 1024 \* 1024\)/);
+    const consumer = readFileSync(resolve(ROOT, 'src/backup/backup-consumer.ts'), 'utf8');
+    expect(consumer).toMatch(/const FETCH_BYTES_PER_PARTITION = 2 \* 1024 \* 1024;/);
+    expect(consumer).toMatch(/maxBytesPerPartition: Math\.min\(deps\.limits\.maxBytes, FETCH_BYTES_PER_PARTITION\)/);
+    expect(readFileSync(resolve(ROOT, 'src/backup/pair-worker.ts'), 'utf8')).toMatch(/const MAX_BATCHES_IN_FLIGHT = 2;/);
     const store = readFileSync(resolve(ROOT, 'src/storage/s3-object-store.ts'), 'utf8');
     expect(store).toMatch(/const PART_SIZE = 8 \* 1024 \* 1024;/);
     expect(store).toMatch(/const PART_QUEUE = 2;/);
@@ -65,7 +68,7 @@ describe('the example Deployment memory limit', () => {
 
   it('would not cover the defaults for the same partitions (the ConfigMap settings matter)', () => {
     const need = worstCase({ partitions: 48, batchMaxBytes: Number(variables.BATCH_MAX_BYTES.default), streamConcurrency: Number(variables.STREAM_CONCURRENCY.default) });
-    expect(Math.round(need / MiB)).toBe(48 * 3 * 16 + 48 * 4 + 20 * 24 + 150);
+    expect(Math.round(need / MiB)).toBe(48 * 3 * 16 + 48 * 2 + 20 * 24 + 150);
     expect(quantity(deployment.spec.template.spec.containers[0].resources.limits.memory)).toBeLessThan(need);
   });
 });
