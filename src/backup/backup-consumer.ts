@@ -4,7 +4,8 @@ import PQueue from 'p-queue';
 import type { Pair } from '../config/pair.js';
 import type { Logger } from '../observability/logger.js';
 import type { OffsetsAdmin } from '../observability/consumer-lag.js';
-import { classifyKafkaError } from '../kafka/classify-kafka-error.js';
+import { isCredentialOrPermissionError } from '../errors/classify.js';
+import { classifyKafkaError } from '../errors/kafka-error-class.js';
 import { findCompressionCodecError } from '../kafka/compression-codecs.js';
 import { KAFKA_RETRY } from '../kafka/create-kafka.js';
 import type { BatchLimits } from './partition-batch.js';
@@ -352,7 +353,7 @@ export class BackupConsumer implements ConsumerPort {
       this.#restart(this.#crashesSinceJoin++);
       return;
     }
-    if (kind !== 'auth' && this.#mayRestart()) {
+    if (!isCredentialOrPermissionError(error) && this.#mayRestart()) {
       // kafkajs gives up on errors it deems non-retriable, but during rebalances brokers answer
       // some requests with such errors transiently; the consumer resumes from the committed offsets.
       this.#log.warn({ err: error }, 'consumer crashed on an error kafkajs does not retry; restarting it');

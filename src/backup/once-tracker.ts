@@ -1,6 +1,6 @@
 import kafkajs from 'kafkajs';
 import pRetry from 'p-retry';
-import { causeChain, classifyKafkaError } from '../kafka/classify-kafka-error.js';
+import { causeChain, classifyKafkaError } from '../errors/kafka-error-class.js';
 import { pairId, type Pair } from '../config/pair.js';
 import { fetchPairOffsets, type OffsetsAdmin } from '../observability/consumer-lag.js';
 import type { BackupRecord } from '../events/backup-record.js';

@@ -8,7 +8,7 @@ import type { PairWorker } from '../backup/pair-worker.js';
 import type { Config } from '../config/load-config.js';
 import { backupGroupId, backupGroupsFor, kafkaSettings, legacyGroupIdFor } from '../config/settings.js';
 import { ExitCode, type ExitCodeValue } from '../exit-codes.js';
-import { classifyKafkaError } from '../kafka/classify-kafka-error.js';
+import { classifyKafkaError } from '../errors/kafka-error-class.js';
 import { createKafka } from '../kafka/create-kafka.js';
 import type { DaemonHealth } from '../observability/daemon-health.js';
 import { startDaemonObservability } from '../observability/daemon-observability.js';

@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { logLevel, type Kafka } from 'kafkajs';
 import type { Logger } from '../observability/logger.js';
-import { classifyKafkaError, tlsVerificationFailure } from './classify-kafka-error.js';
+import { classifyKafkaError, tlsVerificationFailure } from '../errors/kafka-error-class.js';
 import { createKafka, describeKafkaSecurity, type KafkaSettings } from './create-kafka.js';
 
 export type BrokerReach = { kind: 'reached' } | { kind: 'unreachable'; message: string };

@@ -4,7 +4,7 @@ import { Partitioners, type Message, type Producer } from 'kafkajs';
 import PQueue from 'p-queue';
 import { decodeContainer } from '../events/avro-container.js';
 import type { BackupRecord } from '../events/backup-record.js';
-import { classifyKafkaError, type KafkaErrorClass } from '../kafka/classify-kafka-error.js';
+import { classifyKafkaError, type KafkaErrorClass } from '../errors/kafka-error-class.js';
 import type { Logger } from '../observability/logger.js';
 import type { ManifestEntry } from '../storage/manifest.js';
 import type { ObjectStore } from '../storage/object-store.js';

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Kafka } from 'kafkajs';
 import pRetry from 'p-retry';
-import { classifyKafkaError } from '../kafka/classify-kafka-error.js';
+import { classifyKafkaError } from '../errors/kafka-error-class.js';
 import type { Logger } from '../observability/logger.js';
 import { originalPosition, type ComparableRecord, type OriginalPosition } from './restored-record.js';
 
@@ -106,7 +106,7 @@ export class TargetReader {
    * COORDINATOR_LOAD_IN_PROGRESS). A consumer that crashes on that inside `run()` has no group any
    * more, and kafkajs would restart it as a new one that has forgotten every seek. So an attempt
    * seeks when, and each time, the group is joined, a crash ends the attempt, and a retriable crash
-   * (classify-kafka-error.ts) starts a new consumer from where the windows got to, until the scan
+   * (errors/kafka-error-class.ts) starts a new consumer from where the windows got to, until the scan
    * timeout.
    */
   async scan(
