@@ -25,7 +25,7 @@ import { corpusRecords, generateCorpus, type Corpus } from './bench/corpus.js';
 import { backupWindow, linesWith, runCli, type CliRun } from './bench/daemon-run.js';
 import { measurePlanning } from './bench/planning.js';
 import { createIdleTopics, measureIdlePairs, type IdlePairsFigure } from './bench/idle-pairs.js';
-import { computeResults, pairRows, renderTable, type BenchMeasurements } from './bench/results.js';
+import { computeResults, pairRows, renderTable, roundPairs, type BenchMeasurements } from './bench/results.js';
 import { KEEP_OLD_RECORDS, bareStreamPut, encodeBatches, produceBare, putBatches, readWithKafkajs, readWithKcat } from './bench/stages.js';
 import { generatedSha256 } from './local/generated-bytes.js';
 import { startKafkaBroker, type KafkaBroker } from './local/kafka-broker.js';
@@ -159,7 +159,7 @@ async function main(): Promise<void> {
     log(`broker: ${servers.broker.description}`);
     if (pairsOnly) {
       const figures = await measurePairs(servers, work, started.getTime().toString(36));
-      process.stdout.write(`\nbroker: ${servers.broker.description}\n${pairRows(figures).map((row) => `| ${row.join(' | ')} |`).join('\n')}\n`);
+      process.stdout.write(`\nbroker: ${servers.broker.description}\n${pairRows(roundPairs(figures)).map((row) => `| ${row.join(' | ')} |`).join('\n')}\n`);
       return;
     }
     const registry = await loadSchemaRegistry(join(ROOT, 'testdata/schema/v6'));

@@ -143,13 +143,7 @@ export function computeResults(m: BenchMeasurements, run: BenchRun): BenchResult
         growthRatio(m.growthPlanning.map((g) => ({ size: g.batches, seconds: g.restore_plan_seconds + g.verify_seconds }))),
       ),
     },
-    pairs: m.pairs.map((p) => ({
-      pairs: p.pairs,
-      idle_cpu_share: round(p.idle_cpu_share),
-      rss_mb: round(p.rss_mb),
-      sockets: p.sockets,
-      sigterm_to_exit_s: round(p.sigterm_to_exit_s),
-    })),
+    pairs: roundPairs(m.pairs),
   };
 }
 
@@ -191,6 +185,17 @@ export function renderTable(r: BenchResults): string {
   const widths = [0, 1, 2, 3].map((i) => Math.max(...rows.map((row) => row[i]!.length)));
   const line = (row: readonly string[]) => `| ${row.map((cell, i) => cell.padEnd(widths[i]!)).join(' | ')} |`;
   return [line(rows[0]!), `| ${widths.map((w) => '-'.repeat(w)).join(' | ')} |`, ...rows.slice(1).map(line)].join('\n');
+}
+
+/** The idle figures as results.json holds them: 3 significant digits. */
+export function roundPairs(figures: readonly IdlePairsFigure[]): IdlePairsFigure[] {
+  return figures.map((p) => ({
+    pairs: p.pairs,
+    idle_cpu_share: round(p.idle_cpu_share),
+    rss_mb: round(p.rss_mb),
+    sockets: p.sockets,
+    sigterm_to_exit_s: round(p.sigterm_to_exit_s),
+  }));
 }
 
 /** One row per idle daemon; the targets hold from 500 pairs on. */

@@ -1,19 +1,18 @@
 import type { Logger } from '../observability/logger.js';
 import { ExitCode, type ExitCodeValue } from '../exit-codes.js';
 import type { BackupConsumer } from './backup-consumer.js';
+import { StopRequests, type StopReason } from './stop-requests.js';
 import type { PairWorker } from './pair-worker.js';
 import { pairRunSummary } from './run-summary.js';
 import type { StreamPipeline } from './stream-pipeline.js';
 
 export type DaemonState = 'starting' | 'running' | 'draining' | 'stopped' | 'failed';
 
-export type StopReason =
-  | { kind: 'signal'; signal: string }
-  | { kind: 'fatal'; error: Error }
-  | { kind: 'streams'; reason: string }
-  | { kind: 'done' };
+export type { StopReason } from './stop-requests.js';
 
 export interface BackupDaemonDeps {
+  /** Where the parts of the run ask it to stop (made before them); default a fresh one. */
+  readonly stops?: StopRequests;
   /** The one consumer every pair reads through; it starts and drains the workers. */
   readonly consumer: Pick<BackupConsumer, 'start' | 'drain'>;
   readonly workers: readonly PairWorker[];
@@ -36,15 +35,11 @@ export interface BackupDaemonDeps {
 export class BackupDaemon {
   readonly #deps: BackupDaemonDeps;
   #state: DaemonState = 'starting';
-  #stopRequested: ((reason: StopReason) => void) | undefined;
-  readonly #stop: Promise<StopReason>;
-  #stopReason: StopReason | undefined;
+  readonly #stops: StopRequests;
 
   constructor(deps: BackupDaemonDeps) {
     this.#deps = deps;
-    this.#stop = new Promise((resolve) => {
-      this.#stopRequested = resolve;
-    });
+    this.#stops = deps.stops ?? new StopRequests();
   }
 
   get state(): DaemonState {
@@ -53,9 +48,7 @@ export class BackupDaemon {
 
   /** First caller wins; later requests are logged and ignored. */
   requestStop(reason: StopReason): void {
-    if (this.#stopReason) return;
-    this.#stopReason = reason;
-    this.#stopRequested?.(reason);
+    this.#stops.request(reason);
   }
 
   async run(): Promise<ExitCodeValue> {
@@ -65,12 +58,12 @@ export class BackupDaemon {
       await streams.start();
       // A stop asked for before the workers start (e.g. `backup --once` with nothing to back up)
       // must not wait for a consumer group join first.
-      if (!this.#stopReason) await this.#deps.consumer.start();
+      if (!this.#stops.reason) await this.#deps.consumer.start();
     } catch (error) {
       logger.error({ err: error }, 'startup failed');
       this.requestStop({ kind: 'fatal', error: error as Error });
     }
-    if (!this.#stopReason) {
+    if (!this.#stops.reason) {
       this.#state = 'running';
       logger.info({ pairs: workers.map((w) => `${w.pair.source}/${w.pair.event}`) }, 'backup running');
     }
@@ -78,7 +71,7 @@ export class BackupDaemon {
     // and its restart holds no socket): only a stop request ends it, with a meaningful exit code.
     const keepAlive = setInterval(() => {}, 60_000);
     try {
-      const reason = await this.#stop;
+      const reason = await this.#stops.stopped;
       return await this.#shutdown(reason);
     } finally {
       clearInterval(keepAlive);

@@ -19,6 +19,7 @@ import { BatchWriter } from './batch-writer.js';
 import { opaqueInspector, type EventInspector } from './event-inspector.js';
 import { recordTopicConfigs } from './record-topic-configs.js';
 import { BackupConsumer } from './backup-consumer.js';
+import { StopRequests } from './stop-requests.js';
 import { PairWorker, type PairWorkerObserver } from './pair-worker.js';
 import type { StreamPipeline } from './stream-pipeline.js';
 import type { ReadinessReporter } from '../observability/readiness-problems.js';
@@ -91,7 +92,8 @@ export async function createBackupDaemon(config: Config, runtime: BackupRuntime)
     conditionalWrites: conditional.enabled,
     encryption: config.encryptionKeys.current,
   });
-  let daemon: BackupDaemon | undefined;
+  // Made before the consumer that asks it on a fatal error, and handed to the daemon that awaits it.
+  const stops = new StopRequests();
   // One admin client for the offsets the consumer and every pair's retention gap checks read,
   // connected at the first use.
   const offsetsAdmin = connectOnUse(kafka.admin({ retry: { retries: 2 } }));
@@ -106,7 +108,7 @@ export async function createBackupDaemon(config: Config, runtime: BackupRuntime)
     limits,
     logger,
     monotonicNow: runtime.monotonicNow,
-    onFatal: (error) => daemon?.requestStop({ kind: 'fatal', error }),
+    onFatal: (error) => stops.request({ kind: 'fatal', error }),
   });
   const host = runtime.host ?? hostname();
   const workers = config.pairs.map(
@@ -134,7 +136,8 @@ export async function createBackupDaemon(config: Config, runtime: BackupRuntime)
       }),
   );
   consumer.serve(workers);
-  daemon = new BackupDaemon({
+  const daemon = new BackupDaemon({
+    stops,
     consumer,
     workers,
     streams: runtime.streams,
