@@ -4,7 +4,7 @@ import type { BackupConsumer } from './backup-consumer.js';
 import { StopRequests, type StopReason } from './stop-requests.js';
 import type { PairWorker } from './pair-worker.js';
 import { pairRunSummary } from './run-summary.js';
-import type { StreamPipeline } from './stream-pipeline.js';
+import type { StreamPipeline } from '../streams/stream-pipeline.js';
 
 export type DaemonState = 'starting' | 'running' | 'draining' | 'stopped' | 'failed';
 

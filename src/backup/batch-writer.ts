@@ -8,7 +8,7 @@ import type { ObjectStore } from '../storage/object-store.js';
 import { ENCRYPTION_KEY_ID_METADATA, sealBuffer } from '../storage/encryption.js';
 import type { EncryptionKey } from '../config/encryption-keys.js';
 import type { PartitionBatch } from './partition-batch.js';
-import type { StreamSink } from './stream-pipeline.js';
+import type { StreamSink } from '../streams/stream-pipeline.js';
 import { StreamvaultError } from '../errors/streamvault-error.js';
 
 export interface BatchWriterDeps {

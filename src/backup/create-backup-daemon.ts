@@ -21,7 +21,7 @@ import { recordTopicConfigs } from './record-topic-configs.js';
 import { BackupConsumer } from './backup-consumer.js';
 import { StopRequests } from './stop-requests.js';
 import { PairWorker, type PairWorkerObserver } from './pair-worker.js';
-import type { StreamPipeline } from './stream-pipeline.js';
+import type { StreamPipeline } from '../streams/stream-pipeline.js';
 import type { ReadinessReporter } from '../observability/readiness-problems.js';
 import type { OffsetsAdmin } from '../observability/consumer-lag.js';
 import { RetentionGapWatch } from './retention-gap-watch.js';

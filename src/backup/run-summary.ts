@@ -1,6 +1,6 @@
 import { pairId, type Pair } from '../config/pair.js';
 import type { PairWorkerStats } from './pair-worker.js';
-import type { OriginStreamStats, StreamPipeline } from './stream-pipeline.js';
+import type { OriginStreamStats, StreamPipeline } from '../streams/stream-pipeline.js';
 
 /** What the run summary reads of a pair worker. */
 export interface RunSummaryWorker {

@@ -1,4 +1,4 @@
-import type { StreamPipeline } from '../backup/stream-pipeline.js';
+import type { StreamPipeline } from '../streams/stream-pipeline.js';
 
 /**
  * What the stream pipeline reports, as the metrics name it. A field left out is reported as an

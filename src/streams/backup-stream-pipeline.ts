@@ -1,4 +1,4 @@
-import type { OriginStreamStats, StreamPipeline, StreamPipelineStats } from '../backup/stream-pipeline.js';
+import type { OriginStreamStats, StreamPipeline, StreamPipelineStats } from './stream-pipeline.js';
 import { renderForLog } from '../events/stream-references.js';
 import { JournalWriteError } from '../filecache/keyed-journal.js';
 import {

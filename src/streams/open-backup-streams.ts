@@ -1,4 +1,4 @@
-import { manifestOnlyPipeline, type StreamPipeline } from '../backup/stream-pipeline.js';
+import { manifestOnlyPipeline, type StreamPipeline } from './stream-pipeline.js';
 import type { Config } from '../config/load-config.js';
 import { ExitCode, type ExitCodeValue } from '../exit-codes.js';
 import { openStreamFileCache } from '../filecache/stream-file-cache.js';

@@ -3,7 +3,7 @@
 // are committed: the window the "nothing acknowledged is lost" promise is about.
 // Usage: node crash-after-manifest.mjs <N>   (config from STREAMVAULT_* env, like the CLI)
 import { createBackupDaemon } from '../../dist/src/backup/create-backup-daemon.js';
-import { manifestOnlyPipeline } from '../../dist/src/backup/stream-pipeline.js';
+import { manifestOnlyPipeline } from '../../dist/src/streams/stream-pipeline.js';
 import { loadConfig, formatProblems } from '../../dist/src/config/load-config.js';
 import { s3Settings } from '../../dist/src/config/settings.js';
 import { createLogger } from '../../dist/src/observability/logger.js';

@@ -2,7 +2,7 @@ import { ListObjectVersionsCommand, PutBucketVersioningCommand } from '@aws-sdk/
 import { beforeAll, describe, expect, it } from 'vitest';
 import { BatchWriter } from '../../../src/backup/batch-writer.js';
 import { PartitionBatch } from '../../../src/backup/partition-batch.js';
-import { manifestOnlyPipeline } from '../../../src/backup/stream-pipeline.js';
+import { manifestOnlyPipeline } from '../../../src/streams/stream-pipeline.js';
 import { ExitCode } from '../../../src/exit-codes.js';
 import { KeyLayout } from '../../../src/storage/key-layout.js';
 import type { ManifestStream } from '../../../src/storage/manifest.js';

@@ -3,7 +3,7 @@ import { spawn } from 'node:child_process';
 import { Kafka, logLevel, type IHeaders } from 'kafkajs';
 import { BatchWriter } from '../../../src/backup/batch-writer.js';
 import { PartitionBatch } from '../../../src/backup/partition-batch.js';
-import { manifestOnlyPipeline } from '../../../src/backup/stream-pipeline.js';
+import { manifestOnlyPipeline } from '../../../src/streams/stream-pipeline.js';
 import type { BackupRecord } from '../../../src/events/backup-record.js';
 import { KeyLayout } from '../../../src/storage/key-layout.js';
 import type { ManifestEntry, ManifestStream } from '../../../src/storage/manifest.js';

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { BackupDaemon } from '../../../src/backup/backup-daemon.js';
 import type { PairWorker } from '../../../src/backup/pair-worker.js';
-import type { StreamPipeline } from '../../../src/backup/stream-pipeline.js';
+import type { StreamPipeline } from '../../../src/streams/stream-pipeline.js';
 import { ExitCode } from '../../../src/exit-codes.js';
 import { createLogger } from '../../../src/observability/logger.js';
 

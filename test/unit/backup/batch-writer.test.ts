@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { describe, expect, it, vi } from 'vitest';
 import { BatchWriter } from '../../../src/backup/batch-writer.js';
 import { PartitionBatch } from '../../../src/backup/partition-batch.js';
-import type { StreamSink } from '../../../src/backup/stream-pipeline.js';
+import type { StreamSink } from '../../../src/streams/stream-pipeline.js';
 import { decodeContainer } from '../../../src/events/avro-container.js';
 import { KeyLayout } from '../../../src/storage/key-layout.js';
 import { parseManifest } from '../../../src/storage/manifest.js';

@@ -2,7 +2,7 @@ import kafkajs, { type Producer, type ProducerRecord, type RecordMetadata } from
 import { describe, expect, it } from 'vitest';
 import { BatchWriter } from '../../../src/backup/batch-writer.js';
 import { PartitionBatch } from '../../../src/backup/partition-batch.js';
-import { manifestOnlyPipeline } from '../../../src/backup/stream-pipeline.js';
+import { manifestOnlyPipeline } from '../../../src/streams/stream-pipeline.js';
 import { createLogger } from '../../../src/observability/logger.js';
 import { mayRetryProduce, restoreEvents } from '../../../src/restore/event-restorer.js';
 import type { PlannedPartition } from '../../../src/restore/restore-plan.js';

@@ -2,7 +2,7 @@ import type { ProducerRecord, RecordMetadata } from 'kafkajs';
 import { describe, expect, it } from 'vitest';
 import { BatchWriter } from '../../../src/backup/batch-writer.js';
 import { PartitionBatch } from '../../../src/backup/partition-batch.js';
-import { manifestOnlyPipeline } from '../../../src/backup/stream-pipeline.js';
+import { manifestOnlyPipeline } from '../../../src/streams/stream-pipeline.js';
 import { createLogger } from '../../../src/observability/logger.js';
 import { restoreEvents } from '../../../src/restore/event-restorer.js';
 import type { RestoreScope, PlannedPartition } from '../../../src/restore/restore-plan.js';

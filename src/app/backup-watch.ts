@@ -1,4 +1,4 @@
-import type { StreamPipeline } from '../backup/stream-pipeline.js';
+import type { StreamPipeline } from '../streams/stream-pipeline.js';
 import type { Admin } from 'kafkajs';
 import type { BackupDaemon } from '../backup/backup-daemon.js';
 import { OffsetSnapshots } from '../backup/offset-snapshots.js';
@@ -11,13 +11,13 @@ import { ExitCode, type ExitCodeValue } from '../exit-codes.js';
 import { classifyKafkaError } from '../errors/kafka-error-class.js';
 import { createKafka } from '../kafka/create-kafka.js';
 import type { DaemonHealth } from '../observability/daemon-health.js';
-import { startDaemonObservability } from '../observability/daemon-observability.js';
+import { startDaemonObservability } from './daemon-observability.js';
 import type { Logger } from '../observability/logger.js';
 import type { ReadinessProblems } from '../observability/readiness-problems.js';
 import { ProgressReporter } from '../output/progress-reporter.js';
 import type { KeyLayout } from '../storage/key-layout.js';
 import type { ObjectStore } from '../storage/object-store.js';
-import type { CliEnvironment } from './command-context.js';
+import type { RunIo } from './restore-run.js';
 
 export interface BackupRunOptions {
   /** Back up to the end offsets recorded at start, then shut down in order and exit. */
@@ -27,7 +27,7 @@ export interface BackupRunOptions {
 }
 
 export interface BackupWatchDeps {
-  readonly cli: CliEnvironment;
+  readonly cli: RunIo;
   readonly config: Config;
   readonly logger: Logger;
   readonly store: ObjectStore;

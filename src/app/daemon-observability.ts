@@ -1,4 +1,4 @@
-import type { StreamPipeline } from '../backup/stream-pipeline.js';
+import type { StreamPipeline } from '../streams/stream-pipeline.js';
 import { hostname } from 'node:os';
 import type { Registry } from 'prom-client';
 import type { BackupDaemon } from '../backup/backup-daemon.js';
@@ -8,15 +8,15 @@ import { backupGroupsFor } from '../config/settings.js';
 import type { KeyLayout } from '../storage/key-layout.js';
 import type { ObjectStore } from '../storage/object-store.js';
 import { PeriodicValidation } from '../verify/periodic-validation.js';
-import { LagMonitor, type OffsetsAdmin } from './consumer-lag.js';
-import type { DaemonHealth } from './daemon-health.js';
-import type { Logger } from './logger.js';
-import { registerBackupMetrics } from './metrics.js';
-import { ProgressLog } from './progress-log.js';
-import { readinessOf } from './readiness.js';
-import type { ReadinessProblems } from './readiness-problems.js';
-import { S3WriteProbe } from './s3-write-probe.js';
-import { readStreamStats } from './stream-stats.js';
+import { LagMonitor, type OffsetsAdmin } from '../observability/consumer-lag.js';
+import type { DaemonHealth } from '../observability/daemon-health.js';
+import type { Logger } from '../observability/logger.js';
+import { registerBackupMetrics } from '../observability/metrics.js';
+import { ProgressLog } from '../observability/progress-log.js';
+import { readinessOf } from '../observability/readiness.js';
+import type { ReadinessProblems } from '../observability/readiness-problems.js';
+import { S3WriteProbe } from '../observability/s3-write-probe.js';
+import { readStreamStats } from '../observability/stream-stats.js';
 
 export interface DaemonObservabilityDeps {
   readonly config: Config;
