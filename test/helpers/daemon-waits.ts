@@ -1,0 +1,55 @@
+import type { Admin } from 'kafkajs';
+import type { StreamvaultProcess } from './streamvault-process.js';
+import { until } from './until.js';
+
+/**
+ * The base URL of a daemon's health server. Tests run it on port 0 (a free one), and the daemon
+ * names the port it got in its "metrics and health listening" line: the only place it is told.
+ */
+export async function healthUrl(daemon: StreamvaultProcess, timeoutMs = 60_000): Promise<string> {
+  const listening = await daemon.waitForLog((l) => l.msg.startsWith('metrics and health listening'), timeoutMs);
+  return `http://127.0.0.1:${listening.port as number}`;
+}
+
+/**
+ * Waits until the daemon's `/readyz` answers 200 (running, every pair consuming, S3 writable, no
+ * reported problem), and returns the health server's base URL.
+ */
+export async function waitForReady(daemon: StreamvaultProcess, timeoutMs = 60_000): Promise<string> {
+  const started = Date.now();
+  const base = await healthUrl(daemon, timeoutMs);
+  let last = '';
+  try {
+    await until('/readyz to answer 200', async () => {
+      const res = await fetch(`${base}/readyz`);
+      last = `${res.status} ${await res.text()}`;
+      return res.status === 200 ? true : undefined;
+    }, Math.max(1000, timeoutMs - (Date.now() - started)), 200);
+  } catch (error) {
+    throw new Error(`${error instanceof Error ? error.message : String(error)}; last answer: ${last}`);
+  }
+  return base;
+}
+
+/**
+ * Waits until `group` has committed exactly `expected` (partition -> next offset, as kafkajs
+ * strings) on `topic`, and returns every committed offset of the topic (-1: none).
+ */
+export async function waitForCommitted(
+  admin: Admin,
+  group: string,
+  topic: string,
+  expected: Readonly<Record<number, string>>,
+  timeoutMs = 40_000,
+): Promise<Map<number, string>> {
+  let last = new Map<number, string>();
+  try {
+    return await until(`group ${group} to commit ${JSON.stringify(expected)} on ${topic}`, async () => {
+      const [offsets] = await admin.fetchOffsets({ groupId: group, topics: [topic] });
+      last = new Map((offsets?.partitions ?? []).map((p) => [p.partition, p.offset]));
+      return Object.entries(expected).every(([partition, offset]) => last.get(Number(partition)) === offset) ? last : undefined;
+    }, timeoutMs, 250);
+  } catch (error) {
+    throw new Error(`${error instanceof Error ? error.message : String(error)}; committed: ${JSON.stringify(Object.fromEntries(last))}`);
+  }
+}
