@@ -32,22 +32,25 @@ export async function waitForReady(daemon: StreamvaultProcess, timeoutMs = 60_00
 }
 
 /**
- * Waits until `group` has committed exactly `expected` (partition -> next offset, as kafkajs
- * strings) on `topic`, and returns every committed offset of the topic (-1: none).
+ * Waits until `group` has committed `expected` (partition -> next offset, as kafkajs strings) on
+ * `topic`; without `expected`, the topic's end offsets (what a backup of every event commits; an
+ * empty partition stays at -1, none). Returns every committed offset of the topic.
  */
 export async function waitForCommitted(
   admin: Admin,
   group: string,
   topic: string,
-  expected: Readonly<Record<number, string>>,
+  expected?: Readonly<Record<number, string>>,
   timeoutMs = 40_000,
 ): Promise<Map<number, string>> {
+  const want =
+    expected ?? Object.fromEntries((await admin.fetchTopicOffsets(topic)).map((e) => [e.partition, e.high === '0' ? '-1' : e.high]));
   let last = new Map<number, string>();
   try {
-    return await until(`group ${group} to commit ${JSON.stringify(expected)} on ${topic}`, async () => {
+    return await until(`group ${group} to commit ${JSON.stringify(want)} on ${topic}`, async () => {
       const [offsets] = await admin.fetchOffsets({ groupId: group, topics: [topic] });
       last = new Map((offsets?.partitions ?? []).map((p) => [p.partition, p.offset]));
-      return Object.entries(expected).every(([partition, offset]) => last.get(Number(partition)) === offset) ? last : undefined;
+      return Object.entries(want).every(([partition, offset]) => last.get(Number(partition)) === offset) ? last : undefined;
     }, timeoutMs, 250);
   } catch (error) {
     throw new Error(`${error instanceof Error ? error.message : String(error)}; committed: ${JSON.stringify(Object.fromEntries(last))}`);
