@@ -1,4 +1,4 @@
-import type { Admin } from 'kafkajs';
+import { AssignerProtocol, type Admin } from 'kafkajs';
 import type { StreamvaultProcess } from './streamvault-process.js';
 import { until } from './until.js';
 
@@ -54,5 +54,39 @@ export async function waitForCommitted(
     }, timeoutMs, 250);
   } catch (error) {
     throw new Error(`${error instanceof Error ? error.message : String(error)}; committed: ${JSON.stringify(Object.fromEntries(last))}`);
+  }
+}
+
+/** A consumer group member's assignment, by topic. */
+export type Assignment = Record<string, number[]>;
+
+/**
+ * Waits until the broker reports `group` stable with members whose assignments (clientId ->
+ * topic -> partitions, sorted) satisfy `accept`, and returns them. Give each daemon its own
+ * STREAMVAULT_KAFKA_CLIENT_ID to tell replicas apart.
+ */
+export async function waitForGroup(
+  admin: Admin,
+  group: string,
+  accept: (members: ReadonlyMap<string, Assignment>) => boolean,
+  timeoutMs = 60_000,
+): Promise<Map<string, Assignment>> {
+  let last = 'nothing yet';
+  try {
+    return await until(`group ${group} stable with the expected assignment`, async () => {
+      const { groups } = await admin.describeGroups([group]);
+      const described = groups[0];
+      const members = new Map<string, Assignment>();
+      for (const member of described?.members ?? []) {
+        const decoded = member.memberAssignment.length > 0 ? AssignerProtocol.MemberAssignment.decode(member.memberAssignment) : null;
+        const assignment: Assignment = {};
+        for (const [topic, partitions] of Object.entries(decoded?.assignment ?? {})) assignment[topic] = [...partitions].sort((x, y) => x - y);
+        members.set(member.clientId, assignment);
+      }
+      last = `${described?.state ?? 'unknown'} ${JSON.stringify(Object.fromEntries(members))}`;
+      return described?.state === 'Stable' && accept(members) ? members : undefined;
+    }, timeoutMs, 250);
+  } catch (error) {
+    throw new Error(`${error instanceof Error ? error.message : String(error)}; last seen: ${last}`);
   }
 }
