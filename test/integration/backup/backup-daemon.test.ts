@@ -8,6 +8,7 @@ import { loadSchemaRegistry } from '../../../src/events/schema-registry.js';
 import { newBackupTarget, type BackupTarget } from '../../helpers/backup-target.js';
 import { spawnTied } from '../../helpers/child-process.js';
 import { withCleanup } from '../../helpers/cleanup.js';
+import { waitForReady } from '../../helpers/daemon-waits.js';
 import { uniqueName } from '../../helpers/names.js';
 import { readBackup, waitForBackup } from '../../helpers/read-backup.js';
 import { sharedKafkaBrokers } from '../../helpers/shared-servers.js';
@@ -128,8 +129,7 @@ describe('backup daemon (real broker, real S3)', () => {
       { STREAMVAULT_BATCH_MAX_EVENTS: '10', STREAMVAULT_BATCH_MAX_AGE_SECONDS: '3' },
     );
     const daemon = withCleanup(spawnStreamvault(['backup'], s.env));
-    await daemon.waitForLog((l) => l.msg === 'consuming');
-    await daemon.waitForLog((l) => l.msg === 'joined consumer group');
+    await waitForReady(daemon);
     await produce(
       topic,
       Array.from({ length: 25 }, (_, i) => ({ partition: 0, value: Buffer.from(`e${i}`) })),

@@ -4,6 +4,7 @@ import { KeyLayout } from '../../../src/storage/key-layout.js';
 import { S3ObjectStore } from '../../../src/storage/s3-object-store.js';
 import { backupEnv, pairsEnv } from '../../helpers/backup-env.js';
 import { withCleanup } from '../../helpers/cleanup.js';
+import { waitForGroup, type Assignment } from '../../helpers/daemon-waits.js';
 import { uniqueName } from '../../helpers/names.js';
 import { waitForBackup } from '../../helpers/read-backup.js';
 import { createBucket, s3ClientFor } from '../../helpers/s3-server.js';
@@ -33,7 +34,7 @@ describe('scaling out: replicas in one consumer group', () => {
     const client = s3ClientFor(sharedS3Endpoint());
     await createBucket(client, bucket);
     const group = uniqueName('grp');
-    const env = (stateDir: string) =>
+    const env = (stateDir: string, clientId: string) =>
       backupEnv({
         brokers: sharedKafkaBrokers(),
         s3Endpoint: sharedS3Endpoint(),
@@ -42,6 +43,7 @@ describe('scaling out: replicas in one consumer group', () => {
         extra: {
           ...pairsEnv({ 'samples/sourced': topic }),
           STREAMVAULT_KAFKA_GROUP_ID: group,
+          STREAMVAULT_KAFKA_CLIENT_ID: clientId,
           STREAMVAULT_KAFKA_SESSION_TIMEOUT_MS: '6000',
           STREAMVAULT_BATCH_MAX_EVENTS: '25',
         },
@@ -53,22 +55,21 @@ describe('scaling out: replicas in one consumer group', () => {
       });
     await send(0, 200);
 
-    const a = withCleanup(spawnStreamvault(['backup'], env(makeTempDir('a-'))));
-    await a.waitForLog((l) => l.msg === 'joined consumer group');
-    const b = withCleanup(spawnStreamvault(['backup'], env(makeTempDir('b-'))));
+    const partitions = (members: ReadonlyMap<string, Assignment>, id: string) => members.get(id)?.[topic]?.length ?? 0;
+    const a = withCleanup(spawnStreamvault(['backup'], env(makeTempDir('a-'), 'replica-a')));
+    await waitForGroup(admin, group, (m) => m.size === 1 && partitions(m, 'replica-a') === 4);
+    const b = withCleanup(spawnStreamvault(['backup'], env(makeTempDir('b-'), 'replica-b')));
     // After B joins, the group rebalances: each replica ends up with part of the 4 partitions.
-    const bJoined = await b.waitForLog((l) => l.msg === 'joined consumer group');
-    // One consumer for every pair: the log line counts the partitions of every topic it was given.
-    const bPartitions = bJoined.partitions as number;
-    expect(bJoined.assignment).toEqual({ [topic]: expect.any(Array) });
-    expect(bPartitions).toBeGreaterThan(0);
-    expect(bPartitions).toBeLessThan(4);
+    const split = await waitForGroup(admin, group, (m) => m.size === 2 && partitions(m, 'replica-b') > 0 && partitions(m, 'replica-a') > 0);
+    // One consumer for every pair: B's one member holds partitions of this topic only.
+    expect(Object.keys(split.get('replica-b')!)).toEqual([topic]);
+    expect([...split.get('replica-a')![topic]!, ...split.get('replica-b')![topic]!].sort()).toEqual([0, 1, 2, 3]);
 
     await send(200, 200);
     a.child.kill('SIGTERM');
     expect(await a.exited).toBe(0);
     // B takes over A's partitions.
-    await b.waitForLog((l) => l.msg === 'joined consumer group' && (l.partitions as number) === 4);
+    await waitForGroup(admin, group, (m) => m.size === 1 && partitions(m, 'replica-b') === 4);
     await send(400, 200);
 
     const store = new S3ObjectStore(client, bucket);

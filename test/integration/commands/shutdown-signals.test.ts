@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { newBackupTarget } from '../../helpers/backup-target.js';
 import { withCleanup } from '../../helpers/cleanup.js';
+import { waitForReady } from '../../helpers/daemon-waits.js';
 import { uniqueName } from '../../helpers/names.js';
 import { spawnStreamvault, type StreamvaultProcess } from '../../helpers/streamvault-process.js';
 
@@ -29,7 +30,7 @@ describe('backup daemon signals (built CLI)', () => {
   it('a SIGTERM after "shutdown complete" ends the process with its decided code (0), never 143', { timeout: 90_000 }, async () => {
     const { env } = await newBackupTarget('late-signal', { pairs: { 'samples/sourced': uniqueName('late-signal') } });
     const daemon = withCleanup(spawnStreamvault(['backup'], env));
-    await daemon.waitForLog((l) => l.msg === 'consuming', 60_000);
+    await waitForReady(daemon);
     daemon.child.kill('SIGTERM');
     await daemon.waitForLog((l) => l.msg === 'shutdown complete', 60_000);
     // The orchestrator's second SIGTERM, as the process finishes.
@@ -46,7 +47,7 @@ describe('backup daemon signals (built CLI)', () => {
     for (let run = 0; run < 5; run += 1) {
       const { env } = await newBackupTarget('signal-storm', { pairs: { 'samples/sourced': uniqueName('signal-storm') } });
       const daemon = withCleanup(spawnStreamvault(['backup'], env));
-      await daemon.waitForLog((l) => l.msg === 'consuming', 60_000);
+      await waitForReady(daemon);
       daemon.child.kill('SIGTERM');
       await daemon.waitForLog((l) => l.msg === 'shutdown complete', 60_000);
       codes.push(await signalUntilExit(daemon, 'SIGTERM'));

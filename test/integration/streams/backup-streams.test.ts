@@ -5,7 +5,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Kafka, logLevel, type Producer } from 'kafkajs';
+import { Kafka, logLevel, type Admin, type Producer } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { extractStreamReferences } from '../../../src/events/stream-references.js';
 import { DEFAULT_REFERENCE_LAYOUT, parseReferenceLayout } from '../../../src/config/reference-layout.js';
@@ -14,6 +14,7 @@ import type { KeyLayout } from '../../../src/storage/key-layout.js';
 import type { S3ObjectStore } from '../../../src/storage/s3-object-store.js';
 import { newBackupTarget } from '../../helpers/backup-target.js';
 import { withCleanup } from '../../helpers/cleanup.js';
+import { waitForCommitted, waitForReady } from '../../helpers/daemon-waits.js';
 import { uniqueName } from '../../helpers/names.js';
 import { waitForBackup } from '../../helpers/read-backup.js';
 import { sharedKafkaBrokers } from '../../helpers/shared-servers.js';
@@ -27,18 +28,22 @@ const CORPUS = resolve(fileURLToPath(new URL('../../../', import.meta.url)), '..
 
 
 let producer: Producer;
+let admin: Admin;
 
 beforeAll(async () => {
-  producer = testProducer(new Kafka({ brokers: sharedKafkaBrokers(), logLevel: logLevel.NOTHING }));
-  await producer.connect();
+  const kafka = new Kafka({ brokers: sharedKafkaBrokers(), logLevel: logLevel.NOTHING });
+  producer = testProducer(kafka);
+  admin = kafka.admin();
+  await Promise.all([producer.connect(), admin.connect()]);
 });
 
 afterAll(async () => {
-  await producer?.disconnect();
+  await Promise.allSettled([producer?.disconnect(), admin?.disconnect()]);
 });
 
 interface Setup {
   topic: string;
+  group: string;
   env: Record<string, string>;
   stateDir: string;
   store: S3ObjectStore;
@@ -58,7 +63,7 @@ async function setup(extra: Record<string, string> = {}, pairs?: Record<string, 
       ...extra,
     },
   });
-  return { topic, env: target.env, stateDir: target.stateDir, store: target.store, layout: target.layout, server };
+  return { topic, group: target.group, env: target.env, stateDir: target.stateDir, store: target.store, layout: target.layout, server };
 }
 
 /** sha256 -> hash of the object stored under that sha's key (streamed). */
@@ -132,8 +137,9 @@ describe('backup daemon with streams', () => {
     const shas = blobs(s, 30, 64 * 1024);
     await produceRefs(s.topic, shas);
     const first = withCleanup(spawnStreamvault(['backup'], s.env));
-    await first.waitForLog((l) => l.msg === 'batch durable and committed');
-    await first.waitForLog((l) => l.msg === 'stream stored');
+    // The events are committed (so the restart does not read them again) and uploads are under way.
+    await waitForCommitted(admin, s.group, s.topic);
+    await until('a first stream stored', async () => ((await storedStreams(s)).size > 0 ? true : undefined), 30_000, 100);
     first.child.kill('SIGKILL');
     expect(await first.exited).toBe(137);
     const before = await storedStreams(s);
@@ -161,7 +167,7 @@ describe('backup daemon with streams', () => {
     const shas = blobs(s, 8, 1000);
     await produceRefs(s.topic, shas);
     const daemon = withCleanup(spawnStreamvault(['backup'], s.env));
-    await daemon.waitForLog((l) => l.msg === 'batch durable and committed');
+    await waitForCommitted(admin, s.group, s.topic);
     daemon.child.kill('SIGTERM');
     expect(await daemon.exited).toBe(0);
 
@@ -187,7 +193,7 @@ describe('backup daemon with streams', () => {
     const shas = blobs(s, 6, 1000);
     await produceRefs(s.topic, shas);
     const daemon = withCleanup(spawnStreamvault(['backup'], s.env));
-    await daemon.waitForLog((l) => l.msg === 'batch durable and committed');
+    await waitForCommitted(admin, s.group, s.topic);
     daemon.child.kill('SIGTERM');
     await daemon.waitForLog(phase(3));
     daemon.child.kill('SIGTERM');
@@ -212,7 +218,7 @@ describe('backup daemon with streams', () => {
   it('refuses to start when another process holds the state directory', async () => {
     const s = await setup();
     const first = withCleanup(spawnStreamvault(['backup'], s.env));
-    await first.waitForLog((l) => l.msg === 'backup running');
+    await waitForReady(first);
     const second = withCleanup(spawnStreamvault(['backup'], s.env));
     expect(await second.exited).toBe(6);
     expect(second.stderrText()).toContain(`in use by process ${first.child.pid}`);
