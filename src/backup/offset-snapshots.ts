@@ -1,5 +1,6 @@
 import type { Admin } from 'kafkajs';
 import pRetry from 'p-retry';
+import { every, type IntervalLoop } from '../observability/interval-loop.js';
 import type { Logger } from '../observability/logger.js';
 import type { KeyLayout } from '../storage/key-layout.js';
 import type { ObjectStore } from '../storage/object-store.js';
@@ -51,7 +52,7 @@ export class OffsetSnapshots {
   readonly #wanted: (group: string) => boolean;
   /** Per topic: the content (takenAt aside) of the last snapshot written. */
   readonly #lastWritten = new Map<string, string>();
-  #timer: NodeJS.Timeout | undefined;
+  #loop: IntervalLoop | undefined;
   #running: Promise<SnapshotRunResult> | undefined;
 
   constructor(deps: OffsetSnapshotsDeps) {
@@ -63,14 +64,13 @@ export class OffsetSnapshots {
 
   /** A first snapshot now, then one per interval. */
   start(): void {
-    void this.run();
-    this.#timer = setInterval(() => void this.run(), this.#deps.intervalMs);
-    this.#timer.unref();
+    // run() never rejects: it logs a failed snapshot itself.
+    this.#loop ??= every(this.#deps.intervalMs, () => this.run(), { runAtStart: true, onError: () => {} });
   }
 
   /** Stops the schedule and waits for a snapshot in progress. */
   async stop(): Promise<void> {
-    clearInterval(this.#timer);
+    await this.#loop?.stop();
     await this.#running;
   }
 

@@ -1,6 +1,7 @@
 import type { Admin } from 'kafkajs';
 import pRetry from 'p-retry';
 import PQueue from 'p-queue';
+import { every, type IntervalLoop } from './interval-loop.js';
 import { pairId, type Pair } from '../config/pair.js';
 
 /** The two admin calls lag needs; a fake in unit tests, kafkajs's Admin for real. */
@@ -86,7 +87,7 @@ export interface LagMonitorDeps {
 export class LagMonitor {
   readonly #deps: LagMonitorDeps;
   readonly #latest = new Map<string, PairOffsets>();
-  #timer: NodeJS.Timeout | undefined;
+  #loop: IntervalLoop | undefined;
   #polling: Promise<void> | undefined;
 
   constructor(deps: LagMonitorDeps) {
@@ -94,14 +95,13 @@ export class LagMonitor {
   }
 
   start(): void {
-    void this.poll();
-    this.#timer = setInterval(() => void this.poll(), this.#deps.intervalMs);
-    this.#timer.unref();
+    // poll() never rejects: a failing pair goes to onError and keeps its last answer.
+    this.#loop ??= every(this.#deps.intervalMs, () => this.poll(), { runAtStart: true, onError: () => {} });
   }
 
   /** Stops polling; resolves once a poll in flight ended (a client disconnected under it would retry on). */
   async stop(): Promise<void> {
-    clearInterval(this.#timer);
+    await this.#loop?.stop();
     await this.#polling;
   }
 
