@@ -38,7 +38,7 @@ export async function runBackupApp(io: BackupIo, context: RunContext, options: B
   };
 
   const startedHealth = await startDaemonHealth(config, logger);
-  if (startedHealth.kind === 'refused') return refuse(startedHealth.message, ExitCode.failure);
+  if (startedHealth.kind === 'refused') return refuse(startedHealth.message, 'UNKNOWN');
   const health = startedHealth.health;
   let exitCode: ExitCodeValue = ExitCode.failure;
   try {

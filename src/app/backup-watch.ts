@@ -1,3 +1,4 @@
+import { exitCodeFor, exitCodeOf } from '../errors/exit-code-of.js';
 import type { StreamPipeline } from '../streams/stream-pipeline.js';
 import type { Admin } from 'kafkajs';
 import type { BackupDaemon } from '../backup/backup-daemon.js';
@@ -77,7 +78,7 @@ export async function attachBackupWatch(deps: BackupWatchDeps, options: BackupRu
   } catch (error) {
     if (options.once) {
       await admin.disconnect().catch(() => {});
-      return { kind: 'refused', exitCode: ExitCode.failure, message: `backup --once needs the end offsets from the Kafka brokers ${brokers}: ${classifyKafkaError(error).root}` };
+      return { kind: 'refused', exitCode: exitCodeFor('KAFKA_UNREACHABLE'), message: `backup --once needs the end offsets from the Kafka brokers ${brokers}: ${classifyKafkaError(error).root}` };
     }
     logger.warn({ err: error }, 'Kafka admin client unavailable; consumer lag is not reported');
   }
@@ -100,7 +101,7 @@ export async function attachBackupWatch(deps: BackupWatchDeps, options: BackupRu
       );
     } catch (error) {
       await disconnectAdmin();
-      return { kind: 'refused', exitCode: ExitCode.failure, message: `backup --once, brokers ${brokers}: ${(error as Error).message}` };
+      return { kind: 'refused', exitCode: exitCodeOf(error), message: `backup --once, brokers ${brokers}: ${(error as Error).message}` };
     }
     reporter = new ProgressReporter({
       mode: options.json ? 'json' : cli.isTTY ? 'bar' : 'none',

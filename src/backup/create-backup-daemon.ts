@@ -1,3 +1,4 @@
+import { exitCodeFor } from '../errors/exit-code-of.js';
 import { avroCodecName } from '../events/avro-container.js';
 import { hostname } from 'node:os';
 import type { Admin } from 'kafkajs';
@@ -7,7 +8,7 @@ import { createGenerationDecoder } from '../events/generation-decoder.js';
 import { resolveTypeNames } from '../config/event-type-map.js';
 import { loadSchemaGenerations } from '../events/schema-generations.js';
 import { schemaInspector } from '../events/schema-inspector.js';
-import { ExitCode, type ExitCodeValue } from '../exit-codes.js';
+import type { ExitCodeValue } from '../exit-codes.js';
 import { createKafka } from '../kafka/create-kafka.js';
 import type { Logger } from '../observability/logger.js';
 import { resolveConditionalWrites } from '../storage/conditional-writes.js';
@@ -63,7 +64,7 @@ export async function createBackupDaemon(config: Config, runtime: BackupRuntime)
 
   const layout = new KeyLayout(config.S3_PREFIX);
   const conditional = await resolveConditionalWrites(config.S3_CONDITIONAL_WRITES, runtime.store, layout, logger);
-  if (conditional.kind === 'refused') return { kind: 'refused', exitCode: ExitCode.badConfiguration, message: conditional.message };
+  if (conditional.kind === 'refused') return { kind: 'refused', exitCode: exitCodeFor('CONFIG_INVALID'), message: conditional.message };
   const repository = await checkRepositoryConfig(
     runtime.store,
     layout,
@@ -75,7 +76,7 @@ export async function createBackupDaemon(config: Config, runtime: BackupRuntime)
     }),
     { conditionalWrites: conditional.enabled, now: () => new Date(runtime.wallNow()) },
   );
-  if (repository.kind === 'conflict') return { kind: 'refused', exitCode: ExitCode.badConfiguration, message: repository.message };
+  if (repository.kind === 'conflict') return { kind: 'refused', exitCode: exitCodeFor('CONFIG_INVALID'), message: repository.message };
   if (repository.kind === 'created') logger.info({ key: layout.repositoryConfigKey() }, 'new backup location: its config is written');
 
   const kafka = createKafka(kafkaSettings(config), logger);
@@ -181,7 +182,7 @@ async function createInspectors(config: Config, logger: Logger): Promise<Inspect
   } catch (error) {
     return {
       kind: 'refused',
-      exitCode: ExitCode.badConfiguration,
+      exitCode: exitCodeFor('SCHEMA_LOAD_FAILED'),
       message: `STREAMVAULT_EVENT_SCHEMA: ${(error as Error).message}`,
     };
   }

@@ -1,6 +1,7 @@
+import { exitCodeFor } from '../errors/exit-code-of.js';
 import type { Command } from 'commander';
 import { runDrillApp } from '../app/restore-run.js';
-import { ExitCode, type ExitCodeValue } from '../exit-codes.js';
+import type { ExitCodeValue } from '../exit-codes.js';
 import { createCommandContext, type CliEnvironment } from './command-context.js';
 
 interface DrillFlags {
@@ -53,7 +54,7 @@ export async function runDrillCommand(cli: CliEnvironment, flags: DrillFlags): P
   }
   if (problems.length > 0) {
     cli.stderr.write(`streamvault drill: invalid arguments:\n${problems.map((p) => `  - ${p}`).join('\n')}\n`);
-    return ExitCode.badConfiguration;
+    return exitCodeFor('CONFIG_INVALID');
   }
 
   const created = await createCommandContext(cli, { requireBucket: 'backup' });

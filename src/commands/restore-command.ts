@@ -1,6 +1,7 @@
+import { exitCodeFor } from '../errors/exit-code-of.js';
 import { Option, type Command } from 'commander';
 import { runRestoreApp } from '../app/restore-run.js';
-import { ExitCode, type ExitCodeValue } from '../exit-codes.js';
+import type { ExitCodeValue } from '../exit-codes.js';
 import { parseOffsetRanges } from '../restore/offset-ranges.js';
 import { parseTimestamp, type RestoreScope, type RestoreWhat } from '../restore/restore-plan.js';
 import { createCommandContext, type CliEnvironment } from './command-context.js';
@@ -69,7 +70,7 @@ export async function runRestoreCommand(cli: CliEnvironment, flags: RestoreFlags
   }
   if (problems.length > 0) {
     cli.stderr.write(`streamvault restore: invalid arguments:\n${problems.map((p) => `  - ${p}`).join('\n')}\n`);
-    return ExitCode.badConfiguration;
+    return exitCodeFor('CONFIG_INVALID');
   }
 
   // Restore reads the backup and never creates buckets: a missing one is exit 3.

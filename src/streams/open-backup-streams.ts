@@ -1,6 +1,7 @@
+import { exitCodeFor } from '../errors/exit-code-of.js';
 import { manifestOnlyPipeline, type StreamPipeline } from './stream-pipeline.js';
 import type { Config } from '../config/load-config.js';
-import { ExitCode, type ExitCodeValue } from '../exit-codes.js';
+import type { ExitCodeValue } from '../exit-codes.js';
 import { openStreamFileCache } from '../filecache/stream-file-cache.js';
 import type { Logger } from '../observability/logger.js';
 import type { ReadinessReporter } from '../observability/readiness-problems.js';
@@ -31,14 +32,14 @@ export async function openBackupStreams(
 ): Promise<BackupStreams> {
   const settings = streamSourceSettings(config);
   if (settings.kind === 'invalid') {
-    return { kind: 'refused', exitCode: ExitCode.badConfiguration, message: `invalid configuration: ${settings.problems.join('; ')}` };
+    return { kind: 'refused', exitCode: exitCodeFor('CONFIG_INVALID'), message: `invalid configuration: ${settings.problems.join('; ')}` };
   }
   if (settings.kind === 'none') {
     deps.logger.info('no stream source configured (STREAMVAULT_STREAM_SOURCE): stream references are kept in the manifests only');
     return { kind: 'ready', pipeline: manifestOnlyPipeline(), streams: undefined, close: async () => {} };
   }
   const opened = await openStreamFileCache(deps.stateDir);
-  if (opened.kind !== 'open') return { kind: 'refused', exitCode: ExitCode.stateDirUnusable, message: opened.message };
+  if (opened.kind !== 'open') return { kind: 'refused', exitCode: exitCodeFor('STATE_DIR_UNUSABLE'), message: opened.message };
   const layout = new KeyLayout(config.S3_PREFIX);
   const source = createStreamSource(config, settings);
   const copier = createStreamCopier(config, { store: deps.store, layout, logger: deps.logger, source });
