@@ -60,6 +60,11 @@ class FakeConsumer {
     this.#seekPending = true;
   }
 
+  /** kafkajs's HEARTBEAT event: where the group generation (the batches' fencing token) is learnt. */
+  heartbeat(groupGenerationId: number): void {
+    this.#listeners.get(this.events.HEARTBEAT)?.({ payload: { groupGenerationId } });
+  }
+
   /** A fetch of partition 0 whose records were all filtered (markers, aborted): kafkajs only reports it. */
   markers(lastOffset: number): void {
     this.#listeners.get(this.events.END_BATCH_PROCESS)?.({ payload: { topic: pair.topic, partition: 0, batchSize: 0, lastOffset: String(lastOffset) } });
@@ -111,6 +116,7 @@ function setup(
   gaps?: PairWorkerDeps['gaps'],
   legacy: Record<number, string> = {},
   maxEvents = 1000,
+  conditionalWrites = false,
 ) {
   const consumer = new FakeConsumer();
   let now = 0;
@@ -143,7 +149,7 @@ function setup(
     pair,
     consumer: shared,
     limits,
-    writer: new BatchWriter({ store, layout: new KeyLayout(''), codec: 'null', streamSink: { persist: async () => {} }, now: () => new Date(0) }),
+    writer: new BatchWriter({ store, layout: new KeyLayout(''), codec: 'null', streamSink: { persist: async () => {} }, now: () => new Date(0), conditionalWrites }),
     inspector: opaqueInspector,
     logger: createLogger('silent'),
     monotonicNow: () => now,
@@ -421,4 +427,20 @@ describe('PairWorker', () => {
     ]);
     await shared.drain();
   });
+
+  it('a drain right after a join waits for the group generation (the fencing token) instead of giving its batches up', async () => {
+    const store = new MemoryObjectStore();
+    const { consumer, shared } = setup(store, undefined, undefined, {}, 1000, true);
+    await shared.start();
+    await consumer.deliver(0, 9);
+    // Drained before the first heartbeat: the batch cannot be written fenced yet.
+    const drained = shared.drain();
+    // Longer than the three attempts a drain gives a batch that fails (500 ms back-off, doubling).
+    await new Promise((resolve) => setTimeout(resolve, 2500));
+    expect(consumer.commits).toEqual([]);
+    consumer.heartbeat(7);
+    await drained;
+    expect(consumer.commits).toEqual([{ partition: 0, offset: '10' }]);
+    expect([...(await offsetsInStore(store))].sort((a, b) => Number(a - b))).toEqual(Array.from({ length: 10 }, (_, i) => BigInt(i)));
+  }, 30_000);
 });
