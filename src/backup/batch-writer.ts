@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import { encodeContainerMeasured, type AvroCodec } from '../events/avro-container.js';
 import { pairId, type Pair } from '../config/pair.js';
 import type { KeyLayout } from '../storage/key-layout.js';
@@ -6,6 +5,7 @@ import { fencedPut, unfencedPut, type FencedPutRequest, type WriteFence } from '
 import { parseManifest, serializeManifest, unionStreams, type ManifestEntry, type ManifestStream } from '../storage/manifest.js';
 import type { ObjectStore } from '../storage/object-store.js';
 import { ENCRYPTION_KEY_ID_METADATA, sealBuffer } from '../storage/encryption.js';
+import { sha256Hex } from '../storage/sha256-stream.js';
 import type { EncryptionKey } from '../config/encryption-keys.js';
 import type { PartitionBatch } from './partition-batch.js';
 import type { StreamSink } from '../streams/stream-pipeline.js';
@@ -71,7 +71,7 @@ export class BatchWriter {
         'streamvault.partition': String(batch.partition),
       },
     });
-    const sha256 = createHash('sha256').update(body).digest('hex');
+    const sha256 = sha256Hex(body);
     const encryption = this.#deps.encryption;
     const stored = encryption ? sealBuffer(encryption, body) : body;
     if (!isCurrent()) throw new StaleBatchError(key);

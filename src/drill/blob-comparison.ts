@@ -1,8 +1,7 @@
-import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { pipeline } from 'node:stream/promises';
 import type { PlannedStream } from '../restore/restore-plan.js';
 import { directoryStreamPath } from '../restore/stream-targets.js';
+import { sha256OfStream } from '../storage/sha256-stream.js';
 import type { DifferenceList } from './drill-difference.js';
 
 export interface BlobCounts {
@@ -32,21 +31,15 @@ export async function compareBlobs(streams: readonly PlannedStream[], dir: strin
     for (const ref of s.references) {
       expected += 1;
       const path = directoryStreamPath(dir, { ...ref, sha256: s.sha256 });
-      const hash = createHash('sha256');
-      let size = 0;
+      let got: string;
+      let size: number;
       try {
-        await pipeline(createReadStream(path), async function* (chunks: AsyncIterable<Buffer>) {
-          for await (const chunk of chunks) {
-            size += chunk.length;
-            hash.update(chunk);
-          }
-        });
+        ({ sha256: got, bytes: size } = await sha256OfStream(createReadStream(path)));
       } catch {
         missing += 1;
         differences.add({ kind: 'blob-missing', sha256: s.sha256, source: ref.source, label: ref.label });
         continue;
       }
-      const got = hash.digest('hex');
       bytes += size;
       if (got === s.sha256) matched += 1;
       else {

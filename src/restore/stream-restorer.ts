@@ -1,13 +1,12 @@
-import { createHash } from 'node:crypto';
 import { openStoredStream } from '../streams/stream-encoding.js';
 import { createWriteStream } from 'node:fs';
 import { rm } from 'node:fs/promises';
-import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import PQueue from 'p-queue';
 import pRetry, { AbortError } from 'p-retry';
 import type { Logger } from '../observability/logger.js';
 import type { ObjectStore } from '../storage/object-store.js';
+import { HashMismatchError, Sha256Stream } from '../storage/sha256-stream.js';
 import type { PlannedStream, StreamReference } from './restore-plan.js';
 import type { RestoreJournal } from './restore-journal.js';
 import type { Spool } from './spool.js';
@@ -124,28 +123,17 @@ async function download(
   file: string,
 ): Promise<{ kind: 'verified'; size: number } | { kind: 'failed'; item: string; error: string }> {
   if (stream.size === undefined) return { kind: 'failed', item: stream.key, error: `missing backup object ${stream.key}` };
-  const hash = createHash('sha256');
-  let size = 0;
+  const hasher = new Sha256Stream({ expectedSha256: stream.sha256 });
   try {
-    await pipeline(
-      await openStoredStream(store, stream.key),
-      new Transform({
-        transform(chunk: Buffer, _encoding, done) {
-          hash.update(chunk);
-          size += chunk.length;
-          done(null, chunk);
-        },
-      }),
-      createWriteStream(file),
-    );
+    await pipeline(await openStoredStream(store, stream.key), hasher, createWriteStream(file));
   } catch (error) {
+    if (error instanceof HashMismatchError) {
+      const { expected, actual, bytes } = error;
+      return { kind: 'failed', item: stream.key, error: `backup object ${stream.key}: expected sha256 ${expected}, got ${actual} (${bytes} bytes); not posted` };
+    }
     return { kind: 'failed', item: stream.key, error: `cannot read backup object ${stream.key}: ${(error as Error).message}` };
   }
-  const actual = hash.digest('hex');
-  if (actual !== stream.sha256) {
-    return { kind: 'failed', item: stream.key, error: `backup object ${stream.key}: expected sha256 ${stream.sha256}, got ${actual} (${size} bytes); not posted` };
-  }
-  return { kind: 'verified', size };
+  return { kind: 'verified', size: hasher.bytes };
 }
 
 async function post(stream: PlannedStream, ref: StreamReference, file: string, size: number, deps: StreamRestorerDeps): Promise<StreamPostOutcome> {

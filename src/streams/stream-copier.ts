@@ -5,7 +5,8 @@ import { isValidStreamRef, type StreamRef } from '../refs/stream-ref.js';
 import type { Logger } from '../observability/logger.js';
 import type { KeyLayout } from '../storage/key-layout.js';
 import type { ObjectStore } from '../storage/object-store.js';
-import { AnnouncedSizeMismatchError, HashMismatchError, Sha256Verifier } from './sha256-verifier.js';
+import { HashMismatchError, SizeMismatchError } from '../storage/sha256-stream.js';
+import { Sha256Verifier } from './sha256-verifier.js';
 import type { EncryptionKey } from '../config/encryption-keys.js';
 import { ENCRYPTION_KEY_ID_METADATA } from '../storage/encryption.js';
 import { CONTENT_SIZE_METADATA, encodeStream, encodingMetadata, encodingSteps, type StreamCompression } from './stream-encoding.js';
@@ -96,7 +97,7 @@ export class StreamCopier {
           try {
             return await this.#attempt(ref, key, signal, attempts, true);
           } catch (error) {
-            if (!(error instanceof AnnouncedSizeMismatchError)) throw error;
+            if (!(error instanceof SizeMismatchError)) throw error;
             // The content is right (its hash matched), the source's size header was not: copy it
             // again at once, recording no size (that attempt logs the difference). Not a failure,
             // and whatever the retry budget.

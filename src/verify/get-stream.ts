@@ -1,12 +1,12 @@
-import { randomBytes, createHash } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
 import { mkdtemp, rename, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
-import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { KeyLayout } from '../storage/key-layout.js';
 import type { ObjectStore } from '../storage/object-store.js';
+import { HashMismatchError, Sha256Stream } from '../storage/sha256-stream.js';
 import { openStoredStreamIfExists } from '../streams/stream-encoding.js';
 
 export type GetStreamTarget = { kind: 'file'; path: string } | { kind: 'stream'; out: NodeJS.WritableStream };
@@ -35,21 +35,14 @@ export async function getStream(
   try {
     const body = await openStoredStreamIfExists(deps.store, key);
     if (!body) return { kind: 'missing', key };
-    const hash = createHash('sha256');
-    let bytes = 0;
-    await pipeline(
-      body,
-      new Transform({
-        transform(chunk: Buffer, _encoding, done) {
-          hash.update(chunk);
-          bytes += chunk.length;
-          done(null, chunk);
-        },
-      }),
-      createWriteStream(temp, { flags: 'wx' }),
-    );
-    const got = hash.digest('hex');
-    if (got !== sha256) return { kind: 'corrupt', key, expected: sha256, got, bytes };
+    const hasher = new Sha256Stream({ expectedSha256: sha256 });
+    try {
+      await pipeline(body, hasher, createWriteStream(temp, { flags: 'wx' }));
+    } catch (error) {
+      if (!(error instanceof HashMismatchError)) throw error;
+      return { kind: 'corrupt', key, expected: sha256, got: error.actual, bytes: error.bytes };
+    }
+    const bytes = hasher.bytes;
     if (target.kind === 'file') {
       await rename(temp, target.path);
       return { kind: 'written', key, bytes, path: target.path };

@@ -1,6 +1,5 @@
-import { createHash } from 'node:crypto';
 import { openStoredStream } from '../streams/stream-encoding.js';
-import { PassThrough, Transform, type Readable } from 'node:stream';
+import { PassThrough, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import PQueue from 'p-queue';
 import { readContainer } from '../events/avro-container.js';
@@ -9,6 +8,7 @@ import type { ManifestEntry } from '../storage/manifest.js';
 import { compareOffsets, readManifests } from '../storage/manifest-reader.js';
 import { ObjectNotFoundError, type ObjectStore } from '../storage/object-store.js';
 import { readRetentionGaps, type RetentionGap } from '../storage/retention-gap.js';
+import { Sha256Stream, sha256OfStream } from '../storage/sha256-stream.js';
 import { MissingStreamMarkers } from '../streams/missing-stream-markers.js';
 import { inSubset, type DataSubset } from './data-subset.js';
 
@@ -243,14 +243,7 @@ async function checkEventsObject(
   body: Readable,
   onBytes: (n: number) => void,
 ): Promise<Damage | undefined> {
-  const hash = createHash('sha256');
-  const hashing = new Transform({
-    transform(chunk: Buffer, _encoding, done) {
-      hash.update(chunk);
-      onBytes(chunk.length);
-      done(null, chunk);
-    },
-  });
+  const hashing = new Sha256Stream({ onChunk: onBytes });
   const decoded = new PassThrough();
   const piping = pipeline(body, hashing, decoded);
   piping.catch(() => {}); // a read error also surfaces through the decoder below
@@ -287,14 +280,15 @@ async function checkEventsObject(
     decoded.resume();
   }
   await piping.catch(() => {});
-  const sha256 = hash.digest('hex');
+  // Undefined when the read failed before the end: no digest, so a mismatch (the message says which).
+  const sha256 = hashing.sha256;
 
   if (sha256 !== entry.sha256) {
     return {
       key: entry.key,
       kind: 'sha256-mismatch',
       manifestKey,
-      message: `events object ${entry.key}: expected sha256 ${entry.sha256} (manifest ${manifestKey}), got ${sha256}${decodeError ? `; it does not decode either: ${decodeError}` : ''}`,
+      message: `events object ${entry.key}: expected sha256 ${entry.sha256} (manifest ${manifestKey}), got ${sha256 === undefined ? `no digest (the read ended early)` : sha256} (${hashing.bytes} bytes)${decodeError ? `; it does not decode either: ${decodeError}` : ''}`,
     };
   }
   if (decodeError !== undefined) {
@@ -317,14 +311,9 @@ async function checkBlob(
   body: Readable,
   onBytes: (n: number) => void,
 ): Promise<Damage | undefined> {
-  const hash = createHash('sha256');
-  for await (const chunk of body) {
-    hash.update(chunk as Buffer);
-    onBytes((chunk as Buffer).length);
-  }
-  const actual = hash.digest('hex');
+  const { sha256: actual, bytes } = await sha256OfStream(body, { onChunk: onBytes });
   if (actual === sha256) return undefined;
-  return { key, kind: 'sha256-mismatch', manifestKey, message: `stream ${key}: expected content hashing to ${sha256}, got ${actual}` };
+  return { key, kind: 'sha256-mismatch', manifestKey, message: `stream ${key}: expected content hashing to ${sha256} (manifest ${manifestKey}), got ${actual} (${bytes} bytes)` };
 }
 
 function distinctSorted(keys: readonly string[]): string[] {

@@ -1,8 +1,7 @@
 import { HeadObjectCommand, PutObjectCommand, S3Client, S3ServiceException } from '@aws-sdk/client-s3';
 import { mockClient } from 'aws-sdk-client-mock';
 import { createHash } from 'node:crypto';
-import { PassThrough, Readable, Writable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
+import { PassThrough, Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import type { StreamRef } from '../../../src/filecache/stream-file-cache.js';
 import { createLogger } from '../../../src/observability/logger.js';
@@ -10,7 +9,6 @@ import { KeyLayout } from '../../../src/storage/key-layout.js';
 import { S3ObjectStore } from '../../../src/storage/s3-object-store.js';
 import { buildStreamUrl } from '../../../src/streams/http-stream-source.js';
 import { buildSourceKey } from '../../../src/streams/s3-stream-source.js';
-import { HashMismatchError, Sha256Verifier } from '../../../src/streams/sha256-verifier.js';
 import { StreamCopier } from '../../../src/streams/stream-copier.js';
 import { StreamSourceError, type OpenedStream, type StreamSource } from '../../../src/streams/stream-source.js';
 import { MemoryObjectStore } from '../../helpers/memory-object-store.js';
@@ -28,27 +26,6 @@ const copier = (store: MemoryObjectStore | S3ObjectStore, src: StreamSource, ext
   new StreamCopier({ store, layout, source: src, logger, retries: extra.retries ?? 2, minRetryDelayMs: 1, idleTimeoutMs: extra.idleTimeoutMs ?? 5_000 });
 
 const never = new AbortController().signal;
-
-describe('Sha256Verifier', () => {
-  it('withholds the last chunk until the hash matched, so a consumer never sees all of wrong content', async () => {
-    const chunks = [Buffer.alloc(1000, 1), Buffer.alloc(1000, 2), Buffer.alloc(500, 3)];
-    let received = 0;
-    const verifier = new Sha256Verifier('0'.repeat(64));
-    const sink = new Writable({ write: (c: Buffer, _e, done) => ((received += c.length), done()) });
-    await expect(pipeline(Readable.from(chunks), verifier, sink)).rejects.toBeInstanceOf(HashMismatchError);
-    expect(received).toBe(2000);
-    expect(verifier.verified).toBe(false);
-  });
-
-  it('passes every byte once the hash matched', async () => {
-    const content = Buffer.alloc(5000, 9);
-    const out: Buffer[] = [];
-    const verifier = new Sha256Verifier(hash(content));
-    await pipeline(Readable.from([content.subarray(0, 100), content.subarray(100)]), verifier, new Writable({ write: (c, _e, done) => (out.push(c), done()) }));
-    expect(Buffer.concat(out)).toEqual(content);
-    expect(verifier.verified).toBe(true);
-  });
-});
 
 describe('StreamCopier', () => {
   it('abandons an attempt when the source goes quiet (idle timeout), retries, then reports the failure', async () => {

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { serializeManifest } from '../../../src/storage/manifest.js';
 import { describe, expect, it } from 'vitest';
 import { KeyLayout } from '../../../src/storage/key-layout.js';
@@ -133,6 +134,8 @@ describe('verifyBackup', () => {
     expect(data.corrupt).toEqual([victim.key]);
     expect(data.errors[0]).toMatchObject({ kind: 'sha256-mismatch', key: victim.key });
     expect(data.errors[0]!.message).toContain(victim.sha256);
+    const flipped = store.objects.get(victim.key)!.body;
+    expect(data.errors[0]!.message).toContain(`got ${createHash('sha256').update(flipped).digest('hex')} (${flipped.length} bytes)`);
   });
 
   it('finds a blob that no longer hashes to its name, and a missing blob', async () => {
@@ -144,6 +147,11 @@ describe('verifyBackup', () => {
     const report = await verifyBackup({ store, layout }, { readData: true, subset: { kind: 'all' } });
     expect(report.corrupt).toEqual([damagedKey]);
     expect(report.missing).toEqual([layout.streamKey(missingSha!)]);
+    const damaged = store.objects.get(damagedKey)!.body;
+    const blobError = report.errors.find((e) => e.key === damagedKey)!;
+    expect(blobError.kind).toBe('sha256-mismatch');
+    expect(blobError.message).toContain(`expected content hashing to ${damagedSha}`);
+    expect(blobError.message).toContain(`got ${createHash('sha256').update(damaged).digest('hex')} (${damaged.length} bytes)`);
   });
 
   it('finds a manifest that lies about its records (right hash, wrong count)', async () => {
