@@ -397,17 +397,21 @@ export class PairWorker {
       const left = (this.#inFlight.get(partition) ?? 1) - 1;
       if (left > 0) this.#inFlight.set(partition, left);
       else this.#inFlight.delete(partition);
-      this.#releaseBackpressure(partition, batch.generation);
+      this.#releaseBackpressure(partition);
     };
     written.then(settled, settled);
     return written;
   }
 
-  /** Resumes a partition paused for backpressure once fewer than MAX_BATCHES_IN_FLIGHT are in flight. */
-  #releaseBackpressure(partition: number, generation: number): void {
+  /**
+   * Resumes a partition paused for backpressure once fewer than MAX_BATCHES_IN_FLIGHT are in flight,
+   * whichever generation the batch that settled was of: a pause is always of the current one (a
+   * rebalance clears them), and batches of an older one still count while they are written.
+   */
+  #releaseBackpressure(partition: number): void {
     if (!this.#backpressured.has(partition) || (this.#inFlight.get(partition) ?? 0) >= MAX_BATCHES_IN_FLIGHT) return;
     this.#backpressured.delete(partition);
-    if (generation !== this.#generation || this.#state !== 'running') return;
+    if (this.#state !== 'running') return;
     this.#deps.consumer.resume(this.#deps.pair.topic, [partition]);
   }
 
