@@ -440,7 +440,7 @@ export class PairWorker {
     try {
       entry = await this.#writeWithRetries(partition, batch);
     } catch (error) {
-      this.#failedPartitions.add(partition);
+      if (batch.generation === this.#generation) this.#failedPartitions.add(partition);
       this.#onWriteFailed(partition, batch, error);
       throw error;
     }
@@ -520,15 +520,18 @@ export class PairWorker {
    */
   #onWriteFailed(partition: number, batch: PartitionBatch, error: unknown): void {
     const first = batch.records[0]!.offset;
-    let droppedBehind = 0;
+    // A batch of an older generation failing says nothing of the current one: the rebalance dropped
+    // what that one had buffered, and the partition is read again from its last commit. Counting it
+    // would drop the current generation's batches queued behind it, which nothing re-reads.
+    if (batch.generation !== this.#generation) return;
     this.#failures.set(partition, (this.#failures.get(partition) ?? 0) + 1);
+    let droppedBehind = 0;
     const filling = this.#batches.get(partition);
     if (filling && filling.generation === batch.generation) {
       this.#batches.delete(partition);
       droppedBehind += filling.size;
     }
     this.stats.droppedAfterFailure += droppedBehind;
-    if (batch.generation !== this.#generation) return; // a rebalance dropped everything already
     if (this.#state === 'running') {
       this.#log.warn({ err: error, partition, offset: first }, 'batch could not be written; the partition is re-read from its first offset');
       this.#deps.consumer.seek(this.#deps.pair.topic, partition, first);

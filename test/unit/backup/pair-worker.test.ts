@@ -60,6 +60,11 @@ class FakeConsumer {
     this.#seekPending = true;
   }
 
+  /** A rebalance: kafkajs joins again (same assignment) and emits GROUP_JOIN before fetching. */
+  rejoin(): void {
+    this.#listeners.get(this.events.GROUP_JOIN)?.({ payload: { memberAssignment: { [pair.topic]: [0] } } });
+  }
+
   /** kafkajs's HEARTBEAT event: where the group generation (the batches' fencing token) is learnt. */
   heartbeat(groupGenerationId: number): void {
     this.#listeners.get(this.events.HEARTBEAT)?.({ payload: { groupGenerationId } });
@@ -443,4 +448,38 @@ describe('PairWorker', () => {
     expect(consumer.commits).toEqual([{ partition: 0, offset: '10' }]);
     expect([...(await offsetsInStore(store))].sort((a, b) => Number(a - b))).toEqual(Array.from({ length: 10 }, (_, i) => BigInt(i)));
   }, 30_000);
+
+  it('after a rebalance, an old batch failing as stale neither drops the new batches queued behind it nor lets a commit pass them', async () => {
+    const store = new MemoryObjectStore();
+    let open: () => void = () => {};
+    const gate = new Promise<void>((resolve) => (open = resolve));
+    const put = store.put.bind(store);
+    let waiting = 0;
+    store.put = async (key: string, body: Buffer, options?: PutOptions) => {
+      waiting += 1;
+      await gate;
+      return put(key, body, options);
+    };
+    const { consumer, shared } = setup(store, undefined, undefined, {}, 5);
+    await shared.start();
+    await consumer.deliver(0, 14); // two batches in flight (blocked), the partition paused
+    // The first one's object PUT is on the wire when the rebalance comes.
+    await until('the first PUT in flight', async () => (waiting > 0 ? true : undefined), 10_000, 5);
+    consumer.rejoin();
+    await until('resumed after the join', async () => (consumer.pauses.at(-1)?.op === 'resume' ? true : undefined), 10_000, 5);
+    // Re-read from the last commit (none): a new batch joins the two old ones in flight, so the partition pauses again.
+    await consumer.deliver(0, 9);
+    expect(consumer.pauses.at(-1)).toEqual({ op: 'pause', partitions: [0] });
+    open();
+    // The old generation's batch in flight now fails for good (StaleBatchError: its partition was
+    // reassigned); the new generation's batch queued behind it must still be written.
+    open();
+    await until('resumed once fewer than two batches are in flight', async () => (consumer.pauses.at(-1)?.op === 'resume' ? true : undefined), 10_000, 5);
+    await consumer.deliver(5, 9);
+    await until('a commit', async () => (consumer.commits.length > 0 ? true : undefined), 10_000, 5);
+    await shared.drain();
+    const held = await offsetsInStore(store);
+    expectNoCommitPastAHole(consumer.commits, held);
+    expect(consumer.commits.at(-1)).toEqual({ partition: 0, offset: '10' });
+  });
 });
