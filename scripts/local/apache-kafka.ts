@@ -92,7 +92,28 @@ interface KafkaNode {
  * until every node is listed by a metadata request. Topics auto-create with 4 partitions (as on
  * the mock cluster), replicated to every node up to 3.
  */
+/** Starts of a cluster whose port was taken between freePorts and the JVM's bind, tried with new ports. */
+const BIND_ATTEMPTS = 3;
+
+/**
+ * Starts the cluster. The ports come from freePorts, released before the JVM binds them seconds
+ * later; in between another process (an outgoing connection's ephemeral port) can take one. Such a
+ * start (the node's log says BindException) is tried again with fresh ports, and says so on stderr;
+ * every other failure is thrown at once.
+ */
 export async function startApacheKafka(opts: StartApacheKafkaOptions): Promise<ApacheKafkaCluster> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startApacheKafkaOnce(opts);
+    } catch (error) {
+      const portTaken = /BindException|Address already in use/.test((error as Error).message);
+      if (!portTaken || attempt >= BIND_ATTEMPTS) throw error;
+      process.stderr.write(`apache-kafka: a port was taken before the broker bound it (attempt ${attempt} of ${BIND_ATTEMPTS}); starting again with new ports\n`);
+    }
+  }
+}
+
+async function startApacheKafkaOnce(opts: StartApacheKafkaOptions): Promise<ApacheKafkaCluster> {
   const count = opts.brokers ?? 1;
   if (!Number.isInteger(count) || count < 1) {
     throw new TypeError(`Expected \`brokers\` to be an integer from 1 and up, got \`${count}\``);
