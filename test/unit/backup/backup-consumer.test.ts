@@ -93,7 +93,7 @@ describe('BackupConsumer', () => {
     // A batch limit under the per-partition fetch size bounds the fetch instead.
     expect(consumerFetchSettings(1024 * 1024).maxBytesPerPartition).toBe(1024 * 1024);
     expect(settings.maxBytesPerPartition).toBeLessThanOrEqual(settings.maxBytes);
-    expect(settings.maxWaitTimeInMs).toBeLessThanOrEqual(100);
+    expect(settings.maxWaitTimeInMs).toBeLessThanOrEqual(200);
   });
 
   it('keeps the assigned partitions paused at a join until their start offsets are read, then hands them to the worker', async () => {
