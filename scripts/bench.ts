@@ -6,7 +6,7 @@
  *
  * Timing: every side from its first record to its last. The daemon and the restore run as their
  * own processes (the built CLI) and are timed from their own log lines (pino `time`, ms): the
- * backup from `joined consumer group` to the last `batch durable and committed`, the restore from
+ * backup from `first records fetched since the join` to the last `batch durable and committed`, the restore from
  * `producing events to the target` to `restore finished`, streams from the stream source's first
  * request to the last `stream stored`. Process start-up and the group join are outside every
  * window. S3 object timestamps would do too, but s3rver's Last-Modified has 1 s resolution.
@@ -19,6 +19,7 @@ import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Kafka, logLevel } from 'kafkajs';
+import { consumerFetchSettings } from '../src/backup/backup-consumer.js';
 import { variables } from '../src/config/variables/index.js';
 import { loadSchemaRegistry } from '../src/events/schema-registry.js';
 import { corpusRecords, generateCorpus, type Corpus } from './bench/corpus.js';
@@ -60,7 +61,7 @@ const BATCH_EVENTS = defaultOf(variables.BATCH_MAX_EVENTS);
 const STREAM_CONCURRENCY = defaultOf(variables.STREAM_CONCURRENCY);
 const RESTORE_REQUEST = { events: defaultOf(variables.RESTORE_PRODUCE_BATCH_EVENTS), bytes: defaultOf(variables.RESTORE_PRODUCE_BATCH_BYTES) };
 /** BackupConsumer's fetch settings at the default STREAMVAULT_BATCH_MAX_BYTES (backup-consumer.ts). */
-const FETCH = { maxBytesPerPartition: Math.min(defaultOf(variables.BATCH_MAX_BYTES), 2 * 1024 * 1024), maxBytes: 16 * 1024 * 1024 };
+const FETCH = consumerFetchSettings(defaultOf(variables.BATCH_MAX_BYTES));
 
 const log = (text: string) => process.stderr.write(`${new Date().toISOString().slice(11, 19)} ${text}\n`);
 

@@ -82,9 +82,12 @@ export function linesWith(run: CliRun, msg: string): ReadonlyArray<LogLine & { a
   return run.lines.filter((l) => l.msg === msg);
 }
 
-/** What a `backup --once` run logged: the window from the group join to the last durable batch. */
+/**
+ * What a `backup --once` run logged: the window from its first fetched records (after the group
+ * join and the settling of start offsets) to the last durable batch.
+ */
 export interface BackupWindow {
-  readonly joinedAt: number;
+  readonly firstFetchAt: number;
   readonly lastDurableAt: number;
   readonly events: number;
   readonly batches: number;
@@ -92,18 +95,18 @@ export interface BackupWindow {
 }
 
 export function backupWindow(run: CliRun): BackupWindow {
-  const joined = linesWith(run, 'joined consumer group')[0];
+  const first = linesWith(run, 'first records fetched since the join')[0];
   const durable = linesWith(run, 'batch durable and committed');
-  if (run.exitCode !== 0 || !joined || durable.length === 0) {
-    throw new Error(`backup --once: expected exit 0, a group join and durable batches, got exit ${run.exitCode}, ${durable.length} batches\n${run.stderrTail}`);
+  if (run.exitCode !== 0 || !first || durable.length === 0) {
+    throw new Error(`backup --once: expected exit 0, fetched records and durable batches, got exit ${run.exitCode}, ${durable.length} batches\n${run.stderrTail}`);
   }
   const last = Math.max(...durable.map((l) => l.at));
   return {
-    joinedAt: joined.at,
+    firstFetchAt: first.at,
     lastDurableAt: last,
     events: durable.reduce((n, l) => n + (l.count ?? 0), 0),
     batches: durable.length,
     // pino's ms resolution: a window under a few ms is not measurable; never divide by zero.
-    seconds: Math.max(0.001, (last - joined.at) / 1000),
+    seconds: Math.max(0.001, (last - first.at) / 1000),
   };
 }

@@ -9,6 +9,7 @@ import type { BackupRecord } from '../../src/events/backup-record.js';
 import { recordSize } from '../../src/restore/event-restorer.js';
 import { toRestoredMessage } from '../../src/restore/restored-record.js';
 import { spawnTied } from '../local/child-process.js';
+import type { ConsumerFetchSettings } from '../../src/backup/backup-consumer.js';
 
 /**
  * The corpus' timestamps are from 2025: under the default 7-day retention the broker would delete
@@ -21,23 +22,24 @@ const now = () => performance.now();
 
 /**
  * Reading: a kafkajs group consumer that does nothing with what it fetches, with the daemon's fetch
- * settings (pair-worker.ts) and partition concurrency. From the group join to the last message.
+ * settings (consumerFetchSettings) and partition concurrency. From its first records to the last.
  */
-export async function readWithKafkajs(brokers: string[], topic: string, expected: number, fetch: { maxBytesPerPartition: number; maxBytes: number }): Promise<number> {
+export async function readWithKafkajs(brokers: string[], topic: string, expected: number, fetch: ConsumerFetchSettings): Promise<number> {
   const kafka = new Kafka({ brokers, logLevel: logLevel.NOTHING, clientId: 'bench-read' });
-  const consumer = kafka.consumer({ groupId: `bench-read-${topic}-${Date.now()}`, maxWaitTimeInMs: 1000, ...fetch });
-  let joinedAt: number | undefined;
+  const consumer = kafka.consumer({ groupId: `bench-read-${topic}-${Date.now()}`, ...fetch });
+  let firstAt: number | undefined;
   let seen = 0;
   let lastAt = 0;
   let resolveDone!: () => void;
   const done = new Promise<void>((r) => (resolveDone = r));
-  consumer.on(consumer.events.GROUP_JOIN, () => (joinedAt ??= now()));
   await consumer.connect();
   await consumer.subscribe({ topics: [topic], fromBeginning: true });
   await consumer.run({
     autoCommit: false,
     partitionsConsumedConcurrently: 4,
     eachBatch: async ({ batch }) => {
+      if (batch.messages.length === 0) return;
+      firstAt ??= now();
       seen += batch.messages.length;
       if (seen >= expected) {
         lastAt = now();
@@ -47,7 +49,7 @@ export async function readWithKafkajs(brokers: string[], topic: string, expected
   });
   await done;
   await consumer.disconnect();
-  return (lastAt - joinedAt!) / 1000;
+  return (lastAt - firstAt!) / 1000;
 }
 
 /** kcat (librdkafka, the C client's reference): from its first output line to its exit at the end. */

@@ -23,6 +23,35 @@ const ASSIGNMENT_CHECKS_AT_ONCE = 8;
 const FETCH_BYTES_PER_PARTITION = 2 * 1024 * 1024;
 /** Bytes of one fetch answer (per broker): with the batches in flight, what bounds the memory of reading. */
 const FETCH_BYTES = 16 * 1024 * 1024;
+/** How long a fetch waits for data, and how long kafkajs sleeps when every partition is paused. */
+const FETCH_MAX_WAIT_MS = 200;
+
+/** The fetch settings of the backup consumer (the bench's bare kafkajs reader uses the same). */
+export interface ConsumerFetchSettings {
+  readonly maxBytesPerPartition: number;
+  readonly maxBytes: number;
+  readonly maxWaitTimeInMs: number;
+}
+
+/**
+ * Bounded fetches: with the two batches in flight per partition, the byte limits bound the memory
+ * of reading. The wait is short because of how kafkajs fetches: when every partition it could
+ * fetch from a broker is paused (at a join, until the start offsets are settled; under
+ * backpressure, while two batches per partition are being written) it sleeps maxWaitTime before
+ * it looks again (consumerGroup.fetch), so a partition resumed during that sleep waits for it. At
+ * 1000 ms a backlog was read in bursts with up to a second of nothing between them (the bench's
+ * 30,000-event backlog took 7.8 s; at 200 ms, 4.8 s). An idle topic costs one fetch per broker per
+ * wait: 100 ms took an idle daemon of 500 pairs over its CPU target (0.18 of a core), 200 ms
+ * stays at about 0.07. Disconnect waits for the fetch in flight, so phase 1 of a shutdown is
+ * quicker too.
+ */
+export function consumerFetchSettings(batchMaxBytes: number): ConsumerFetchSettings {
+  return {
+    maxBytesPerPartition: Math.min(batchMaxBytes, FETCH_BYTES_PER_PARTITION),
+    maxBytes: FETCH_BYTES,
+    maxWaitTimeInMs: FETCH_MAX_WAIT_MS,
+  };
+}
 
 export type BackupConsumerState = 'idle' | 'running' | 'draining' | 'stopped' | 'failed';
 
@@ -76,6 +105,8 @@ export class BackupConsumer implements ConsumerPort {
   #settling: Promise<void> | undefined;
   #flushTimer: NodeJS.Timeout | undefined;
   #drained: Promise<void> | undefined;
+  /** Whether records were fetched since the last join (said once per join in the log). */
+  #fetchedSinceJoin = false;
 
   constructor(deps: BackupConsumerDeps) {
     this.#deps = deps;
@@ -86,12 +117,7 @@ export class BackupConsumer implements ConsumerPort {
       // Frequent: one consumer for every pair makes it cheap, and the first heartbeat after a join
       // is where the batches' fencing token (the group generation) is learnt.
       heartbeatInterval: Math.min(1000, Math.floor(deps.sessionTimeoutMs / 3)),
-      // Bounded fetches: with the two batches in flight per partition this bounds memory.
-      maxBytesPerPartition: Math.min(deps.limits.maxBytes, FETCH_BYTES_PER_PARTITION),
-      maxBytes: FETCH_BYTES,
-      // A fetch waits at most this long for data; disconnect waits for the fetch in flight, so
-      // this also bounds how long phase 1 of a shutdown waits on idle topics.
-      maxWaitTimeInMs: 1000,
+      ...consumerFetchSettings(deps.limits.maxBytes),
       // kafkajs's own restart after a crash is scheduled even when the crash comes after
       // disconnect (a retry series still running then ends in one), and then restarts for ever:
       // a stopped daemon kept trying and logging. This class restarts the consumer itself.
@@ -236,6 +262,10 @@ export class BackupConsumer implements ConsumerPort {
   }
 
   async #onBatch(payload: EachBatchPayload): Promise<void> {
+    if (!this.#fetchedSinceJoin && payload.batch.messages.length > 0) {
+      this.#fetchedSinceJoin = true;
+      this.#log.info({ topic: payload.batch.topic, partition: payload.batch.partition }, 'first records fetched since the join');
+    }
     const worker = this.#workers.get(payload.batch.topic);
     if (worker) await worker.fetched(payload);
   }
@@ -249,6 +279,7 @@ export class BackupConsumer implements ConsumerPort {
   #onJoin(assignment: Record<string, number[]>): void {
     this.#joins += 1;
     this.#crashesSinceJoin = 0;
+    this.#fetchedSinceJoin = false;
     this.#groupGeneration = undefined;
     const assigned: Array<{ worker: PairWorker; partitions: number[] }> = [];
     for (const [topic, worker] of this.#workers) {
