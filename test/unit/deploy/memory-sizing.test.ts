@@ -3,6 +3,7 @@ import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { variables } from '../../../src/config/variables/index.js';
 import { byKind, loadManifests } from './manifests.js';
+import { consumerFetchSettings } from '../../../src/backup/backup-consumer.js';
 
 // The README's Memory formula, computed for the example Deployment from its sizing annotation and
 // the ConfigMap, against its memory limit.
@@ -38,9 +39,9 @@ const setting = (name: keyof typeof variables) => Number(config[`STREAMVAULT_${n
 
 describe('the example Deployment memory limit', () => {
   it('uses the figures the code has (fetch limit, multipart part size and queue)', () => {
-    const consumer = readFileSync(resolve(ROOT, 'src/backup/backup-consumer.ts'), 'utf8');
-    expect(consumer).toMatch(/const FETCH_BYTES_PER_PARTITION = 2 \* 1024 \* 1024;/);
-    expect(consumer).toMatch(/maxBytesPerPartition: Math\.min\(deps\.limits\.maxBytes, FETCH_BYTES_PER_PARTITION\)/);
+    // The formula's min(BATCH_MAX_BYTES, 2 MiB) per partition fetched.
+    expect(consumerFetchSettings(64 * 1024 * 1024).maxBytesPerPartition).toBe(2 * 1024 * 1024);
+    expect(consumerFetchSettings(setting('BATCH_MAX_BYTES')).maxBytesPerPartition).toBe(Math.min(setting('BATCH_MAX_BYTES'), 2 * 1024 * 1024));
     expect(readFileSync(resolve(ROOT, 'src/backup/pair-worker.ts'), 'utf8')).toMatch(/const MAX_BATCHES_IN_FLIGHT = 2;/);
     const store = readFileSync(resolve(ROOT, 'src/storage/s3-object-store.ts'), 'utf8');
     expect(store).toMatch(/const PART_SIZE = 8 \* 1024 \* 1024;/);
