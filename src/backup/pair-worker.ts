@@ -9,7 +9,8 @@ import { toBackupRecord } from '../kafka/to-backup-record.js';
 import { FenceUnknownError, type BatchWriter } from './batch-writer.js';
 import { toManifestStreams, type EventInspector } from './event-inspector.js';
 import { MalformedEventLog, type MalformedEvent } from './malformed-event-log.js';
-import { PartitionBatch, type BatchLimits } from './partition-batch.js';
+import type { BatchLimits } from '../config/settings.js';
+import { PartitionBatch } from './partition-batch.js';
 import type { PartitionGapStats } from '../observability/metrics.js';
 import type { RetentionGapWatch } from './retention-gap-watch.js';
 
