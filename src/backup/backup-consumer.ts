@@ -8,7 +8,7 @@ import { isCredentialOrPermissionError } from '../errors/classify.js';
 import { classifyKafkaError } from '../errors/kafka-error-class.js';
 import { findCompressionCodecError } from '../kafka/compression-codecs.js';
 import { KAFKA_RETRY } from '../kafka/create-kafka.js';
-import type { BatchLimits } from './partition-batch.js';
+import type { BatchLimits } from '../config/settings.js';
 import type { ConsumerPort, PairWorker } from './pair-worker.js';
 import { startOffsets } from './start-offsets.js';
 

@@ -1,12 +1,11 @@
 import type { Logger } from '../observability/logger.js';
+import type { DaemonState } from '../observability/readiness.js';
 import { ExitCode, type ExitCodeValue } from '../exit-codes.js';
 import type { BackupConsumer } from './backup-consumer.js';
 import { StopRequests, type StopReason } from './stop-requests.js';
 import type { PairWorker } from './pair-worker.js';
 import { pairRunSummary } from './run-summary.js';
 import type { StreamPipeline } from '../streams/stream-pipeline.js';
-
-export type DaemonState = 'starting' | 'running' | 'draining' | 'stopped' | 'failed';
 
 export type { StopReason } from './stop-requests.js';
 

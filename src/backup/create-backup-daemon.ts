@@ -17,7 +17,8 @@ import { checkRepositoryConfig, repositorySettings } from '../storage/repository
 import type { ObjectStore } from '../storage/object-store.js';
 import { BackupDaemon } from './backup-daemon.js';
 import { BatchWriter } from './batch-writer.js';
-import { opaqueInspector, type EventInspector } from './event-inspector.js';
+import type { EventInspector } from '../events/event-inspector.js';
+import { opaqueInspector } from './event-inspector.js';
 import { recordTopicConfigs } from './record-topic-configs.js';
 import { BackupConsumer } from './backup-consumer.js';
 import { StopRequests } from './stop-requests.js';

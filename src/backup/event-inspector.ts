@@ -1,40 +1,5 @@
-import type { MalformedEventCode } from '../events/event-decoder.js';
+import type { EventInspector, StreamReferenceLike } from '../events/event-inspector.js';
 import type { ManifestStream } from '../storage/manifest.js';
-
-export interface StreamReferenceLike {
-  readonly source: string;
-  readonly label: string;
-  readonly sha256: string;
-}
-
-/** What the daemon learns from one event's value. It never changes what is backed up. */
-export type Inspection =
-  | { kind: 'tombstone' }
-  | {
-      kind: 'valid';
-      /** The schema generation that decoded it; absent when nothing is decoded (no schema). */
-      generation?: string;
-      references: readonly StreamReferenceLike[];
-      rejected: ReadonlyArray<{ reason: string; sha256: string }>;
-    }
-  | { kind: 'malformed'; code: MalformedEventCode; reason: string };
-
-export interface EventInspector {
-  inspect(value: Buffer | null): Inspection;
-  /** What decodes this pair's events, for the "most events do not decode" line; absent without a schema. */
-  readonly decoding?: DecodingSettings;
-}
-
-export interface DecodingSettings {
-  /** The pair's event type, as STREAMVAULT_EVENT_TYPE_MAP keys it. */
-  readonly eventType: string;
-  /** Avro types tried, in order (from STREAMVAULT_EVENT_TYPE_MAP). */
-  readonly typeNames: readonly string[];
-  /** Whether the pair's event type has its own map entry or falls back to `*`. */
-  readonly fromFallback: boolean;
-  /** Schema generations tried, newest first (from STREAMVAULT_EVENT_SCHEMA). */
-  readonly generations: readonly string[];
-}
 
 /** Without a schema nothing is decoded: every event is backed up and none references streams. */
 export const opaqueInspector: EventInspector = {

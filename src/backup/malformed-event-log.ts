@@ -1,6 +1,6 @@
 import type { MalformedEventCode } from '../events/event-decoder.js';
 import type { Logger } from '../observability/logger.js';
-import type { DecodingSettings } from './event-inspector.js';
+import type { DecodingSettings } from '../events/event-inspector.js';
 
 /**
  * Why an event was counted malformed: one of the decoder's codes, or `RECORD_NOT_EXACT` when the

@@ -7,10 +7,13 @@ import type { BackupRecord } from '../events/backup-record.js';
 import type { ManifestEntry } from '../storage/manifest.js';
 import { toBackupRecord } from '../kafka/to-backup-record.js';
 import { FenceUnknownError, type BatchWriter } from './batch-writer.js';
-import { toManifestStreams, type EventInspector } from './event-inspector.js';
+import type { EventInspector } from '../events/event-inspector.js';
+import { toManifestStreams } from './event-inspector.js';
 import { MalformedEventLog, type MalformedEvent } from './malformed-event-log.js';
-import { PartitionBatch, type BatchLimits } from './partition-batch.js';
-import type { PartitionGapStats } from '../observability/metrics.js';
+import type { BatchLimits } from '../config/settings.js';
+import { PartitionBatch } from './partition-batch.js';
+import type { PairWorkerStats, PartitionGapStats } from '../observability/metrics.js';
+import type { WorkerState } from '../observability/readiness.js';
 import type { RetentionGapWatch } from './retention-gap-watch.js';
 
 /** Failed write attempts of one batch after which its partition is reported stuck to /readyz. */
@@ -40,23 +43,6 @@ export interface ConsumerPort {
   groupGeneration(): number | undefined;
   /** Monotonic ms of the last answer from a broker (fetch, heartbeat, join, commit); undefined before start. */
   lastContactAt(): number | undefined;
-}
-
-export type WorkerState = 'idle' | 'running' | 'draining' | 'stopped' | 'failed';
-
-export interface PairWorkerStats {
-  consumed: number;
-  backedUp: number;
-  malformed: number;
-  rejectedReferences: number;
-  batches: number;
-  bytes: number;
-  /** Wall-clock ms of the last durable batch (the recovery point), undefined before the first. */
-  lastDurableAt: number | undefined;
-  /** Batches dropped unwritten because a rebalance took their partition (the new owner re-reads them). */
-  droppedOnRebalance: number;
-  /** Events dropped unwritten because an earlier batch of their partition failed (they are re-read). */
-  droppedAfterFailure: number;
 }
 
 export interface PairWorkerObserver {

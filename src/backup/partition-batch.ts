@@ -1,14 +1,6 @@
 import { recordSize, type BackupRecord } from '../events/backup-record.js';
+import type { BatchLimits } from '../config/settings.js';
 import type { ManifestStream } from '../storage/manifest.js';
-
-export interface BatchLimits {
-  /** Events per batch. */
-  readonly maxEvents: number;
-  /** Milliseconds the oldest event may wait. */
-  readonly maxAgeMs: number;
-  /** Bytes of keys, values and headers per batch. */
-  readonly maxBytes: number;
-}
 
 /** What a worker accumulates for one partition between two writes. */
 export class PartitionBatch {

@@ -1,5 +1,5 @@
 import { pairId, type Pair } from '../config/pair.js';
-import type { PairWorkerStats } from './pair-worker.js';
+import type { PairWorkerStats } from '../observability/metrics.js';
 import type { OriginStreamStats, StreamPipeline } from '../streams/stream-pipeline.js';
 
 /** What the run summary reads of a pair worker. */

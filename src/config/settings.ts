@@ -1,9 +1,51 @@
-import type { KafkaSettings } from '../kafka/create-kafka.js';
-import type { S3Settings, s3WriteOptions } from '../storage/s3-object-store.js';
-import type { BatchLimits } from '../backup/partition-batch.js';
+import type { KafkaSecurity } from './kafka-security.js';
 import type { Config } from './load-config.js';
+import type { StorageClass } from './variables/s3-writes.js';
 
 /** Narrow views of the config for the parts that need them, so they do not depend on all of it. */
+
+/** The brokers of one cluster and how to reach them: what src/kafka/create-kafka.ts makes a client of. */
+export interface KafkaSettings {
+  readonly brokers: readonly string[];
+  readonly clientId: string;
+  readonly security: KafkaSecurity;
+}
+
+/** The S3 client of the backup bucket: what src/storage/s3-object-store.ts createS3Client makes. */
+export interface S3Settings {
+  bucket: string;
+  endpoint: string;
+  region: string;
+  forcePathStyle: boolean;
+  accessKeyId: string;
+  secretAccessKey: string;
+  /** Of temporary credentials; empty or absent: none. */
+  sessionToken?: string;
+  maxAttempts: number;
+  /** Per attempt, milliseconds: opening a connection (default 5000). */
+  connectTimeoutMs?: number;
+  /** Per attempt, milliseconds: until the response starts, the request body included (default 120000). */
+  requestTimeoutMs?: number;
+  /** Per attempt, milliseconds: a connection with nothing sent or received (default 30000). */
+  socketTimeoutMs?: number;
+}
+
+/** Server-side encryption and storage class as configured: src/storage/s3-object-store.ts s3WriteOptions turns them into the store's write options. */
+export interface S3WriteSettings {
+  readonly serverSideEncryption: 'none' | 'aes256' | 'aws:kms';
+  readonly kmsKeyId: string;
+  readonly storageClass: StorageClass | '';
+}
+
+/** When a partition's batch is written (src/backup/partition-batch.ts). */
+export interface BatchLimits {
+  /** Events per batch. */
+  readonly maxEvents: number;
+  /** Milliseconds the oldest event may wait. */
+  readonly maxAgeMs: number;
+  /** Bytes of keys, values and headers per batch. */
+  readonly maxBytes: number;
+}
 
 /** The backup's brokers (every client of `backup`: consumers, admin, probe, lag poll). */
 export function kafkaSettings(config: Config): KafkaSettings {
@@ -36,7 +78,7 @@ export function s3Settings(config: Config): S3Settings {
 }
 
 /** Server-side encryption and storage class of every write to the backup bucket. */
-export function s3WriteSettings(config: Config): Parameters<typeof s3WriteOptions>[0] {
+export function s3WriteSettings(config: Config): S3WriteSettings {
   return {
     serverSideEncryption: config.S3_SERVER_SIDE_ENCRYPTION,
     kmsKeyId: config.S3_SSE_KMS_KEY_ID,

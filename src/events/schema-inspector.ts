@@ -1,4 +1,4 @@
-import type { DecodingSettings, EventInspector } from '../backup/event-inspector.js';
+import type { DecodingSettings, EventInspector } from './event-inspector.js';
 import type { GenerationDecoder } from './generation-decoder.js';
 import { extractStreamReferences } from './stream-references.js';
 import { type ReferenceLayout } from '../config/reference-layout.js';

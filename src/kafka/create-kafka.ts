@@ -3,12 +3,7 @@ import type { Logger } from '../observability/logger.js';
 import { registerCompressionCodecs } from './compression-codecs.js';
 import { kafkaLogSink } from './kafka-log-sink.js';
 import type { KafkaSecurity, KafkaTls } from '../config/kafka-security.js';
-
-export interface KafkaSettings {
-  readonly brokers: readonly string[];
-  readonly clientId: string;
-  readonly security: KafkaSecurity;
-}
+import type { KafkaSettings } from '../config/settings.js';
 
 /**
  * kafkajs's retries of one request: about 15 s in all (300 ms doubling, at most 5 s apart). A

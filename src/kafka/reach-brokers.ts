@@ -2,7 +2,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { logLevel, type Kafka } from 'kafkajs';
 import type { Logger } from '../observability/logger.js';
 import { classifyKafkaError, tlsVerificationFailure } from '../errors/kafka-error-class.js';
-import { createKafka, describeKafkaSecurity, type KafkaSettings } from './create-kafka.js';
+import type { KafkaSettings } from '../config/settings.js';
+import { createKafka, describeKafkaSecurity } from './create-kafka.js';
 
 export type BrokerReach = { kind: 'reached' } | { kind: 'unreachable'; message: string };
 

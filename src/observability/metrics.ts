@@ -1,10 +1,25 @@
 import { Counter, Gauge, collectDefaultMetrics, type Registry } from 'prom-client';
 import { pairId, type Pair } from '../config/pair.js';
-import type { PairWorkerStats, WorkerState } from '../backup/pair-worker.js';
 import type { PairOffsets } from './consumer-lag.js';
+import type { WorkerState } from './readiness.js';
 import type { StreamStatsSnapshot } from './stream-stats.js';
 
-/** What metrics need of a worker; PairWorker satisfies it. */
+/** A pair worker's counters (src/backup/pair-worker.ts keeps them), read when Prometheus scrapes and by the run summary. */
+export interface PairWorkerStats {
+  consumed: number;
+  backedUp: number;
+  malformed: number;
+  rejectedReferences: number;
+  batches: number;
+  bytes: number;
+  /** Wall-clock ms of the last durable batch (the recovery point), undefined before the first. */
+  lastDurableAt: number | undefined;
+  /** Batches dropped unwritten because a rebalance took their partition (the new owner re-reads them). */
+  droppedOnRebalance: number;
+  /** Events dropped unwritten because an earlier batch of their partition failed (they are re-read). */
+  droppedAfterFailure: number;
+}
+
 /** Gaps this process noticed on one partition, for metrics. */
 export interface PartitionGapStats {
   readonly partition: number;
@@ -12,6 +27,7 @@ export interface PartitionGapStats {
   readonly offsets: bigint;
 }
 
+/** What metrics need of a worker; PairWorker satisfies it. */
 export interface MetricsWorker {
   readonly pair: Pair;
   readonly stats: Readonly<PairWorkerStats>;

@@ -1,7 +1,11 @@
-import type { DaemonState } from '../backup/backup-daemon.js';
-import type { WorkerState } from '../backup/pair-worker.js';
 import type { Readiness } from './health-server.js';
 import type { ProbeStatus } from './s3-write-probe.js';
+
+/** Where the backup daemon is in its life (src/backup/backup-daemon.ts); ready only while running. */
+export type DaemonState = 'starting' | 'running' | 'draining' | 'stopped' | 'failed';
+
+/** Where one pair worker is (src/backup/pair-worker.ts); ready only while running. */
+export type WorkerState = 'idle' | 'running' | 'draining' | 'stopped' | 'failed';
 
 export interface ReadinessSources {
   readonly daemonState: () => DaemonState;

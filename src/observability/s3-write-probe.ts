@@ -1,14 +1,18 @@
 import { IntervalLoop } from './interval-loop.js';
 import type { Logger } from './logger.js';
-import type { ObjectStore } from '../storage/object-store.js';
 
 export type ProbeStatus =
   | { kind: 'unknown' }
   | { kind: 'ok'; at: number }
   | { kind: 'failed'; error: string; since: number };
 
+/** What the probe asks of the backup bucket's store: one write. src/storage/object-store.ts ObjectStore satisfies it. */
+export interface ProbeStore {
+  put(key: string, body: Buffer, options?: { readonly contentType?: string }): Promise<void>;
+}
+
 export interface S3WriteProbeDeps {
-  readonly store: ObjectStore;
+  readonly store: ProbeStore;
   /** From KeyLayout.readinessProbeKey. */
   readonly key: string;
   /** Milliseconds between probes. */

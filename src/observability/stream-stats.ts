@@ -1,5 +1,3 @@
-import type { StreamPipeline } from '../streams/stream-pipeline.js';
-
 /**
  * What the stream pipeline reports, as the metrics name it. A field left out is reported as an
  * absent series, not as zero.
@@ -37,8 +35,30 @@ export interface StreamStatsSnapshot {
   readonly destinationPaused?: number;
 }
 
+/** What readStreamStats reads of the stream pipeline; src/streams/stream-pipeline.ts StreamPipeline satisfies it. */
+export interface StreamStatsSource {
+  /** Absent when there is nothing to count (no stream source configured). */
+  readonly stats?: {
+    readonly uploaded: number;
+    readonly uploadedBytes: number;
+    readonly deduped: number;
+    readonly missing: number;
+    readonly failed: number;
+    /** Waiting for a copy slot. */
+    readonly queued: number;
+    readonly running: number;
+    readonly pending: number;
+    readonly failedList: number;
+    readonly hitCacheHits: number;
+    readonly destinationPaused?: boolean;
+    readonly retriedFailed?: number;
+    readonly unavailableAtSource?: number;
+    readonly failedOldestAt?: number | undefined;
+  };
+}
+
 /** The pipeline's counters under the names the metrics use; `undefined` without a stream source. */
-export function readStreamStats(pipeline: Pick<StreamPipeline, 'stats'>): StreamStatsSnapshot | undefined {
+export function readStreamStats(pipeline: StreamStatsSource): StreamStatsSnapshot | undefined {
   const s = pipeline.stats;
   if (!s) return undefined;
   return {

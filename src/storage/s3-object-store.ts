@@ -14,6 +14,7 @@ import {
 } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
 import type { Readable } from 'node:stream';
+import type { S3Settings, S3WriteSettings } from '../config/settings.js';
 import type { StorageClass } from '../config/variables/s3-writes.js';
 import {
   ObjectNotFoundError,
@@ -24,24 +25,6 @@ import {
   type StoredObjectInfo,
   type StoredObjectStream,
 } from './object-store.js';
-
-export interface S3Settings {
-  bucket: string;
-  endpoint: string;
-  region: string;
-  forcePathStyle: boolean;
-  accessKeyId: string;
-  secretAccessKey: string;
-  /** Of temporary credentials; empty or absent: none. */
-  sessionToken?: string;
-  maxAttempts: number;
-  /** Per attempt, milliseconds: opening a connection (default 5000). */
-  connectTimeoutMs?: number;
-  /** Per attempt, milliseconds: until the response starts, the request body included (default 120000). */
-  requestTimeoutMs?: number;
-  /** Per attempt, milliseconds: a connection with nothing sent or received (default 30000). */
-  socketTimeoutMs?: number;
-}
 
 export function createS3Client(settings: S3Settings): S3Client {
   const config: S3ClientConfig = {
@@ -83,7 +66,7 @@ export interface S3WriteOptions {
   readonly storageClass?: StorageClass;
 }
 
-export function s3WriteOptions(settings: { serverSideEncryption: 'none' | 'aes256' | 'aws:kms'; kmsKeyId: string; storageClass: StorageClass | '' }): S3WriteOptions {
+export function s3WriteOptions(settings: S3WriteSettings): S3WriteOptions {
   return {
     ...(settings.serverSideEncryption === 'aes256' ? { serverSideEncryption: 'AES256' as const } : {}),
     ...(settings.serverSideEncryption === 'aws:kms' ? { serverSideEncryption: 'aws:kms' as const, ...(settings.kmsKeyId ? { kmsKeyId: settings.kmsKeyId } : {}) } : {}),

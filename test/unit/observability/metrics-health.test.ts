@@ -1,11 +1,9 @@
 import { Registry } from 'prom-client';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { PairWorkerStats, WorkerState } from '../../../src/backup/pair-worker.js';
-import type { DaemonState } from '../../../src/backup/backup-daemon.js';
 import { startHealthServer, type HealthServer } from '../../../src/observability/health-server.js';
 import { createLogger } from '../../../src/observability/logger.js';
-import { registerBackupMetrics, type MetricsWorker } from '../../../src/observability/metrics.js';
-import { readinessOf } from '../../../src/observability/readiness.js';
+import { registerBackupMetrics, type MetricsWorker, type PairWorkerStats } from '../../../src/observability/metrics.js';
+import { readinessOf, type DaemonState, type WorkerState } from '../../../src/observability/readiness.js';
 import { S3WriteProbe } from '../../../src/observability/s3-write-probe.js';
 import { readStreamStats } from '../../../src/observability/stream-stats.js';
 import { MemoryObjectStore } from '../../helpers/memory-object-store.js';
