@@ -171,11 +171,11 @@ async function restorePartition(
       const key = String(current.partition);
       line.targets[key] = [line.targets[key]?.[0] ?? base.toString(), last.toString()];
       if (ends[current.partition]! <= last) ends[current.partition] = last + 1n;
-      for (const r of current.records) {
+      for (const [i, r] of current.records.entries()) {
         if (line.count === 0) line.from = r.offset;
         line.to = r.offset;
         line.count += 1;
-        line.digest = addDigest(line.digest, recordDigest(comparableFromBackup(r)));
+        line.digest = addDigest(line.digest, recordDigest(comparableFromBackup(r, current.messages[i])));
       }
       result.produced += current.records.length;
     };

@@ -78,8 +78,11 @@ export interface ComparableRecord {
   readonly headers: IHeaders;
 }
 
-export function comparableFromBackup(record: BackupRecord): ComparableRecord {
-  const { message } = toRestoredMessage(record, record.partition);
+/**
+ * `message`: the record's restored message when it was built already (its headers do not depend on
+ * the target partition), so the restore does not build them a second time for the digest.
+ */
+export function comparableFromBackup(record: BackupRecord, message: Message = toRestoredMessage(record, record.partition).message): ComparableRecord {
   return {
     origin: { topic: record.topic, partition: record.partition, offset: BigInt(record.offset) },
     timestamp: String(record.timestamp),

@@ -59,6 +59,15 @@ describe('restored records', () => {
     expect(recordDigest(comparableFromBackup({ ...record, timestamp: record.timestamp + 1n }))).not.toBe(base);
   });
 
+  it('digests a record the same from the message built for its produce request, whatever the target partition', () => {
+    const withHeaders = { ...record, headers: [{ key: 'h', value: Buffer.from('1') }, { key: 'h', value: null }] };
+    const fresh = recordDigest(comparableFromBackup(withHeaders));
+    for (const partition of [0, withHeaders.partition, 7]) {
+      expect(recordDigest(comparableFromBackup(withHeaders, toRestoredMessage(withHeaders, partition).message))).toBe(fresh);
+    }
+    expect(recordDigest(comparableFromBackup(withHeaders, toRestoredMessage(record, 0).message))).not.toBe(fresh);
+  });
+
   it('keeps the partition number when the target has it, else partitions by key deterministically', () => {
     expect(targetPartition('t', record, 4)).toBe(2);
     const byKey = targetPartition('t', { ...record, partition: 9 }, 4);
