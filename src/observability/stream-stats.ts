@@ -35,26 +35,46 @@ export interface StreamStatsSnapshot {
   readonly destinationPaused?: number;
 }
 
+/** Counters of a stream pipeline (src/streams/stream-pipeline.ts keeps them), for metrics and logs. */
+export interface StreamPipelineStats {
+  /** References passed to persist (after per-call dedup). */
+  readonly referenced: number;
+  /** Dropped by the hit cache or because already pending/failed. */
+  readonly hitCacheHits: number;
+  /** Invalid references refused (never reached a key, URL or path). */
+  readonly rejected: number;
+  readonly uploaded: number;
+  readonly uploadedBytes: number;
+  /** Already in the bucket (HEAD found it). */
+  readonly deduped: number;
+  readonly missing: number;
+  readonly failed: number;
+  readonly consecutiveFailures: number;
+  /** Waiting for a copy slot. */
+  readonly queued: number;
+  readonly running: number;
+  /** Entries in the pending journal (queued, running, or waiting for the next start). */
+  readonly pending: number;
+  /** Entries in the failed list. */
+  readonly failedList: number;
+  /** Copies in a row the backup bucket did not take (0 when it takes them). */
+  readonly destinationFailures?: number;
+  /** The pool waits out a destination outage. */
+  readonly destinationPaused?: boolean;
+  /** Failed-list entries queued again by the retry schedule. */
+  readonly retriedFailed?: number;
+  /** streams-missing markers written since start. */
+  readonly markedMissing?: number;
+  /** Failed-list entries recorded in the backup as unavailable at the source. */
+  readonly unavailableAtSource?: number;
+  /** Wall-clock ms of the oldest failed-list entry's first failure; undefined when the list is empty. */
+  readonly failedOldestAt?: number | undefined;
+}
+
 /** What readStreamStats reads of the stream pipeline; src/streams/stream-pipeline.ts StreamPipeline satisfies it. */
 export interface StreamStatsSource {
   /** Absent when there is nothing to count (no stream source configured). */
-  readonly stats?: {
-    readonly uploaded: number;
-    readonly uploadedBytes: number;
-    readonly deduped: number;
-    readonly missing: number;
-    readonly failed: number;
-    /** Waiting for a copy slot. */
-    readonly queued: number;
-    readonly running: number;
-    readonly pending: number;
-    readonly failedList: number;
-    readonly hitCacheHits: number;
-    readonly destinationPaused?: boolean;
-    readonly retriedFailed?: number;
-    readonly unavailableAtSource?: number;
-    readonly failedOldestAt?: number | undefined;
-  };
+  readonly stats?: StreamPipelineStats;
 }
 
 /** The pipeline's counters under the names the metrics use; `undefined` without a stream source. */

@@ -1,4 +1,7 @@
 import type { ManifestStream } from '../storage/manifest.js';
+import type { StreamPipelineStats } from '../observability/stream-stats.js';
+
+export type { StreamPipelineStats };
 
 /**
  * Where a batch's stream references go before its offsets may be committed. `persist` resolves
@@ -22,42 +25,6 @@ export interface OriginStreamStats {
   readonly deduped: number;
   readonly missing: number;
   readonly failed: number;
-}
-
-/** Counters of a stream pipeline, for metrics and logs. */
-export interface StreamPipelineStats {
-  /** References passed to persist (after per-call dedup). */
-  readonly referenced: number;
-  /** Dropped by the hit cache or because already pending/failed. */
-  readonly hitCacheHits: number;
-  /** Invalid references refused (never reached a key, URL or path). */
-  readonly rejected: number;
-  readonly uploaded: number;
-  readonly uploadedBytes: number;
-  /** Already in the bucket (HEAD found it). */
-  readonly deduped: number;
-  readonly missing: number;
-  readonly failed: number;
-  readonly consecutiveFailures: number;
-  /** Waiting for a copy slot. */
-  readonly queued: number;
-  readonly running: number;
-  /** Entries in the pending journal (queued, running, or waiting for the next start). */
-  readonly pending: number;
-  /** Entries in the failed list. */
-  readonly failedList: number;
-  /** Copies in a row the backup bucket did not take (0 when it takes them). */
-  readonly destinationFailures?: number;
-  /** The pool waits out a destination outage. */
-  readonly destinationPaused?: boolean;
-  /** Failed-list entries queued again by the retry schedule. */
-  readonly retriedFailed?: number;
-  /** streams-missing markers written since start. */
-  readonly markedMissing?: number;
-  /** Failed-list entries recorded in the backup as unavailable at the source. */
-  readonly unavailableAtSource?: number;
-  /** Wall-clock ms of the oldest failed-list entry's first failure; undefined when the list is empty. */
-  readonly failedOldestAt?: number | undefined;
 }
 
 /**
