@@ -1,9 +1,8 @@
 import type { Consumer, ConsumerConfig, EachBatchPayload } from 'kafkajs';
-import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { BackupConsumer, consumerFetchSettings } from '../../../src/backup/backup-consumer.js';
 import type { PairWorker } from '../../../src/backup/pair-worker.js';
-import { createLogger } from '../../../src/observability/logger.js';
+import { capturedLogger } from '../../helpers/captured-logger.js';
 import { FakeConsumer } from '../../helpers/fake-kafkajs-consumer.js';
 import { until } from '../../helpers/until.js';
 
@@ -34,17 +33,6 @@ class RecordingWorker {
   }
 }
 
-function capture() {
-  const lines: Array<Record<string, unknown>> = [];
-  const out = new Writable({
-    write(chunk: Buffer, _encoding, done) {
-      for (const text of chunk.toString().split('\n')) if (text.trim() !== '') lines.push(JSON.parse(text) as Record<string, unknown>);
-      done();
-    },
-  });
-  return { lines, logger: createLogger('info', out) };
-}
-
 /**
  * A BackupConsumer over a fake kafkajs consumer and one recording worker. `offsets` answers the
  * admin's fetchOffsets for the backup group ('g') and the pair's former group, and can hold the
@@ -53,7 +41,7 @@ function capture() {
 function setup(options: { groupOffset?: string; legacyOffset?: string; hold?: boolean } = {}) {
   const fake = new FakeConsumer(pair.topic);
   const worker = new RecordingWorker();
-  const { lines, logger } = capture();
+  const { lines, logger } = capturedLogger('info');
   let release!: () => void;
   const released = options.hold ? new Promise<void>((r) => (release = r)) : Promise.resolve();
   const groupsAsked: string[] = [];

@@ -1,19 +1,7 @@
 import { logLevel } from 'kafkajs';
-import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
+import { capturedLogger } from '../../helpers/captured-logger.js';
 import { REPEAT_WINDOW_MS, kafkaLogSink } from '../../../src/kafka/kafka-log-sink.js';
-import { createLogger } from '../../../src/observability/logger.js';
-
-function capture(level: string) {
-  const lines: Array<Record<string, unknown>> = [];
-  const out = new Writable({
-    write(chunk: Buffer, _encoding, done) {
-      for (const text of chunk.toString().split('\n')) if (text.trim() !== '') lines.push(JSON.parse(text) as Record<string, unknown>);
-      done();
-    },
-  });
-  return { lines, logger: createLogger(level, out) };
-}
 
 function entry(level: logLevel, message: string, extra: Record<string, unknown> = {}) {
   return { namespace: 'Connection', level, label: 'ERROR', log: { timestamp: 't', logger: 'kafkajs', message, ...extra } };
@@ -21,7 +9,7 @@ function entry(level: logLevel, message: string, extra: Record<string, unknown> 
 
 describe('kafkaLogSink', () => {
   it('logs kafkajs errors as warnings, a repeat within the window once, the next after it saying how many were left out', () => {
-    const { lines, logger } = capture('info');
+    const { lines, logger } = capturedLogger('info');
     let now = 0;
     const log = kafkaLogSink({ logger, now: () => now }).creator(logLevel.WARN);
     const refused = 'Connection error: connect ECONNREFUSED 127.0.0.1:9';
@@ -42,13 +30,13 @@ describe('kafkaLogSink', () => {
   });
 
   it('maps kafkajs info to debug, and asks kafkajs only for what the logger shows', () => {
-    const info = capture('info');
+    const info = capturedLogger('info');
     const atInfo = kafkaLogSink({ logger: info.logger, now: () => 0 });
     expect(atInfo.level).toBe(logLevel.WARN);
     atInfo.creator(logLevel.WARN)(entry(logLevel.INFO, 'Starting'));
     expect(info.lines).toEqual([]);
 
-    const debug = capture('debug');
+    const debug = capturedLogger('debug');
     const atDebug = kafkaLogSink({ logger: debug.logger, now: () => 0 });
     expect(atDebug.level).toBe(logLevel.INFO);
     atDebug.creator(logLevel.INFO)(entry(logLevel.INFO, 'Starting'));
@@ -57,19 +45,19 @@ describe('kafkaLogSink', () => {
 
   it('logs the warnings streamvault accounts for at debug, with the reason, not as warnings', () => {
     const idempotentRetries = 'Limiting retries for the idempotent producer may invalidate EoS guarantees';
-    const atInfo = capture('info');
+    const atInfo = capturedLogger('info');
     const producerEntry = { ...entry(logLevel.WARN, idempotentRetries), namespace: 'Producer' };
     kafkaLogSink({ logger: atInfo.logger, now: () => 0 }).creator(logLevel.WARN)(producerEntry);
     expect(atInfo.lines).toEqual([]);
 
-    const atDebug = capture('debug');
+    const atDebug = capturedLogger('debug');
     kafkaLogSink({ logger: atDebug.logger, now: () => 0 }).creator(logLevel.WARN)(producerEntry);
     expect(atDebug.lines).toHaveLength(1);
     expect(atDebug.lines[0]).toMatchObject({ level: 'debug', msg: idempotentRetries, kafka: 'Producer' });
     expect(String(atDebug.lines[0]!.reason)).toContain('rerun reads the target');
 
     // The same message from another namespace is not the one accounted for.
-    const other = capture('info');
+    const other = capturedLogger('info');
     kafkaLogSink({ logger: other.logger, now: () => 0 }).creator(logLevel.WARN)(entry(logLevel.WARN, idempotentRetries));
     expect(other.lines.map((l) => l.level)).toEqual(['warn']);
   });
