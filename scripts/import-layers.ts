@@ -22,6 +22,7 @@ export const LAYERS: ReadonlyArray<{ readonly rank: number; readonly units: read
   { rank: 0.5, units: ['errors'], owns: 'the error model: codes, StreamvaultError, classify (kafkajs classes, AWS SDK errors, cause chain), exitCodeOf; of src/ imports exit-codes only' },
   { rank: 1, units: ['config'], owns: 'the variable tables, loading and validating them once, narrow settings views' },
   { rank: 2, units: ['observability'], owns: 'logger, metrics registry, health server, readiness problems' },
+  { rank: 2.5, units: ['lifecycle'], owns: 'what a run (or a part of one) opened, closed last first: ResourceStack; of src/ imports the logger type only' },
   { rank: 3, units: ['storage'], owns: 'the object store, key layout, manifests, the location config' },
   { rank: 3, units: ['filecache'], owns: 'durable local state: state dir, lock, journals' },
   { rank: 4, units: ['events'], owns: 'the Avro envelope and container, schemas, decoding, stream references' },
@@ -34,7 +35,7 @@ export const LAYERS: ReadonlyArray<{ readonly rank: number; readonly units: read
   { rank: 8, units: ['drill'], owns: 'restore drills (use restore and verify)' },
   { rank: 8, units: ['prune'], owns: 'retention: which batches, streams and snapshots prune deletes' },
   { rank: 9, units: ['process-signals'], owns: 'SIGTERM/SIGINT for the whole process' },
-  { rank: 10, units: ['app'], owns: 'one place that assembles each run (restore, drill) and closes what it opened, last first' },
+  { rank: 10, units: ['app'], owns: 'one place that assembles each run (backup, restore, drill) and closes what it opened, last first' },
   { rank: 11, units: ['commands'], owns: 'one file per command (commander), each runs its part of the above' },
   { rank: 12, units: ['cli', 'healthcheck'], owns: 'the entry points' },
 ];

@@ -13,7 +13,7 @@ import type { ShutdownSignals } from '../process-signals.js';
 import { acquireWriterLock, LocationLockedError } from '../storage/location-locks.js';
 import { openBackupStreams } from '../streams/open-backup-streams.js';
 import { attachBackupWatch, type BackupRunOptions } from './backup-watch.js';
-import { withResources } from './resource-stack.js';
+import { withResources } from '../lifecycle/resource-stack.js';
 import type { RunContext, RunIo } from './restore-run.js';
 
 /** What a backup run needs of the process besides its output: where signals go. */

@@ -18,7 +18,7 @@ import type { ObjectStore } from '../storage/object-store.js';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { createS3Client, S3ObjectStore } from '../storage/s3-object-store.js';
 import { VERSION } from '../version.js';
-import { withResources, type ResourceStack } from './resource-stack.js';
+import { withResources, type ResourceStack } from '../lifecycle/resource-stack.js';
 import { restoreBrokers, restoreTargetClients, restoreTuning } from './restore-target.js';
 
 /** Where a run writes: stdout for the plan, progress and summary, stderr for refusals; `env` for the hooks. */
@@ -62,9 +62,9 @@ type Refusal = { readonly ok: false; readonly message: string; readonly exitCode
 /**
  * One restore run, assembled in dependency order: the configuration's views (the stream target's
  * settings, the state directory), the stream target, the target cluster's clients and probe, the
- * progress reporter, then the runner (which opens the journal, the spool and the Kafka clients it
- * uses, and closes them itself). What this function opens is closed from one list, last first,
- * however the run ends: a refusal just returns.
+ * progress reporter, then the runner (which registers the journal, the spool and the producer it
+ * opens on the same list). What the run opens is closed from that one list, last first, however
+ * the run ends: a refusal just returns.
  */
 export async function runRestoreApp(io: RunIo, context: RunContext, request: RestoreRequest, parts: RestoreParts = realParts): Promise<ExitCodeValue> {
   const { config, logger, store, layout } = context;
@@ -124,6 +124,7 @@ export async function runRestoreApp(io: RunIo, context: RunContext, request: Res
         json: request.json,
         env: io.env,
         hookOutput: io.stderr,
+        resources,
       },
     );
     if (outcome.kind === 'aborted' && outcome.exitCode === ExitCode.badConfiguration) io.stderr.write(`streamvault restore: ${outcome.reason}\n`);

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import type { Kafka } from 'kafkajs';
 import { ExitCode, type ExitCodeValue } from '../exit-codes.js';
+import { withResources } from '../lifecycle/resource-stack.js';
 import type { Logger } from '../observability/logger.js';
 import { ProgressReporter } from '../output/progress-reporter.js';
 import type { OffsetRange } from '../restore/offset-ranges.js';
@@ -86,38 +87,43 @@ export async function runDrill(options: DrillOptions, deps: DrillDeps): Promise<
 
   const restoreLog = new RestoreLog(options.maxDifferences);
   const restoreStarted = deps.now();
-  const restored = await runRestore(
-    {
-      ...options.restore,
-      scope,
-      dryRun: false,
-      checkMode: 'every-batch',
-      forceFull: false,
-      skipExistingStreams: false,
-      topicTemplate,
-      stateDir: options.workDir,
-      identity: { backup: options.backupLocation, topicTemplate, streamTarget: streamTarget.description, brokers: options.brokers },
-      // The configured hooks are for restores into the platform (stop it, start it again); a drill
-      // writes only to its scratch target and must not run them.
-      preHook: '',
-      postHook: '',
-      hookTimeoutMs: 0,
-      // Scratch topics have no consumers: group offsets are the platform restore's business.
-      offsets: false,
-    },
-    {
-      store: deps.store,
-      layout: deps.layout,
-      logger,
-      targetKafka: deps.targetKafka,
-      reachTarget: deps.reachTarget,
-      streamTarget,
-      progress: new ProgressReporter({ mode: 'json', out: restoreLog.stream, intervalMs: 3_600_000 }),
-      stdout: restoreLog.stream,
-      json: true,
-      env: {},
-      hookOutput: restoreLog.stream,
-    },
+  // The restore's journal, spool and producer are closed as soon as it ends: the comparison reads
+  // the scratch directory, and the clean-up deletes it.
+  const restored = await withResources(logger, (resources) =>
+    runRestore(
+      {
+        ...options.restore,
+        scope,
+        dryRun: false,
+        checkMode: 'every-batch',
+        forceFull: false,
+        skipExistingStreams: false,
+        topicTemplate,
+        stateDir: options.workDir,
+        identity: { backup: options.backupLocation, topicTemplate, streamTarget: streamTarget.description, brokers: options.brokers },
+        // The configured hooks are for restores into the platform (stop it, start it again); a drill
+        // writes only to its scratch target and must not run them.
+        preHook: '',
+        postHook: '',
+        hookTimeoutMs: 0,
+        // Scratch topics have no consumers: group offsets are the platform restore's business.
+        offsets: false,
+      },
+      {
+        store: deps.store,
+        layout: deps.layout,
+        logger,
+        targetKafka: deps.targetKafka,
+        reachTarget: deps.reachTarget,
+        streamTarget,
+        progress: new ProgressReporter({ mode: 'json', out: restoreLog.stream, intervalMs: 3_600_000 }),
+        stdout: restoreLog.stream,
+        json: true,
+        env: {},
+        hookOutput: restoreLog.stream,
+        resources,
+      },
+    ),
   );
   const restoreFinished = deps.now();
 

@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import type { BrokerReach } from '../kafka/reach-brokers.js';
 import type { Kafka } from 'kafkajs';
 import type { ErrorCode } from '../errors/error-codes.js';
+import type { ResourceStack } from '../lifecycle/resource-stack.js';
 import { exitCodeOf, exitCodeOfCompletion, exitCodeOfRestore } from '../errors/exit-code-of.js';
 import { StreamvaultError } from '../errors/streamvault-error.js';
 import { ExitCode, type ExitCodeValue } from '../exit-codes.js';
@@ -108,6 +109,13 @@ export interface RestoreDeps {
   readonly json: boolean;
   readonly env: NodeJS.ProcessEnv;
   readonly hookOutput: NodeJS.WritableStream;
+  /**
+   * The run's list of what it opened, which the caller closes (last first) however the run ends:
+   * the runner registers the journal, the spool and the producer on it as it opens them. An admin
+   * client that serves one step (target topics, group offsets, the dry run's look) is disconnected
+   * at the end of that step instead.
+   */
+  readonly resources: ResourceStack;
 }
 
 /** What the runner tells its renderer; the renderer's own counters decide nothing. */
@@ -218,186 +226,180 @@ async function restore(
   targetTopicOf: (p: PlannedPartition) => string,
   topicSpecs: readonly TargetTopicSpec[],
 ): Promise<RestoreOutcome> {
-  const { logger, progress } = deps;
+  const { logger, progress, resources } = deps;
   const journal = await RestoreJournal.open(options.stateDir, options.identity);
-  // Opened first, closed last: a run killed mid-download left files only the next run can delete.
+  resources.defer('the restore journal', () => journal.close());
+  // Before anything writes to it: opening deletes what a run killed mid-download left, which only a later run can.
   const spool = await Spool.open(join(journal.dir, 'spool'), logger);
-  try {
-    const withEvents = includesEvents(options.scope.what) && plan.partitions.length > 0;
-    const withStreams = includesStreams(options.scope.what) && deps.streamTarget !== undefined;
-    const withOffsets = options.offsets && plan.partitions.length > 0;
+  resources.defer('the restore spool', () => spool.close());
+  const withEvents = includesEvents(options.scope.what) && plan.partitions.length > 0;
+  const withStreams = includesStreams(options.scope.what) && deps.streamTarget !== undefined;
+  const withOffsets = options.offsets && plan.partitions.length > 0;
 
-    let kafka: Kafka | undefined;
-    let decision: ResumeDecision | undefined;
-    let restoredUpTo: ReadonlyMap<string, bigint> = new Map();
-    let bounds = new Map<string, readonly { low: bigint; high: bigint }[]>() as ReadonlyMap<string, readonly { low: bigint; high: bigint }[]>;
-    let idempotent = false;
-    if (withEvents || withOffsets) {
-      const reach = await deps.reachTarget();
-      if (reach.kind === 'unreachable') {
-        progress.error('target-cluster', reach.message, 'plan');
-        progress.finish({ aborted: true });
-        return aborted(`${reach.message}; nothing written`, 'KAFKA_UNREACHABLE');
-      }
-      kafka = deps.targetKafka();
+  let kafka: Kafka | undefined;
+  let decision: ResumeDecision | undefined;
+  let restoredUpTo: ReadonlyMap<string, bigint> = new Map();
+  let bounds = new Map<string, readonly { low: bigint; high: bigint }[]>() as ReadonlyMap<string, readonly { low: bigint; high: bigint }[]>;
+  let idempotent = false;
+  if (withEvents || withOffsets) {
+    const reach = await deps.reachTarget();
+    if (reach.kind === 'unreachable') {
+      progress.error('target-cluster', reach.message, 'plan');
+      progress.finish({ aborted: true });
+      return aborted(`${reach.message}; nothing written`, 'KAFKA_UNREACHABLE');
     }
-    if (withEvents && kafka) {
-      const admin = kafka.admin();
-      await admin.connect();
-      try {
-        const cluster = await describeTargetCluster(admin);
-        idempotent = featureOn(options.idempotentProducer, cluster);
-        const ensured = await ensureTargetTopics(
-          admin,
-          topicSpecs,
-          { create: featureOn(options.createTopics, cluster), replicationFactor: options.replicationFactor, brokers: cluster.brokers, fewerPartitions: options.fewerPartitions },
-          logger,
-        );
-        if (ensured.kind === 'refused') {
-          progress.error('target-topics', ensured.message, 'plan');
-          progress.finish({ aborted: true }, 'failed');
-          return aborted(`${ensured.message}; nothing written`, 'CONFIG_INVALID');
-        }
-      } finally {
-        await admin.disconnect();
-      }
-      const resume = await decideResume({
-        partitions: plan.partitions,
-        targetTopicOf,
-        journal,
-        reader: new TargetReader(kafka, logger, options.scanTimeoutMs),
-        mode: options.checkMode,
-        forceFull: options.forceFull,
-        logger,
-      });
-      decision = resume.decision;
-      restoredUpTo = resume.restoredUpTo;
-      bounds = resume.bounds;
-    } else if (options.forceFull) {
-      await journal.reset();
-    }
-
-    // What this run still has to do: the plan minus what the target (or the journal) already holds.
-    const partitions: PlannedPartition[] = withEvents
-      ? plan.partitions
-          .map((p) => ({ ...p, batches: p.batches.filter((b) => batchNeedsRestore(b, restoredUpTo.get(partitionId(targetTopicOf(p), p.topic, p.partition)) ?? -1n)) }))
-          .filter((p) => p.batches.length > 0)
-      : [];
-    const streams = withStreams
-      ? plan.streams
-          .map((s) => ({ ...s, references: s.references.filter((r) => !journal.hasStream({ sha256: s.sha256, ...r })) }))
-          .filter((s) => s.references.length > 0)
-      : [];
-    const totals = planTotals({ scope: plan.scope, partitions, streams });
-    logger.info(
-      { decision, batches: totals.batches, events: totals.events, streams: totals.streams, bytes: totals.bytes },
-      'restore planned',
-    );
-    // The totals first (the first --json line), then what the plan could not read.
-    progress.start({ files: totals.files, bytes: totals.bytes }, 'streams');
-    for (const problem of plan.problems) progress.error(problem.key, problem.reason, 'plan');
-
-    let streamResult: StreamRestoreResult | undefined;
-    if (withStreams && deps.streamTarget) {
-      streamResult = await restoreStreams(streams, {
-        store: deps.store,
-        target: deps.streamTarget,
-        journal,
-        logger,
-        spool,
-        concurrency: options.concurrency,
-        retries: options.streamRetries,
-        skipExisting: options.skipExistingStreams,
-        onProgress: (files, bytes) => progress.advance(files, bytes),
-        onError: (item, error) => progress.error(item, error, 'streams'),
-      });
-    }
-
-    let eventResult: EventRestoreResult | undefined;
-    if (withEvents && kafka) {
-      progress.setPhase('events');
-      // Idempotent: kafkajs retries, the broker drops a repeated request of this producer session
-      // (kafkajs warns that bounded retries "may invalidate EoS": not here, since a send that gave up
-      // stops its partition and the rerun reads the target). Otherwise no retries at all, since
-      // a retried request whose first attempt landed would write twice.
-      const producer = idempotent
-        ? kafka.producer({ idempotent: true, maxInFlightRequests: 1, retry: { retries: 8 }, allowAutoTopicCreation: false })
-        : kafka.producer({ idempotent: false, maxInFlightRequests: 1, retry: { retries: 0 }, allowAutoTopicCreation: true });
-      await producer.connect();
-      // The start of the events phase: what `npm run bench` times the restore from.
-      logger.info({ batches: totals.batches, events: totals.events }, 'producing events to the target');
-      try {
-        eventResult = await restoreEvents(partitions, {
-          store: deps.store,
-          producer,
-          journal,
-          throttle: new Throttle({ eventsPerSecond: options.eventsPerSecond, bytesPerSecond: options.bytesPerSecond }),
-          logger,
-          scope: options.scope,
-          targetTopicOf,
-          bounds,
-          restoredUpTo,
-          produceBatchEvents: options.produceBatchEvents,
-          produceBatchBytes: options.produceBatchBytes,
-          concurrency: options.concurrency,
-          pairOrder: options.pairOrder,
-          onProgress: (files, bytes) => progress.advance(files, bytes),
-          onError: (item, error) => progress.error(item, error, 'events'),
-        });
-      } finally {
-        await producer.disconnect();
-      }
-    }
-
-    let offsetResult: GroupOffsetsResult | undefined;
-    let offsetProblems = 0;
-    if (withOffsets && kafka) {
-      progress.setPhase('offsets');
-      if (eventResult && (eventResult.produceFailures > 0 || eventResult.failedBatches > 0)) {
-        // Translating against a target that lacks some of the events would place groups past them.
-        // Not a further error: the events' own errors already make the run fail or partial.
-        logger.warn('consumer-group offsets not set: not every event was restored; the rerun sets them');
-      } else {
-        const step = await restoreGroupOffsets(options, deps, kafka, plan, targetTopicOf);
-        offsetResult = step.result;
-        offsetProblems = step.problems;
-      }
-    }
-
-    // From what each step returned, not from what the renderer counted (issue 11: a run without a bar is partial too).
-    const exitCode = exitCodeOfRestore({
-      produceFailures: eventResult?.produceFailures ?? 0,
-      failedItems: plan.problems.length + (streamResult?.failed ?? 0) + (eventResult?.failedBatches ?? 0) + offsetProblems,
-      refusedGroups: offsetResult?.applied?.refused.length ?? 0,
-    });
-    progress.finish({
-      mode: decision?.kind ?? (options.scope.what === 'offsets' ? 'offsets-only' : 'streams-only'),
-      ...(decision?.kind === 'full' ? { full_reason: decision.reason } : {}),
-      batches: totals.batches,
-      events_planned: totals.events,
-      events_restored: eventResult?.produced ?? 0,
-      events_skipped_present: eventResult?.skippedPresent ?? 0,
-      events_skipped_by_time: eventResult?.skippedByTime ?? 0,
-      events_skipped_by_offset: eventResult?.skippedByOffset ?? 0,
-      null_headers_sent_empty: eventResult?.nullHeaders ?? 0,
-      streams_planned: totals.streams,
-      streams_posted: streamResult?.posted ?? 0,
-      streams_skipped_existing: streamResult?.skippedExisting ?? 0,
-      streams_failed: streamResult?.failed ?? 0,
-      streams_unavailable_at_source: streamResult?.unavailableAtSource ?? 0,
-      ...(offsetResult
-        ? {
-            groups_offsets_set: offsetResult.applied?.applied.length ?? 0,
-            groups_refused_not_empty: offsetResult.applied?.refused.map((r) => r.group) ?? [],
-          }
-        : {}),
-      exit_code: exitCode,
-    }, progressEndOf(exitCode));
-    return { kind: 'finished', exitCode, decision, totals, streams: streamResult, events: eventResult, offsets: offsetResult };
-  } finally {
-    await spool.close();
-    await journal.close();
+    kafka = deps.targetKafka();
   }
+  if (withEvents && kafka) {
+    const admin = kafka.admin();
+    await admin.connect();
+    try {
+      const cluster = await describeTargetCluster(admin);
+      idempotent = featureOn(options.idempotentProducer, cluster);
+      const ensured = await ensureTargetTopics(
+        admin,
+        topicSpecs,
+        { create: featureOn(options.createTopics, cluster), replicationFactor: options.replicationFactor, brokers: cluster.brokers, fewerPartitions: options.fewerPartitions },
+        logger,
+      );
+      if (ensured.kind === 'refused') {
+        progress.error('target-topics', ensured.message, 'plan');
+        progress.finish({ aborted: true }, 'failed');
+        return aborted(`${ensured.message}; nothing written`, 'CONFIG_INVALID');
+      }
+    } finally {
+      await admin.disconnect();
+    }
+    const resume = await decideResume({
+      partitions: plan.partitions,
+      targetTopicOf,
+      journal,
+      reader: new TargetReader(kafka, logger, options.scanTimeoutMs),
+      mode: options.checkMode,
+      forceFull: options.forceFull,
+      logger,
+    });
+    decision = resume.decision;
+    restoredUpTo = resume.restoredUpTo;
+    bounds = resume.bounds;
+  } else if (options.forceFull) {
+    await journal.reset();
+  }
+
+  // What this run still has to do: the plan minus what the target (or the journal) already holds.
+  const partitions: PlannedPartition[] = withEvents
+    ? plan.partitions
+        .map((p) => ({ ...p, batches: p.batches.filter((b) => batchNeedsRestore(b, restoredUpTo.get(partitionId(targetTopicOf(p), p.topic, p.partition)) ?? -1n)) }))
+        .filter((p) => p.batches.length > 0)
+    : [];
+  const streams = withStreams
+    ? plan.streams
+        .map((s) => ({ ...s, references: s.references.filter((r) => !journal.hasStream({ sha256: s.sha256, ...r })) }))
+        .filter((s) => s.references.length > 0)
+    : [];
+  const totals = planTotals({ scope: plan.scope, partitions, streams });
+  logger.info(
+    { decision, batches: totals.batches, events: totals.events, streams: totals.streams, bytes: totals.bytes },
+    'restore planned',
+  );
+  // The totals first (the first --json line), then what the plan could not read.
+  progress.start({ files: totals.files, bytes: totals.bytes }, 'streams');
+  for (const problem of plan.problems) progress.error(problem.key, problem.reason, 'plan');
+
+  let streamResult: StreamRestoreResult | undefined;
+  if (withStreams && deps.streamTarget) {
+    streamResult = await restoreStreams(streams, {
+      store: deps.store,
+      target: deps.streamTarget,
+      journal,
+      logger,
+      spool,
+      concurrency: options.concurrency,
+      retries: options.streamRetries,
+      skipExisting: options.skipExistingStreams,
+      onProgress: (files, bytes) => progress.advance(files, bytes),
+      onError: (item, error) => progress.error(item, error, 'streams'),
+    });
+  }
+
+  let eventResult: EventRestoreResult | undefined;
+  if (withEvents && kafka) {
+    progress.setPhase('events');
+    // Idempotent: kafkajs retries, the broker drops a repeated request of this producer session
+    // (kafkajs warns that bounded retries "may invalidate EoS": not here, since a send that gave up
+    // stops its partition and the rerun reads the target). Otherwise no retries at all, since
+    // a retried request whose first attempt landed would write twice.
+    const producer = idempotent
+      ? kafka.producer({ idempotent: true, maxInFlightRequests: 1, retry: { retries: 8 }, allowAutoTopicCreation: false })
+      : kafka.producer({ idempotent: false, maxInFlightRequests: 1, retry: { retries: 0 }, allowAutoTopicCreation: true });
+    await producer.connect();
+    resources.defer('the target producer', () => producer.disconnect());
+    // The start of the events phase: what `npm run bench` times the restore from.
+    logger.info({ batches: totals.batches, events: totals.events }, 'producing events to the target');
+    eventResult = await restoreEvents(partitions, {
+      store: deps.store,
+      producer,
+      journal,
+      throttle: new Throttle({ eventsPerSecond: options.eventsPerSecond, bytesPerSecond: options.bytesPerSecond }),
+      logger,
+      scope: options.scope,
+      targetTopicOf,
+      bounds,
+      restoredUpTo,
+      produceBatchEvents: options.produceBatchEvents,
+      produceBatchBytes: options.produceBatchBytes,
+      concurrency: options.concurrency,
+      pairOrder: options.pairOrder,
+      onProgress: (files, bytes) => progress.advance(files, bytes),
+      onError: (item, error) => progress.error(item, error, 'events'),
+    });
+  }
+
+  let offsetResult: GroupOffsetsResult | undefined;
+  let offsetProblems = 0;
+  if (withOffsets && kafka) {
+    progress.setPhase('offsets');
+    if (eventResult && (eventResult.produceFailures > 0 || eventResult.failedBatches > 0)) {
+      // Translating against a target that lacks some of the events would place groups past them.
+      // Not a further error: the events' own errors already make the run fail or partial.
+      logger.warn('consumer-group offsets not set: not every event was restored; the rerun sets them');
+    } else {
+      const step = await restoreGroupOffsets(options, deps, kafka, plan, targetTopicOf);
+      offsetResult = step.result;
+      offsetProblems = step.problems;
+    }
+  }
+
+  // From what each step returned, not from what the renderer counted (issue 11: a run without a bar is partial too).
+  const exitCode = exitCodeOfRestore({
+    produceFailures: eventResult?.produceFailures ?? 0,
+    failedItems: plan.problems.length + (streamResult?.failed ?? 0) + (eventResult?.failedBatches ?? 0) + offsetProblems,
+    refusedGroups: offsetResult?.applied?.refused.length ?? 0,
+  });
+  progress.finish({
+    mode: decision?.kind ?? (options.scope.what === 'offsets' ? 'offsets-only' : 'streams-only'),
+    ...(decision?.kind === 'full' ? { full_reason: decision.reason } : {}),
+    batches: totals.batches,
+    events_planned: totals.events,
+    events_restored: eventResult?.produced ?? 0,
+    events_skipped_present: eventResult?.skippedPresent ?? 0,
+    events_skipped_by_time: eventResult?.skippedByTime ?? 0,
+    events_skipped_by_offset: eventResult?.skippedByOffset ?? 0,
+    null_headers_sent_empty: eventResult?.nullHeaders ?? 0,
+    streams_planned: totals.streams,
+    streams_posted: streamResult?.posted ?? 0,
+    streams_skipped_existing: streamResult?.skippedExisting ?? 0,
+    streams_failed: streamResult?.failed ?? 0,
+    streams_unavailable_at_source: streamResult?.unavailableAtSource ?? 0,
+    ...(offsetResult
+      ? {
+          groups_offsets_set: offsetResult.applied?.applied.length ?? 0,
+          groups_refused_not_empty: offsetResult.applied?.refused.map((r) => r.group) ?? [],
+        }
+      : {}),
+    exit_code: exitCode,
+  }, progressEndOf(exitCode));
+  return { kind: 'finished', exitCode, decision, totals, streams: streamResult, events: eventResult, offsets: offsetResult };
 }
 
 /**

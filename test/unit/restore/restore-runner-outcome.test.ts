@@ -1,6 +1,7 @@
 import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { ExitCode } from '../../../src/exit-codes.js';
+import { withResources } from '../../../src/lifecycle/resource-stack.js';
 import { createLogger } from '../../../src/observability/logger.js';
 import { ProgressReporter } from '../../../src/output/progress-reporter.js';
 import { runRestore, type RestoreDeps, type RestoreOptions, type RestoreProgress } from '../../../src/restore/restore-runner.js';
@@ -65,7 +66,7 @@ async function backupWithOneStreamGone(): Promise<{ store: MemoryObjectStore; go
   return { store, gone: all[0]!, all };
 }
 
-function deps(store: MemoryObjectStore, target: StreamTarget, progress: RestoreProgress): RestoreDeps {
+function deps(store: MemoryObjectStore, target: StreamTarget, progress: RestoreProgress): Omit<RestoreDeps, 'resources'> {
   return {
     store,
     layout,
@@ -85,13 +86,18 @@ function deps(store: MemoryObjectStore, target: StreamTarget, progress: RestoreP
   };
 }
 
+/** One restore, with what it opened closed afterwards (the caller's part, src/app in a real run). */
+function runClosed(o: RestoreOptions, d: Omit<RestoreDeps, 'resources'>) {
+  return withResources(d.logger, (resources) => runRestore(o, { ...d, resources }));
+}
+
 describe('restore outcome (issue 11: "partial" came from the progress bar\'s error counter)', () => {
   it('is partial when a stream failed, with a renderer that counts nothing, and exactly the other streams were posted', async () => {
     const { store, gone, all } = await backupWithOneStreamGone();
     const posted: string[] = [];
     const target: StreamTarget = { description: 'memory', has: async () => false, put: async (ref) => void posted.push(ref.sha256) };
     const progress = recordingProgress();
-    const outcome = await runRestore(options(), deps(store, target, progress));
+    const outcome = await runClosed(options(), deps(store, target, progress));
     expect(outcome.kind).toBe('finished');
     if (outcome.kind !== 'finished') return;
     expect(outcome.streams?.failed).toBeGreaterThan(0);
@@ -108,7 +114,7 @@ describe('restore outcome (issue 11: "partial" came from the progress bar\'s err
     const lines: string[] = [];
     out.on('data', (chunk: Buffer) => lines.push(...chunk.toString().split('\n').filter(Boolean)));
     const progress = new ProgressReporter({ mode: 'json', out, intervalMs: 60_000 });
-    const outcome = await runRestore(options(), deps(store, target, progress));
+    const outcome = await runClosed(options(), deps(store, target, progress));
     expect(outcome.exitCode).toBe(ExitCode.partial);
     const summary = lines.map((l) => JSON.parse(l) as { message_type: string; exit_code?: number }).find((m) => m.message_type === 'summary');
     expect(summary?.exit_code).toBe(ExitCode.partial);
@@ -119,7 +125,7 @@ describe('restore outcome (issue 11: "partial" came from the progress bar\'s err
     const { blobs } = await writeFixtureBackup(store, layout);
     const posted: string[] = [];
     const target: StreamTarget = { description: 'memory', has: async () => false, put: async (ref) => void posted.push(ref.sha256) };
-    const outcome = await runRestore(options(), deps(store, target, recordingProgress()));
+    const outcome = await runClosed(options(), deps(store, target, recordingProgress()));
     expect(outcome.exitCode).toBe(ExitCode.ok);
     expect(new Set(posted)).toEqual(new Set(blobs.keys()));
   });

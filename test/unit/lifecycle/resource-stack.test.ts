@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import pino from 'pino';
-import { ResourceStack, withResources } from '../../../src/app/resource-stack.js';
+import { ResourceStack, withResources } from '../../../src/lifecycle/resource-stack.js';
 
 function recordingLogger() {
   const lines: Record<string, unknown>[] = [];
@@ -22,9 +22,10 @@ describe('ResourceStack', () => {
       await new Promise((r) => setTimeout(r, 5));
       closed.push('consumer');
     });
-    const failures = await stack.closeAll();
+    const report = await stack.closeAll();
     expect(closed).toEqual(['consumer', 'journal', 'store']);
-    expect(failures.map((f) => [f.name, (f.error as Error).message])).toEqual([['journal', 'disk gone']]);
+    expect(report.closed).toEqual(['consumer', 'journal', 'store']);
+    expect(report.failures.map((f) => [f.name, (f.error as Error).message])).toEqual([['journal', 'disk gone']]);
     expect(lines.filter((l) => l.part === 'journal').map((l) => l.msg)).toEqual(['closing journal failed; closing the rest']);
   });
 

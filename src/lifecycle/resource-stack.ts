@@ -11,6 +11,12 @@ export interface CloseFailure {
   readonly error: unknown;
 }
 
+/** What `closeAll` did: every part it closed (failed or not), in the order it closed them, and the failures. */
+export interface CloseReport {
+  readonly closed: readonly string[];
+  readonly failures: readonly CloseFailure[];
+}
+
 /**
  * What a run opened, closed from one list in reverse order (the last opened is closed first, as it
  * may use what was opened before it). A part registers its close right after it is made, so a run
@@ -21,7 +27,7 @@ export interface CloseFailure {
 export class ResourceStack {
   readonly #logger: Logger;
   readonly #entries: Deferred[] = [];
-  #closing: Promise<CloseFailure[]> | undefined;
+  #closing: Promise<CloseReport> | undefined;
 
   constructor(logger: Logger) {
     this.#logger = logger;
@@ -33,15 +39,17 @@ export class ResourceStack {
     this.#entries.push({ name, close });
   }
 
-  /** Closes every registered part, last first; resolves with the failures (each also logged), never rejects. */
-  closeAll(): Promise<CloseFailure[]> {
+  /** Closes every registered part, last first; resolves with what it closed and the failures (each also logged), never rejects. */
+  closeAll(): Promise<CloseReport> {
     this.#closing ??= this.#closeInReverse();
     return this.#closing;
   }
 
-  async #closeInReverse(): Promise<CloseFailure[]> {
+  async #closeInReverse(): Promise<CloseReport> {
+    const closed: string[] = [];
     const failures: CloseFailure[] = [];
     for (const { name, close } of [...this.#entries].reverse()) {
+      closed.push(name);
       try {
         await close();
       } catch (error) {
@@ -49,7 +57,7 @@ export class ResourceStack {
         failures.push({ name, error });
       }
     }
-    return failures;
+    return { closed, failures };
   }
 }
 
