@@ -1,3 +1,5 @@
+import type { StreamRef } from '../refs/stream-ref.js';
+
 /** One thing a drill found different between the backup and its scratch restore. */
 export type DrillDifference =
   | { readonly kind: 'backup-object-unreadable'; readonly key: string; readonly reason: string }
@@ -13,8 +15,8 @@ export type DrillDifference =
       readonly target: ScratchPosition;
     }
   | { readonly kind: 'record-unexpected'; readonly reason: string; readonly target: ScratchPosition }
-  | { readonly kind: 'blob-missing'; readonly sha256: string; readonly source: string; readonly label: string }
-  | { readonly kind: 'blob-differs'; readonly sha256: string; readonly source: string; readonly label: string; readonly got: string; readonly bytes: number };
+  | ({ readonly kind: 'blob-missing' } & StreamRef)
+  | ({ readonly kind: 'blob-differs'; readonly got: string; readonly bytes: number } & StreamRef);
 
 export interface ScratchPosition {
   readonly topic: string;

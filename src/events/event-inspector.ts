@@ -1,12 +1,8 @@
+import type { StreamRef } from '../refs/stream-ref.js';
 import type { MalformedEventCode } from './event-decoder.js';
+import type { RejectedReference } from './stream-references.js';
 
 /* What the backup asks of one pair's events: src/events/schema-inspector.ts decodes them, src/backup/event-inspector.ts has the one for no schema. */
-
-export interface StreamReferenceLike {
-  readonly source: string;
-  readonly label: string;
-  readonly sha256: string;
-}
 
 /** What the daemon learns from one event's value. It never changes what is backed up. */
 export type Inspection =
@@ -15,8 +11,9 @@ export type Inspection =
       kind: 'valid';
       /** The schema generation that decoded it; absent when nothing is decoded (no schema). */
       generation?: string;
-      references: readonly StreamReferenceLike[];
-      rejected: ReadonlyArray<{ reason: string; sha256: string }>;
+      /** Each valid as refs/stream-ref.ts defines it (extractStreamReferences checks them). */
+      references: readonly StreamRef[];
+      rejected: readonly RejectedReference[];
     }
   | { kind: 'malformed'; code: MalformedEventCode; reason: string };
 

@@ -1,10 +1,7 @@
-/**
- * A content blob ("stream") an event refers to. All three parts are validated: `sha256` is exactly
- * 64 lowercase hex characters, and `source`/`label` are single safe path segments (see
- * `isSafeSegment`), because downstream code builds S3 keys and URLs from them. Downstream code
- * encodes them as well; this is the first of two defenses, not the only one.
- */
-export type StreamReference = StreamRef;
+import type { FieldPath, ReferenceAlternative, ReferenceLayout } from '../config/reference-layout.js';
+import { describe, normalizeSha256, renderForLog, segmentProblem, type StreamRef } from '../refs/stream-ref.js';
+
+export { isSafeSegment, MAX_SEGMENT_BYTES, renderForLog } from '../refs/stream-ref.js';
 
 /** A stream entry that was not usable. `sha256` is a printable, truncated rendering for logs only. */
 export interface RejectedReference {
@@ -13,22 +10,21 @@ export interface RejectedReference {
 }
 
 export interface ExtractedReferences {
-  /** Unique by (source, label, sha256), in order of first appearance. */
-  references: StreamReference[];
+  /**
+   * Unique by (source, label, sha256), in order of first appearance. All three parts are validated
+   * as refs/stream-ref.ts defines them (the sha256 lowered first), because downstream code builds S3
+   * keys and URLs from them; rendering encodes them as well, the second of two defenses.
+   */
+  references: StreamRef[];
   rejected: RejectedReference[];
 }
-
-import type { FieldPath, ReferenceAlternative, ReferenceLayout } from '../config/reference-layout.js';
-import { describe, normalizeSha256, renderForLog, segmentProblem, type StreamRef } from '../refs/stream-ref.js';
-
-export { isSafeSegment, MAX_SEGMENT_BYTES, renderForLog } from '../refs/stream-ref.js';
 
 /**
  * The streams `event` (an avsc-decoded record or the same event parsed from JSON) references.
  * Never throws; every unusable stream entry lands in `rejected` with the reason.
  */
 export function extractStreamReferences(event: unknown, layout: ReferenceLayout): ExtractedReferences {
-  const references: StreamReference[] = [];
+  const references: StreamRef[] = [];
   const rejected: RejectedReference[] = [];
   const seen = new Set<string>();
 

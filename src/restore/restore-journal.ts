@@ -4,7 +4,7 @@ import { dirname, join } from 'node:path';
 import { z } from 'zod';
 import { fsyncDirectory } from '../filecache/fsync-directory.js';
 import { KeyedJournal } from '../filecache/keyed-journal.js';
-import { SHA256_HEX } from '../refs/stream-ref.js';
+import { SHA256_HEX, type StreamRef } from '../refs/stream-ref.js';
 
 /**
  * The restore's cursors in the file cache (STREAMVAULT_STATE_DIR/restore/<target id>/):
@@ -40,11 +40,8 @@ export interface RestoredBatchLine {
   readonly after: Readonly<Record<string, string>>;
 }
 
-export interface PostedStreamLine {
-  readonly sha256: string;
-  readonly source: string;
-  readonly label: string;
-}
+/** One line of `streams.jsonl`: a blob posted to the stream target under this reference. */
+export type PostedStreamLine = StreamRef;
 
 export interface TargetIdentity {
   readonly backup: string;

@@ -1,4 +1,5 @@
 import PQueue from 'p-queue';
+import type { StreamRef } from '../refs/stream-ref.js';
 import { compareOffsets, readManifests, type ManifestReadProblem } from '../storage/manifest-reader.js';
 import type { KeyLayout } from '../storage/key-layout.js';
 import type { ManifestEntry } from '../storage/manifest.js';
@@ -72,10 +73,8 @@ export interface PlannedPartition {
   readonly batches: readonly ManifestEntry[];
 }
 
-export interface StreamReference {
-  readonly source: string;
-  readonly label: string;
-}
+/** Where a planned blob is posted: a stream reference without its sha256, which the PlannedStream holds. */
+export type StreamReference = Pick<StreamRef, 'source' | 'label'>;
 
 export interface PlannedStream {
   readonly sha256: string;

@@ -6,7 +6,8 @@ import { beforeAll, describe, expect, it } from 'vitest';
 
 import { createEventDecoder, type EventDecoder } from '../../../src/events/event-decoder.js';
 import { loadSchemaRegistry, type SchemaRegistry } from '../../../src/events/schema-registry.js';
-import { extractStreamReferences, isSafeSegment, renderForLog, type StreamReference } from '../../../src/events/stream-references.js';
+import { extractStreamReferences, isSafeSegment, renderForLog } from '../../../src/events/stream-references.js';
+import type { StreamRef } from '../../../src/refs/stream-ref.js';
 import { DEFAULT_REFERENCE_LAYOUT, parseReferenceLayout, type ReferenceLayout } from '../../../src/config/reference-layout.js';
 
 const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
@@ -41,8 +42,8 @@ const HASH_B = 'b9debe8afbdc6d0f552ca4d41fc8a5760778f2724d1560f6b4b0fc28bd837a82
  * events carry them in entity.datastreams under source.name, inserts in entity.child.datastreams
  * under entity.original_source, bulk wrappers in events[].
  */
-function handWalk(json: Json): StreamReference[] {
-  const out: StreamReference[] = [];
+function handWalk(json: Json): StreamRef[] {
+  const out: StreamRef[] = [];
   for (const event of (json['events'] as Json[] | undefined) ?? [json]) {
     const binary = (event['entity']?.['datastreams'] as Json[] | undefined) ?? [];
     for (const d of binary) out.push({ source: event['source']['name'], label: d['label'], sha256: String(d['sha256']).toLowerCase() });

@@ -1,6 +1,20 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, expectTypeOf, it } from 'vitest';
 import { z } from 'zod';
-import { assertStreamRef, InvalidStreamRefError, isValidStreamRef, normalizeSha256, SHA256_HEX, streamRefProblems, streamRefShape } from '../../../src/refs/stream-ref.js';
+import type { DrillDifference } from '../../../src/drill/drill-difference.js';
+import type { Inspection } from '../../../src/events/event-inspector.js';
+import type { ExtractedReferences } from '../../../src/events/stream-references.js';
+import {
+  assertStreamRef,
+  InvalidStreamRefError,
+  isValidStreamRef,
+  normalizeSha256,
+  SHA256_HEX,
+  streamRefProblems,
+  streamRefShape,
+  type StreamRef,
+} from '../../../src/refs/stream-ref.js';
+import type { PostedStreamLine } from '../../../src/restore/restore-journal.js';
+import type { PlannedStream } from '../../../src/restore/restore-plan.js';
 
 const sha = 'ab'.repeat(32);
 
@@ -69,5 +83,18 @@ describe('normalizeSha256', () => {
     expect(normalizeSha256(`${'ab'.repeat(32)}\n`)).toBeUndefined();
     expect(normalizeSha256('zz'.repeat(32))).toBeUndefined();
     expect(normalizeSha256(42)).toBeUndefined();
+  });
+});
+
+describe('the one stream reference type (issue 11: "one stream reference has seven types in four folders")', () => {
+  // Compile-time: tsc -p tsconfig.test.json fails when one of these drifts from StreamRef again.
+  it('is what events extract and inspect, what the restore journal stores and plans post, and what a drill reports', () => {
+    type Valid = Extract<Inspection, { kind: 'valid' }>;
+    expectTypeOf<Valid['references'][number]>().toEqualTypeOf<StreamRef>();
+    expectTypeOf<ExtractedReferences['references'][number]>().toEqualTypeOf<StreamRef>();
+    expectTypeOf<PostedStreamLine>().toEqualTypeOf<StreamRef>();
+    expectTypeOf<PlannedStream['references'][number]>().toEqualTypeOf<Pick<StreamRef, 'source' | 'label'>>();
+    expectTypeOf<Omit<Extract<DrillDifference, { kind: 'blob-missing' }>, 'kind'>>().toEqualTypeOf<Omit<StreamRef, never>>();
+    expectTypeOf<Pick<Extract<DrillDifference, { kind: 'blob-differs' }>, keyof StreamRef>>().toEqualTypeOf<Pick<StreamRef, keyof StreamRef>>();
   });
 });
