@@ -74,8 +74,10 @@ export async function runBackupApp(io: BackupIo, context: RunContext, options: B
         streams.close().catch((error: unknown) => logger.warn({ err: error }, 'closing the stream journals failed; they are fsynced already')),
       );
 
-      // The workers' observer: what watches the run (metrics, --once, validation) adds its own to it.
-      const observers = new ObserverList((error) => logger.warn({ err: error }, 'a worker observer failed; ignored'));
+      // The workers' observer. Empty at first: each observer there is needs the workers or the daemon
+      // (the --once tracker stops the daemon; the validation feed reports to metrics that read the
+      // workers), so what watches the run adds them before the daemon runs (backup-watch.ts).
+      const observers = new ObserverList([], (error) => logger.warn({ err: error }, 'a worker observer failed; ignored'));
       // Stopped observing once every shutdown phase ran, before the run summary (the daemon's onStopped).
       const whenStopped: Array<() => Promise<void>> = [];
       health.setStarting('checking the backup location and recording the topics');

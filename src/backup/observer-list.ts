@@ -4,17 +4,25 @@ import type { ManifestEntry } from '../storage/manifest.js';
 import type { PairWorkerObserver } from './pair-worker.js';
 
 /**
- * Fans one worker observer out to several (metrics, validation, `--once`), added after the
- * workers exist. An observer that throws is isolated: observing must never stop a worker.
+ * Fans one worker observer out to several (validation, `--once`), each called in turn, in the
+ * order given. An observer that throws is isolated: the others still see the call, its error goes
+ * to `onError`, and the worker goes on (observing must never stop a worker).
  */
 export class ObserverList implements PairWorkerObserver {
-  readonly #observers: PairWorkerObserver[] = [];
+  readonly #observers: PairWorkerObserver[];
   readonly #onError: (error: unknown) => void;
 
-  constructor(onError: (error: unknown) => void = () => {}) {
+  /** `observers`: those that exist before the workers; `onError` gets what one of them throws. */
+  constructor(observers: readonly PairWorkerObserver[], onError: (error: unknown) => void) {
+    this.#observers = [...observers];
     this.#onError = onError;
   }
 
+  /**
+   * For an observer that can only be made once the workers exist: it reads them, or it stops the
+   * daemon that holds them (backup-watch.ts adds the `--once` tracker and the validation feed).
+   * Called before the daemon runs, so no call is missed.
+   */
   add(observer: PairWorkerObserver): void {
     this.#observers.push(observer);
   }
