@@ -165,8 +165,13 @@ export class BackupConsumer implements ConsumerPort {
     return this.#groupGeneration;
   }
 
-  lastContactAt(): number | undefined {
-    return this.#lastContactAt;
+  /**
+   * Milliseconds since a broker last answered (a fetch, even an empty one, comes back within the
+   * fetch wait; heartbeats go on while a batch is written; a join, a commit), by `monotonicNow`;
+   * undefined before start.
+   */
+  silentForMs(): number | undefined {
+    return this.#lastContactAt === undefined ? undefined : this.#deps.monotonicNow() - this.#lastContactAt;
   }
 
   async start(): Promise<void> {

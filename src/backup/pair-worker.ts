@@ -41,8 +41,8 @@ export interface ConsumerPort {
   resume(topic: string, partitions: readonly number[]): void;
   /** Kafka's group generation since the last join (the batches' fencing token); undefined until known. */
   groupGeneration(): number | undefined;
-  /** Monotonic ms of the last answer from a broker (fetch, heartbeat, join, commit); undefined before start. */
-  lastContactAt(): number | undefined;
+  /** Milliseconds since a broker last answered the consumer (fetch, heartbeat, join, commit); undefined before start. */
+  silentForMs(): number | undefined;
 }
 
 export interface PairWorkerObserver {
@@ -168,13 +168,11 @@ export class PairWorker {
   }
 
   /**
-   * Milliseconds since a broker last answered the shared consumer (a fetch, even an empty one,
-   * comes back at least every second; heartbeats go on while a batch is written); undefined
-   * before start. `backup --once` gives up on brokers that stay silent too long.
+   * Milliseconds since a broker last answered the shared consumer (BackupConsumer.silentForMs);
+   * undefined before start. `backup --once` gives up on brokers that stay silent too long.
    */
   silentForMs(): number | undefined {
-    const at = this.#deps.consumer.lastContactAt();
-    return at === undefined ? undefined : this.#deps.monotonicNow() - at;
+    return this.#deps.consumer.silentForMs();
   }
 
   /** Retention gaps this process noticed, per partition (metrics). */

@@ -38,7 +38,7 @@ class RecordingWorker {
  * admin's fetchOffsets for the backup group ('g') and the pair's former group, and can hold the
  * answer back until `release` is called.
  */
-function setup(options: { groupOffset?: string; legacyOffset?: string; hold?: boolean } = {}) {
+function setup(options: { groupOffset?: string; legacyOffset?: string; hold?: boolean; monotonicNow?: () => number } = {}) {
   const fake = new FakeConsumer(pair.topic);
   const worker = new RecordingWorker();
   const { lines, logger } = capturedLogger('info');
@@ -64,7 +64,7 @@ function setup(options: { groupOffset?: string; legacyOffset?: string; hold?: bo
     sessionTimeoutMs: 30_000,
     limits,
     logger,
-    monotonicNow: () => 0,
+    monotonicNow: options.monotonicNow ?? (() => 0),
     onFatal: (error) => {
       throw error;
     },
@@ -105,6 +105,29 @@ describe('BackupConsumer', () => {
     expect(fake.commits).toEqual([{ partition: 0, offset: '7' }]);
     expect(fake.seeks).toEqual([{ partition: 0, offset: '7' }]);
     expect(worker.calls.at(-1)).toBe('assigned:0:0@7');
+    await consumer.drain();
+  });
+
+  it('measures how long the brokers have been silent from its last answer: start, join, heartbeat, commit', async () => {
+    let now = 1000;
+    const { fake, worker, consumer } = setup({ monotonicNow: () => now });
+    expect(consumer.silentForMs()).toBeUndefined();
+    await consumer.start();
+    await until('the worker got its partitions', async () => (worker.calls.some((c) => c.startsWith('assigned')) ? true : undefined), 5000, 5);
+    now = 1500;
+    expect(consumer.silentForMs()).toBe(500);
+    now = 2000;
+    fake.heartbeat(3);
+    now = 2600;
+    expect(consumer.silentForMs()).toBe(600);
+    now = 3000;
+    await consumer.commit(pair.topic, 0, '5');
+    now = 3250;
+    expect(consumer.silentForMs()).toBe(250);
+    // A pause is not an answer: only what the brokers send counts.
+    consumer.pause(pair.topic, [0]);
+    now = 4000;
+    expect(consumer.silentForMs()).toBe(1000);
     await consumer.drain();
   });
 
