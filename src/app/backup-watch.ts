@@ -15,6 +15,7 @@ import type { DaemonHealth } from '../observability/daemon-health.js';
 import { startDaemonObservability } from './daemon-observability.js';
 import type { Logger } from '../observability/logger.js';
 import type { ReadinessProblems } from '../observability/readiness-problems.js';
+import { every, type IntervalLoop } from '../observability/interval-loop.js';
 import { ProgressReporter } from '../output/progress-reporter.js';
 import type { KeyLayout } from '../storage/key-layout.js';
 import type { ObjectStore } from '../storage/object-store.js';
@@ -156,48 +157,45 @@ export async function attachBackupWatch(deps: BackupWatchDeps, options: BackupRu
       if (!brokersLost) await snapshots?.run();
     })());
 
-  let poll: NodeJS.Timeout | undefined;
-  let contactCheck: NodeJS.Timeout | undefined;
-  /** The committed-offsets poll in flight: awaited before the admin client is disconnected. */
-  let polling: Promise<void> | undefined;
+  let poll: IntervalLoop | undefined;
+  let contactCheck: IntervalLoop | undefined;
   let brokersLost = false;
   if (tracker) {
     const t = tracker;
-    poll = setInterval(() => {
-      polling ??= t
-        .refreshFromBroker(admin, pairs, config.KAFKA_FROM_BEGINNING)
-        .catch((error: unknown) => logger.debug({ err: error }, 'backup --once: committed offsets poll failed'))
-        .finally(() => {
-          polling = undefined;
-        });
-    }, ONCE_POLL_MS);
-    poll.unref();
+    // A poll still in flight when the next is due is not doubled; stop() waits for it, so the
+    // admin client is disconnected only after it.
+    poll = every(ONCE_POLL_MS, () => t.refreshFromBroker(admin, pairs, config.KAFKA_FROM_BEGINNING), {
+      onError: (error) => logger.debug({ err: error }, 'backup --once: committed offsets poll failed'),
+    });
     // kafkajs waits out a lost broker for ever (the consumer restarts after every failed retry
     // series): a run meant to end gives up after the connect timeout, with the documented code.
     const timeoutMs = Math.round(config.KAFKA_CONNECT_TIMEOUT_SECONDS * 1000);
-    contactCheck = setInterval(() => {
-      for (const worker of workers) {
-        const silent = worker.silentForMs();
-        if (worker.state !== 'running' || silent === undefined || silent <= timeoutMs) continue;
-        brokersLost = true;
-        clearInterval(contactCheck);
-        const message = `lost the Kafka brokers ${brokers}: pair ${worker.pair.source}/${worker.pair.event} had no answer for ${Math.round(silent / 1000)} s (every pair reads through the one consumer) (STREAMVAULT_KAFKA_CONNECT_TIMEOUT_SECONDS=${config.KAFKA_CONNECT_TIMEOUT_SECONDS})`;
-        logger.error({ brokers }, message);
-        daemon.requestStop({ kind: 'fatal', error: new Error(message) });
-        return;
-      }
-    }, ONCE_CONTACT_CHECK_MS);
-    contactCheck.unref();
+    const check = every(
+      ONCE_CONTACT_CHECK_MS,
+      () => {
+        if (brokersLost) return;
+        for (const worker of workers) {
+          const silent = worker.silentForMs();
+          if (worker.state !== 'running' || silent === undefined || silent <= timeoutMs) continue;
+          brokersLost = true;
+          void check.stop();
+          const message = `lost the Kafka brokers ${brokers}: pair ${worker.pair.source}/${worker.pair.event} had no answer for ${Math.round(silent / 1000)} s (every pair reads through the one consumer) (STREAMVAULT_KAFKA_CONNECT_TIMEOUT_SECONDS=${config.KAFKA_CONNECT_TIMEOUT_SECONDS})`;
+          logger.error({ brokers }, message);
+          daemon.requestStop({ kind: 'fatal', error: new Error(message) });
+          return;
+        }
+      },
+      { onError: (error) => logger.warn({ err: error }, 'backup --once: broker contact check failed') },
+    );
+    contactCheck = check;
     t.begin();
   }
 
   let closing: Promise<void> | undefined;
   const close = () =>
     (closing ??= (async () => {
-      clearInterval(poll);
-      clearInterval(contactCheck);
+      await Promise.all([poll?.stop(), contactCheck?.stop()]);
       await observability.stop();
-      await polling;
       await takeLastSnapshot();
       await disconnectAdmin();
     })());
@@ -211,14 +209,12 @@ export async function attachBackupWatch(deps: BackupWatchDeps, options: BackupRu
         await takeLastSnapshot();
       },
       async finish(code) {
-        clearInterval(poll);
-        clearInterval(contactCheck);
+        await Promise.all([poll?.stop(), contactCheck?.stop()]);
         // Without --once the daemon's code is the run's; closing is left to close(), so the code is
         // decided (and a late signal exits with it) as soon as the daemon has shut down.
         if (!tracker || !reporter) return code;
         // Commits by other replicas count too; our own are already tracked. Lost brokers would
         // only make kafkajs retry.
-        await polling;
         if (!brokersLost) await tracker.refreshFromBroker(admin, pairs, config.KAFKA_FROM_BEGINNING).catch(() => {});
         await close();
         const result = tracker.result();

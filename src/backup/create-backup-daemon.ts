@@ -5,6 +5,7 @@ import type { Admin } from 'kafkajs';
 import type { Config } from '../config/load-config.js';
 import { backupGroupId, batchLimits, kafkaSettings, legacyGroupIdFor } from '../config/settings.js';
 import { createGenerationDecoder } from '../events/generation-decoder.js';
+import { referenceReaderType } from '../events/reference-reader.js';
 import { resolveTypeNames } from '../config/event-type-map.js';
 import { loadSchemaGenerations } from '../events/schema-generations.js';
 import { schemaInspector } from '../events/schema-inspector.js';
@@ -171,7 +172,8 @@ async function createInspectors(config: Config, logger: Logger): Promise<Inspect
         logger.warn({ event }, 'no Avro type configured for this event type (STREAMVAULT_EVENT_TYPE_MAP); not decoded');
         continue;
       }
-      const decoder = createGenerationDecoder(generations, typeNames);
+      // Inspection reads only the stream references: the rest of each event is skipped, not built.
+      const decoder = createGenerationDecoder(generations, typeNames, { readerOf: (writer) => referenceReaderType(writer, config.STREAM_REFERENCE_LAYOUT) });
       const decoding = { eventType: event, typeNames, fromFallback: !config.EVENT_TYPE_MAP.byEventType.has(event), generations: decoder.generations };
       byEvent.set(event, schemaInspector(decoder, config.STREAM_REFERENCE_LAYOUT, decoding));
     }

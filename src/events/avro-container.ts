@@ -17,19 +17,37 @@ export function avroCodecName(setting: 'deflate' | 'null' | 'zstd'): AvroCodec {
 type BlockCodec = (buf: Buffer, cb: (err: Error | null, out?: Buffer) => void) => void;
 
 /**
+ * zlib's asynchronous calls compress on the thread pool but hand each output chunk to the main
+ * thread, which then schedules the next: at the default 16 KiB chunks, a 1 MiB block is dozens of
+ * round trips, which the bench's profile showed as a tenth of the daemon's main thread. A chunk
+ * this size takes a block's output in one or two.
+ */
+const ZLIB_CHUNK_BYTES = 256 * 1024;
+
+/**
  * Avro's `deflate` codec is raw deflate (RFC 1951) without zlib framing; `zstandard` is one zstd
  * frame per block. Writing zstd needs the runtime's (compression/zstd.ts); reading works everywhere.
  */
 const codecs: Record<AvroCodec, BlockCodec> = {
-  deflate: (buf, cb) => zlib.deflateRaw(buf, cb),
+  deflate: (buf, cb) => zlib.deflateRaw(buf, { chunkSize: ZLIB_CHUNK_BYTES }, cb),
   null: (buf, cb) => cb(null, buf),
   zstandard: (buf, cb) => zstdCompressBuffer(buf, cb),
 };
 const decoders: Record<AvroCodec, BlockCodec> = {
-  deflate: (buf, cb) => zlib.inflateRaw(buf, cb),
+  deflate: (buf, cb) => zlib.inflateRaw(buf, { chunkSize: ZLIB_CHUNK_BYTES }, cb),
   null: (buf, cb) => cb(null, buf),
   zstandard: (buf, cb) => zstdDecompressBuffer(buf, cb),
 };
+
+/**
+ * Bytes of serialized records per Avro block before the codec (avsc's default is 64 KiB). Each
+ * block is one codec call, a zlib stream created and driven from the main thread, and avsc waits
+ * for each block's before it serializes the next: at 64 KiB a 1,000-event batch of 2 KB events
+ * was about 30 of them in turn; at 1 MiB it is two or three. A reader
+ * holds one block at a time, so this is also the most a block adds to a reader's memory; a record
+ * larger than it gets a block of its own (avsc grows the block to twice the record).
+ */
+export const EVENTS_BLOCK_BYTES = 1024 * 1024;
 
 export interface EncodedContainer {
   readonly body: Buffer;
@@ -63,6 +81,7 @@ export async function encodeContainerMeasured(
   const encoder = new avro.streams.BlockEncoder(backupRecordType, {
     codec: options.codec,
     codecs: { [options.codec]: measured },
+    blockSize: EVENTS_BLOCK_BYTES,
     syncMarker: createHash('sha256').update(options.seed).digest().subarray(0, 16),
     metadata,
   } as unknown as ConstructorParameters<typeof avro.streams.BlockEncoder>[1]);

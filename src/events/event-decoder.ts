@@ -32,7 +32,17 @@ export interface EventDecoder {
  * @throws Error at construction when `typeNames` is empty or names a type the registry lacks, so a
  *   misconfiguration fails at startup rather than turning every event into `malformed`.
  */
-export function createEventDecoder(registry: SchemaRegistry, typeNames: readonly string[]): EventDecoder {
+export interface EventDecoderOptions {
+  /**
+   * A reader type for a writer type: the decoded value then holds only its fields (avsc resolves
+   * the writer's bytes to it and skips the rest; the structural scan still checks every byte
+   * against the writer type). The backup's inspection passes `referenceReaderType`: it reads only
+   * the stream references. A reader avsc cannot build or resolve falls back to the writer type.
+   */
+  readonly readerOf?: (writer: avro.Type) => avro.Type;
+}
+
+export function createEventDecoder(registry: SchemaRegistry, typeNames: readonly string[], options: EventDecoderOptions = {}): EventDecoder {
   if (typeNames.length === 0) {
     throw new Error(
       `Expected at least one Avro type name to decode events with, got none; the schema defines ${listNames(registry.typeNames)}`,
@@ -45,7 +55,7 @@ export function createEventDecoder(registry: SchemaRegistry, typeNames: readonly
         `Expected an Avro type name the schema defines, got ${JSON.stringify(name)}; known names: ${listNames(registry.typeNames)}`,
       );
     }
-    return { name, type };
+    return { name, type, read: readerFor(type, options.readerOf) };
   });
 
   return {
@@ -55,8 +65,8 @@ export function createEventDecoder(registry: SchemaRegistry, typeNames: readonly
 
       const misses: string[] = [];
       let trailing = false;
-      for (const { name, type } of candidates) {
-        const attempt = decodeExactly(type, value);
+      for (const { name, type, read } of candidates) {
+        const attempt = decodeExactly(type, read, value);
         if (attempt.kind === 'decoded') return { kind: 'decoded', typeName: name, value: attempt.value };
         misses.push(`${name}: ${attempt.reason}`);
         trailing ||= attempt.trailing === true;
@@ -70,7 +80,22 @@ export function createEventDecoder(registry: SchemaRegistry, typeNames: readonly
   };
 }
 
-function decodeExactly(type: avro.Type, buf: Buffer): { kind: 'decoded'; value: unknown } | { kind: 'miss'; reason: string; trailing?: true } {
+type Read = (buf: Buffer) => { value: unknown; offset: number };
+
+function readerFor(writer: avro.Type, readerOf: EventDecoderOptions['readerOf']): Read {
+  if (readerOf !== undefined) {
+    try {
+      const reader = readerOf(writer);
+      const resolver = reader.createResolver(writer);
+      return (buf) => reader.decode(buf, 0, resolver);
+    } catch {
+      // Not a reason to refuse the schema: the writer type reads everything, only slower.
+    }
+  }
+  return (buf) => writer.decode(buf, 0);
+}
+
+function decodeExactly(type: avro.Type, read: Read, buf: Buffer): { kind: 'decoded'; value: unknown } | { kind: 'miss'; reason: string; trailing?: true } {
   try {
     // avsc trusts block counts: a 5-byte value claiming 2^27 array items keeps it busy for seconds
     // and gigabytes before it notices the buffer ended. The scan checks every count and length
@@ -80,7 +105,7 @@ function decodeExactly(type: avro.Type, buf: Buffer): { kind: 'decoded'; value: 
     if (scan.end !== buf.length) {
       return { kind: 'miss', reason: `a datum ends after ${scan.end} bytes, leaving ${buf.length - scan.end} trailing bytes`, trailing: true };
     }
-    const { value, offset } = type.decode(buf, 0);
+    const { value, offset } = read(buf);
     if (offset !== buf.length) {
       return { kind: 'miss', reason: `avsc stopped at offset ${offset} of ${buf.length} bytes` };
     }

@@ -1,4 +1,4 @@
-import { createEventDecoder, type EventDecoder, type MalformedEventCode } from './event-decoder.js';
+import { createEventDecoder, type EventDecoder, type EventDecoderOptions, type MalformedEventCode } from './event-decoder.js';
 import type { SchemaGeneration } from './schema-generations.js';
 
 /** The platform model's version field: the first field of every event and bulk wrapper. */
@@ -34,7 +34,7 @@ export interface GenerationDecoder {
  *   defined by no generation (a typo in the type map must fail at start, not turn every event
  *   malformed); a generation lacking some of the names simply does not try them.
  */
-export function createGenerationDecoder(generations: readonly SchemaGeneration[], typeNames: readonly string[]): GenerationDecoder {
+export function createGenerationDecoder(generations: readonly SchemaGeneration[], typeNames: readonly string[], options: EventDecoderOptions = {}): GenerationDecoder {
   if (generations.length === 0) throw new Error('Expected at least one schema generation to decode events with, got none');
   if (typeNames.length === 0) {
     throw new Error(`Expected at least one Avro type name to decode events with, got none; generations: ${generations.map((g) => g.name).join(', ')}`);
@@ -49,7 +49,7 @@ export function createGenerationDecoder(generations: readonly SchemaGeneration[]
   const candidates: Array<{ generation: SchemaGeneration; decoder: EventDecoder }> = [];
   for (const generation of generations) {
     const names = typeNames.filter((name) => generation.registry.type(name) !== undefined);
-    if (names.length > 0) candidates.push({ generation, decoder: createEventDecoder(generation.registry, names) });
+    if (names.length > 0) candidates.push({ generation, decoder: createEventDecoder(generation.registry, names, options) });
   }
   const single = candidates.length === 1 && generations.length === 1;
 

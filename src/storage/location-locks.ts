@@ -16,6 +16,7 @@ import { z } from 'zod';
 import type { KeyLayout } from './key-layout.js';
 import { ObjectNotFoundError, PreconditionFailedError, type ObjectStore } from './object-store.js';
 import { StreamvaultError } from '../errors/streamvault-error.js';
+import { every } from '../observability/interval-loop.js';
 
 /** A held lock is rewritten this often. */
 export const LOCK_REFRESH_MS = 30_000;
@@ -87,10 +88,10 @@ export interface HeldLock {
 }
 
 function holdLock(store: ObjectStore, key: string, record: LockRecord, clock: LockClock, onRefreshError: (error: Error) => void): HeldLock {
-  const timer = setInterval(() => {
-    store.put(key, lockBody({ ...record, time: clock.now().toISOString() }), { contentType: 'application/json' }).catch(onRefreshError);
-  }, LOCK_REFRESH_MS);
-  timer.unref();
+  // A refresh still in flight when the next is due (a stalled PUT) is not doubled.
+  const refresh = every(LOCK_REFRESH_MS, () => store.put(key, lockBody({ ...record, time: clock.now().toISOString() }), { contentType: 'application/json' }), {
+    onError: (error) => onRefreshError(error as Error),
+  });
   let released = false;
   return {
     key,
@@ -102,7 +103,8 @@ function holdLock(store: ObjectStore, key: string, record: LockRecord, clock: Lo
     release: async () => {
       if (released) return;
       released = true;
-      clearInterval(timer);
+      // A refresh landing after the delete would put the lock back.
+      await refresh.stop();
       await store.delete(key);
     },
   };

@@ -1,7 +1,8 @@
 import avro from 'avsc';
+import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { zstdCompressionAvailable, ZstdUnavailableError } from '../../../src/compression/zstd.js';
-import { decodeContainer, encodeContainer, encodeContainerMeasured } from '../../../src/events/avro-container.js';
+import { decodeContainer, encodeContainer, encodeContainerMeasured, EVENTS_BLOCK_BYTES } from '../../../src/events/avro-container.js';
 import { readContainerIndependently } from '../../reliability/kit/independent-backup-reader.js';
 import type { BackupRecord } from '../../../src/events/backup-record.js';
 
@@ -52,6 +53,27 @@ describe('avro container', () => {
     const c = await encodeContainer(records, { codec: 'deflate', seed: 'other' });
     expect(a.equals(b)).toBe(true);
     expect(a.equals(c)).toBe(false);
+  });
+
+  it('writes a batch of 1,000 2 KB events in a few codec blocks, and a record larger than a block in one of its own', async () => {
+    const event = (offset: number, value: Buffer): BackupRecord => ({ topic: 't', partition: 0, offset: String(offset), timestamp: BigInt(offset), key: null, value, headers: [] });
+    const batch = Array.from({ length: 1000 }, (_, i) => event(i, Buffer.alloc(2000, i % 251)));
+    const seed = 'events/t/0/0';
+    const sync = createHash('sha256').update(seed).digest().subarray(0, 16);
+    const blocksIn = (container: Buffer) => {
+      let markers = 0;
+      for (let at = container.indexOf(sync); at !== -1; at = container.indexOf(sync, at + sync.length)) markers++;
+      return markers - 1; // the header ends with the marker too
+    };
+    const body = await encodeContainer(batch, { codec: 'deflate', seed });
+    expect(blocksIn(body)).toBe(Math.ceil((1000 * 2000) / EVENTS_BLOCK_BYTES));
+    const digest = (values: ReadonlyArray<Buffer | null>) => values.map((v) => (v ? createHash('sha256').update(v).digest('hex') : null));
+    expect(digest((await readContainerIndependently(body)).map((r) => r.value))).toEqual(digest(batch.map((r) => r.value)));
+
+    const large = [event(0, Buffer.alloc(10)), event(1, Buffer.alloc(EVENTS_BLOCK_BYTES + 1, 7)), event(2, Buffer.alloc(10))];
+    const withLarge = await encodeContainer(large, { codec: 'deflate', seed });
+    expect(blocksIn(withLarge)).toBe(2); // the first small record alone, then the large one with the last
+    expect(digest((await decodeContainer(withLarge)).map((r) => r.value))).toEqual(digest(large.map((r) => r.value)));
   });
 
   it('rejects a truncated container', async () => {
