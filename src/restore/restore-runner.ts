@@ -268,7 +268,8 @@ async function restore(
         return aborted(`${ensured.message}; nothing written`, 'CONFIG_INVALID');
       }
     } finally {
-      await admin.disconnect();
+      // A failed disconnect must not replace what the step found (a refusal, or its error).
+      await admin.disconnect().catch((error: unknown) => logger.warn({ err: error }, 'target admin client did not disconnect cleanly'));
     }
     const resume = await decideResume({
       partitions: plan.partitions,

@@ -94,7 +94,8 @@ export class TargetReader {
       }
       return result;
     } finally {
-      await admin.disconnect();
+      // A failed disconnect must not replace the bounds read, or the error that stopped reading them.
+      await admin.disconnect().catch((error: unknown) => this.#logger.warn({ err: error }, 'target scan admin client did not disconnect cleanly'));
     }
   }
 

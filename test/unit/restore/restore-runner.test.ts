@@ -66,12 +66,15 @@ function spoolDirs(stateDir: string): string[] {
  * events phase stops with an error after the producer connected. Records what the clients did,
  * and whether the spool was still open when the producer was disconnected.
  */
-function partitionlessTarget(stateDir: string) {
+function partitionlessTarget(stateDir: string, { adminDisconnectFails = false } = {}) {
   const calls: string[] = [];
   const kafka = {
     admin: () => ({
       connect: async () => void calls.push('admin connect'),
-      disconnect: async () => void calls.push('admin disconnect'),
+      disconnect: async () => {
+        calls.push('admin disconnect');
+        if (adminDisconnectFails) throw new Error('connection reset while disconnecting');
+      },
       describeCluster: async () => ({ brokers: [{ nodeId: 1, host: 'target', port: 9092 }], controller: 1, clusterId: 'target' }),
       listTopics: async () => [],
       fetchTopicOffsets: async () => [],
@@ -129,6 +132,22 @@ describe('runRestore registers what it opens on the run\'s ResourceStack (issue 
     expect(report.failures).toEqual([]);
     expect(target.calls.at(-1)).toBe('producer disconnect, spool open: true');
     expect(spoolDirs(stateDir)).toEqual([]);
+  });
+
+  it('an admin client that fails to disconnect does not replace what the run found', async () => {
+    const store = new MemoryObjectStore();
+    await writeFixtureBackup(store, layout);
+    const stateDir = makeTempDir('restore-runner-');
+    const target = partitionlessTarget(stateDir, { adminDisconnectFails: true });
+    const resources = new ResourceStack(logger);
+
+    const outcome = await runRestore(options(stateDir), deps(store, resources, { kafka: target.kafka, reach: { kind: 'reached' } }));
+    await resources.closeAll();
+
+    expect(outcome).toMatchObject({ kind: 'aborted', exitCode: ExitCode.failure });
+    if (outcome.kind !== 'aborted') return;
+    expect(outcome.reason).toMatch(/^expected target topic \S+ to have partitions, got none$/);
+    expect(target.calls.filter((c) => c === 'admin disconnect')).toHaveLength(2);
   });
 
   it('after a refusal (target unreachable), the stack closes only the spool and the journal: no client was made', async () => {
