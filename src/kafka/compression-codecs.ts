@@ -1,14 +1,24 @@
 import { createRequire } from 'node:module';
 import { decompress as zstdDecompress } from 'fzstd';
 import kafkajs from 'kafkajs';
-import { compressFrame as lz4CompressFrame, decompressFrame as lz4DecompressFrame } from 'lz4-napi';
+import type * as Lz4 from 'lz4-napi';
 import { StreamvaultError } from '../errors/streamvault-error.js';
 
 // kafkajs is CommonJS and its codec table is not a named export Node can see from ESM.
 const { CompressionCodecs, CompressionTypes } = kafkajs;
 const require = createRequire(import.meta.url);
+
+/**
+ * Each codec's library is loaded at its first record batch, not with the client: most topics use
+ * one codec or none, and lz4-napi's native module alone is about 10 MB of every process's memory.
+ */
+function lazily<T>(load: () => T): () => T {
+  let loaded: T | undefined;
+  return () => (loaded ??= load());
+}
 /** kafkajs-snappy (pure JS, snappyjs): raw snappy and the xerial framing Java producers write. */
-const snappyCodec = require('kafkajs-snappy') as () => KafkajsCodec;
+const snappyCodec = lazily(() => (require('kafkajs-snappy') as () => KafkajsCodec)());
+const lz4 = lazily(() => require('lz4-napi') as typeof Lz4);
 
 /** kafkajs's codec shape: `compress` gets its Encoder (bytes in `.buffer`), `decompress` a Buffer. */
 interface KafkajsCodec {
@@ -31,8 +41,8 @@ const codecs: Record<'snappy' | 'lz4' | 'zstd', () => KafkajsCodec> = {
   snappy: snappyCodec,
   // Kafka's LZ4 is the LZ4 frame format (lz4-napi: lz4_flex, prebuilt N-API binaries in the package).
   lz4: () => ({
-    compress: async (encoder) => lz4CompressFrame(encoder.buffer),
-    decompress: async (buffer) => lz4DecompressFrame(buffer),
+    compress: async (encoder) => lz4().compressFrame(encoder.buffer),
+    decompress: async (buffer) => lz4().decompressFrame(buffer),
   }),
   // fzstd is pure JS and decompresses only: the backup reads zstd topics, streamvault never writes them.
   zstd: () => ({

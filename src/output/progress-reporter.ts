@@ -1,9 +1,17 @@
-import cliProgress from 'cli-progress';
+import type cliProgressModule from 'cli-progress';
+import { createRequire } from 'node:module';
 import { ExitCode, type ExitCodeValue } from '../exit-codes.js';
 import type { Logger } from '../observability/logger.js';
 import type { ErrorMessage, StatusMessage, SummaryMessage } from './progress-messages.js';
 import { formatBytes } from './format-bytes.js';
 import { formatDuration } from './format-duration.js';
+
+/**
+ * cli-progress is loaded when a bar is drawn, not with this module: the daemon imports the reporter
+ * for `backup --once` and never draws one (the library and its dependencies are several MB of a
+ * process's memory).
+ */
+const loadCliProgress = (): typeof cliProgressModule => createRequire(import.meta.url)('cli-progress') as typeof cliProgressModule;
 
 /**
  * `json`: JSON lines on `out` (and nothing else there), the first (the totals) at start. `bar`: a
@@ -50,7 +58,7 @@ export class ProgressReporter {
   #errors = 0;
   #lastPercent = 0;
   #timer: NodeJS.Timeout | undefined;
-  #bar: cliProgress.SingleBar | undefined;
+  #bar: cliProgressModule.SingleBar | undefined;
 
   constructor(options: ProgressReporterOptions) {
     this.#options = options;
@@ -66,6 +74,7 @@ export class ProgressReporter {
     if (this.#options.mode === 'log' && !this.#options.logger) throw new Error('expected a logger for progress mode log, got none');
     if (this.#options.mode === 'json') this.#write(this.status());
     if (this.#options.mode === 'bar') {
+      const cliProgress = loadCliProgress();
       this.#bar = new cliProgress.SingleBar(
         {
           format: ' {phase} |{bar}| {percentage}% | {files_done}/{total_files} objects | {size_done}/{size_total} | ETA {eta_formatted} | errors {errors}',
