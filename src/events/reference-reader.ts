@@ -97,8 +97,12 @@ function collect(type: avro.Type, need: Need, needs: Map<string, Map<string, Nee
       collect(t['valuesType'] as avro.Type, true, needs, whole);
       return;
     case 'union:unwrapped':
-    case 'union:wrapped':
       for (const branch of t['types'] as avro.Type[]) collect(branch, need, needs, whole);
+      return;
+    case 'union:wrapped':
+      // avsc wraps a union it cannot tell apart by value (two records): the value is then
+      // `{BranchName: value}`, and a layout path names the branch as a field. Read whole.
+      for (const branch of t['types'] as avro.Type[]) collect(branch, true, needs, whole);
       return;
     default:
       return; // primitives, enums, fixed, logical types: read whole

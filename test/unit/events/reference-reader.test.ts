@@ -143,6 +143,30 @@ describe('the reference reader type', () => {
     ]);
   });
 
+  it('reads a union of two records (avsc wraps it: the layout names the branch) whole', () => {
+    const entry = { type: 'record', name: 'Entry', fields: [{ name: 'label', type: 'string' }, { name: 'sha256', type: 'string' }, { name: 'size', type: 'long' }] };
+    const writer = avro.Type.forSchema({
+      type: 'record',
+      name: 'Event',
+      fields: [
+        { name: 'source', type: 'string' },
+        {
+          name: 'entity',
+          type: [
+            { type: 'record', name: 'Binary', fields: [{ name: 'datastreams', type: { type: 'array', items: entry } }, { name: 'note', type: 'string' }] },
+            { type: 'record', name: 'Other', fields: [{ name: 'note', type: 'string' }] },
+          ],
+        },
+      ],
+    });
+    const layout = layoutOf('source=source; streams=entity.Binary.datastreams[]; label=label; sha256=sha256');
+    const reader = referenceReaderType(writer, layout);
+    const bytes = writer.toBuffer({ source: 'samples', entity: { Binary: { datastreams: [{ label: 'content', sha256: 'a'.repeat(64), size: 1 }], note: '' } } });
+    const decoded = reader.decode(bytes, 0, reader.createResolver(writer));
+    expect(decoded.offset).toBe(bytes.length);
+    expect(extractStreamReferences(decoded.value, layout).references).toEqual([{ source: 'samples', label: 'content', sha256: 'a'.repeat(64) }]);
+  });
+
   it('falls back to the whole type when a reader cannot be made', async () => {
     const registry = await loadSchemaRegistry(path.join(repoRoot, 'testdata/schema/v6'));
     const decoder = createEventDecoder(registry, ['BinaryEvent'], {
