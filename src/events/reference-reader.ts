@@ -74,7 +74,10 @@ function collect(type: avro.Type, need: Need, needs: Map<string, Map<string, Nee
   switch (type.typeName) {
     case 'record':
     case 'error': {
-      const name = type.name!;
+      // What is kept is decided per name; an anonymous record (avsc allows them) has none. The
+      // decoder then reads with the writer type (event-decoder.ts, readerFor).
+      if (type.name === undefined) throw new Error('expected named records on the layout\'s paths, got an anonymous one');
+      const name = type.name;
       if (whole.has(name)) return;
       if (need === true) {
         whole.add(name);
