@@ -3,7 +3,7 @@ import { pairId, type Pair } from '../config/pair.js';
 import type { KeyLayout } from '../storage/key-layout.js';
 import { fencedPut, unfencedPut, type FencedPutRequest, type WriteFence } from '../storage/fenced-write.js';
 import { parseManifest, serializeManifest, unionStreams, type ManifestEntry, type ManifestStream } from '../storage/manifest.js';
-import type { ObjectStore } from '../storage/object-store.js';
+import { getIfExists, type ObjectStore } from '../storage/object-store.js';
 import { ENCRYPTION_KEY_ID_METADATA, sealBuffer } from '../storage/encryption.js';
 import { sha256Hex } from '../storage/sha256-stream.js';
 import type { EncryptionKey } from '../config/encryption-keys.js';
@@ -157,13 +157,8 @@ export class BatchWriter {
  * them (a run without a schema would otherwise rewrite history with `"streams": []`).
  */
 async function withRecordedStreams(store: ObjectStore, key: string, entry: ManifestEntry): Promise<ManifestEntry> {
-  let body: Buffer;
-  try {
-    body = await store.get(key);
-  } catch (error) {
-    if ((error as Error).name === 'ObjectNotFoundError') return entry;
-    throw error;
-  }
+  const body = await getIfExists(store, key);
+  if (body === undefined) return entry;
   const stored = parseManifest(key, body);
   if (!stored.ok) return entry; // unreadable: replaced by a readable one
   return { ...entry, streams: unionStreams(stored.entry.streams, entry.streams) };

@@ -14,7 +14,7 @@
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import type { KeyLayout } from './key-layout.js';
-import { ObjectNotFoundError, PreconditionFailedError, type ObjectStore } from './object-store.js';
+import { getIfExists, PreconditionFailedError, type ObjectStore } from './object-store.js';
 import { StreamvaultError } from '../errors/streamvault-error.js';
 import { every } from '../observability/interval-loop.js';
 
@@ -57,13 +57,8 @@ export function isFresh(record: LockRecord, now: Date): boolean {
 async function readLock(store: ObjectStore, key: string): Promise<{ record: LockRecord | undefined; etag?: string } | undefined> {
   const head = await store.head(key);
   if (!head) return undefined;
-  let body: Buffer;
-  try {
-    body = await store.get(key);
-  } catch (error) {
-    if (error instanceof ObjectNotFoundError) return undefined;
-    throw error;
-  }
+  const body = await getIfExists(store, key);
+  if (body === undefined) return undefined;
   let parsed: ReturnType<typeof lockSchema.safeParse>;
   try {
     parsed = lockSchema.safeParse(JSON.parse(body.toString('utf8')));

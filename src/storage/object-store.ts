@@ -75,6 +75,16 @@ export class PreconditionFailedError extends StreamvaultError {
   }
 }
 
+/** The whole object at `key`, or `undefined` when it does not exist; other errors propagate. */
+export async function getIfExists(store: ObjectStore, key: string): Promise<Buffer | undefined> {
+  try {
+    return await store.get(key);
+  } catch (error) {
+    if (error instanceof ObjectNotFoundError) return undefined;
+    throw error;
+  }
+}
+
 /** Opens `key` for streaming, or `undefined` when it does not exist; other errors propagate. */
 export async function getStreamIfExists(store: ObjectStore, key: string): Promise<Readable | undefined> {
   try {

@@ -2,7 +2,7 @@ import PQueue from 'p-queue';
 import { z } from 'zod';
 import type { KeyLayout, PairName } from './key-layout.js';
 import { compareOffsets } from './manifest-reader.js';
-import { ObjectNotFoundError, type ObjectStore } from './object-store.js';
+import { getIfExists, type ObjectStore } from './object-store.js';
 
 /**
  * `{prefix}gaps/{source}/{event}/p{partition:6}/{from:20}.json`: offsets `from`..`to` of a
@@ -85,13 +85,8 @@ export async function writeRetentionGap(store: ObjectStore, layout: KeyLayout, g
 
 /** The stored gap at `key`, undefined when there is none or it does not parse. */
 export async function readRetentionGap(store: ObjectStore, key: string): Promise<RetentionGap | undefined> {
-  let body: Buffer;
-  try {
-    body = await store.get(key);
-  } catch (error) {
-    if (error instanceof ObjectNotFoundError) return undefined;
-    throw error;
-  }
+  const body = await getIfExists(store, key);
+  if (body === undefined) return undefined;
   const parsed = parseRetentionGap(key, body);
   return parsed.ok ? parsed.gap : undefined;
 }

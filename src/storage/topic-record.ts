@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { KeyLayout } from './key-layout.js';
-import { ObjectNotFoundError, type ObjectStore } from './object-store.js';
+import { getIfExists, type ObjectStore } from './object-store.js';
 
 /**
  * `{prefix}topics/{topic}.json`: what a restore needs to create the original topic again when the
@@ -50,13 +50,8 @@ const topicRecordSchema = z.object({
 
 export async function readTopicRecord(store: ObjectStore, layout: KeyLayout, topic: string): Promise<TopicRecord | undefined> {
   const key = layout.topicRecordKey(topic);
-  let body: Buffer;
-  try {
-    body = await store.get(key);
-  } catch (error) {
-    if (error instanceof ObjectNotFoundError) return undefined;
-    throw error;
-  }
+  const body = await getIfExists(store, key);
+  if (body === undefined) return undefined;
   const parsed = topicRecordSchema.safeParse(JSON.parse(body.toString('utf8')));
   if (!parsed.success) throw new Error(`topic record ${key}: expected ${JSON.stringify(Object.keys(topicRecordSchema.shape))} of version 1, got ${parsed.error.message}`);
   return parsed.data;
