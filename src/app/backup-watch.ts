@@ -43,6 +43,8 @@ export interface BackupWatchDeps {
   readonly readinessProblems?: ReadinessProblems;
   /** The health server, up since the start of the run. */
   readonly health: DaemonHealth;
+  /** The backup brokers' admin client; absent: one is made from the configuration (tests pass a fake). */
+  readonly admin?: Admin;
 }
 
 export type AttachResult = { kind: 'attached'; watch: BackupWatch } | { kind: 'refused'; exitCode: ExitCodeValue; message: string };
@@ -71,7 +73,7 @@ export async function attachBackupWatch(deps: BackupWatchDeps, options: BackupRu
   const { cli, config, logger, daemon, workers, observers } = deps;
   const pairs = workers.map((w) => ({ pair: w.pair, groupIds: backupGroupsFor(config, w.pair) }));
   const brokers = config.KAFKA_BROKERS.join(',');
-  const admin: Admin = createKafka(kafkaSettings(config), logger).admin();
+  const admin: Admin = deps.admin ?? createKafka(kafkaSettings(config), logger).admin();
   let adminReady = false;
   try {
     await admin.connect();

@@ -124,18 +124,3 @@ describe('RetentionGapWatch', () => {
     ]);
   });
 });
-
-describe('retention gap objects', () => {
-  it('reads a backup without gaps as none, and reports an unreadable or newer gap object as a problem', async () => {
-    const store = new MemoryObjectStore();
-    expect(await readRetentionGaps(store, layout)).toEqual({ gaps: [], problems: [] });
-    await store.put(layout.retentionGapKey(pair, 0, '1'), Buffer.from('{"format":"streamvault.retention-gap","version":2}'));
-    await store.put(layout.retentionGapKey(pair, 0, '2'), Buffer.from('not json'));
-    const { gaps, problems } = await readRetentionGaps(store, layout);
-    expect(gaps).toEqual([]);
-    expect(problems.map((p) => p.reason)).toEqual([
-      expect.stringContaining('expected version 1, got 2 (written by a newer streamvault)'),
-      expect.stringContaining('expected JSON'),
-    ]);
-  });
-});

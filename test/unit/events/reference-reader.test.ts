@@ -144,7 +144,7 @@ describe('the reference reader type', () => {
   });
 
   it('reads a union of two records (avsc wraps it: the layout names the branch) whole', () => {
-    const entry = { type: 'record', name: 'Entry', fields: [{ name: 'label', type: 'string' }, { name: 'sha256', type: 'string' }, { name: 'size', type: 'long' }] };
+    const entry = { type: 'record', name: 'Entry', fields: [{ name: 'label', type: 'string' }, { name: 'sha256', type: 'string' }, { name: 'size', type: 'long' }] } as avro.Schema;
     const writer = avro.Type.forSchema({
       type: 'record',
       name: 'Event',

@@ -1,12 +1,5 @@
 import { describe, expect, it } from 'vitest';
 import { parseRetention } from '../../../src/prune/prune.js';
-import { KeyLayout } from '../../../src/storage/key-layout.js';
-import { acquirePruneLock, acquireWriterLock, LOCK_STALE_MS, LocationLockedError } from '../../../src/storage/location-locks.js';
-import { MemoryObjectStore } from '../../helpers/memory-object-store.js';
-
-const layout = new KeyLayout('vault');
-const clock = (host: string, at = new Date()) => ({ now: () => at, host, pid: 7 });
-const ignore = () => {};
 
 describe('parseRetention', () => {
   it('reads a whole number and a unit; refuses anything else', () => {
@@ -16,44 +9,5 @@ describe('parseRetention', () => {
     expect(parseRetention('2w')).toBe(14 * 86_400_000);
     expect(parseRetention('45s')).toBe(45_000);
     for (const bad of ['0d', '30', 'd', '1.5d', '30 days', '-1d', '30y', '']) expect(parseRetention(bad), bad).toBeUndefined();
-  });
-});
-
-describe('location locks', () => {
-  it('one prune at a time; released, the next one gets it; its lock object names it while held', async () => {
-    const store = new MemoryObjectStore();
-    const first = await acquirePruneLock(store, layout, clock('a'), ignore);
-    const held = JSON.parse((await store.get('vault/locks/prune.json')).toString()) as { holder: string; host: string };
-    expect(held).toMatchObject({ holder: first.holder, host: 'a' });
-    await expect(acquirePruneLock(store, layout, clock('b'), ignore)).rejects.toBeInstanceOf(LocationLockedError);
-    await first.check();
-    await first.release();
-    expect(await store.head('vault/locks/prune.json')).toBeUndefined();
-    const second = await acquirePruneLock(store, layout, clock('b'), ignore);
-    await second.release();
-  });
-
-  it('a stale prune lock is taken over, and its old holder then fails its check', async () => {
-    const store = new MemoryObjectStore();
-    const old = await acquirePruneLock(store, layout, clock('a', new Date(Date.now() - LOCK_STALE_MS - 1000)), ignore);
-    const next = await acquirePruneLock(store, layout, clock('b'), ignore);
-    await expect(old.check()).rejects.toThrow(/lost its lock/);
-    await next.check();
-    await next.release();
-  });
-
-  it('a fresh writer lock makes prune refuse and leave no lock; a prune lock makes a writer refuse and remove its own', async () => {
-    const store = new MemoryObjectStore();
-    const writer = await acquireWriterLock(store, layout, clock('daemon'), ignore);
-    await expect(acquirePruneLock(store, layout, clock('p'), ignore)).rejects.toThrow(/backup daemon is writing/);
-    expect(await store.head('vault/locks/prune.json')).toBeUndefined();
-    await writer.release();
-    const prune = await acquirePruneLock(store, layout, clock('p'), ignore);
-    await expect(acquireWriterLock(store, layout, clock('daemon'), ignore)).rejects.toThrow(/a prune is running/);
-    expect(await store.head(layout.writerLockKey('daemon', 7))).toBeUndefined();
-    // A writer appearing while the prune runs fails the prune's check before its sweep.
-    await store.put(layout.writerLockKey('late', 8), Buffer.from(JSON.stringify({ format: 'streamvault.lock', kind: 'writer', holder: 'x', host: 'late', pid: 8, time: new Date().toISOString() })));
-    await expect(prune.check()).rejects.toThrow(/backup daemon is writing/);
-    await prune.release();
   });
 });

@@ -4,7 +4,7 @@ import { BatchWriter } from '../../../src/backup/batch-writer.js';
 import { PartitionBatch } from '../../../src/backup/partition-batch.js';
 import { manifestOnlyPipeline } from '../../../src/streams/stream-pipeline.js';
 import { createLogger } from '../../../src/observability/logger.js';
-import { restoreEvents } from '../../../src/restore/event-restorer.js';
+import { restoreEvents, targetPartition } from '../../../src/restore/event-restorer.js';
 import type { RestoreScope, PlannedPartition } from '../../../src/restore/restore-plan.js';
 import type { RestoredBatchLine } from '../../../src/restore/restore-journal.js';
 import { partitionId } from '../../../src/restore/resume-decision.js';
@@ -128,5 +128,16 @@ describe('restoring one partition (restoreEvents)', () => {
     expect(log.map((r) => r.origin)).toEqual([1n, 2n, 3n]);
     expect(result).toMatchObject({ produced: 3, skippedByTime: 2 });
     expect(journaled.map((l) => [l.from, l.to, l.count])).toEqual([['1', '3', 3]]);
+  });
+});
+
+describe('targetPartition', () => {
+  const record = { topic: 'samples.sourced', partition: 2, offset: '41', timestamp: T0, key: Buffer.from('k'), value: null, headers: [] };
+
+  it('keeps the partition number when the target has it, else partitions by key deterministically', () => {
+    expect(targetPartition('t', record, 4)).toBe(2);
+    const byKey = targetPartition('t', { ...record, partition: 9 }, 4);
+    expect(byKey).toBe(targetPartition('t', { ...record, partition: 7 }, 4));
+    expect(targetPartition('t', { ...record, partition: 9, key: null }, 4)).toBe(1);
   });
 });

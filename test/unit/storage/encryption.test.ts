@@ -2,9 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import type { EncryptionKeys } from '../../../src/config/encryption-keys.js';
-import { DecryptingObjectStore } from '../../../src/storage/decrypting-object-store.js';
 import { CHUNK_BYTES, createOpenStream, createSealStream, sealBuffer } from '../../../src/storage/encryption.js';
-import { MemoryObjectStore } from '../../helpers/memory-object-store.js';
 
 const current = { id: 'k2026', key: randomBytes(32) };
 const keys: EncryptionKeys = { current, byId: new Map([[current.id, current.key]]) };
@@ -98,29 +96,5 @@ describe('client-side encryption framing (AES-256-GCM, STREAM construction)', ()
     expect((await open(Buffer.alloc(0), keys, 'ifSealed')).length).toBe(0);
     expect((await open(Buffer.from('SV'), keys, 'ifSealed')).toString()).toBe('SV');
     await expect(open(avro, keys, 'sealed')).rejects.toThrow(/is not encrypted/);
-  });
-
-  it('DecryptingObjectStore opens events objects by their header and streams by their encoding list', async () => {
-    const inner = new MemoryObjectStore();
-    const store = new DecryptingObjectStore(inner, keys, 'p/events/');
-    const records = Buffer.from('Obj\u0001 the container bytes');
-    await inner.put('p/events/a.avro', sealBuffer(current, records));
-    await inner.put('p/events/plain.avro', records);
-    await inner.put('p/streams/ab/ab', sealBuffer(current, Buffer.from('blob')), { metadata: { encoding: 'gzip,aes256gcm', sha256: 'ab' } });
-    expect((await store.get('p/events/a.avro')).equals(records)).toBe(true);
-    expect((await store.get('p/events/plain.avro')).equals(records)).toBe(true);
-    const blob = await store.getStreamWithMetadata('p/streams/ab/ab');
-    expect(blob.metadata).toEqual({ encoding: 'gzip', sha256: 'ab' });
-    expect((await collect(blob.body)).toString()).toBe('blob');
-  });
-
-  it('DecryptingObjectStore forwards the inner store\'s bucket versioning, and has none when the inner has none', async () => {
-    class Versioned extends MemoryObjectStore {
-      bucketVersioning(): Promise<'Enabled' | 'Suspended' | 'Off'> {
-        return Promise.resolve('Suspended');
-      }
-    }
-    expect(await new DecryptingObjectStore(new Versioned(), keys, 'events/').bucketVersioning?.()).toBe('Suspended');
-    expect(new DecryptingObjectStore(new MemoryObjectStore(), keys, 'events/').bucketVersioning).toBeUndefined();
   });
 });

@@ -7,8 +7,6 @@ import type { StreamRef } from '../../../src/filecache/stream-file-cache.js';
 import { createLogger } from '../../../src/observability/logger.js';
 import { KeyLayout } from '../../../src/storage/key-layout.js';
 import { S3ObjectStore } from '../../../src/storage/s3-object-store.js';
-import { buildStreamUrl } from '../../../src/streams/http-stream-source.js';
-import { buildSourceKey } from '../../../src/streams/s3-stream-source.js';
 import { StreamCopier } from '../../../src/streams/stream-copier.js';
 import { StreamSourceError, type OpenedStream, type StreamSource } from '../../../src/streams/stream-source.js';
 import { MemoryObjectStore } from '../../helpers/memory-object-store.js';
@@ -111,29 +109,5 @@ describe('StreamCopier', () => {
     expect(outcome.kind).toBe('failed');
     expect(store.calls).toEqual([]);
     expect(src.calls).toBe(0);
-  });
-});
-
-describe('source addresses', () => {
-  const ref = { source: '%2e%2e', label: 'la bel?#', sha256: 'ab'.repeat(32) };
-
-  it('percent-encodes source and label as single URL segments', () => {
-    expect(buildStreamUrl('{base}/api/v3/stream/{source}/{label}/{sha256}', 'http://h:1/', ref)).toBe(
-      `http://h:1/api/v3/stream/%252e%252e/la%20bel%3F%23/${'ab'.repeat(32)}`,
-    );
-    expect(() => buildStreamUrl('{base}/{sha256}', 'http://h', { ...ref, sha256: '../x' })).toThrow(/expected a sha256/);
-  });
-
-  it('fills the S3 key template', () => {
-    expect(buildSourceKey('blobs/{sha256_2}/{sha256}', ref)).toBe(`blobs/ab/${'ab'.repeat(32)}`);
-    expect(buildSourceKey('{source}/{label}/{sha256}', { ...ref, source: 'samples', label: 'content' })).toBe(`samples/content/${'ab'.repeat(32)}`);
-  });
-
-  // Regression (issue 11): the S3 source put source and label into the key as they came, while the
-  // restore's S3 target percent-encoded them, so a blob restored to a bucket was not found there
-  // by a backup reading that bucket as its source.
-  it('percent-encodes source and label in the S3 key, as the restore S3 target does', () => {
-    expect(buildSourceKey('{source}/{label}/{sha256}', ref)).toBe(`%252e%252e/la%20bel%3F%23/${'ab'.repeat(32)}`);
-    expect(buildSourceKey('{source}/{label}/{sha256}', { ...ref, source: 'Büro', label: 'a+b' })).toBe(`B%C3%BCro/a%2Bb/${'ab'.repeat(32)}`);
   });
 });
