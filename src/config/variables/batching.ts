@@ -25,6 +25,6 @@ export const batchingVariables = {
     unit: 'bytes',
     group: 'batching',
     description:
-      'A partition batch is written when its keys, values and headers reach this size. Bounds memory: at most this per assigned partition.',
+      'A partition batch is written when its keys, values and headers reach this size. Bounds memory: at most two batches of this per assigned partition (one being written, the next filling; then the partition is paused).',
   }),
 };

@@ -31,7 +31,7 @@ export const generalVariables = {
     unit: 'seconds',
     group: 'general',
     description:
-      'On SIGTERM/SIGINT, how long the stream pool may drain after the event workers have flushed; what is unfinished stays in the journal.',
+      'On SIGTERM/SIGINT, how long the event workers may flush and commit (what is not committed by then is re-read at the next start), and then how long the stream pool may drain (what is unfinished stays in the journal).',
   }),
   S3_MAX_ATTEMPTS: variable({
     name: 'S3_MAX_ATTEMPTS',

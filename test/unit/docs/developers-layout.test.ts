@@ -40,6 +40,30 @@ function layoutNames(block: string): LayoutNames {
   return { paths, resolved };
 }
 
+/** Every file below `relative` (a folder ending with `/`), as repository paths. */
+function filesUnder(relative: string): string[] {
+  return readdirSync(join(ROOT, relative), { withFileTypes: true }).flatMap((entry) => {
+    const path = `${relative}${entry.name}`;
+    return entry.isDirectory() ? filesUnder(`${path}/`) : [path];
+  });
+}
+
+/**
+ * Every `src/...` path DEVELOPERS.md names anywhere, outside the Layout too (a path with a
+ * `{placeholder}` or `<placeholder>` is left out; one with `*` is a pattern).
+ */
+function srcPathsNamed(markdown: string): string[] {
+  const found = [...markdown.matchAll(/(?<![\w./-])src\/[\w./*-]*[\w/*]/g)].map(([token]) => token);
+  return [...new Set(found)].filter((path) => !/[{}<>]/.test(path));
+}
+
+/** Whether `path` exists, or for a pattern with `*`, whether a file of src/ matches it. */
+function pathExists(path: string, srcFiles: readonly string[]): boolean {
+  if (!path.includes('*')) return existsSync(join(ROOT, path));
+  const pattern = new RegExp(`^${path.split('*').map((part) => part.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('[^/]*')}$`);
+  return srcFiles.some((file) => pattern.test(file));
+}
+
 function foldersUnder(relative: string): string[] {
   return readdirSync(join(ROOT, relative), { withFileTypes: true })
     .filter((entry) => entry.isDirectory())
@@ -68,6 +92,12 @@ describe("DEVELOPERS.md's Layout section", () => {
     expect(missing, 'files of src/ the layout does not list').toEqual([]);
   });
 
+  it('names every file of src/, by its path or as a bare name under its folder', () => {
+    const named = new Set(names.resolved.map(({ path }) => path));
+    const missing = filesUnder('src/').filter((path) => !named.has(path));
+    expect(missing, 'files of src/ the layout does not name').toEqual([]);
+  });
+
   it('names only files and folders that exist (a bare name.ts is a file of the folder its line is under)', () => {
     expect(names.resolved.length).toBeGreaterThan(20);
     const absent = names.resolved.filter(({ path }) => !existsSync(join(ROOT, path)) || (path.endsWith('/') && !statSync(join(ROOT, path)).isDirectory()));
@@ -75,5 +105,14 @@ describe("DEVELOPERS.md's Layout section", () => {
       absent.map(({ path, line }) => `${path} (line: ${line.trim()})`),
       'named in the layout, absent from the repository',
     ).toEqual([]);
+  });
+});
+
+describe('DEVELOPERS.md as a whole', () => {
+  it('names only src/ paths that exist (a pattern with * matches a file)', () => {
+    const srcFiles = filesUnder('src/');
+    const named = srcPathsNamed(DEVELOPERS);
+    expect(named.length).toBeGreaterThan(40);
+    expect(named.filter((path) => !pathExists(path, srcFiles)), 'src/ paths DEVELOPERS.md names that do not exist').toEqual([]);
   });
 });
