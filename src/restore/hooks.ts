@@ -39,16 +39,23 @@ export function hookEnvironment(options: Pick<HookOptions, 'phase' | 'scope' | '
 export async function runHook(options: HookOptions): Promise<HookOutcome> {
   if (options.command.trim() === '') return { kind: 'not-configured' };
   return new Promise<HookOutcome>((resolve) => {
+    // Its own process group, so the timeout kills what the shell started too: a child still holding
+    // the hook's output would otherwise keep the restore waiting after the shell was killed.
     const child = spawn('/bin/sh', ['-c', options.command], {
       env: { ...options.env, ...hookEnvironment(options) },
       stdio: ['ignore', 'pipe', 'pipe'],
+      detached: true,
     });
     child.stdout.on('data', (chunk: Buffer) => options.output.write(chunk));
     child.stderr.on('data', (chunk: Buffer) => options.output.write(chunk));
     let timedOut = false;
     const timer = setTimeout(() => {
       timedOut = true;
-      child.kill('SIGKILL');
+      try {
+        if (child.pid !== undefined) process.kill(-child.pid, 'SIGKILL');
+      } catch {
+        child.kill('SIGKILL'); // the group is gone already: at most the shell is left
+      }
     }, options.timeoutMs);
     child.once('error', (error) => {
       clearTimeout(timer);

@@ -192,7 +192,7 @@ export const restoreVariables = {
     default: '300',
     unit: 'seconds',
     group: 'restore',
-    description: 'A hook still running after this long is killed and counts as failed.',
+    description: 'A hook still running after this long is killed, with every process it started, and counts as failed.',
   }),
   RESTORE_PROGRESS_SECONDS: variable({
     name: 'RESTORE_PROGRESS_SECONDS',

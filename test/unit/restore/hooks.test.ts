@@ -1,7 +1,9 @@
+import { readFileSync } from 'node:fs';
 import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { hookEnvironment, runHook, type HookOptions } from '../../../src/restore/hooks.js';
 import type { RestoreScope } from '../../../src/restore/restore-plan.js';
+import { until } from '../../helpers/until.js';
 
 const scope: RestoreScope = {
   sources: ['samples', 'system'],
@@ -57,9 +59,25 @@ describe('runHook', () => {
     expect(await runHook(hook('exit 4').options)).toEqual({ kind: 'failed', message: 'pre hook: expected exit code 0, got 4' });
   });
 
-  // `exec`: the kill reaches the shell only, and a child of it holding the output open would keep the hook waiting.
   it('kills a hook that outlives its timeout and says so', async () => {
     const outcome = await runHook(hook('exec sleep 5', { timeoutMs: 100 }).options);
     expect(outcome).toEqual({ kind: 'failed', message: 'pre hook: expected it to finish within 0.1 s, it was killed' });
   });
+
+  it('kills what the hook started too, not only its shell: the restore does not wait for a child holding its output', async () => {
+    const started = hook('sleep 30 & echo "child $!"; wait', { timeoutMs: 300 });
+    const outcome = await runHook(started.options);
+    expect(outcome).toEqual({ kind: 'failed', message: 'pre hook: expected it to finish within 0.3 s, it was killed' });
+    const child = Number(/child (\d+)/.exec(started.output())?.[1]);
+    expect(child).toBeGreaterThan(0);
+    // Killed: gone, or a zombie until whoever adopted it reaps it.
+    const alive = () => {
+      try {
+        return !/^\d+ \([^)]*\) Z/.test(readFileSync(`/proc/${child}/stat`, 'utf8'));
+      } catch {
+        return false;
+      }
+    };
+    await until(`the hook's sleep (pid ${child}) to be killed`, async () => (alive() ? undefined : true), 5_000, 50);
+  }, 20_000);
 });
