@@ -1,4 +1,4 @@
-import { Counter, Gauge, collectDefaultMetrics, type Registry } from 'prom-client';
+import { Counter, Gauge, collectDefaultMetrics, type MetricObjectWithValues, type MetricValue, type Registry } from 'prom-client';
 import { pairId, type Pair } from '../config/pair.js';
 import type { PairOffsets } from './consumer-lag.js';
 import type { WorkerState } from './readiness.js';
@@ -169,16 +169,7 @@ export function registerBackupMetrics(registry: Registry, sources: MetricsSource
       const value = sources.streams()?.[field];
       return value === undefined ? [] : [{ labels: {}, value }];
     });
-  const streamGauge = (name: string, help: string, field: keyof StreamStatsSnapshot) =>
-    new Gauge({
-      name,
-      help,
-      registers: [registry],
-      collect() {
-        const value = sources.streams()?.[field];
-        if (value !== undefined) this.set(value);
-      },
-    });
+  const streamGauge = (name: string, help: string, field: keyof StreamStatsSnapshot) => new OptionalGauge(registry, name, help, () => sources.streams()?.[field]);
   streamCounter('streamvault_streams_uploaded_total', 'Streams uploaded to S3.', 'uploaded');
   streamCounter('streamvault_streams_deduped_total', 'Stream references found already stored (content addressing).', 'deduped');
   streamCounter('streamvault_streams_missing_total', 'Stream references the source did not have.', 'missing');
@@ -192,15 +183,10 @@ export function registerBackupMetrics(registry: Registry, sources: MetricsSource
   streamCounter('streamvault_streams_failed_retried_total', 'Failed-list entries copied again by their retry schedule.', 'retriedFailed');
   streamGauge('streamvault_streams_unavailable_at_source', 'Failed-list entries recorded in the backup as unavailable at the source (missing after the retry window).', 'unavailableAtSource');
   streamGauge('streamvault_stream_destination_paused', '1 while the stream pool waits for the backup bucket to take copies again.', 'destinationPaused');
-  new Gauge({
-    name: 'streamvault_filecache_failed_oldest_age_seconds',
-    help: 'Age of the oldest entry in the failed list (since its first failure); 0 when the list is empty.',
-    registers: [registry],
-    collect() {
-      const stats = sources.streams();
-      if (!stats) return;
-      this.set(stats.failedOldestAt === undefined ? 0 : Math.max(0, (sources.wallNow() - stats.failedOldestAt) / 1000));
-    },
+  new OptionalGauge(registry, 'streamvault_filecache_failed_oldest_age_seconds', 'Age of the oldest entry in the failed list (since its first failure); 0 when the list is empty.', () => {
+    const stats = sources.streams();
+    if (!stats) return undefined;
+    return stats.failedOldestAt === undefined ? 0 : Math.max(0, (sources.wallNow() - stats.failedOldestAt) / 1000);
   });
 
   new Gauge({
@@ -211,14 +197,9 @@ export function registerBackupMetrics(registry: Registry, sources: MetricsSource
       this.set(sources.ready() ? 1 : 0);
     },
   });
-  new Gauge({
-    name: 'streamvault_s3_writable',
-    help: '1 when the last readiness probe wrote to the bucket, 0 when it failed (absent before the first probe).',
-    registers: [registry],
-    collect() {
-      const writable = sources.s3Writable();
-      if (writable !== undefined) this.set(writable ? 1 : 0);
-    },
+  new OptionalGauge(registry, 'streamvault_s3_writable', '1 when the last readiness probe wrote to the bucket, 0 when it failed (absent before the first probe).', () => {
+    const writable = sources.s3Writable();
+    return writable === undefined ? undefined : writable ? 1 : 0;
   });
 
   const validationRuns = new Counter({
@@ -266,6 +247,27 @@ export function registerBackupMetrics(registry: Registry, sources: MetricsSource
  * A counter that mirrors monotonic numbers kept elsewhere (worker stats, pipeline stats): on each
  * scrape it adds what grew since the last one. Series appear at 0 from the first scrape.
  */
+/**
+ * A gauge without labels that is absent from a scrape while its value is unknown. prom-client
+ * reports a label-less gauge that was never set as 0, which for `streamvault_s3_writable` before
+ * the first probe would read as "not writable" and could page someone at every start.
+ */
+class OptionalGauge extends Gauge<string> {
+  readonly #read: () => number | undefined;
+
+  constructor(registry: Registry, name: string, help: string, read: () => number | undefined) {
+    super({ name, help, registers: [registry] });
+    this.#read = read;
+  }
+
+  override async get(): Promise<MetricObjectWithValues<MetricValue<string>>> {
+    const value = this.#read();
+    if (value !== undefined) this.set(value);
+    const metric = await super.get();
+    return value === undefined ? { ...metric, values: [] } : metric;
+  }
+}
+
 function mirroredCounter(
   registry: Registry,
   name: string,

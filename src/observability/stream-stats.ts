@@ -1,6 +1,6 @@
 /**
- * What the stream pipeline reports, as the metrics name it. A field left out is reported as an
- * absent series, not as zero.
+ * What the stream pipeline reports, as the metrics name it. A gauge's field left out is an absent
+ * series, not zero (metrics.ts, OptionalGauge); a counter without a value stays at 0.
  */
 export interface StreamStatsSnapshot {
   /** Blobs uploaded to S3 since start. */
@@ -35,7 +35,7 @@ export interface StreamStatsSnapshot {
   readonly destinationPaused?: number;
 }
 
-/** Counters of a stream pipeline (src/streams/stream-pipeline.ts keeps them), for metrics and logs. */
+/** Counters of a stream pipeline (src/streams/backup-stream-pipeline.ts keeps them), for metrics and logs. */
 export interface StreamPipelineStats {
   /** References passed to persist (after per-call dedup). */
   readonly referenced: number;

@@ -110,6 +110,20 @@ describe('backup metrics', () => {
     expect(again.get('streamvault_ready')).toBe(0);
   });
 
+  it('has no S3-writable sample before the first probe, and no stream gauges without a stream pipeline, rather than a 0 that means something', async () => {
+    let writable: boolean | undefined;
+    const { scrape } = registered({ workers: [fakeWorker('samples', 'sourced')], s3Writable: () => writable });
+    const before = await scrape();
+    expect(before.has('streamvault_s3_writable')).toBe(false);
+    for (const gauge of ['streamvault_stream_pool_running', 'streamvault_filecache_pending', 'streamvault_stream_destination_paused', 'streamvault_filecache_failed_oldest_age_seconds']) {
+      expect(before.has(gauge), gauge).toBe(false);
+    }
+    writable = false;
+    expect((await scrape()).get('streamvault_s3_writable')).toBe(0);
+    writable = true;
+    expect((await scrape()).get('streamvault_s3_writable')).toBe(1);
+  });
+
   it('has no lag series before the first poll, and drops those of partitions the poll no longer reports', async () => {
     const a = fakeWorker('samples', 'sourced');
     let partitions = [{ partition: 0, low: '0', end: '10', committed: '7', lag: 3 }, { partition: 1, low: '0', end: '4', committed: '4', lag: 0 }];
