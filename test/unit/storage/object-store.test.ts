@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { getStreamIfExists, ObjectNotFoundError, PreconditionFailedError } from '../../../src/storage/object-store.js';
+import { getIfExists, getStreamIfExists, ObjectNotFoundError, PreconditionFailedError } from '../../../src/storage/object-store.js';
 import { MemoryObjectStore } from '../../helpers/memory-object-store.js';
 
 describe('object store errors', () => {
@@ -25,5 +25,16 @@ describe('getStreamIfExists', () => {
     expect(await getStreamIfExists(store, 'missing')).toBeUndefined();
     store.failNext = () => new Error('connect ECONNREFUSED');
     await expect(getStreamIfExists(store, 'k')).rejects.toThrow('connect ECONNREFUSED');
+  });
+});
+
+describe('getIfExists', () => {
+  it('reads an object whole, is undefined for a missing one, and lets other errors through', async () => {
+    const store = new MemoryObjectStore();
+    await store.put('k', Buffer.from('bytes'));
+    expect((await getIfExists(store, 'k'))?.toString()).toBe('bytes');
+    expect(await getIfExists(store, 'missing')).toBeUndefined();
+    store.failNext = () => new Error('connect ECONNREFUSED');
+    await expect(getIfExists(store, 'k')).rejects.toThrow('connect ECONNREFUSED');
   });
 });
