@@ -1,4 +1,4 @@
-import { oneOf, optionalBoolean, text, variable } from '../variable.js';
+import { optionalBoolean, text, variable } from '../variable.js';
 import { z } from 'zod';
 
 /**
@@ -47,9 +47,13 @@ export const restoreKafkaVariables = {
   }),
   RESTORE_KAFKA_SASL_MECHANISM: variable({
     name: 'RESTORE_KAFKA_SASL_MECHANISM',
-    schema: z.union([z.string().trim().length(0), oneOf(['none', 'plain', 'scram-sha-256', 'scram-sha-512'])], {
-      message: 'expected one of none, plain, scram-sha-256, scram-sha-512, or empty',
-    }),
+    // One enum with '' rather than a union of "empty" and oneOf: zod reports a union's failure as the
+    // empty branch's "Too big: expected string to have exactly 0 characters", not this message.
+    schema: z
+      .string()
+      .trim()
+      .toLowerCase()
+      .pipe(z.enum(['', 'none', 'plain', 'scram-sha-256', 'scram-sha-512'], { message: 'expected one of none, plain, scram-sha-256, scram-sha-512, or empty' })),
     default: '',
     group: 'restore',
     description:

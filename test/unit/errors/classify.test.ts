@@ -1,7 +1,6 @@
 import { NoSuchBucket, NoSuchKey, S3ServiceException } from '@aws-sdk/client-s3';
 import kafkajs from 'kafkajs';
 import { describe, expect, it } from 'vitest';
-import { causeChain } from '../../../src/errors/cause-chain.js';
 import { classify, isCredentialOrPermissionError, isRetriable } from '../../../src/errors/classify.js';
 import { StreamvaultError } from '../../../src/errors/streamvault-error.js';
 import { ExitCode } from '../../../src/exit-codes.js';
@@ -104,21 +103,6 @@ describe('classify: streamvault\'s own errors and the rest', () => {
     expect(classify(new TypeError('boom'))).toEqual({ code: 'UNKNOWN', retriable: false, exitCode: ExitCode.failure, root: 'TypeError: boom' });
     expect(classify('a string')).toMatchObject({ code: 'UNKNOWN', root: 'a string' });
     expect(classify(undefined).code).toBe('UNKNOWN');
-  });
-});
-
-describe('causeChain', () => {
-  it('follows cause, originalError, retriableError and AggregateError.errors, breadth first, and stops at cycles', () => {
-    const deep = new Error('deep');
-    const viaRetriable = Object.assign(new Error('via retriableError'), { retriableError: deep });
-    const viaOriginal = Object.assign(new Error('via originalError'), { originalError: viaRetriable });
-    const sibling = new Error('sibling');
-    const aggregate = new AggregateError([viaOriginal, sibling], 'both');
-    expect(causeChain(aggregate)).toEqual([aggregate, viaOriginal, sibling, viaRetriable, deep]);
-    const a = new Error('a') as Error & { cause?: unknown };
-    const b = new Error('b', { cause: a });
-    a.cause = b;
-    expect(causeChain(a)).toEqual([a, b]);
   });
 });
 

@@ -2,7 +2,7 @@ import avro from 'avsc';
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { zstdCompressionAvailable, ZstdUnavailableError } from '../../../src/compression/zstd.js';
-import { decodeContainer, encodeContainer, encodeContainerMeasured, EVENTS_BLOCK_BYTES } from '../../../src/events/avro-container.js';
+import { avroCodecName, decodeContainer, encodeContainer, encodeContainerMeasured, EVENTS_BLOCK_BYTES } from '../../../src/events/avro-container.js';
 import { readContainerIndependently } from '../../reliability/kit/independent-backup-reader.js';
 import type { BackupRecord } from '../../../src/events/backup-record.js';
 
@@ -32,6 +32,10 @@ const records: BackupRecord[] = [
 ];
 
 describe('avro container', () => {
+  it('writes the codec under the Avro specification\'s names', () => {
+    expect([avroCodecName('zstd'), avroCodecName('deflate'), avroCodecName('null')]).toEqual(['zstandard', 'deflate', 'null']);
+  });
+
   for (const codec of ['null', 'deflate'] as const) {
     it(`round-trips records exactly with the ${codec} codec`, async () => {
       const bytes = await encodeContainer(records, { codec, seed: 'key-1' });

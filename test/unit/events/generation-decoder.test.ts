@@ -1,14 +1,11 @@
 import { existsSync } from 'node:fs';
-import { mkdirSync, writeFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_EVENT_TYPE_MAP, PLATFORM_SYSTEM_MODELS, parseEventTypeMap, resolveTypeNames, type EventTypeMap } from '../../../src/config/event-type-map.js';
 import { createGenerationDecoder } from '../../../src/events/generation-decoder.js';
-import { compareNatural, loadSchemaGenerations, type SchemaGeneration } from '../../../src/events/schema-generations.js';
-import { SchemaLoadError } from '../../../src/events/schema-registry.js';
+import { loadSchemaGenerations, type SchemaGeneration } from '../../../src/events/schema-generations.js';
 import { listSamplePairs, type SamplePair } from '../../../scripts/testdata/sample-files.js';
-import { makeTempDir } from '../../helpers/temp-dir.js';
 
 const TESTDATA = join(import.meta.dirname, '../../../testdata');
 const CORPUS = join(import.meta.dirname, '../../../../shared/azul-corpus');
@@ -26,36 +23,6 @@ beforeAll(async () => {
 });
 
 const only = (name: string) => generations.filter((g) => g.name === name);
-
-describe('loadSchemaGenerations (issue 12 item 1)', () => {
-  it('loads one registry per subdirectory, newest first in natural order, with the version its name carries', async () => {
-    expect(generations.map((g) => [g.name, g.version])).toEqual([['v7', 7], ['v6', 6]]);
-    // Both define BinaryEvent, differently: one registry could not hold them.
-    const fields = (g: SchemaGeneration) => (g.registry.type('BinaryEvent') as unknown as { fields: Array<{ name: string }> }).fields.map((f) => f.name);
-    expect(fields(generations[0]!)).toContain('retries');
-    expect(fields(generations[1]!)).not.toContain('retries');
-    expect(['v9', 'v10', 'v6', 'v7-rc'].sort(compareNatural)).toEqual(['v6', 'v7-rc', 'v9', 'v10']);
-  });
-
-  it('reads a directory of schema files, or one file, as a single generation named after it', async () => {
-    const flat = await loadSchemaGenerations(join(TESTDATA, 'schema', 'v6'));
-    expect(flat.map((g) => [g.name, g.version])).toEqual([['v6', 6]]);
-    const dir = makeTempDir('one-file-');
-    writeFileSync(join(dir, 'thing.avsc'), JSON.stringify({ type: 'record', name: 'Thing', fields: [{ name: 'a', type: 'string' }] }));
-    const file = await loadSchemaGenerations(join(dir, 'thing.avsc'));
-    expect(file.map((g) => [g.name, g.version, g.registry.typeNames])).toEqual([['thing', undefined, ['Thing']]]);
-  });
-
-  it('refuses a directory with neither schema files nor generation subdirectories, naming what it found', async () => {
-    const dir = makeTempDir('no-schema-');
-    writeFileSync(join(dir, 'readme.md'), 'nothing here');
-    const error = await loadSchemaGenerations(dir).catch((e: unknown) => e);
-    expect(error).toBeInstanceOf(SchemaLoadError);
-    expect((error as Error).message).toMatch(/one subdirectory per schema generation.*found readme\.md/);
-    mkdirSync(join(dir, 'v1'));
-    await expect(loadSchemaGenerations(dir)).rejects.toThrow(/v1/);
-  });
-});
 
 describe('createGenerationDecoder (issue 12 item 1)', () => {
   it('decodes every testdata event of every model with the generation records.json names, using the default type map', async () => {

@@ -2,13 +2,7 @@ import { appendFileSync, readFileSync, writeFileSync, existsSync } from 'node:fs
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { KeyedJournal } from '../../../src/filecache/keyed-journal.js';
-import {
-  FAILED_FILE,
-  openStreamFileCache,
-  PENDING_FILE,
-  pendingStreamSchema,
-  type PendingStream,
-} from '../../../src/filecache/stream-file-cache.js';
+import { pendingStreamSchema, type PendingStream } from '../../../src/filecache/stream-file-cache.js';
 import { makeTempDir } from '../../helpers/temp-dir.js';
 
 const sha = (c: string) => c.repeat(64);
@@ -99,29 +93,5 @@ describe('KeyedJournal', () => {
     expect(journal.values()).toEqual([entry('b')]);
     expect(existsSync(`${path}.tmp`)).toBe(false);
     await journal.close();
-  });
-});
-
-describe('openStreamFileCache', () => {
-  it('takes the state directory lock: a second writer is refused until the first closes', async () => {
-    const dir = makeTempDir('state-');
-    const first = await openStreamFileCache(dir);
-    expect(first.kind).toBe('open');
-    // The lock holds our own pid, which counts as stale for a new process; simulate another holder.
-    writeFileSync(join(dir, 'streams.lock'), `${process.ppid}\n`);
-    const second = await openStreamFileCache(dir);
-    expect(second).toMatchObject({ kind: 'locked', message: expect.stringContaining(`in use by process ${process.ppid}`) });
-    const readonly = await openStreamFileCache(dir, { readonly: true });
-    expect(readonly.kind).toBe('open');
-    if (first.kind === 'open') await first.cache.close();
-    const third = await openStreamFileCache(dir);
-    expect(third.kind).toBe('open');
-    if (third.kind === 'open') await third.cache.close();
-    expect(existsSync(join(dir, PENDING_FILE)) && existsSync(join(dir, FAILED_FILE))).toBe(true);
-  });
-
-  it('reports an unwritable state directory clearly', async () => {
-    const result = await openStreamFileCache(join(makeTempDir('state-'), 'does', 'not', 'exist'));
-    expect(result).toMatchObject({ kind: 'unusable', message: expect.stringMatching(/expected readable and writable files, got ENOENT/) });
   });
 });

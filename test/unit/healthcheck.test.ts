@@ -8,8 +8,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 // The image's HEALTHCHECK (src/healthcheck.ts, built to dist/src/healthcheck.js) in the containers
 // the image runs: the backup daemon is probed on /healthz, a restore passes without a probe.
-// What it decides to do is unit-tested in test/unit/observability/healthcheck-plan.test.ts.
-const ENTRY = resolve(import.meta.dirname, '../../../dist/src/healthcheck.js');
+// What it decides is observability/healthcheck-plan.ts's (tested with it); this runs the entry itself.
+const ENTRY = resolve(import.meta.dirname, '../../dist/src/healthcheck.js');
 /** /proc/1/cmdline holds each argument followed by a NUL byte. */
 const cmdline = (...args: string[]) => args.map((a) => `${a}\0`).join('');
 const IMAGE = ['node', '/app/dist/src/cli.js'];

@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { variablesHelpText, variablesMarkdown } from '../../../src/config/describe-variables.js';
 import { loadConfig } from '../../../src/config/load-config.js';
-import { PLATFORM_PRESETS } from '../../../src/config/platform-presets.js';
+import { PLATFORM_PRESETS, presetValues } from '../../../src/config/platform-presets.js';
 import { variables } from '../../../src/config/variables/index.js';
 import { DEFAULT_EVENT_TYPE_MAP, parseEventTypeMap } from '../../../src/config/event-type-map.js';
 import { DEFAULT_REFERENCE_LAYOUT, parseReferenceLayout } from '../../../src/config/reference-layout.js';
@@ -78,16 +77,17 @@ describe('STREAMVAULT_PLATFORM=azul', () => {
     ]);
   });
 
-  it('sets only variables that exist, and --help and the README reference show what it sets', () => {
+  it('sets only variables that exist', () => {
     for (const preset of Object.values(PLATFORM_PRESETS)) {
       for (const name of Object.keys(preset.values)) expect(Object.values(variables).some((v) => v.name === name), name).toBe(true);
     }
-    const help = variablesHelpText();
-    expect(help).toContain('STREAMVAULT_PLATFORM=azul: azul.{prefix}.{source}.binary.{event}');
-    expect(help).toContain('STREAMVAULT_PLATFORM=azul: azul.{prefix}.system.{event}');
-    const markdown = variablesMarkdown();
-    for (const [name, value] of Object.entries(PLATFORM_PRESETS.azul!.values)) {
-      expect(markdown).toContain(`| \`STREAMVAULT_${name}\` | \`${value.replaceAll('|', '\\|')}\` |`);
-    }
+  });
+});
+
+describe('presetValues', () => {
+  it('fills in every {prefix} and leaves the other placeholders for the pairs', () => {
+    const preset = { name: 'p', description: '', values: { TOPIC_TEMPLATE: '{prefix}.{source}.{prefix}', EVENT_TYPES: 'a,b' } };
+    expect(presetValues(preset, 'prod')).toEqual({ TOPIC_TEMPLATE: 'prod.{source}.prod', EVENT_TYPES: 'a,b' });
+    expect(preset.values.TOPIC_TEMPLATE).toBe('{prefix}.{source}.{prefix}');
   });
 });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { parseKeyMaterial, resolveEncryptionKeys } from '../../../src/config/encryption-keys.js';
 import { formatProblems, loadConfig } from '../../../src/config/load-config.js';
-import { describeVariables } from '../../../src/config/describe-variables.js';
 
 const base = { STREAMVAULT_S3_BUCKET: 'backup-bucket' };
 const HEX = 'a1'.repeat(32);
@@ -72,9 +72,38 @@ describe('client-side encryption settings', () => {
     const missingFile = loadConfig({ ...base, STREAMVAULT_ENCRYPTION_KEY_FILE: '/nope', STREAMVAULT_ENCRYPTION_KEY_ID: 'k' }, {}, { readTextFile: read });
     expect(!missingFile.ok && formatProblems(missingFile.problems)).toContain('STREAMVAULT_ENCRYPTION_KEY_FILE: expected a readable file');
   });
+});
 
-  it('marks the key variable secret in the reference', () => {
-    const described = describeVariables().find((v) => v.name === 'STREAMVAULT_ENCRYPTION_KEY');
-    expect(described?.secret).toBe(true);
+describe('parseKeyMaterial', () => {
+  it('takes 64 hex digits in either case, or 32 bytes of base64 with or without its padding, trimmed', () => {
+    expect(parseKeyMaterial(HEX.toUpperCase())).toEqual(Buffer.from(HEX, 'hex'));
+    expect(parseKeyMaterial(`  ${B64}\n`)).toEqual(Buffer.alloc(32, 7));
+    expect(parseKeyMaterial(B64.replace(/=$/, ''))).toEqual(Buffer.alloc(32, 7));
+  });
+
+  it('refuses another length, base64url and other text', () => {
+    for (const text of [HEX.slice(2), `${HEX}00`, Buffer.alloc(31, 7).toString('base64'), Buffer.alloc(33, 7).toString('base64'), Buffer.alloc(32, 0xfb).toString('base64url'), '', 'not a key']) {
+      expect(parseKeyMaterial(text), text).toBeUndefined();
+    }
+  });
+});
+
+describe('resolveEncryptionKeys', () => {
+  const oldKeys = (content: string) => () => content;
+
+  it('takes an old key under the current id only when it is the same key, and reads CRLF lines', () => {
+    const same = resolveEncryptionKeys({ ENCRYPTION_KEY: HEX, ENCRYPTION_KEY_ID: 'k', ENCRYPTION_OLD_KEYS_FILE: '/old' }, oldKeys(`k=${HEX}\r\nk0=${OLD_HEX}\r\n`));
+    expect(same.problems).toEqual([]);
+    expect([...same.keys.byId.entries()]).toEqual([['k', Buffer.from(HEX, 'hex')], ['k0', Buffer.from(OLD_HEX, 'hex')]]);
+    const other = resolveEncryptionKeys({ ENCRYPTION_KEY: HEX, ENCRYPTION_KEY_ID: 'k', ENCRYPTION_OLD_KEYS_FILE: '/old' }, oldKeys(`# old\nk=${OLD_HEX}\n`));
+    expect(other.problems).toEqual([{ variable: 'STREAMVAULT_ENCRYPTION_OLD_KEYS_FILE /old line 2', expected: 'expected key id k once, with one key', received: 'a second, different key' }]);
+    expect(other.keys.byId.get('k')).toEqual(Buffer.from(HEX, 'hex'));
+  });
+
+  it('opens with old keys alone, sealing nothing, when no current key is set', () => {
+    const { keys, problems } = resolveEncryptionKeys({ ENCRYPTION_OLD_KEYS_FILE: '/old' }, oldKeys(`k0=${OLD_HEX}`));
+    expect(problems).toEqual([]);
+    expect(keys.current).toBeUndefined();
+    expect([...keys.byId.keys()]).toEqual(['k0']);
   });
 });

@@ -1,10 +1,10 @@
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { ExitCode } from '../../../src/exit-codes.js';
+import { ExitCode } from '../../src/exit-codes.js';
 
 // The built entry point (npm test builds first), as an operator's shell runs it.
-const CLI = fileURLToPath(new URL('../../../dist/src/cli.js', import.meta.url));
+const CLI = fileURLToPath(new URL('../../dist/src/cli.js', import.meta.url));
 
 function shell(script: string): { status: number | null; stdout: string; stderr: string } {
   const result = spawnSync('bash', ['-c', `set -o pipefail; ${script}`], { encoding: 'utf8', env: { ...process.env, CLI } });
