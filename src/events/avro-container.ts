@@ -44,8 +44,9 @@ const decoders: Record<AvroCodec, BlockCodec> = {
  * block is one codec call, a zlib stream created and driven from the main thread, and avsc waits
  * for each block's before it serializes the next: at 64 KiB a 1,000-event batch of 2 KB events
  * was about 30 of them in turn; at 1 MiB it is two or three. A reader
- * holds one block at a time, so this is also the most a block adds to a reader's memory; a record
- * larger than it gets a block of its own (avsc grows the block to twice the record).
+ * holds one block at a time, so this is about the most a block adds to a reader's memory; a record
+ * larger than it starts a new block, and avsc grows the block size to twice that record for the
+ * rest of the container.
  */
 export const EVENTS_BLOCK_BYTES = 1024 * 1024;
 
