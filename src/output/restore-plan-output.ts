@@ -25,6 +25,23 @@ export interface TargetTopicView {
   readonly action: string;
 }
 
+/** What a restore plan holds, counted (restore-plan.ts's PlanTotals adds the per-pair totals). */
+export interface PlanCounts {
+  readonly batches: number;
+  readonly events: number;
+  readonly eventBytes: number;
+  readonly streams: number;
+  /** One per (stream, source, label): what the target receives. */
+  readonly streamPosts: number;
+  readonly streamBytes: number;
+  readonly missingStreams: number;
+  /** Of those, recorded by the daemon as unavailable at the source (not damage). */
+  readonly unavailableAtSource: number;
+  /** Objects (batches + stream posts) and bytes the progress reports against. */
+  readonly files: number;
+  readonly bytes: number;
+}
+
 /**
  * Everything `restore --dry-run` prints, as data: the restore builds it, this module renders it
  * (one JSON line with `--json`, a table otherwise).
@@ -32,18 +49,7 @@ export interface TargetTopicView {
 export interface RestorePlanView {
   readonly what: string;
   readonly pairs: readonly PlannedPairView[];
-  readonly totals: {
-    readonly batches: number;
-    readonly events: number;
-    readonly eventBytes: number;
-    readonly streams: number;
-    readonly streamPosts: number;
-    readonly streamBytes: number;
-    readonly missingStreams: number;
-    readonly unavailableAtSource: number;
-    readonly files: number;
-    readonly bytes: number;
-  };
+  readonly totals: PlanCounts;
   readonly manifestProblems: readonly ManifestReadProblem[];
   readonly retentionGaps: readonly RetentionGap[];
   readonly targetTopics: readonly TargetTopicView[];

@@ -1,4 +1,5 @@
 import PQueue from 'p-queue';
+import type { PlanCounts } from '../output/restore-plan-output.js';
 import type { StreamRef } from '../refs/stream-ref.js';
 import { compareOffsets, readManifests, type ManifestReadProblem } from '../storage/manifest-reader.js';
 import type { KeyLayout } from '../storage/key-layout.js';
@@ -115,21 +116,8 @@ export interface RestorePlan {
   readonly retentionGaps: readonly RetentionGap[];
 }
 
-export interface PlanTotals {
+export interface PlanTotals extends PlanCounts {
   readonly pairs: readonly PairTotals[];
-  readonly batches: number;
-  readonly events: number;
-  readonly eventBytes: number;
-  readonly streams: number;
-  /** One per (stream, source, label): what the target receives. */
-  readonly streamPosts: number;
-  readonly streamBytes: number;
-  readonly missingStreams: number;
-  /** Of those, recorded by the daemon as unavailable at the source (not damage). */
-  readonly unavailableAtSource: number;
-  /** Objects (batches + stream posts) and bytes the progress reports against. */
-  readonly files: number;
-  readonly bytes: number;
 }
 
 /**
