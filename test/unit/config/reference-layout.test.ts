@@ -1,12 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_REFERENCE_LAYOUT, parseReferenceLayout, type ReferenceLayout } from '../../../src/config/reference-layout.js';
+import { parseReferenceLayout } from '../../../src/config/reference-layout.js';
+import { defaultLayout, HASH_A, HASH_B, layoutOf, OLD_DEFAULT } from '../../helpers/reference-layouts.js';
 import { extractStreamReferences } from '../../../src/events/stream-references.js';
 
-function layoutOf(text: string): ReferenceLayout {
-  const result = parseReferenceLayout(text);
-  if (result.kind !== 'parsed') throw new Error(`expected a valid layout, got: ${result.errors.join('; ')}`);
-  return result.layout;
-}
 
 function errorsOf(text: string): string[] {
   const result = parseReferenceLayout(text);
@@ -14,13 +10,6 @@ function errorsOf(text: string): string[] {
   return result.errors;
 }
 
-const defaultLayout = layoutOf(DEFAULT_REFERENCE_LAYOUT);
-/** DEFAULT_REFERENCE_LAYOUT before status events' streams were read (nested arrays). */
-const OLD_DEFAULT =
-  'bulk=events[] | source=source.name; streams=entity.datastreams[]; label=label; sha256=sha256' +
-  ' | source=entity.original_source; streams=entity.child.datastreams[]; label=label; sha256=sha256';
-const HASH_A = 'ee303d3c6d7cfa24d42e6348bdd1103a26de77a887e9dbee3dd1fe6304414f69';
-const HASH_B = 'b9debe8afbdc6d0f552ca4d41fc8a5760778f2724d1560f6b4b0fc28bd837a82';
 
 /** A binary event as the platform publishes it: its source, and its streams under entity.datastreams. */
 function binaryEvent(datastreams: unknown[], source: unknown = 'virustotal'): Record<string, unknown> {

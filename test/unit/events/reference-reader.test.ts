@@ -4,7 +4,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_EVENT_TYPE_MAP, listTypeNames, parseEventTypeMap } from '../../../src/config/event-type-map.js';
-import { DEFAULT_REFERENCE_LAYOUT, parseReferenceLayout, type ReferenceLayout } from '../../../src/config/reference-layout.js';
+import { defaultLayout, layoutOf } from '../../helpers/reference-layouts.js';
 import { createEventDecoder } from '../../../src/events/event-decoder.js';
 import { createGenerationDecoder, type GenerationDecoder } from '../../../src/events/generation-decoder.js';
 import { referenceReaderType } from '../../../src/events/reference-reader.js';
@@ -15,13 +15,7 @@ import { extractStreamReferences } from '../../../src/events/stream-references.j
 const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
 const corpusDir = path.resolve(repoRoot, '../shared/azul-corpus');
 
-function layoutOf(text: string): ReferenceLayout {
-  const parsed = parseReferenceLayout(text);
-  if (parsed.kind !== 'parsed') throw new Error(parsed.errors.join('; '));
-  return parsed.layout;
-}
-
-const platformLayout = layoutOf(DEFAULT_REFERENCE_LAYOUT);
+const platformLayout = defaultLayout;
 
 function avroFilesUnder(dir: string): string[] {
   if (!existsSync(dir)) return [];

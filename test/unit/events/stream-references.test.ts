@@ -8,7 +8,7 @@ import { createEventDecoder, type EventDecoder } from '../../../src/events/event
 import { loadSchemaRegistry, type SchemaRegistry } from '../../../src/events/schema-registry.js';
 import { extractStreamReferences, isSafeSegment, renderForLog } from '../../../src/events/stream-references.js';
 import type { StreamRef } from '../../../src/refs/stream-ref.js';
-import { DEFAULT_REFERENCE_LAYOUT, parseReferenceLayout, type ReferenceLayout } from '../../../src/config/reference-layout.js';
+import { defaultLayout, HASH_A, HASH_B, layoutOf, OLD_DEFAULT } from '../../helpers/reference-layouts.js';
 
 const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
 const corpusDir = path.resolve(repoRoot, '../shared/azul-corpus');
@@ -17,19 +17,7 @@ const eventsDir = path.join(corpusDir, 'events');
 
 type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
-function layoutOf(text: string): ReferenceLayout {
-  const result = parseReferenceLayout(text);
-  if (result.kind !== 'parsed') throw new Error(`expected a valid layout, got: ${result.errors.join('; ')}`);
-  return result.layout;
-}
 
-const defaultLayout = layoutOf(DEFAULT_REFERENCE_LAYOUT);
-/** DEFAULT_REFERENCE_LAYOUT before status events' streams were read (nested arrays). */
-const OLD_DEFAULT =
-  'bulk=events[] | source=source.name; streams=entity.datastreams[]; label=label; sha256=sha256' +
-  ' | source=entity.original_source; streams=entity.child.datastreams[]; label=label; sha256=sha256';
-const HASH_A = 'ee303d3c6d7cfa24d42e6348bdd1103a26de77a887e9dbee3dd1fe6304414f69';
-const HASH_B = 'b9debe8afbdc6d0f552ca4d41fc8a5760778f2724d1560f6b4b0fc28bd837a82';
 
 /**
  * Expected references from a JSON twin, walked by hand rather than through the layout: binary

@@ -1,5 +1,6 @@
 import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
+import { restoreOptions } from '../../helpers/restore-options.js';
 import { ExitCode } from '../../../src/exit-codes.js';
 import { withResources } from '../../../src/lifecycle/resource-stack.js';
 import { createLogger } from '../../../src/observability/logger.js';
@@ -13,32 +14,11 @@ import { makeTempDir } from '../../helpers/temp-dir.js';
 
 const layout = new KeyLayout('');
 
-const options = (): RestoreOptions => ({
-  scope: { sources: [], events: [], what: 'streams', sinceMs: undefined, untilMs: undefined },
-  dryRun: false,
-  checkMode: 'last-batch',
-  forceFull: false,
-  skipExistingStreams: false,
-  topicTemplate: '{topic}',
-  concurrency: 2,
-  pairOrder: { entries: [] },
-  produceBatchEvents: 100,
-  produceBatchBytes: 1 << 20,
-  eventsPerSecond: 0,
-  bytesPerSecond: 0,
-  streamRetries: 0,
-  scanTimeoutMs: 1000,
-  stateDir: makeTempDir('restore-outcome-'),
-  identity: { backup: 's3://memory/', topicTemplate: '{topic}', streamTarget: 'memory', brokers: ['unused:9092'] },
-  preHook: '',
-  postHook: '',
-  hookTimeoutMs: 1000,
-  createTopics: 'false',
-  idempotentProducer: 'false',
-  replicationFactor: 1,
-  fewerPartitions: 'refuse',
-  offsets: false,
-});
+const options = (): RestoreOptions =>
+  restoreOptions(makeTempDir('restore-outcome-'), {
+    scope: { sources: [], events: [], what: 'streams', sinceMs: undefined, untilMs: undefined },
+    identity: { backup: 's3://memory/', topicTemplate: '{topic}', streamTarget: 'memory', brokers: ['unused:9092'] },
+  });
 
 /** A renderer that shows what it is told and counts nothing: the runner must not need its counters. */
 function recordingProgress(): RestoreProgress & { errors: string[]; ends: string[] } {

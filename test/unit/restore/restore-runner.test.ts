@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import type { Kafka } from 'kafkajs';
 import { describe, expect, it } from 'vitest';
+import { restoreOptions } from '../../helpers/restore-options.js';
 import { exitCodeFor } from '../../../src/errors/exit-code-of.js';
 import { ExitCode } from '../../../src/exit-codes.js';
 import { ResourceStack } from '../../../src/lifecycle/resource-stack.js';
@@ -17,32 +18,7 @@ import { makeTempDir } from '../../helpers/temp-dir.js';
 const layout = new KeyLayout('');
 const logger = createLogger('silent');
 
-const options = (stateDir: string): RestoreOptions => ({
-  scope: { sources: [], events: [], what: 'events', sinceMs: undefined, untilMs: undefined },
-  dryRun: false,
-  checkMode: 'last-batch',
-  forceFull: false,
-  skipExistingStreams: false,
-  topicTemplate: '{topic}',
-  concurrency: 2,
-  pairOrder: { entries: [] },
-  produceBatchEvents: 100,
-  produceBatchBytes: 1 << 20,
-  eventsPerSecond: 0,
-  bytesPerSecond: 0,
-  streamRetries: 0,
-  scanTimeoutMs: 1000,
-  stateDir,
-  identity: { backup: 's3://memory/', topicTemplate: '{topic}', streamTarget: 'none', brokers: ['target:9092'] },
-  preHook: '',
-  postHook: '',
-  hookTimeoutMs: 1000,
-  createTopics: 'false',
-  idempotentProducer: 'false',
-  replicationFactor: 1,
-  fewerPartitions: 'refuse',
-  offsets: false,
-});
+const options = (stateDir: string): RestoreOptions => restoreOptions(stateDir);
 
 const silentProgress: RestoreProgress = {
   start: () => {},

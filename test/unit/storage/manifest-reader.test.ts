@@ -1,29 +1,11 @@
 import { describe, expect, it } from 'vitest';
+import { manifestEntry } from '../../helpers/manifest-entry.js';
 import { KeyLayout } from '../../../src/storage/key-layout.js';
-import { serializeManifest, type ManifestEntry } from '../../../src/storage/manifest.js';
+import { serializeManifest } from '../../../src/storage/manifest.js';
 import { compareEntries, compareOffsets, readManifests } from '../../../src/storage/manifest-reader.js';
 import { MemoryObjectStore } from '../../helpers/memory-object-store.js';
 
-const entry = (partition: number, firstOffset: string): ManifestEntry => ({
-  version: 1,
-  key: `events/samples/sourced/p${String(partition).padStart(6, '0')}/${firstOffset.padStart(20, '0')}-2026-01-01.avro`,
-  source: 'samples',
-  event: 'sourced',
-  topic: 'samples.sourced',
-  partition,
-  firstOffset,
-  lastOffset: String(Number(firstOffset) + 9),
-  count: 10,
-  malformed: 0,
-  malformedOffsets: [],
-  minTimestamp: 1n,
-  maxTimestamp: 2n,
-  bytes: 100,
-  sha256: 'f'.repeat(64),
-  codec: 'deflate',
-  writtenAt: '2026-01-01T00:00:00.000Z',
-  streams: [{ source: 'samples', label: 'content', sha256: 'a'.repeat(64), timestamp: 1n }],
-});
+const entry = manifestEntry;
 
 describe('readManifests', () => {
   it('report a manifest with an invalid label as a read problem, not an entry', async () => {
