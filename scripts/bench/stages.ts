@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { get as httpGet, type IncomingMessage } from 'node:http';
 import { createInterface } from 'node:readline';
-import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { HeadObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { Kafka, logLevel, type Message } from 'kafkajs';
 import PQueue from 'p-queue';
 import { encodeContainer, type AvroCodec } from '../../src/events/avro-container.js';
@@ -134,11 +134,28 @@ export async function bareStreamPut(
     urls.map((blob) => async () => {
       const response = await new Promise<IncomingMessage>((resolve, reject) => httpGet(blob.url, resolve).once('error', reject));
       if (response.statusCode !== 200) throw new Error(`GET ${blob.url}: expected 200, got ${response.statusCode}`);
-      await client.send(new PutObjectCommand({ Bucket: bucket, Key: `bare-streams/${blob.sha256}`, Body: response, ContentLength: blob.size }));
+      // With its sha256 given, the SDK sends the body as it is. Without, it computes a checksum while
+      // sending and appends it in an aws-chunked trailer, which s3rver stores as part of the object.
+      await client.send(
+        new PutObjectCommand({
+          Bucket: bucket,
+          Key: `bare-streams/${blob.sha256}`,
+          Body: response,
+          ContentLength: blob.size,
+          ChecksumSHA256: Buffer.from(blob.sha256, 'hex').toString('base64'),
+        }),
+      );
       bytes += blob.size;
     }),
   );
-  return { seconds: (now() - start) / 1000, bytes };
+  const seconds = (now() - start) / 1000;
+  // The baseline must store what the pool stores: the blob's bytes, nothing around them.
+  const first = urls[0];
+  if (first) {
+    const head = await client.send(new HeadObjectCommand({ Bucket: bucket, Key: `bare-streams/${first.sha256}` }));
+    if (head.ContentLength !== first.size) throw new Error(`bare PutObject loop: expected ${first.size} bytes stored, got ${head.ContentLength}`);
+  }
+  return { seconds, bytes };
 }
 
 /**

@@ -21,6 +21,11 @@ export interface CliEnvironment {
   readonly isTTY: boolean;
   /** Where SIGTERM/SIGINT go while the command runs (cli.ts owns the process's handlers). */
   readonly signals: ShutdownSignals;
+  /**
+   * The backup bucket as the configuration names it, before decryption (commands always read it
+   * through DecryptingObjectStore). Default: the S3 bucket (openS3Store); tests pass a store in memory.
+   */
+  readonly openStore?: (config: Config) => ObjectStore;
 }
 
 export interface CommandContext {
@@ -51,11 +56,7 @@ export async function createCommandContext(
     logger.warn({ variables: loaded.unknownVariables }, 'ignoring unknown STREAMVAULT_ variables; is one misspelt?');
   }
   // Every read of events objects and streams decrypts (client-side encryption; a no-op on plain objects).
-  const store = new DecryptingObjectStore(
-    new S3ObjectStore(createS3Client(s3Settings(config)), config.S3_BUCKET, s3WriteOptions(s3WriteSettings(config))),
-    config.encryptionKeys,
-    `${config.S3_PREFIX}events/`,
-  );
+  const store = new DecryptingObjectStore((cli.openStore ?? openS3Store)(config), config.encryptionKeys, `${config.S3_PREFIX}events/`);
   if (options.requireBucket !== 'no-check') {
     try {
       const creation = options.requireBucket !== 'create-if-allowed' ? 'never' : config.S3_CREATE_BUCKET ? 'allowed' : 'not-enabled';
@@ -82,6 +83,11 @@ export async function createCommandContext(
     }
   }
   return { ok: true, context: { config, logger, store, layout: new KeyLayout(config.S3_PREFIX) } };
+}
+
+/** The configured S3 bucket, with the configuration's client settings and write options. */
+export function openS3Store(config: Config): ObjectStore {
+  return new S3ObjectStore(createS3Client(s3Settings(config)), config.S3_BUCKET, s3WriteOptions(s3WriteSettings(config)));
 }
 
 /**

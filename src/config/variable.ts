@@ -134,8 +134,34 @@ export const brokerList = () =>
     }
   });
 
+/**
+ * Empty, or an `http://` or `https://` URL with a host: every URL variable is a base that HTTP
+ * clients (the AWS SDK, fetch) connect to. `URL.canParse` alone would take `minio:9000` (scheme
+ * `minio:`), and the mistake would surface only at the first connection.
+ */
 export const url = () =>
   z
     .string()
     .trim()
-    .refine((s) => s === '' || URL.canParse(s), { message: 'expected an absolute URL such as http://host:port' });
+    .superRefine((s, ctx) => {
+      const problem = s === '' ? undefined : httpUrlProblem(s);
+      if (problem !== undefined) ctx.addIssue({ code: 'custom', message: problem });
+    });
+
+/**
+ * Why `raw` is not such a URL, or undefined. Load-config appends `; got <value>`, so the message
+ * says what was expected and how the value was read, without repeating it.
+ */
+function httpUrlProblem(raw: string): string | undefined {
+  const expected = 'expected an http:// or https:// URL such as http://host:port';
+  const scheme = /^([A-Za-z][A-Za-z0-9+.-]*):/.exec(raw)?.[1];
+  if (scheme === undefined) return `${expected} (no scheme?)`;
+  const rest = raw.slice(scheme.length + 1);
+  if (!/^https?$/i.test(scheme)) {
+    // `host:port` parses as scheme `host:`; a URL of another scheme has `//` after it.
+    return rest.startsWith('//') ? `${expected} (the scheme is ${JSON.stringify(`${scheme}:`)})` : `${expected} (no scheme? ${JSON.stringify(`${scheme}:`)} is read as the scheme)`;
+  }
+  if (!rest.startsWith('//')) return `${expected} (no // after ${JSON.stringify(`${scheme}:`)})`;
+  if (!URL.canParse(raw) || new URL(raw).hostname === '') return `${expected} (it does not parse as a URL with a host)`;
+  return undefined;
+}

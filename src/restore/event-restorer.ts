@@ -154,10 +154,19 @@ async function restorePartition(
 
     const line = { from: '', to: '', count: 0, digest: 0n, targets: {} as Record<string, [string, string]> };
     let run: { partition: number; records: BackupRecord[]; messages: Message[]; bytes: number; timestamps: ProduceRequestTimestamps } | undefined;
+    // One produce request of the partition in flight at a time, in order; the next one is built
+    // while it is (records to messages), and the batch is journaled only once every one was acked.
+    let inFlight: Promise<void> | undefined;
     const flush = async () => {
       if (!run || run.messages.length === 0) return;
       const current = run;
       run = undefined;
+      await inFlight;
+      inFlight = produce(current);
+      // Awaited by the next flush or the batch's end; until then a failure must not count as unhandled.
+      inFlight.catch(() => {});
+    };
+    const produce = async (current: NonNullable<typeof run>) => {
       await deps.throttle.take(current.messages.length, current.bytes);
       const metadata = await pRetry(() => deps.producer.send({ topic: targetTopic, acks: -1, messages: current.messages }), {
         retries: 8,
@@ -221,6 +230,7 @@ async function restorePartition(
         run.bytes += size;
       }
       await flush();
+      await inFlight;
     } catch (error) {
       result.produceFailures += 1;
       deps.onError(

@@ -15,6 +15,8 @@ export class MemoryObjectStore implements ObjectStore {
   readonly bucket = 'memory';
   readonly objects = new Map<string, { body: Buffer; options: PutOptions }>();
   readonly calls: Array<{ op: string; key: string }> = [];
+  /** Whether the bucket exists (ensure-bucket's missing-bucket paths); createBucket makes it exist. */
+  bucketPresent = true;
   /** Makes the next matching call fail (fault injection). */
   failNext: ((op: string, key: string) => Error | undefined) | undefined;
 
@@ -80,10 +82,12 @@ export class MemoryObjectStore implements ObjectStore {
   }
 
   async bucketExists(): Promise<boolean> {
-    return true;
+    return this.bucketPresent;
   }
 
-  async createBucket(): Promise<void> {}
+  async createBucket(): Promise<void> {
+    this.bucketPresent = true;
+  }
 }
 
 /** Like S3's ETag of a single-part upload: the quoted MD5 of the body. */

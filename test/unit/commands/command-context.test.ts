@@ -3,6 +3,8 @@ import { describe, expect, it } from 'vitest';
 import { createCommandContext, refuse, type CliEnvironment } from '../../../src/commands/command-context.js';
 import { ExitCode } from '../../../src/exit-codes.js';
 import { ProcessSignals } from '../../../src/process-signals.js';
+import { sealBuffer } from '../../../src/storage/encryption.js';
+import { MemoryObjectStore } from '../../helpers/memory-object-store.js';
 
 /** A CLI environment over `env` whose stderr the test reads. */
 function cliOf(env: NodeJS.ProcessEnv): { cli: CliEnvironment; err: () => string } {
@@ -17,6 +19,8 @@ function cliOf(env: NodeJS.ProcessEnv): { cli: CliEnvironment; err: () => string
   });
   return { cli: { env, stdout: new PassThrough(), stderr, isTTY: false, signals }, err: () => err };
 }
+
+const KEY = Buffer.alloc(32, 7);
 
 describe('refuse', () => {
   it('says why on stderr and returns the exit code of the error code', () => {
@@ -53,5 +57,28 @@ describe('createCommandContext', () => {
     expect(await createCommandContext(cli, { requireBucket: 'exists' })).toEqual({ ok: false, exitCode: ExitCode.failure });
     expect(err()).toMatch(/^streamvault: cannot reach bucket vault at http:\/\/127\.0\.0\.1:1 \(1 attempts; timeouts: connect 5000 ms, request 120000 ms, idle socket 30000 ms\): /);
     expect(err()).not.toContain('secret');
+  });
+
+  it('reads the store the environment opens, for the configuration, through the decrypting wrapper', async () => {
+    const inner = new MemoryObjectStore();
+    const records = Buffer.from('Obj\u0001 container bytes');
+    await inner.put('team/events/a.avro', sealBuffer({ id: 'k1', key: KEY }, records));
+    const opened: string[] = [];
+    const { cli } = cliOf({ STREAMVAULT_S3_BUCKET: 'vault', STREAMVAULT_S3_PREFIX: 'team/', STREAMVAULT_ENCRYPTION_KEY: KEY.toString('hex'), STREAMVAULT_ENCRYPTION_KEY_ID: 'k1', STREAMVAULT_LOG_LEVEL: 'silent' });
+    const created = await createCommandContext(
+      {
+        ...cli,
+        openStore: (config) => {
+          opened.push(config.S3_BUCKET);
+          return inner;
+        },
+      },
+      { requireBucket: 'no-check' },
+    );
+    expect(created.ok).toBe(true);
+    if (!created.ok) return;
+    expect(opened).toEqual(['vault']);
+    expect(created.context.store.bucket).toBe('memory');
+    expect((await created.context.store.get('team/events/a.avro')).equals(records)).toBe(true);
   });
 });

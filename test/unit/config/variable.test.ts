@@ -73,9 +73,24 @@ describe('the shared coercions', () => {
     expect(refused).toEqual({ refused: ['localhost', 'host:0', 'host:65536', '::1:9092', 'host:port'].map(expected) });
   });
 
-  it('url takes an absolute URL or empty, and refuses a relative one', () => {
+  it('url takes an http:// or https:// URL with a host, or empty', () => {
     expect(parse(url(), ' http://s3:9000 ')).toEqual({ value: 'http://s3:9000' });
+    for (const raw of ['https://s3.eu-west-1.amazonaws.com', 'HTTP://MINIO:9000/', 'http://[::1]:9000', 'http://10.0.0.1', 'https://platform.example/api/{base}']) {
+      expect(parse(url(), raw), raw).toEqual({ value: raw });
+    }
     expect(parse(url(), '')).toEqual({ value: '' });
-    expect(parse(url(), 'localhost')).toEqual({ refused: ['expected an absolute URL such as http://host:port'] });
+    expect(parse(url(), '  ')).toEqual({ value: '' });
+  });
+
+  it('url refuses a value without an http(s) scheme, saying what was expected and how the value was read', () => {
+    const expected = 'expected an http:// or https:// URL such as http://host:port';
+    // URL.canParse takes the first: `minio:` is a valid scheme, and the endpoint fails only at connect.
+    expect(parse(url(), 'minio:9000')).toEqual({ refused: [`${expected} (no scheme? "minio:" is read as the scheme)`] });
+    expect(parse(url(), 'localhost:9000/x')).toEqual({ refused: [`${expected} (no scheme? "localhost:" is read as the scheme)`] });
+    for (const raw of ['localhost', '10.0.0.1:9000', '//minio:9000', '/relative']) expect(parse(url(), raw), raw).toEqual({ refused: [`${expected} (no scheme?)`] });
+    expect(parse(url(), 'ftp://files:21')).toEqual({ refused: [`${expected} (the scheme is "ftp:")`] });
+    expect(parse(url(), 's3://bucket/prefix')).toEqual({ refused: [`${expected} (the scheme is "s3:")`] });
+    expect(parse(url(), 'http:minio:9000')).toEqual({ refused: [`${expected} (no // after "http:")`] });
+    for (const raw of ['http://', 'https://:443', 'http://a b']) expect(parse(url(), raw), raw).toEqual({ refused: [`${expected} (it does not parse as a URL with a host)`] });
   });
 });

@@ -44,9 +44,13 @@ async function batch(store: MemoryObjectStore, from: number, to: number): Promis
   return writer.write({ source: 's', event: 'e', topic: 'orig' }, b);
 }
 
-async function restore(store: MemoryObjectStore, batches: ManifestEntry[], options: { restoredUpTo?: bigint; high?: number; scope?: Partial<RestoreScope> } = {}) {
+async function restore(
+  store: MemoryObjectStore,
+  batches: ManifestEntry[],
+  options: { restoredUpTo?: bigint; high?: number; scope?: Partial<RestoreScope>; producer?: ReturnType<typeof fakeProducer>; produceBatchEvents?: number } = {},
+) {
   const planned: PlannedPartition = { source: 's', event: 'e', topic: 'orig', partition: 0, batches };
-  const { producer, log } = fakeProducer(options.high);
+  const { producer, log } = options.producer ?? fakeProducer(options.high);
   const journaled: RestoredBatchLine[] = [];
   const errors: string[] = [];
   const progress: Array<[number, number]> = [];
@@ -61,7 +65,7 @@ async function restore(store: MemoryObjectStore, batches: ManifestEntry[], optio
     targetTopicOf: () => 'target',
     bounds: new Map([['target', [{ low: 0n, high }]]]),
     restoredUpTo: new Map(options.restoredUpTo === undefined ? [] : [[partitionId('target', 'orig', 0), options.restoredUpTo]]),
-    produceBatchEvents: 100,
+    produceBatchEvents: options.produceBatchEvents ?? 100,
     produceBatchBytes: 900_000,
     concurrency: 1,
     pairOrder: { entries: [] },
@@ -119,6 +123,51 @@ describe('restoring one partition (restoreEvents)', () => {
     expect(result.failedBatches).toBe(2);
     expect(errors[0]).toContain(`${b2.key}: backup object ${b2.key}: expected sha256 ${b2.sha256}`);
     expect(errors[1]).toBe(`orig/0: partition stopped before offset 3 because ${b2.key} could not be restored; 1 later batch(es) not restored: ${b3.key}`);
+  });
+
+  it('builds the next request while one is in flight, but sends them one at a time, in order, and journals only once all were acked', async () => {
+    const store = new MemoryObjectStore();
+    const b1 = await batch(store, 0, 9);
+    const target = fakeProducer();
+    let inFlight = 0;
+    let most = 0;
+    const acked: number[] = [];
+    const send = target.producer.send;
+    target.producer.send = async (record) => {
+      inFlight += 1;
+      most = Math.max(most, inFlight);
+      await new Promise((resolve) => setTimeout(resolve, 5));
+      const metadata = await send(record);
+      inFlight -= 1;
+      acked.push(record.messages.length);
+      return metadata;
+    };
+    const journaledAfter: number[] = [];
+    const { log, journaled } = await restore(store, [b1], { producer: target, produceBatchEvents: 3 });
+    journaledAfter.push(acked.length);
+    expect(most).toBe(1);
+    expect(acked).toEqual([3, 3, 3, 1]);
+    expect(log.map((r) => r.origin)).toEqual([0n, 1n, 2n, 3n, 4n, 5n, 6n, 7n, 8n, 9n]);
+    expect(journaled.map((l) => [l.from, l.to, l.count, l.targets])).toEqual([['0', '9', 10, { '0': ['0', '9'] }]]);
+  });
+
+  it('a request that fails stops the partition: nothing after it is sent, and the batch is not journaled', async () => {
+    const store = new MemoryObjectStore();
+    const b1 = await batch(store, 0, 9);
+    const target = fakeProducer();
+    let sends = 0;
+    const send = target.producer.send;
+    target.producer.send = async (record) => {
+      sends += 1;
+      if (sends === 2) throw Object.assign(new Error('The broker refused the record'), { name: 'KafkaJSProtocolError', type: 'INVALID_RECORD', retriable: false });
+      return send(record);
+    };
+    const { result, log, journaled, errors } = await restore(store, [b1], { producer: target, produceBatchEvents: 3 });
+    expect(sends).toBe(2);
+    expect(log.map((r) => r.origin)).toEqual([0n, 1n, 2n]);
+    expect(journaled).toEqual([]);
+    expect(result.produceFailures).toBe(1);
+    expect(errors[0]).toContain('orig/0: producing to target failed at batch');
   });
 
   it('leaves out records outside --since/--until but moves past them, so the journal still covers the batch', async () => {

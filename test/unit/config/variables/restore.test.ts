@@ -60,7 +60,7 @@ describe('restore variables', () => {
     expect(valueOf('RESTORE_KAFKA_BROKERS', 'target-0:9092,target-1:9092')).toEqual(['target-0:9092', 'target-1:9092']);
     expect(problemOf('RESTORE_KAFKA_BROKERS', 'target').expected).toBe('expected host:port with a port from 1 to 65535 (e.g. kafka-0:9092), got "target"');
     expect(valueOf('RESTORE_STREAM_URL', 'http://platform:8080')).toBe('http://platform:8080');
-    expect(problemOf('RESTORE_STREAM_URL', 'platform').expected).toBe('expected an absolute URL such as http://host:port');
+    expect(problemOf('RESTORE_STREAM_URL', 'platform').expected).toBe('expected an http:// or https:// URL such as http://host:port (no scheme?)');
   });
 
   it('take the choices they list and refuse others', () => {

@@ -40,7 +40,8 @@ describe('S3 variables', () => {
 
   it('take an absolute endpoint URL, booleans, the conditional-write modes and timeouts in range', () => {
     expect(valueOf('S3_ENDPOINT', 'http://minio:9000')).toBe('http://minio:9000');
-    expect(problemOf('S3_ENDPOINT', 'minio').expected).toBe('expected an absolute URL such as http://host:port');
+    expect(problemOf('S3_ENDPOINT', 'minio').expected).toBe('expected an http:// or https:// URL such as http://host:port (no scheme?)');
+    expect(problemOf('S3_ENDPOINT', 'minio:9000')).toEqual({ variable: 'STREAMVAULT_S3_ENDPOINT', expected: 'expected an http:// or https:// URL such as http://host:port (no scheme? "minio:" is read as the scheme)', received: '"minio:9000"' });
     expectBoolean('S3_FORCE_PATH_STYLE');
     expectBoolean('S3_CREATE_BUCKET');
     expectOneOf('S3_CONDITIONAL_WRITES', ['auto', 'on', 'off']);

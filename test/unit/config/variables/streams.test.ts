@@ -49,7 +49,7 @@ describe('stream variables', () => {
     expect(valueOf('STREAM_SOURCE_BUCKET', 'platform-streams')).toBe('platform-streams');
     expect(problemOf('STREAM_SOURCE_BUCKET', 'Platform_Streams').expected).toBe('expected an S3 bucket name: 3-63 lowercase letters, digits, dots or hyphens');
     expect(valueOf('STREAM_SOURCE_URL', 'https://platform.example')).toBe('https://platform.example');
-    expect(problemOf('STREAM_SOURCE_URL', 'platform.example').expected).toBe('expected an absolute URL such as http://host:port');
+    expect(problemOf('STREAM_SOURCE_URL', 'platform.example').expected).toBe('expected an http:// or https:// URL such as http://host:port (no scheme?)');
   });
 
   it('take the numbers in their ranges and refuse the rest', () => {
