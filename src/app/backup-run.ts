@@ -1,6 +1,7 @@
 import { hostname } from 'node:os';
 import { createBackupDaemon } from '../backup/create-backup-daemon.js';
 import { ObserverList } from '../backup/observer-list.js';
+import { StopRequests } from '../backup/stop-requests.js';
 import { kafkaSettings } from '../config/settings.js';
 import { exitCodeFor, exitCodeOf } from '../errors/exit-code-of.js';
 import type { ErrorCode } from '../errors/error-codes.js';
@@ -12,7 +13,7 @@ import { ReadinessProblems } from '../observability/readiness-problems.js';
 import type { ShutdownSignals } from '../process-signals.js';
 import { acquireWriterLock, LocationLockedError } from '../storage/location-locks.js';
 import { openBackupStreams } from '../streams/open-backup-streams.js';
-import { attachBackupWatch, type BackupRunOptions } from './backup-watch.js';
+import { prepareBackupWatch, type BackupRunOptions } from './backup-watch.js';
 import { withResources } from '../lifecycle/resource-stack.js';
 import type { RunContext, RunIo } from './restore-run.js';
 
@@ -74,12 +75,18 @@ export async function runBackupApp(io: BackupIo, context: RunContext, options: B
         streams.close().catch((error: unknown) => logger.warn({ err: error }, 'closing the stream journals failed; they are fsynced already')),
       );
 
-      // The workers' observer. Empty at first: each observer there is needs the workers or the daemon
-      // (the --once tracker stops the daemon; the validation feed reports to metrics that read the
-      // workers), so what watches the run adds them before the daemon runs (backup-watch.ts).
-      const observers = new ObserverList([], (error) => logger.warn({ err: error }, 'a worker observer failed; ignored'));
-      // Stopped observing once every shutdown phase ran, before the run summary (the daemon's onStopped).
-      const whenStopped: Array<() => Promise<void>> = [];
+      // Where every part asks the run to stop (the consumer, `--once`, a signal), before any of them.
+      const stops = new StopRequests();
+      // What watches the run comes before the workers: its observers are theirs, and its
+      // stopObserving is the daemon's onStopped; it starts watching them once they exist.
+      const prepared = await prepareBackupWatch(
+        { cli: io, config, logger, store, layout, streams: streams.pipeline, stops, readinessProblems, health },
+        options,
+      );
+      if (prepared.kind === 'refused') return refuse(prepared.message, prepared.exitCode);
+      const { watch } = prepared;
+      resources.defer('what watches the run', () => watch.close());
+      const observers = new ObserverList(watch.observers, (error) => logger.warn({ err: error }, 'a worker observer failed; ignored'));
       health.setStarting('checking the backup location and recording the topics');
       const made = await createBackupDaemon(config, {
         logger,
@@ -87,26 +94,20 @@ export async function runBackupApp(io: BackupIo, context: RunContext, options: B
         streams: streams.pipeline,
         monotonicNow: () => performance.now(),
         wallNow: () => Date.now(),
+        stops,
         observer: observers,
         readiness: readinessProblems,
-        // Metrics and /readyz stay up through the ordered shutdown (readyz answers 503 meanwhile).
-        onStopped: async () => {
-          for (const stop of whenStopped) await stop();
-        },
+        // Metrics and /readyz stay up through the ordered shutdown (readyz answers 503 meanwhile);
+        // stopped once every shutdown phase ran, before the run summary.
+        onStopped: () => watch.stopObserving(),
       });
       if (made.kind === 'refused') return refuse(made.message, made.exitCode);
       const { daemon } = made;
-      const attached = await attachBackupWatch(
-        { cli: io, config, logger, store, layout, daemon, workers: made.workers, streams: streams.pipeline, observers, readinessProblems, health },
-        options,
-      );
-      if (attached.kind === 'refused') return refuse(attached.message, attached.exitCode);
-      const { watch } = attached;
-      resources.defer('what watches the run', () => watch.close());
-      whenStopped.push(() => watch.stopObserving());
+      const running = watch.start({ daemon, workers: made.workers });
+      resources.defer('the --once checks', () => running.close());
 
       io.signals.routeToShutdown(logger, (signal) => daemon.requestStop({ kind: 'signal', signal }));
-      const code = await watch.finish(await daemon.run());
+      const code = await running.finish(await daemon.run());
       // Everything is durable; a late signal (an orchestrator's second SIGTERM) now exits with this
       // code at once instead of turning a finished run into 130.
       io.signals.decided(code);

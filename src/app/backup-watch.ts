@@ -4,15 +4,16 @@ import type { Admin } from 'kafkajs';
 import type { BackupDaemon } from '../backup/backup-daemon.js';
 import { OffsetSnapshots } from '../backup/offset-snapshots.js';
 import { OnceTracker } from '../backup/once-tracker.js';
-import type { ObserverList } from '../backup/observer-list.js';
-import type { PairWorker } from '../backup/pair-worker.js';
+import type { PairWorker, PairWorkerObserver } from '../backup/pair-worker.js';
+import type { StopRequests } from '../backup/stop-requests.js';
+import type { Pair } from '../config/pair.js';
 import type { Config } from '../config/load-config.js';
 import { backupGroupId, backupGroupsFor, kafkaSettings, legacyGroupIdFor } from '../config/settings.js';
 import { ExitCode, type ExitCodeValue } from '../exit-codes.js';
 import { classifyKafkaError } from '../errors/kafka-error-class.js';
 import { createKafka } from '../kafka/create-kafka.js';
 import type { DaemonHealth } from '../observability/daemon-health.js';
-import { startDaemonObservability } from './daemon-observability.js';
+import { DaemonObservability } from './daemon-observability.js';
 import type { Logger } from '../observability/logger.js';
 import type { ReadinessProblems } from '../observability/readiness-problems.js';
 import { every, type IntervalLoop } from '../observability/interval-loop.js';
@@ -34,11 +35,9 @@ export interface BackupWatchDeps {
   readonly logger: Logger;
   readonly store: ObjectStore;
   readonly layout: KeyLayout;
-  readonly daemon: BackupDaemon;
-  readonly workers: readonly PairWorker[];
   readonly streams: StreamPipeline;
-  /** The workers' observer; watchers add theirs to it. */
-  readonly observers: ObserverList;
+  /** Where the run is asked to stop: `--once` when done, or when the brokers are lost. */
+  readonly stops: StopRequests;
   /** Conditions reported by components (journal, stream pool, workers) that fail /readyz. */
   readonly readinessProblems?: ReadinessProblems;
   /** The health server, up since the start of the run. */
@@ -47,14 +46,30 @@ export interface BackupWatchDeps {
   readonly admin?: Admin;
 }
 
-export type AttachResult = { kind: 'attached'; watch: BackupWatch } | { kind: 'refused'; exitCode: ExitCodeValue; message: string };
+export type PrepareResult = { kind: 'prepared'; watch: BackupWatch } | { kind: 'refused'; exitCode: ExitCodeValue; message: string };
 
+/** The daemon and its workers, once made: what the watch reads while the run goes on. */
+export interface WatchedRun {
+  readonly daemon: Pick<BackupDaemon, 'state'>;
+  readonly workers: readonly PairWorker[];
+}
+
+/** What watches a backup run, made before the workers. */
 export interface BackupWatch {
-  /** Turns the daemon's exit code into the run's: `--once` is partial when a partition fell short. */
-  finish(code: ExitCodeValue): Promise<ExitCodeValue>;
-  /** Stops the metrics server and timers and takes the last offset snapshot; the daemon's onStopped, once every shutdown phase ran. */
+  /** The workers' observers (the `--once` tracker, the validation feed), for their ObserverList. */
+  readonly observers: readonly PairWorkerObserver[];
+  /** Starts watching the daemon and its workers (before the daemon runs): metrics, lag, progress, snapshots, `--once` checks. */
+  start(run: WatchedRun): RunningWatch;
+  /** Stops the timers and takes the last offset snapshot; the daemon's onStopped, once every shutdown phase ran. */
   stopObserving(): Promise<void>;
   /** stopObserving, and the Kafka admin client. Safe to call twice. */
+  close(): Promise<void>;
+}
+
+export interface RunningWatch {
+  /** Turns the daemon's exit code into the run's: `--once` is partial when a partition fell short. */
+  finish(code: ExitCodeValue): Promise<ExitCodeValue>;
+  /** Stops the `--once` poll and broker contact check. Safe to call twice. */
   close(): Promise<void>;
 }
 
@@ -66,12 +81,15 @@ const ONCE_CONTACT_CHECK_MS = 1000;
 const ONCE_STATUS_MS = 1000;
 
 /**
- * Attaches what watches a backup run: metrics, health, lag, progress log and validation; and for
- * `--once`, the end offsets recorded at start with restore-style progress on stdout.
+ * Prepares what watches a backup run: metrics, health, lag, progress log and validation; and for
+ * `--once`, the end offsets recorded at start with restore-style progress on stdout. Made before
+ * the workers (its observers are theirs, its stopObserving the daemon's onStopped); `start` gets
+ * the daemon and workers once they exist.
  */
-export async function attachBackupWatch(deps: BackupWatchDeps, options: BackupRunOptions): Promise<AttachResult> {
-  const { cli, config, logger, daemon, workers, observers } = deps;
-  const pairs = workers.map((w) => ({ pair: w.pair, groupIds: backupGroupsFor(config, w.pair) }));
+export async function prepareBackupWatch(deps: BackupWatchDeps, options: BackupRunOptions): Promise<PrepareResult> {
+  const { cli, config, logger, stops } = deps;
+  // One worker per configured pair (createBackupDaemon): the pairs watched are the configuration's.
+  const pairs = config.pairs.map((pair) => ({ pair, groupIds: backupGroupsFor(config, pair) }));
   const brokers = config.KAFKA_BROKERS.join(',');
   const admin: Admin = deps.admin ?? createKafka(kafkaSettings(config), logger).admin();
   let adminReady = false;
@@ -89,47 +107,24 @@ export async function attachBackupWatch(deps: BackupWatchDeps, options: BackupRu
     if (adminReady) await admin.disconnect().catch(() => {});
   };
 
-  let tracker: OnceTracker | undefined;
-  let reporter: ProgressReporter | undefined;
-  if (options.once) {
-    try {
-      const plan = await OnceTracker.plan(admin, pairs, config.KAFKA_FROM_BEGINNING);
-      tracker = new OnceTracker(plan, () => {
-        logger.info('backup --once: every partition consumed up to its end offset recorded at start; shutting down');
-        daemon.requestStop({ kind: 'done' });
-      });
-      logger.info(
-        { events: tracker.total, partitions: plan.map((p) => ({ pair: `${p.pair.source}/${p.pair.event}`, partition: p.partition, from: p.start.toString(), to: p.end.toString() })) },
-        'backup --once: end offsets recorded',
-      );
-    } catch (error) {
-      await disconnectAdmin();
-      return { kind: 'refused', exitCode: exitCodeOf(error), message: `backup --once, brokers ${brokers}: ${(error as Error).message}` };
-    }
-    reporter = new ProgressReporter({
-      mode: options.json ? 'json' : cli.isTTY ? 'bar' : 'none',
-      out: cli.stdout,
-      intervalMs: ONCE_STATUS_MS,
-    });
-    reporter.start({ files: tracker.total, bytes: 0 }, 'events');
-    tracker.attach(reporter);
-    observers.add(tracker.observer);
+  const once = options.once ? await planOnce(admin, pairs, deps, options) : undefined;
+  if (once?.kind === 'refused') {
+    await disconnectAdmin();
+    return { kind: 'refused', exitCode: once.exitCode, message: `backup --once, brokers ${brokers}: ${once.message}` };
   }
+  const tracker = once?.tracker;
 
-  const observability = await startDaemonObservability({
+  const observability = new DaemonObservability({
     config,
     logger,
     store: deps.store,
     layout: deps.layout,
-    daemon,
-    workers,
     streams: deps.streams,
     admin: adminReady ? admin : undefined,
     wallNow: () => Date.now(),
     readinessProblems: deps.readinessProblems,
     health: deps.health,
   });
-  observers.add(observability.observer);
 
   // Consumer-group offsets, aligned with what the backup holds (backup/offset-snapshots.ts).
   const snapshots =
@@ -149,75 +144,75 @@ export async function attachBackupWatch(deps: BackupWatchDeps, options: BackupRu
           now: () => new Date(),
         })
       : undefined;
-  snapshots?.start();
+  // Whether start() ran (a run refused before it takes no snapshot), and whether the --once
+  // contact check lost the brokers (a snapshot would only make kafkajs retry).
+  const watching = { started: false, lost: false };
   // A last snapshot once every batch is durable and committed (so a `--once` run always leaves
   // one): from the daemon's onStopped, before its run summary, or from close() when that never ran.
   let lastSnapshot: Promise<void> | undefined;
   const takeLastSnapshot = () =>
     (lastSnapshot ??= (async () => {
       await snapshots?.stop();
-      if (!brokersLost) await snapshots?.run();
+      if (watching.started && !watching.lost) await snapshots?.run();
+    })());
+  const stopObserving = async () => {
+    await observability.stop();
+    await takeLastSnapshot();
+  };
+  let closing: Promise<void> | undefined;
+  const close = () =>
+    (closing ??= (async () => {
+      await stopObserving();
+      await disconnectAdmin();
     })());
 
-  let poll: IntervalLoop | undefined;
-  let contactCheck: IntervalLoop | undefined;
-  let brokersLost = false;
-  if (tracker) {
-    const t = tracker;
+  const start = (run: WatchedRun): RunningWatch => {
+    const { workers } = run;
+    watching.started = true;
+    observability.start(run);
+    snapshots?.start();
+    if (!once || !tracker) {
+      // Without --once the daemon's code is the run's; closing is left to close(), so the code is
+      // decided (and a late signal exits with it) as soon as the daemon has shut down.
+      return { finish: async (code) => code, close: async () => {} };
+    }
+    const { reporter } = once;
     // A poll still in flight when the next is due is not doubled; stop() waits for it, so the
     // admin client is disconnected only after it.
-    poll = every(ONCE_POLL_MS, () => t.refreshFromBroker(admin, pairs, config.KAFKA_FROM_BEGINNING), {
+    const poll = every(ONCE_POLL_MS, () => tracker.refreshFromBroker(admin, pairs, config.KAFKA_FROM_BEGINNING), {
       onError: (error) => logger.debug({ err: error }, 'backup --once: committed offsets poll failed'),
     });
     // kafkajs waits out a lost broker for ever (the consumer restarts after every failed retry
     // series): a run meant to end gives up after the connect timeout, with the documented code.
     const timeoutMs = Math.round(config.KAFKA_CONNECT_TIMEOUT_SECONDS * 1000);
-    const check = every(
+    const contactCheck: IntervalLoop = every(
       ONCE_CONTACT_CHECK_MS,
       () => {
-        if (brokersLost) return;
+        if (watching.lost) return;
         for (const worker of workers) {
           const silent = worker.silentForMs();
           if (worker.state !== 'running' || silent === undefined || silent <= timeoutMs) continue;
-          brokersLost = true;
-          void check.stop();
+          watching.lost = true;
+          void contactCheck.stop();
           const message = `lost the Kafka brokers ${brokers}: pair ${worker.pair.source}/${worker.pair.event} had no answer for ${Math.round(silent / 1000)} s (every pair reads through the one consumer) (STREAMVAULT_KAFKA_CONNECT_TIMEOUT_SECONDS=${config.KAFKA_CONNECT_TIMEOUT_SECONDS})`;
           logger.error({ brokers }, message);
-          daemon.requestStop({ kind: 'fatal', error: new Error(message) });
+          stops.request({ kind: 'fatal', error: new Error(message) });
           return;
         }
       },
       { onError: (error) => logger.warn({ err: error }, 'backup --once: broker contact check failed') },
     );
-    contactCheck = check;
-    t.begin();
-  }
-
-  let closing: Promise<void> | undefined;
-  const close = () =>
-    (closing ??= (async () => {
-      await Promise.all([poll?.stop(), contactCheck?.stop()]);
-      await observability.stop();
-      await takeLastSnapshot();
-      await disconnectAdmin();
-    })());
-
-  return {
-    kind: 'attached',
-    watch: {
-      close,
-      stopObserving: async () => {
-        await observability.stop();
-        await takeLastSnapshot();
-      },
+    const stopChecks = async () => {
+      await Promise.all([poll.stop(), contactCheck.stop()]);
+    };
+    tracker.begin();
+    return {
+      close: stopChecks,
       async finish(code) {
-        await Promise.all([poll?.stop(), contactCheck?.stop()]);
-        // Without --once the daemon's code is the run's; closing is left to close(), so the code is
-        // decided (and a late signal exits with it) as soon as the daemon has shut down.
-        if (!tracker || !reporter) return code;
+        await stopChecks();
         // Commits by other replicas count too; our own are already tracked. Lost brokers would
         // only make kafkajs retry.
-        if (!brokersLost) await tracker.refreshFromBroker(admin, pairs, config.KAFKA_FROM_BEGINNING).catch(() => {});
+        if (!watching.lost) await tracker.refreshFromBroker(admin, pairs, config.KAFKA_FROM_BEGINNING).catch(() => {});
         await close();
         const result = tracker.result();
         if (result.kind === 'incomplete') {
@@ -240,6 +235,50 @@ export async function attachBackupWatch(deps: BackupWatchDeps, options: BackupRu
         }
         return exitCode;
       },
+    };
+  };
+
+  return {
+    kind: 'prepared',
+    watch: {
+      observers: tracker ? [tracker.observer, observability.observer] : [observability.observer],
+      start,
+      stopObserving,
+      close,
     },
   };
+}
+
+type OncePlan = { kind: 'planned'; tracker: OnceTracker; reporter: ProgressReporter } | { kind: 'refused'; exitCode: ExitCodeValue; message: string };
+
+/** `--once`: the end offsets recorded now, the tracker that asks the run to stop once they are consumed, and its progress on stdout. */
+async function planOnce(
+  admin: Admin,
+  pairs: ReadonlyArray<{ pair: Pair; groupIds: readonly string[] }>,
+  deps: Pick<BackupWatchDeps, 'cli' | 'config' | 'logger' | 'stops'>,
+  options: BackupRunOptions,
+): Promise<OncePlan> {
+  const { cli, config, logger, stops } = deps;
+  let tracker: OnceTracker;
+  try {
+    const plan = await OnceTracker.plan(admin, pairs, config.KAFKA_FROM_BEGINNING);
+    tracker = new OnceTracker(plan, () => {
+      logger.info('backup --once: every partition consumed up to its end offset recorded at start; shutting down');
+      stops.request({ kind: 'done' });
+    });
+    logger.info(
+      { events: tracker.total, partitions: plan.map((p) => ({ pair: `${p.pair.source}/${p.pair.event}`, partition: p.partition, from: p.start.toString(), to: p.end.toString() })) },
+      'backup --once: end offsets recorded',
+    );
+  } catch (error) {
+    return { kind: 'refused', exitCode: exitCodeOf(error), message: (error as Error).message };
+  }
+  const reporter = new ProgressReporter({
+    mode: options.json ? 'json' : cli.isTTY ? 'bar' : 'none',
+    out: cli.stdout,
+    intervalMs: ONCE_STATUS_MS,
+  });
+  reporter.start({ files: tracker.total, bytes: 0 }, 'events');
+  tracker.attach(reporter);
+  return { kind: 'planned', tracker, reporter };
 }

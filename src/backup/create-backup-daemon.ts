@@ -1,9 +1,9 @@
 import { exitCodeFor } from '../errors/exit-code-of.js';
 import { avroCodecName } from '../events/avro-container.js';
 import { hostname } from 'node:os';
-import type { Admin } from 'kafkajs';
+import type { Admin, Kafka } from 'kafkajs';
 import type { Config } from '../config/load-config.js';
-import { backupGroupId, batchLimits, kafkaSettings, legacyGroupIdFor } from '../config/settings.js';
+import { backupGroupId, batchLimits, kafkaSettings, legacyGroupIdFor, type KafkaSettings } from '../config/settings.js';
 import { createGenerationDecoder } from '../events/generation-decoder.js';
 import { referenceReaderType } from '../events/reference-reader.js';
 import { resolveTypeNames } from '../config/event-type-map.js';
@@ -22,7 +22,7 @@ import type { EventInspector } from '../events/event-inspector.js';
 import { opaqueInspector } from './event-inspector.js';
 import { recordTopicConfigs } from './record-topic-configs.js';
 import { BackupConsumer } from './backup-consumer.js';
-import { StopRequests } from './stop-requests.js';
+import type { StopRequests } from './stop-requests.js';
 import { PairWorker, type PairWorkerObserver } from './pair-worker.js';
 import type { StreamPipeline } from '../streams/stream-pipeline.js';
 import type { ReadinessReporter } from '../observability/readiness-problems.js';
@@ -35,12 +35,16 @@ export interface BackupRuntime {
   readonly streams: StreamPipeline;
   readonly monotonicNow: () => number;
   readonly wallNow: () => number;
+  /** Where the consumer asks the run to stop on a fatal error; made by the run, before its parts, and awaited by the daemon. */
+  readonly stops: StopRequests;
   readonly observer?: PairWorkerObserver;
   /** Where pair workers report a partition stuck on a batch they cannot write (/readyz). */
   readonly readiness?: ReadinessReporter;
   readonly onStopped?: () => Promise<void>;
   /** Recorded in retention gaps as the daemon that noticed them; default the host name. */
   readonly host?: string;
+  /** Makes the backup brokers' client (its admin clients and the consumer); default createKafka. */
+  readonly createKafka?: (settings: KafkaSettings, logger: Logger) => Pick<Kafka, 'admin' | 'consumer'>;
 }
 
 export type CreateDaemonResult =
@@ -81,7 +85,7 @@ export async function createBackupDaemon(config: Config, runtime: BackupRuntime)
   if (repository.kind === 'conflict') return { kind: 'refused', exitCode: exitCodeFor('CONFIG_INVALID'), message: repository.message };
   if (repository.kind === 'created') logger.info({ key: layout.repositoryConfigKey() }, 'new backup location: its config is written');
 
-  const kafka = createKafka(kafkaSettings(config), logger);
+  const kafka = (runtime.createKafka ?? createKafka)(kafkaSettings(config), logger);
   await recordTopicConfigs(
     config.pairs.map((p) => p.topic),
     { admin: kafka.admin({ retry: { retries: 2 } }), store: runtime.store, layout, logger, now: () => new Date(runtime.wallNow()) },
@@ -95,8 +99,7 @@ export async function createBackupDaemon(config: Config, runtime: BackupRuntime)
     conditionalWrites: conditional.enabled,
     encryption: config.encryptionKeys.current,
   });
-  // Made before the consumer that asks it on a fatal error, and handed to the daemon that awaits it.
-  const stops = new StopRequests();
+  const { stops } = runtime;
   // One admin client for the offsets the consumer and every pair's retention gap checks read,
   // connected at the first use.
   const offsetsAdmin = connectOnUse(kafka.admin({ retry: { retries: 2 } }));

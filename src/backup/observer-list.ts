@@ -12,19 +12,10 @@ export class ObserverList implements PairWorkerObserver {
   readonly #observers: PairWorkerObserver[];
   readonly #onError: (error: unknown) => void;
 
-  /** `observers`: those that exist before the workers; `onError` gets what one of them throws. */
+  /** `observers`: every one there is, made before the workers it watches; `onError` gets what one of them throws. */
   constructor(observers: readonly PairWorkerObserver[], onError: (error: unknown) => void) {
     this.#observers = [...observers];
     this.#onError = onError;
-  }
-
-  /**
-   * For an observer that can only be made once the workers exist: it reads them, or it stops the
-   * daemon that holds them (backup-watch.ts adds the `--once` tracker and the validation feed).
-   * Called before the daemon runs, so no call is missed.
-   */
-  add(observer: PairWorkerObserver): void {
-    this.#observers.push(observer);
   }
 
   onBatchDurable(pair: Pair, entry: ManifestEntry, records: readonly BackupRecord[]): void {

@@ -2,9 +2,9 @@ import type { Admin } from 'kafkajs';
 import { PassThrough } from 'node:stream';
 import { Registry } from 'prom-client';
 import { afterEach, describe, expect, it } from 'vitest';
-import { attachBackupWatch, type BackupWatch, type BackupWatchDeps } from '../../../src/app/backup-watch.js';
+import { prepareBackupWatch, type BackupWatch, type BackupWatchDeps } from '../../../src/app/backup-watch.js';
 import type { BackupDaemon } from '../../../src/backup/backup-daemon.js';
-import { ObserverList } from '../../../src/backup/observer-list.js';
+import { StopRequests } from '../../../src/backup/stop-requests.js';
 import type { PairWorker } from '../../../src/backup/pair-worker.js';
 import { loadConfig } from '../../../src/config/load-config.js';
 import { ExitCode } from '../../../src/exit-codes.js';
@@ -32,13 +32,13 @@ function fakeAdmin(options: { connect?: Error; end?: string; committed?: string 
 }
 
 function setup(admin: Admin) {
-  const loaded = loadConfig({ STREAMVAULT_S3_BUCKET: 'backup', STREAMVAULT_KAFKA_BROKERS: 'b1:9092', STREAMVAULT_OFFSETS_INTERVAL_SECONDS: '0', STREAMVAULT_VALIDATION_INTERVAL_SECONDS: '0' });
+  const loaded = loadConfig({ STREAMVAULT_S3_BUCKET: 'backup', STREAMVAULT_KAFKA_BROKERS: 'b1:9092', STREAMVAULT_SOURCES: 'samples', STREAMVAULT_EVENT_TYPES: 'sourced', STREAMVAULT_EXTRA_PAIRS: '', STREAMVAULT_OFFSETS_INTERVAL_SECONDS: '0', STREAMVAULT_VALIDATION_INTERVAL_SECONDS: '0' });
   if (!loaded.ok) throw new Error(`expected a valid configuration, got ${JSON.stringify(loaded.problems)}`);
   const stdout = new PassThrough();
   const out: string[] = [];
   stdout.on('data', (c: Buffer) => out.push(c.toString()));
-  const stops: string[] = [];
-  const daemon = { state: 'running', requestStop: (reason: { kind: string }) => void stops.push(reason.kind) } as unknown as BackupDaemon;
+  const stopRequests = new StopRequests();
+  const daemon = { state: 'running' } as unknown as BackupDaemon;
   const worker = {
     pair,
     state: 'running',
@@ -55,16 +55,13 @@ function setup(admin: Admin) {
     logger,
     store: new MemoryObjectStore(),
     layout: new KeyLayout(''),
-    daemon,
-    workers: [worker],
     streams: manifestOnlyPipeline(),
-    observers: new ObserverList([], (error) => {
-      throw error;
-    }),
+    stops: stopRequests,
     health,
     admin,
   };
-  return { deps, stops, lines, stdout: () => out.join('') };
+  const run = { daemon, workers: [worker] };
+  return { deps, run, stops: () => (stopRequests.reason ? [stopRequests.reason.kind] : []), lines, stdout: () => out.join('') };
 }
 
 let watch: BackupWatch | undefined;
@@ -73,16 +70,17 @@ afterEach(async () => {
   watch = undefined;
 });
 
-describe('attachBackupWatch', () => {
+describe('prepareBackupWatch', () => {
   it('without --once goes on without consumer lag when the admin client cannot connect, and hands the daemon\'s code back', async () => {
     const { admin, calls } = fakeAdmin({ connect: new Error('connect ECONNREFUSED') });
-    const { deps, lines } = setup(admin);
-    const attached = await attachBackupWatch(deps, {});
-    expect(attached.kind).toBe('attached');
-    if (attached.kind !== 'attached') return;
+    const { deps, run, lines } = setup(admin);
+    const attached = await prepareBackupWatch(deps, {});
+    expect(attached.kind).toBe('prepared');
+    if (attached.kind !== 'prepared') return;
     watch = attached.watch;
+    expect(watch.observers).toHaveLength(1);
     expect(lines.some((l) => l.level === 'warn' && l.msg === 'Kafka admin client unavailable; consumer lag is not reported')).toBe(true);
-    expect(await watch.finish(ExitCode.stateDirUnusable)).toBe(ExitCode.stateDirUnusable);
+    expect(await watch.start(run).finish(ExitCode.stateDirUnusable)).toBe(ExitCode.stateDirUnusable);
     await watch.close();
     await watch.close();
     // Never connected: nothing to disconnect.
@@ -92,31 +90,36 @@ describe('attachBackupWatch', () => {
   it('--once refuses to start without the end offsets from the brokers, saying which brokers', async () => {
     const { admin, calls } = fakeAdmin({ connect: new Error('connect ECONNREFUSED 127.0.0.1:9092') });
     const { deps } = setup(admin);
-    const attached = await attachBackupWatch(deps, { once: true });
+    const attached = await prepareBackupWatch(deps, { once: true });
     expect(attached).toEqual({ kind: 'refused', exitCode: ExitCode.failure, message: expect.stringMatching(/^backup --once needs the end offsets from the Kafka brokers b1:9092: .*ECONNREFUSED/) });
     expect(calls).toEqual(['connect', 'disconnect']);
   });
 
   it('--once with nothing to back up stops the daemon at once and ends ok, saying so on stdout', async () => {
     const { admin, calls } = fakeAdmin({ end: '10', committed: '10' });
-    const { deps, stops, stdout } = setup(admin);
-    const attached = await attachBackupWatch(deps, { once: true });
-    if (attached.kind !== 'attached') throw new Error(`expected attached, got ${attached.message}`);
+    const { deps, run, stops, stdout } = setup(admin);
+    const attached = await prepareBackupWatch(deps, { once: true });
+    if (attached.kind !== 'prepared') throw new Error(`expected prepared, got ${attached.message}`);
     watch = attached.watch;
-    expect(stops).toEqual(['done']);
-    expect(await watch.finish(ExitCode.ok)).toBe(ExitCode.ok);
+    // The tracker is the first of the workers' observers; the stop is asked for once watching starts.
+    expect(watch.observers).toHaveLength(2);
+    expect(stops()).toEqual([]);
+    const running = watch.start(run);
+    expect(stops()).toEqual(['done']);
+    expect(await running.finish(ExitCode.ok)).toBe(ExitCode.ok);
     expect(stdout()).toMatch(/^backup --once: 0\/0 events backed up in [\d.]+ s\n$/);
     expect(calls.at(-1)).toBe('disconnect');
   });
 
   it('--once is partial when a partition fell short of the end offset recorded at start', async () => {
     const { admin } = fakeAdmin({ end: '10', committed: '4' });
-    const { deps, stops, stdout } = setup(admin);
-    const attached = await attachBackupWatch(deps, { once: true });
-    if (attached.kind !== 'attached') throw new Error(`expected attached, got ${attached.message}`);
+    const { deps, run, stops, stdout } = setup(admin);
+    const attached = await prepareBackupWatch(deps, { once: true });
+    if (attached.kind !== 'prepared') throw new Error(`expected prepared, got ${attached.message}`);
     watch = attached.watch;
-    expect(stops).toEqual([]);
-    expect(await watch.finish(ExitCode.ok)).toBe(ExitCode.partial);
+    const running = watch.start(run);
+    expect(stops()).toEqual([]);
+    expect(await running.finish(ExitCode.ok)).toBe(ExitCode.partial);
     expect(stdout()).toMatch(/^backup --once: 0\/6 events backed up in [\d.]+ s; 1 partition\(s\) fell short of their end offset\n$/);
   });
 });

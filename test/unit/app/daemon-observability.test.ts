@@ -1,6 +1,6 @@
 import { Registry } from 'prom-client';
 import { afterEach, describe, expect, it } from 'vitest';
-import { startDaemonObservability, type DaemonObservability } from '../../../src/app/daemon-observability.js';
+import { DaemonObservability } from '../../../src/app/daemon-observability.js';
 import type { PairWorker } from '../../../src/backup/pair-worker.js';
 import { loadConfig, type Config } from '../../../src/config/load-config.js';
 import type { DaemonHealth } from '../../../src/observability/daemon-health.js';
@@ -49,24 +49,23 @@ afterEach(async () => {
   running = undefined;
 });
 
-describe('startDaemonObservability', () => {
+describe('DaemonObservability', () => {
   it('plugs readiness into the health server: ready once the S3 probe wrote, with metrics on its registry', async () => {
     const store = new MemoryObjectStore();
     const { lines, logger } = capturedLogger('info');
     const { health, readiness } = fakeHealth();
     let state: DaemonState = 'running';
-    running = await startDaemonObservability({
+    running = new DaemonObservability({
       config: config(),
       logger,
       store,
       layout: new KeyLayout('vault/'),
-      daemon: { get state() { return state; } },
-      workers: [worker(0)],
       streams: manifestOnlyPipeline(),
       admin: undefined,
       wallNow: () => Date.now(),
       health,
     });
+    running.start({ daemon: { get state() { return state; } }, workers: [worker(0)] });
     await until('the first probe wrote', async () => (readiness().ready ? true : undefined), 5_000, 5);
     expect([...store.objects.keys()]).toEqual([expect.stringMatching(/^vault\/health\//)]);
     const metrics = parseMetrics(await health.registry.metrics());
@@ -85,19 +84,18 @@ describe('startDaemonObservability', () => {
     const { logger } = capturedLogger('info');
     const { health, readiness } = fakeHealth();
     const problems = ['state-dir: full'];
-    running = await startDaemonObservability({
+    running = new DaemonObservability({
       config: config(),
       logger,
       store: new MemoryObjectStore(),
       layout: new KeyLayout(''),
-      daemon: { state: 'running' },
-      workers: [worker(12_400)],
       streams: manifestOnlyPipeline(),
       admin: undefined,
       wallNow: () => Date.now(),
       readinessProblems: { list: () => problems },
       health,
     });
+    running.start({ daemon: { state: 'running' }, workers: [worker(12_400)] });
     await until('the first probe wrote', async () => (readiness().reasons.includes('S3 writability not probed yet') ? undefined : true), 5_000, 5);
     expect(readiness().reasons).toEqual(['state-dir: full', 'kafka: the brokers b1:9092 have not answered the backup\'s consumer for 12 s']);
   });
