@@ -1,16 +1,21 @@
 import type { ManifestReadProblem } from '../storage/manifest-reader.js';
 import { describeRetentionGap, retentionGapJson, type RetentionGap } from '../storage/retention-gap.js';
 
-/** One pair of a restore's dry run, as shown: the plan's totals of the pair and the topic it goes to. */
-export interface PlannedPairView {
+/** The plan's totals of one pair (restore-plan.ts `PairTotals`). */
+export interface PairCounts {
   readonly source: string;
   readonly event: string;
   readonly topic: string;
   readonly batches: number;
+  /** Events after removing overlaps between batches; an upper bound when a batch straddles --since/--until. */
   readonly events: number;
-  /** false: `events` is an upper bound (a batch straddles --since/--until); shown as `<=`. */
+  /** false: `events` is an upper bound; shown as `<=`. */
   readonly eventsExact: boolean;
   readonly bytes: number;
+}
+
+/** One pair of a restore's dry run, as shown: the plan's totals of the pair and the topic it goes to. */
+export interface PlannedPairView extends PairCounts {
   readonly target_topic: string;
 }
 

@@ -1,5 +1,5 @@
 import PQueue from 'p-queue';
-import type { PlanCounts } from '../output/restore-plan-output.js';
+import type { PairCounts, PlanCounts } from '../output/restore-plan-output.js';
 import type { StreamRef } from '../refs/stream-ref.js';
 import { compareOffsets, readManifests, type ManifestReadProblem } from '../storage/manifest-reader.js';
 import type { KeyLayout } from '../storage/key-layout.js';
@@ -89,16 +89,8 @@ export interface PlannedStream {
   readonly unavailableAtSource?: boolean;
 }
 
-export interface PairTotals {
-  readonly source: string;
-  readonly event: string;
-  readonly topic: string;
-  readonly batches: number;
-  /** Events after removing overlaps between batches; an upper bound when a batch straddles --since/--until. */
-  readonly events: number;
-  readonly eventsExact: boolean;
-  readonly bytes: number;
-}
+/** One pair's totals, the same fields the dry run shows (output/restore-plan-output.ts). */
+export type PairTotals = PairCounts;
 
 export interface RestorePlan {
   readonly scope: RestoreScope;
