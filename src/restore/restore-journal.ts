@@ -4,7 +4,7 @@ import { dirname, join } from 'node:path';
 import { z } from 'zod';
 import { fsyncDirectory } from '../filecache/fsync-directory.js';
 import { KeyedJournal } from '../filecache/keyed-journal.js';
-import { SHA256_HEX, type StreamRef } from '../refs/stream-ref.js';
+import { streamRefShape, type StreamRef } from '../refs/stream-ref.js';
 
 /**
  * The restore's cursors in the file cache (STREAMVAULT_STATE_DIR/restore/<target id>/):
@@ -81,11 +81,10 @@ const restoredBatchLineSchema: z.ZodType<RestoredBatchLine> = z.object({
   after: z.record(z.string(), offset),
 });
 
-const postedStreamLineSchema: z.ZodType<PostedStreamLine> = z.object({
-  sha256: z.string().regex(SHA256_HEX),
-  source: z.string().min(1),
-  label: z.string().min(1),
-});
+// The one reference validation of every file that stores one (refs/stream-ref.ts).
+const postedStreamLineSchema: z.ZodType<PostedStreamLine> = z.object(streamRefShape);
+
+type OpenedFiles = [KeyedJournal<RestoredBatchLine>, KeyedJournal<PostedStreamLine>, readonly string[]];
 
 /** One line per batch and target topic; a batch finished again (after a reset) replaces its line. */
 const batchLineKey = (line: RestoredBatchLine) => `${line.targetTopic}\u0000${line.key}`;
@@ -99,9 +98,11 @@ export class RestoreJournal {
   readonly dir: string;
   #events: KeyedJournal<RestoredBatchLine>;
   #streams: KeyedJournal<PostedStreamLine>;
+  #problems: readonly string[];
 
-  private constructor(dir: string, events: KeyedJournal<RestoredBatchLine>, streams: KeyedJournal<PostedStreamLine>) {
+  private constructor(dir: string, [events, streams, problems]: OpenedFiles) {
     this.dir = dir;
+    this.#problems = problems;
     this.#events = events;
     this.#streams = streams;
   }
@@ -110,14 +111,22 @@ export class RestoreJournal {
     const dir = join(stateDir, 'restore', targetId(identity));
     await mkdir(dir, { recursive: true });
     await writeFileAtomic(join(dir, 'target.json'), `${JSON.stringify({ version: 1, ...identity }, null, 1)}\n`);
-    const [events, streams] = await RestoreJournal.#openFiles(dir);
-    return new RestoreJournal(dir, events, streams);
+    return new RestoreJournal(dir, await RestoreJournal.#openFiles(dir));
   }
 
-  static async #openFiles(dir: string): Promise<[KeyedJournal<RestoredBatchLine>, KeyedJournal<PostedStreamLine>]> {
+  static async #openFiles(dir: string): Promise<OpenedFiles> {
     const events = await KeyedJournal.open(join(dir, EVENTS_FILE), restoredBatchLineSchema, batchLineKey);
     const streams = await KeyedJournal.open(join(dir, STREAMS_FILE), postedStreamLineSchema, streamLineKey);
-    return [events.journal, streams.journal];
+    const problems = [...events.problems.map((p) => `${EVENTS_FILE} ${p}`), ...streams.problems.map((p) => `${STREAMS_FILE} ${p}`)];
+    return [events.journal, streams.journal, problems];
+  }
+
+  /**
+   * Lines skipped when the files were last opened (torn by a crash, or not valid: the files can be
+   * edited), each as `<file> line <n>: <why>`, for the runner's log. What they recorded is redone.
+   */
+  get problems(): readonly string[] {
+    return this.#problems;
   }
 
   /** In the order the batches were finished. */
@@ -150,7 +159,7 @@ export class RestoreJournal {
       });
     }
     await fsyncDirectory(this.dir);
-    [this.#events, this.#streams] = await RestoreJournal.#openFiles(this.dir);
+    [this.#events, this.#streams, this.#problems] = await RestoreJournal.#openFiles(this.dir);
   }
 
   async close(): Promise<void> {

@@ -229,6 +229,7 @@ async function restore(
   const { logger, progress, resources } = deps;
   const journal = await RestoreJournal.open(options.stateDir, options.identity);
   resources.defer('the restore journal', () => journal.close());
+  for (const problem of journal.problems) logger.warn({ journal: journal.dir, problem }, 'restore journal line skipped; what it recorded is checked again against the target');
   // Before anything writes to it: opening deletes what a run killed mid-download left, which only a later run can.
   const spool = await Spool.open(join(journal.dir, 'spool'), logger);
   resources.defer('the restore spool', () => spool.close());

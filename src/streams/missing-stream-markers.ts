@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { StreamRef } from '../refs/stream-ref.js';
+import { streamRefShape, type StreamRef } from '../refs/stream-ref.js';
 import { SHA256_HEX, type KeyLayout } from '../storage/key-layout.js';
 import type { ObjectStore } from '../storage/object-store.js';
 
@@ -11,9 +11,7 @@ import type { ObjectStore } from '../storage/object-store.js';
  * later; a marker next to a stored stream means nothing (the stream wins).
  */
 export const missingStreamMarkerSchema = z.object({
-  sha256: z.string().regex(SHA256_HEX),
-  source: z.string(),
-  label: z.string(),
+  ...streamRefShape,
   /** ISO time of the first 404. */
   firstSeen: z.string(),
   /** ISO time of the last attempt (the one that wrote this marker). */

@@ -34,6 +34,28 @@ describe('RestoreJournal', () => {
     await reopened.close();
   });
 
+  it('refuses a posted-stream line whose source or label is hostile, as manifests and the stream journals do, keeps the others, and names each skipped line', async () => {
+    const stateDir = makeTempDir('journal-');
+    const journal = await RestoreJournal.open(stateDir, identity);
+    await journal.close();
+    const good = (n: number) => ({ sha256: String(n).repeat(64), source: 'samples', label: 'content' });
+    const hostile = [
+      { ...good(2), source: '../x' },
+      { ...good(3), label: 'con\u0000tent' },
+      { ...good(4), source: '' },
+    ];
+    const lines = [good(1), ...hostile, good(5)].map((value) => JSON.stringify({ op: 'put', value }));
+    writeFileSync(join(journal.dir, 'streams.jsonl'), `${lines.join('\n')}\n`);
+    const reopened = await RestoreJournal.open(stateDir, identity);
+    expect([good(1), good(5)].map((s) => reopened.hasStream(s))).toEqual([true, true]);
+    expect(hostile.map((s) => reopened.hasStream(s))).toEqual([false, false, false]);
+    expect(reopened.problems).toHaveLength(3);
+    expect(reopened.problems[0]).toMatch(/^streams\.jsonl line 2: .*source/);
+    expect(reopened.problems[1]).toMatch(/^streams\.jsonl line 3: .*label/);
+    expect(reopened.problems[2]).toMatch(/^streams\.jsonl line 4: .*source/);
+    await reopened.close();
+  });
+
   it('keeps batches in the order they finished, and forgets them on reset while keeping the old file', async () => {
     const stateDir = makeTempDir('journal-');
     const journal = await RestoreJournal.open(stateDir, identity);
