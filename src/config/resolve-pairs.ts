@@ -77,8 +77,9 @@ export function resolvePairs(settings: PairSettings): ResolvePairsResult {
   return problems.length > 0 ? { ok: false, problems } : { ok: true, pairs: [...pairs.values()] };
 }
 
+/** `source/event`, each part trimmed, neither empty once trimmed (` /x` is no more a pair than `/x`). */
 function parsePairName(raw: string): { source: string; event: string } | undefined {
-  const parts = raw.split('/');
+  const parts = raw.split('/').map((part) => part.trim());
   if (parts.length !== 2 || !parts[0] || !parts[1]) return undefined;
-  return { source: parts[0].trim(), event: parts[1].trim() };
+  return { source: parts[0], event: parts[1] };
 }

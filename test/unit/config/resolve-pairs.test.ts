@@ -41,16 +41,20 @@ describe('resolvePairs', () => {
   });
 
   it('reports every problem at once, naming the variable, what was expected and what arrived', () => {
-    const result = resolvePairs(settings({ extraPairs: ['nosslash', 'a/b/c', '/x'], topics: 'samples/sourced,samples/extracted=bad topic,x=y=z,other/pair=t' }));
+    const result = resolvePairs(settings({ extraPairs: ['nosslash', 'a/b/c', '/x', ' /x', 'x/ '], topics: 'samples/sourced,samples/extracted=bad topic,x=y=z,other/pair=t, /y=t' }));
     expect(result).toEqual({
       ok: false,
       problems: [
         'STREAMVAULT_EXTRA_PAIRS: expected source/event, got "nosslash"',
         'STREAMVAULT_EXTRA_PAIRS: expected source/event, got "a/b/c"',
         'STREAMVAULT_EXTRA_PAIRS: expected source/event, got "/x"',
+        // Empty once trimmed: refused for the form, like "/x" (not later, for an empty source name).
+        'STREAMVAULT_EXTRA_PAIRS: expected source/event, got " /x"',
+        'STREAMVAULT_EXTRA_PAIRS: expected source/event, got "x/ "',
         'STREAMVAULT_TOPICS: expected source/event=topic, got "samples/sourced"',
         'STREAMVAULT_TOPICS: expected source/event=topic, got "samples/extracted=bad topic"',
         'STREAMVAULT_TOPICS: expected source/event=topic, got "x=y=z"',
+        'STREAMVAULT_TOPICS: expected source/event=topic, got "/y=t"',
         'STREAMVAULT_TOPICS: other/pair is not a configured pair',
       ],
     });
