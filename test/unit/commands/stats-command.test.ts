@@ -1,18 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { ExitCode } from '../../../src/exit-codes.js';
-import { KeyLayout } from '../../../src/storage/key-layout.js';
-import { writeFixtureBackup } from '../../helpers/backup-fixture.js';
 import { MemoryObjectStore } from '../../helpers/memory-object-store.js';
 import { runCliCaptured } from '../../helpers/run-cli-captured.js';
+import { COMMAND_ENV, COMMAND_LAYOUT, commandBackup } from '../../helpers/command-backup.js';
 
-const env = { STREAMVAULT_S3_BUCKET: 'vault', STREAMVAULT_S3_PREFIX: 'team/', STREAMVAULT_LOG_LEVEL: 'silent' };
-const layout = new KeyLayout('team/');
-
-async function backup() {
-  const store = new MemoryObjectStore();
-  const fixture = await writeFixtureBackup(store, layout, { batches: 1, perBatch: 3 });
-  return { store, fixture };
-}
+const env = COMMAND_ENV;
+const layout = COMMAND_LAYOUT;
+const backup = () => commandBackup();
 
 describe('streamvault stats', () => {
   it('prints the summary as text: a row per pair, the totals and the streams', async () => {
