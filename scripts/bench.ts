@@ -12,7 +12,8 @@
  * window. S3 object timestamps would do too, but s3rver's Last-Modified has 1 s resolution.
  *
  * BENCH_KAFKA_BROKERS=host:port,... reuses a running broker instead of starting one;
- * BENCH_NODE_OPTIONS sets NODE_OPTIONS of the daemon and restore processes.
+ * The daemon and restore processes run with the node flags the image's ENTRYPOINT gives node
+ * (Dockerfile); BENCH_NODE_OPTIONS adds NODE_OPTIONS to them.
  */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
@@ -28,6 +29,7 @@ import { measurePlanning } from './bench/planning.js';
 import { createIdleTopics, measureIdlePairs, type IdlePairsFigure } from './bench/idle-pairs.js';
 import { computeResults, pairRows, renderTable, roundPairs, type BenchMeasurements } from './bench/results.js';
 import { KEEP_OLD_RECORDS, bareStreamPut, encodeBatches, produceBare, putBatches, readWithKafkajs, readWithKcat } from './bench/stages.js';
+import { imageEntrypoint } from './bench/image-entrypoint.js';
 import { generatedSha256 } from './local/generated-bytes.js';
 import { startKafkaBroker, type KafkaBroker } from './local/kafka-broker.js';
 import { projectRoot } from './local/project-root.js';
@@ -46,6 +48,8 @@ const IDLE_SAMPLE_SECONDS = quick ? 10 : 30;
 const profileDir = process.argv.includes('--cpu-prof') ? join(ROOT, 'bench/profiles') : undefined;
 /** NODE_OPTIONS of the daemon and restore processes (BENCH_NODE_OPTIONS), e.g. a heap limit. */
 const nodeOptions = process.env.BENCH_NODE_OPTIONS;
+/** The daemon and restore processes run with the node flags of the image's ENTRYPOINT, as shipped. */
+const IMAGE = imageEntrypoint(ROOT);
 
 /**
  * Sizes of one run. The 1 GiB blob takes over a minute through s3rver on a loaded 2-core machine,
@@ -128,7 +132,7 @@ function daemonEnv(s: Servers, run: string, bucket: string, stateDir: string, to
 async function backupOnce(s: Servers, work: string, run: string, topic: string, extra: Record<string, string>): Promise<CliRun> {
   const bucket = `bench-${run}`;
   await createBucket(s3ClientFor(s.s3), bucket);
-  const result = await runCli(CLI, ['backup', '--once'], daemonEnv(s, run, bucket, join(work, `state-${run}`), topic, extra), { profileDir, nodeOptions });
+  const result = await runCli(CLI, ['backup', '--once'], daemonEnv(s, run, bucket, join(work, `state-${run}`), topic, extra), { profileDir, nodeOptions, nodeFlags: IMAGE.nodeFlags });
   if (result.exitCode !== 0) throw new Error(`backup --once (${run}) exited with ${result.exitCode}\n${result.stderrTail}`);
   return result;
 }
@@ -142,7 +146,7 @@ async function measurePairs(s: Servers, work: string, tag: string): Promise<Idle
     const bucket = `bench-idle-${count}`;
     await createBucket(s3ClientFor(s.s3), bucket);
     const env = daemonEnv(s, `idle-${count}`, bucket, join(work, `state-idle-${count}`), topics[0]!, { STREAMVAULT_STREAM_SOURCE: 'none', STREAMVAULT_SHUTDOWN_GRACE_SECONDS: '30' });
-    const figure = await measureIdlePairs(CLI, topics, env, IDLE_SAMPLE_SECONDS);
+    const figure = await measureIdlePairs(CLI, topics, env, IDLE_SAMPLE_SECONDS, IMAGE.nodeFlags);
     log(`  ${count} pairs: ${(figure.idle_cpu_share * 100).toFixed(1)}% of a core, ${figure.rss_mb.toFixed(0)} MB, ${figure.sockets} sockets, SIGTERM to exit ${figure.sigterm_to_exit_s.toFixed(1)} s`);
     figures.push(figure);
   }
@@ -154,7 +158,7 @@ async function main(): Promise<void> {
   process.env.KAFKAJS_NO_PARTITIONER_WARNING = '1';
   const started = new Date();
   const work = mkdtempSync(join(tmpdir(), 'streamvault-bench-'));
-  log(`streamvault benchmark${quick ? ' (--quick)' : ''}: ${cpus().length} cores, Node ${process.version}; starting servers`);
+  log(`streamvault benchmark${quick ? ' (--quick)' : ''}: ${cpus().length} cores, Node ${process.version}, daemon as the image runs it (node ${IMAGE.nodeFlags.join(' ')}); starting servers`);
   const servers = await startServers(work);
   try {
     log(`broker: ${servers.broker.description}`);
@@ -267,7 +271,7 @@ async function main(): Promise<void> {
       ...daemonEnv(servers, 'restore', 'bench-medium', join(work, 'state-restore'), topicOf('medium')),
       STREAMVAULT_RESTORE_TOPIC_TEMPLATE: '{topic}.restored',
       STREAMVAULT_RESTORE_STREAM_TARGET: 'none',
-    }, { profileDir, nodeOptions });
+    }, { profileDir, nodeOptions, nodeFlags: IMAGE.nodeFlags });
     const producing = linesWith(restoreRun, 'producing events to the target')[0];
     const finished = linesWith(restoreRun, 'restore finished')[0];
     const summary = JSON.parse(restoreRun.stdout.trim().split('\n').at(-1) ?? '{}') as { events_restored?: number };
@@ -302,13 +306,14 @@ async function main(): Promise<void> {
       broker: servers.broker.description,
       quick,
       node: process.version,
+      node_flags: IMAGE.nodeFlags,
       cores: cpus().length,
       started_at: started.toISOString(),
       blob_bytes: SIZES.blobBytes,
     });
     mkdirSync(join(ROOT, 'bench'), { recursive: true });
     writeFileSync(join(ROOT, 'bench/results.json'), `${JSON.stringify(results, null, 2)}\n`);
-    process.stdout.write(`\nbroker: ${results.run.broker}\n${renderTable(results)}\n\nwritten: bench/results.json (${((Date.now() - started.getTime()) / 1000).toFixed(0)} s)\n`);
+    process.stdout.write(`\nbroker: ${results.run.broker}\ndaemon and restore: node ${results.run.node_flags.join(' ')} (the image's flags), Node ${results.run.node}\n${renderTable(results)}\n\nwritten: bench/results.json (${((Date.now() - started.getTime()) / 1000).toFixed(0)} s)\n`);
   } finally {
     await Promise.allSettled([servers.broker.stop(), servers.s3.stop(), servers.streams.stop()]);
     rmSync(work, { recursive: true, force: true });

@@ -7,4 +7,5 @@
 set -euo pipefail
 source "$(dirname "$0")/ensure-built.sh"
 ensure_built
-exec node "$(dirname "$0")/../dist/src/cli.js" restore "$@"
+# The node flags of the image (Dockerfile ENTRYPOINT; README, Performance), kept alike by a test.
+exec node --max-semi-space-size=2 "$(dirname "$0")/../dist/src/cli.js" restore "$@"

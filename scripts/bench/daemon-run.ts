@@ -26,9 +26,15 @@ export interface CliRun {
  * Runs the built CLI as its own process, as an operator would: its memory is its own, and its
  * timings come from its own logs (pino's `time`, ms resolution), so the process start-up, config
  * loading and the consumer-group join before the first fetch are outside every window.
+ * `nodeFlags`: node's own flags before the script (the image's, scripts/bench/image-entrypoint.ts).
  */
-export async function runCli(cliPath: string, args: string[], env: Record<string, string>, opts: { profileDir?: string; nodeOptions?: string } = {}): Promise<CliRun> {
-  const node = opts.profileDir ? ['--cpu-prof', '--cpu-prof-dir', opts.profileDir] : [];
+export async function runCli(
+  cliPath: string,
+  args: string[],
+  env: Record<string, string>,
+  opts: { profileDir?: string; nodeOptions?: string; nodeFlags?: readonly string[] } = {},
+): Promise<CliRun> {
+  const node = [...(opts.nodeFlags ?? []), ...(opts.profileDir ? ['--cpu-prof', '--cpu-prof-dir', opts.profileDir] : [])];
   const child = spawnTied(process.execPath, [...node, cliPath, ...args], {
     env: {
       PATH: process.env.PATH ?? '',

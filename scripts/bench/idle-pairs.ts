@@ -72,11 +72,18 @@ export async function createIdleTopics(brokers: string[], prefix: string, count:
 /**
  * Runs the built daemon (`backup`) over `topics` as as many pairs (source `p<i>`, event `sourced`),
  * waits until it consumes every partition, samples it idle for `sampleSeconds`, then times
- * SIGTERM to exit. `env` holds the rest of its configuration (brokers, S3, state dir).
+ * SIGTERM to exit. `env` holds the rest of its configuration (brokers, S3, state dir); `nodeFlags`
+ * are node's flags before the script (the image's).
  */
-export async function measureIdlePairs(cliPath: string, topics: readonly string[], env: Record<string, string>, sampleSeconds: number): Promise<IdlePairsFigure> {
+export async function measureIdlePairs(
+  cliPath: string,
+  topics: readonly string[],
+  env: Record<string, string>,
+  sampleSeconds: number,
+  nodeFlags: readonly string[] = [],
+): Promise<IdlePairsFigure> {
   const pairs = topics.map((topic, i) => ({ id: `p${i}/sourced`, topic }));
-  const child = spawnTied(process.execPath, [cliPath, 'backup'], {
+  const child = spawnTied(process.execPath, [...nodeFlags, cliPath, 'backup'], {
     env: {
       PATH: process.env.PATH ?? '',
       AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',

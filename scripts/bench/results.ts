@@ -29,6 +29,8 @@ export interface BenchRun {
   readonly broker: string;
   readonly quick: boolean;
   readonly node: string;
+  /** node's flags the daemon and restore processes ran with: the image's ENTRYPOINT flags. */
+  readonly node_flags: readonly string[];
   readonly cores: number;
   readonly started_at: string;
   readonly blob_bytes: number;

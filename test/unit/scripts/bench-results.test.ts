@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { computeResults, renderTable, round, type BenchMeasurements, type BenchRun } from '../../../scripts/bench/results.js';
 
-const run: BenchRun = { broker: 'Apache Kafka 4.1.1 (KRaft, 1 node) at 127.0.0.1:1', quick: true, node: 'v20', cores: 2, started_at: '2026-12-01T00:00:00.000Z', blob_bytes: 1024 ** 3 };
+const run: BenchRun = { broker: 'Apache Kafka 4.1.1 (KRaft, 1 node) at 127.0.0.1:1', quick: true, node: 'v20', node_flags: ['--max-semi-space-size=2'], cores: 2, started_at: '2026-12-01T00:00:00.000Z', blob_bytes: 1024 ** 3 };
 
 const measured: BenchMeasurements = {
   backup: { events: 10_000, payloadBytes: 20e6, seconds: 4, stageReadSeconds: 2, stageEncodeSeconds: 2.5, stageWriteSeconds: 1, kcatSeconds: 0.5 },
