@@ -1,14 +1,16 @@
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import type { Kafka } from 'kafkajs';
 import { describe, expect, it } from 'vitest';
+import { capturedLogger } from '../../helpers/captured-logger.js';
 import { restoreOptions } from '../../helpers/restore-options.js';
 import { exitCodeFor } from '../../../src/errors/exit-code-of.js';
 import { ExitCode } from '../../../src/exit-codes.js';
 import { ResourceStack } from '../../../src/lifecycle/resource-stack.js';
 import { createLogger } from '../../../src/observability/logger.js';
 import type { BrokerReach } from '../../../src/kafka/reach-brokers.js';
+import { targetId } from '../../../src/restore/restore-journal.js';
 import { runRestore, type RestoreDeps, type RestoreOptions, type RestoreProgress } from '../../../src/restore/restore-runner.js';
 import { KeyLayout } from '../../../src/storage/key-layout.js';
 import { writeFixtureBackup } from '../../helpers/backup-fixture.js';
@@ -140,5 +142,39 @@ describe('runRestore registers what it opens on the run\'s ResourceStack (issue 
     expect(report.closed).toEqual(['the restore spool', 'the restore journal']);
     expect(target.calls).toEqual([]);
     expect(spoolDirs(stateDir)).toEqual([]);
+  });
+});
+
+describe('runRestore logs each restore-journal line it skipped', () => {
+  it('a hand-edited posted-stream line with an unsafe source is one warning naming the journal, the file and the line', async () => {
+    const store = new MemoryObjectStore();
+    await writeFixtureBackup(store, layout);
+    const stateDir = makeTempDir('restore-runner-');
+    const opts = options(stateDir);
+    const journalDir = join(stateDir, 'restore', targetId(opts.identity));
+    mkdirSync(journalDir, { recursive: true });
+    const put = (value: object) => `${JSON.stringify({ op: 'put', value })}\n`;
+    // Line 1 is valid and must not be reported; line 2 is what someone edited by hand.
+    writeFileSync(
+      join(journalDir, 'streams.jsonl'),
+      put({ source: 'samples', label: 'content', sha256: 'a'.repeat(64) }) + put({ source: '../x', label: 'content', sha256: 'b'.repeat(64) }),
+    );
+    const { lines, logger: captured } = capturedLogger('warn');
+    const target = partitionlessTarget(stateDir);
+    const resources = new ResourceStack(logger);
+
+    // An unreachable target stops the run right after the journal was opened, which is all this needs.
+    const outcome = await runRestore(opts, { ...deps(store, resources, { kafka: target.kafka, reach: { kind: 'unreachable', message: 'no broker answered' } }), logger: captured });
+    await resources.closeAll();
+    expect(outcome).toMatchObject({ kind: 'aborted', reason: 'no broker answered; nothing written' });
+
+    const skipped = lines.filter((line) => typeof line.msg === 'string' && line.msg.startsWith('restore journal line skipped'));
+    expect(skipped).toHaveLength(1);
+    expect(skipped[0]).toMatchObject({
+      level: 'warn',
+      journal: journalDir,
+      problem: 'streams.jsonl line 2: source: source "../x" contains a path separator, expected a single segment (code STREAM_REF_INVALID); skipped',
+      msg: 'restore journal line skipped; what it recorded is checked again against the target',
+    });
   });
 });

@@ -39,4 +39,30 @@ describe('MissingStreamMarkers', () => {
     await store.put(`${prefix}zz/${sha('d')}.json`, Buffer.from('{}'));
     expect(await markers.list()).toEqual(new Set([sha('a'), sha('b')]));
   });
+
+  // Markers are read only through this schema (list() goes by keys): it is what refuses a hand-edited body.
+  it.each([
+    { field: 'source', value: '../x', why: 'source "../x" contains a path separator, expected a single segment' },
+    { field: 'source', value: 'a\u0000b', why: 'source "a\\u0000b" contains a control character' },
+    { field: 'source', value: '', why: 'source is empty, expected a non-empty name' },
+    { field: 'label', value: '../x', why: 'label "../x" contains a path separator, expected a single segment' },
+    { field: 'label', value: 'a\u0000b', why: 'label "a\\u0000b" contains a control character' },
+    { field: 'label', value: '', why: 'label is empty, expected a non-empty name' },
+  ])('refuses a marker whose $field is $value, with a STREAM_REF_INVALID issue on that field', ({ field, value, why }) => {
+    const body = { source: 'samples', label: 'content', sha256: sha('a'), ...details, [field]: value };
+    const parsed = missingStreamMarkerSchema.safeParse(JSON.parse(JSON.stringify(body)));
+    expect(parsed.success).toBe(false);
+    expect(parsed.error?.issues.map((issue) => ({ path: issue.path, message: issue.message }))).toEqual([
+      { path: [field], message: `${why} (code STREAM_REF_INVALID)` },
+    ]);
+  });
+
+  it('reads back a written marker exactly, names that only look odd (percent signs, spaces) included', async () => {
+    const store = new MemoryObjectStore();
+    const markers = new MissingStreamMarkers(store, layout);
+    const ref = { source: '%2e%2e', label: 'raw content', sha256: sha('e') };
+    await markers.write(ref, details);
+    const body = store.objects.get(layout.streamMissingKey(sha('e')))!.body.toString();
+    expect(missingStreamMarkerSchema.parse(JSON.parse(body))).toEqual({ ...ref, ...details });
+  });
 });
