@@ -99,21 +99,31 @@ export function comparableFromBackup(record: BackupRecord, message: Message = to
  */
 export function recordDigest(r: ComparableRecord): bigint {
   const hash = createHash('sha256');
+  // The bytes hashed are the framing text and the buffers in order; how they are split into
+  // updates does not change the digest. Text is gathered and sent with the next buffer: each
+  // update is a call into OpenSSL, and a record with a few headers took a dozen of them.
+  let text = `${r.origin.topic}\u0000${r.origin.partition}\u0000${r.origin.offset}\u0000${r.timestamp}\u0000`;
   const field = (b: Buffer | null) => {
-    if (b === null) hash.update('N');
-    else hash.update(`B${b.length}:`).update(b);
+    if (b === null) {
+      text += 'N';
+      return;
+    }
+    hash.update(`${text}B${b.length}:`).update(b);
+    text = '';
   };
-  hash.update(`${r.origin.topic}\u0000${r.origin.partition}\u0000${r.origin.offset}\u0000${r.timestamp}\u0000`);
   field(r.key);
   field(r.value);
   for (const [key, raw] of Object.entries(r.headers)) {
     if (ORIGINAL_HEADERS.has(key)) continue;
     for (const v of Array.isArray(raw) ? raw : [raw]) {
-      hash.update(`H${key.length}:${key}`);
-      field(v === undefined ? null : Buffer.from(v));
+      text += `H${key.length}:${key}`;
+      // A Buffer is hashed as it is (no copy); a string header value as its UTF-8 bytes.
+      field(v === undefined ? null : Buffer.isBuffer(v) ? v : Buffer.from(v));
     }
   }
-  return BigInt(`0x${hash.digest('hex').slice(0, 32)}`);
+  if (text !== '') hash.update(text);
+  const digest = hash.digest();
+  return (digest.readBigUInt64BE(0) << 64n) | digest.readBigUInt64BE(8);
 }
 
 export const DIGEST_MODULUS = 1n << 128n;
