@@ -80,6 +80,8 @@ export class BatchWriter {
         key,
         body: stored,
         options: {
+          // The store checks the bytes against it, and the client does not hash them again to sign.
+          ...(encryption ? {} : { sha256 }),
           contentType: encryption ? 'application/octet-stream' : 'application/avro',
           metadata: {
             sha256,

@@ -17,6 +17,12 @@ export interface PutOptions {
   readonly contentType?: string;
   readonly metadata?: Record<string, string>;
   readonly condition?: WriteCondition;
+  /**
+   * `put` only: the sha256 of `body` in hex, when the caller has it already. The store checks the
+   * bytes it receives against it (S3: the request's payload hash and `x-amz-checksum-sha256`,
+   * refused with a 400 when they differ), and the client does not hash them again to sign.
+   */
+  readonly sha256?: string;
 }
 
 export interface StoredObjectHead {

@@ -100,20 +100,35 @@ export class S3ObjectStore implements ObjectStore {
 
   async put(key: string, body: Buffer, options: PutOptions = {}): Promise<void> {
     const condition = options.condition;
-    try {
-      await this.#client.send(
-        new PutObjectCommand({
-          Bucket: this.bucket,
-          Key: key,
-          Body: body,
-          ContentLength: body.length,
-          ContentType: options.contentType,
-          Metadata: options.metadata,
-          ...this.#writeParams,
-          IfNoneMatch: condition?.kind === 'absent' ? '*' : undefined,
-          IfMatch: condition?.kind === 'matches' ? condition.etag : undefined,
-        }),
+    const sha256 = options.sha256;
+    const command = new PutObjectCommand({
+      Bucket: this.bucket,
+      Key: key,
+      Body: body,
+      ContentLength: body.length,
+      ContentType: options.contentType,
+      Metadata: options.metadata,
+      ...this.#writeParams,
+      IfNoneMatch: condition?.kind === 'absent' ? '*' : undefined,
+      IfMatch: condition?.kind === 'matches' ? condition.etag : undefined,
+      // Given, the SDK computes no checksum of its own (CRC32 by default) and S3 checks this one.
+      ...(sha256 ? { ChecksumSHA256: Buffer.from(sha256, 'hex').toString('base64') } : {}),
+    });
+    if (sha256) {
+      // Signature V4 signs a Buffer body with its sha256, which the SDK computes unless the request
+      // carries it already in `x-amz-content-sha256` (@smithy/signature-v4 getPayloadHash): one
+      // hash fewer per object, and S3 refuses bytes that do not match it (XAmzContentSHA256Mismatch).
+      command.middlewareStack.add(
+        (next) => async (args) => {
+          const request = args.request as { headers?: Record<string, string> };
+          if (request.headers) request.headers['x-amz-content-sha256'] = sha256;
+          return next(args);
+        },
+        { step: 'build', name: 'streamvaultKnownPayloadHash' },
       );
+    }
+    try {
+      await this.#client.send(command);
     } catch (error) {
       if (condition && isConditionFailure(error)) throw new PreconditionFailedError(this.bucket, key, condition);
       throw error;

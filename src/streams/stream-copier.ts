@@ -174,22 +174,34 @@ export class StreamCopier {
       // The sha256 is checked on the content, before compression: the encoder's last bytes only
       // come after the verifier's end, which it withholds until the digest matched.
       uploadBody = encodeStream(verifier, steps, encryption);
+      const options = {
+        contentType: 'application/octet-stream',
+        metadata: {
+          sha256: ref.sha256,
+          ...encodingMetadata(steps),
+          ...(encryption ? { [ENCRYPTION_KEY_ID_METADATA]: encryption.id } : {}),
+          ...(contentSize === undefined ? {} : { [CONTENT_SIZE_METADATA]: String(contentSize) }),
+          // Restore learns every (source, label) from the manifests; this is for people browsing.
+          'first-source': encodeURIComponent(ref.source),
+          'first-label': encodeURIComponent(ref.label),
+        },
+      };
+      // Stored as it arrives (no compression, no encryption) and announced at most one part: the
+      // stored bytes are the content, so their sha256 is the reference's.
+      const whole = steps.length === 0 && trustAnnouncedSize && opened.size !== undefined && opened.size <= WHOLE_COPY_MAX_BYTES;
       try {
-        await store.putStream(key, uploadBody, {
-          contentType: 'application/octet-stream',
-          metadata: {
-            sha256: ref.sha256,
-            ...encodingMetadata(steps),
-            ...(encryption ? { [ENCRYPTION_KEY_ID_METADATA]: encryption.id } : {}),
-            ...(contentSize === undefined ? {} : { [CONTENT_SIZE_METADATA]: String(contentSize) }),
-            // Restore learns every (source, label) from the manifests; this is for people browsing.
-            'first-source': encodeURIComponent(ref.source),
-            'first-label': encodeURIComponent(ref.label),
-          },
-        });
+        if (whole) {
+          const content = await readVerified(uploadBody, opened.size!);
+          // The source is done; the PutObject is bounded by the S3 client's own timeouts.
+          clearTimeout(timer);
+          await store.put(key, content, { ...options, sha256: ref.sha256 });
+        } else {
+          await store.putStream(key, uploadBody, options);
+        }
       } catch (error) {
         if (verifier.mismatch) throw new AbortError(verifier.mismatch);
         if (verifier.sizeMismatch) throw verifier.sizeMismatch;
+        if (error instanceof SizeMismatchError) throw error; // readVerified: more than announced
         if (controller.signal.aborted) throw controller.signal.reason;
         // The body failed first (a reset mid-download): the source's error, retried as such.
         if (firstFailure?.side === 'source') {
@@ -216,6 +228,32 @@ export class StreamCopier {
       outer.removeEventListener('abort', forward);
     }
   }
+}
+
+/**
+ * Blobs announced at most this size are held whole once verified and stored in one PutObject
+ * that carries their sha256: S3 checks the bytes against it, and the S3 client does not hash
+ * them twice more (to sign the request, and for a CRC32 of its own) as it does for a body it
+ * is not told the hash of. The size is putStream's part size, which holds such a blob whole too
+ * (README, Memory).
+ */
+export const WHOLE_COPY_MAX_BYTES = 8 * 1024 * 1024;
+
+/**
+ * The whole of `body`, which announced `announced` bytes. The sha256 verifier withholds its last
+ * bytes until the digest matched, so an end here is verified content. More bytes than announced
+ * stop the read (memory stays bounded): SizeMismatchError, which the copy answers with another
+ * attempt that trusts no announced size.
+ */
+async function readVerified(body: Readable, announced: number): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  let bytes = 0;
+  for await (const chunk of body) {
+    bytes += (chunk as Buffer).length;
+    if (bytes > announced) throw new SizeMismatchError(announced, bytes, ' or more (the source announced fewer)');
+    chunks.push(chunk as Buffer);
+  }
+  return Buffer.concat(chunks, bytes);
 }
 
 function describeError(error: unknown): string {

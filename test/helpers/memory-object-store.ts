@@ -37,6 +37,10 @@ export class MemoryObjectStore implements ObjectStore {
     if (condition?.kind === 'matches' && (!existing || etagOf(existing.body) !== condition.etag)) {
       throw new PreconditionFailedError(this.bucket, key, condition);
     }
+    // As S3 does with the payload hash and x-amz-checksum-sha256: a 400, nothing stored.
+    if (options.sha256 !== undefined && createHash('sha256').update(body).digest('hex') !== options.sha256) {
+      throw Object.assign(new Error(`BadDigest: the body of ${key} does not match the sha256 it was sent with (${options.sha256})`), { name: 'BadDigest', $metadata: { httpStatusCode: 400 } });
+    }
     this.objects.set(key, { body: Buffer.from(body), options });
   }
 

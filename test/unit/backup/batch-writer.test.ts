@@ -80,6 +80,8 @@ describe('BatchWriter', () => {
 
     const object = store.objects.get(entry.key)!.body;
     expect(entry.sha256).toBe(createHash('sha256').update(object).digest('hex'));
+    // Sent with its sha256 (the store checks the bytes against it: MemoryObjectStore refuses a mismatch, as S3 does).
+    expect(store.objects.get(entry.key)!.options.sha256).toBe(entry.sha256);
     expect(entry).toMatchObject({ firstOffset: '10', lastOffset: '14', count: 5, malformed: 1, malformedOffsets: ['11'], bytes: object.length });
     expect((await decodeContainer(object)).map((r) => r.value?.toString())).toEqual(['v10', 'v11', 'v12', 'v13', 'v14']);
     // Streams are deduplicated per batch: two distinct references, each once.
@@ -87,6 +89,17 @@ describe('BatchWriter', () => {
     expect(persisted).toHaveLength(2);
     const manifest = parseManifest('m', store.objects.get('manifests/samples/sourced/p000002/00000000000000000010.json')!.body);
     expect(manifest).toEqual({ ok: true, entry });
+  });
+
+  it('sends an encrypted object without the container\'s sha256: the stored bytes are the sealed ones', async () => {
+    const store = new MemoryObjectStore();
+    const sink: StreamSink = { persist: async () => {} };
+    const writer = new BatchWriter({ store, layout: new KeyLayout(''), codec: 'null', streamSink: sink, now: () => new Date(0), encryption: { id: 'k1', key: Buffer.alloc(32, 7) } });
+    const entry = await writer.write(pair, batchOf(3));
+    const stored = store.objects.get(entry.key)!;
+    expect(stored.options.sha256).toBeUndefined();
+    expect(stored.options.metadata?.sha256).toBe(entry.sha256);
+    expect(createHash('sha256').update(stored.body).digest('hex')).not.toBe(entry.sha256);
   });
 
   it('writes nothing for a batch whose partition was reassigned meanwhile', async () => {

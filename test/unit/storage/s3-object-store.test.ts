@@ -13,6 +13,9 @@ import {
   UploadPartCommand,
 } from '@aws-sdk/client-s3';
 import { mockClient } from 'aws-sdk-client-mock';
+import { createHash } from 'node:crypto';
+import { createServer, type IncomingHttpHeaders } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { Readable } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ObjectNotFoundError, PreconditionFailedError } from '../../../src/storage/object-store.js';
@@ -161,5 +164,49 @@ describe('createS3Client', () => {
     const noToken = await createS3Client({ ...settings, region: 'eu-west-1', accessKeyId: 'AK', secretAccessKey: 'SK' }).config.credentials();
     expect(noToken.sessionToken).toBeUndefined();
     expect(await createS3Client({ ...settings, region: 'eu-west-1', maxAttempts: 7 }).config.maxAttempts()).toBe(7);
+  });
+});
+
+describe('S3ObjectStore.put with the body\'s sha256', () => {
+  /** A real HTTP endpoint that answers every request 200 and keeps what arrived: the signed request as sent. */
+  async function recordingEndpoint(): Promise<{ url: string; requests: Array<{ headers: IncomingHttpHeaders; body: Buffer }>; close(): Promise<void> }> {
+    const requests: Array<{ headers: IncomingHttpHeaders; body: Buffer }> = [];
+    const server = createServer((req, res) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (c: Buffer) => chunks.push(c));
+      req.on('end', () => {
+        requests.push({ headers: req.headers, body: Buffer.concat(chunks) });
+        res.writeHead(200, { ETag: '"e"' }).end();
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as AddressInfo;
+    return { url: `http://127.0.0.1:${port}`, requests, close: () => new Promise((resolve) => server.close(() => resolve())) };
+  }
+
+  it('sends the given sha256 as the payload hash and as x-amz-checksum-sha256, and no checksum of the SDK\'s own', async () => {
+    const endpoint = await recordingEndpoint();
+    try {
+      const real = new S3Client({ endpoint: endpoint.url, forcePathStyle: true, region: 'us-east-1', credentials: { accessKeyId: 'a', secretAccessKey: 'b' } });
+      const store = new S3ObjectStore(real, 'bucket');
+      const body = Buffer.from('an events object');
+      // A hash of other bytes: what arrives is what was given, not one the SDK computed (S3 would refuse it).
+      const given = createHash('sha256').update('other bytes').digest('hex');
+      await store.put('events/a.avro', body, { contentType: 'application/avro', sha256: given });
+      await store.put('manifests/a.json', body);
+      const [withHash, without] = endpoint.requests;
+      expect(withHash?.body).toEqual(body);
+      expect(withHash?.headers['x-amz-content-sha256']).toBe(given);
+      expect(withHash?.headers['x-amz-checksum-sha256']).toBe(Buffer.from(given, 'hex').toString('base64'));
+      expect(Object.keys(withHash?.headers ?? {}).filter((h) => h.startsWith('x-amz-checksum-'))).toEqual(['x-amz-checksum-sha256']);
+      expect(withHash?.headers.authorization).toMatch(/SignedHeaders=[^,]*x-amz-checksum-sha256[^,]*x-amz-content-sha256/);
+      // Without it the SDK hashes the body to sign it and adds a CRC32 of its own.
+      expect(without?.body).toEqual(body);
+      expect(without?.headers['x-amz-content-sha256']).toBe(createHash('sha256').update(body).digest('hex'));
+      expect(without?.headers['x-amz-checksum-sha256']).toBeUndefined();
+      expect(without?.headers['x-amz-checksum-crc32']).toBeDefined();
+    } finally {
+      await endpoint.close();
+    }
   });
 });

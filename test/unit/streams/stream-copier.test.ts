@@ -7,7 +7,7 @@ import type { StreamRef } from '../../../src/filecache/stream-file-cache.js';
 import { createLogger } from '../../../src/observability/logger.js';
 import { KeyLayout } from '../../../src/storage/key-layout.js';
 import { S3ObjectStore } from '../../../src/storage/s3-object-store.js';
-import { StreamCopier } from '../../../src/streams/stream-copier.js';
+import { StreamCopier, WHOLE_COPY_MAX_BYTES } from '../../../src/streams/stream-copier.js';
 import { StreamSourceError, type OpenedStream, type StreamSource } from '../../../src/streams/stream-source.js';
 import { MemoryObjectStore } from '../../helpers/memory-object-store.js';
 
@@ -98,6 +98,57 @@ describe('StreamCopier', () => {
     const outcome = await copier(new MemoryObjectStore(), src, { retries: 1 }).copy({ source: 's', label: 'l', sha256: 'a'.repeat(64) }, never);
     expect(outcome).toMatchObject({ kind: 'failed', reason: expect.stringContaining('ECONNRESET') });
     expect(src.calls).toBe(2);
+  });
+
+  describe('a blob of announced size up to one part, stored as it arrives', () => {
+    const ref = (content: Buffer) => ({ source: 's', label: 'l', sha256: hash(content) });
+    const ops = (store: MemoryObjectStore) => store.calls.filter((c) => c.op !== 'head').map((c) => c.op);
+
+    it('is one put carrying its sha256 (the store checks the bytes against it), not a streamed upload', async () => {
+      const store = new MemoryObjectStore();
+      const content = Buffer.alloc(300_000, 9);
+      const src = source(async () => ({ kind: 'found', body: Readable.from([content.subarray(0, 100_000), content.subarray(100_000)]), size: content.length }));
+      expect(await copier(store, src).copy(ref(content), never)).toEqual({ kind: 'stored', bytes: content.length, attempts: 1 });
+      expect(ops(store)).toEqual(['put']);
+      const stored = store.objects.get(layout.streamKey(hash(content)));
+      expect(stored?.body.equals(content)).toBe(true);
+      expect(stored?.options).toMatchObject({ sha256: hash(content), metadata: { sha256: hash(content) } });
+    });
+
+    it('goes through the streamed upload when its size is not announced or is over one part', async () => {
+      const small = Buffer.from('size not announced');
+      const big = Buffer.alloc(WHOLE_COPY_MAX_BYTES + 1, 3);
+      for (const [content, size] of [[small, undefined], [big, big.length]] as const) {
+        const store = new MemoryObjectStore();
+        const src = source(async () => ({ kind: 'found', body: Readable.from([content]), size }));
+        expect(await copier(store, src).copy(ref(content), never)).toMatchObject({ kind: 'stored', bytes: content.length });
+        expect(ops(store)).toEqual(['putStream']);
+        const stored = store.objects.get(layout.streamKey(hash(content)));
+        expect(stored?.body.equals(content)).toBe(true);
+        expect(stored?.options.sha256).toBeUndefined();
+      }
+    });
+
+    it('stores nothing when the content does not match its hash', async () => {
+      const store = new MemoryObjectStore();
+      const content = Buffer.from('what the source sent');
+      const src = source(async () => ({ kind: 'found', body: Readable.from([content]), size: content.length }));
+      const outcome = await copier(store, src).copy({ source: 's', label: 'l', sha256: hash(Buffer.from('what was referenced')) }, never);
+      expect(outcome).toMatchObject({ kind: 'failed', reason: expect.stringContaining('sha256') });
+      expect(store.objects.size).toBe(0);
+      expect(src.calls).toBe(1);
+    });
+
+    it('stops reading past the announced size and copies again trusting no size: stored whole, exactly', async () => {
+      const store = new MemoryObjectStore();
+      const content = Buffer.alloc(50_000, 5);
+      // Announces half: the first attempt stops past it instead of holding whatever comes.
+      const src = source(async () => ({ kind: 'found', body: Readable.from([content.subarray(0, 30_000), content.subarray(30_000)]), size: 25_000 }));
+      expect(await copier(store, src).copy(ref(content), never)).toEqual({ kind: 'stored', bytes: content.length, attempts: 1 });
+      expect(src.calls).toBe(2);
+      expect(ops(store)).toEqual(['putStream']);
+      expect(store.objects.get(layout.streamKey(hash(content)))?.body.equals(content)).toBe(true);
+    });
   });
 
   it('never builds a key from an invalid reference', async () => {
