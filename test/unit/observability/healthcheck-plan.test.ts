@@ -1,14 +1,20 @@
+import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { variables } from '../../../src/config/variables/index.js';
 import { containerCommand, DEFAULT_METRICS_PORT, planHealthcheck } from '../../../src/observability/healthcheck-plan.js';
+import { imageEntrypoint } from '../../../scripts/bench/image-entrypoint.js';
 
 /** /proc/1/cmdline holds each argument followed by a NUL byte. */
 const cmdline = (...args: string[]) => args.map((a) => `${a}\0`).join('');
-const IMAGE = ['node', '/app/dist/src/cli.js'];
+/** The image's own command line (the Dockerfile's ENTRYPOINT): node, its flags, the script. */
+const ENTRYPOINT = imageEntrypoint(resolve(import.meta.dirname, '../../..'));
+const IMAGE = ['node', ...ENTRYPOINT.nodeFlags, ENTRYPOINT.script];
 const noEnv = { mode: undefined, metricsEnabled: undefined, metricsPort: undefined, metricsHost: undefined };
 
 describe('containerCommand', () => {
   it('is the argument after cli.js, skipping node options and an init process', () => {
+    // The image starts node with flags of its own: the script is not the second argument.
+    expect(IMAGE.length).toBeGreaterThan(2);
     expect(containerCommand(cmdline(...IMAGE, 'restore', '--json'), undefined)).toBe('restore');
     expect(containerCommand(cmdline('node', '--enable-source-maps', '/app/dist/src/cli.js', 'backup'), 'restore')).toBe('backup');
     expect(containerCommand(cmdline('/sbin/docker-init', '--', ...IMAGE, 'restore'), undefined)).toBe('restore');
