@@ -28,7 +28,8 @@ import { backupWindow, linesWith, runCli, type CliRun } from './bench/daemon-run
 import { measurePlanning } from './bench/planning.js';
 import { createIdleTopics, measureIdlePairs, type IdlePairsFigure } from './bench/idle-pairs.js';
 import { computeResults, pairRows, renderTable, roundPairs, type BenchMeasurements } from './bench/results.js';
-import { KEEP_OLD_RECORDS, bareStreamPut, encodeBatches, produceBare, putBatches, readWithKafkajs, readWithKcat } from './bench/stages.js';
+import { KEEP_OLD_RECORDS, bareStreamPut, encodeBatches, produceBare, putBatches, readWithKafkajs, readWithKcat, windowSeconds, type TimeWindow } from './bench/stages.js';
+import { CpuMeter } from './bench/cpu-meter.js';
 import { imageEntrypoint } from './bench/image-entrypoint.js';
 import { generatedSha256 } from './local/generated-bytes.js';
 import { startKafkaBroker, type KafkaBroker } from './local/kafka-broker.js';
@@ -41,6 +42,8 @@ const CLI = join(ROOT, 'dist/src/cli.js');
 const quick = process.argv.includes('--quick');
 /** `--pairs-only`: only the idle daemons with 10, 100 and 500 pairs (prints their rows, writes nothing). */
 const pairsOnly = process.argv.includes('--pairs-only');
+/** `--backup-only`: only the stages and the three backlogs (prints their figures, writes nothing). */
+const backupOnly = process.argv.includes('--backup-only');
 /** Idle daemons measured: pairs per daemon, and seconds of idle sampling each. */
 const PAIR_COUNTS = [10, 100, 500];
 const IDLE_SAMPLE_SECONDS = quick ? 10 : 30;
@@ -68,6 +71,8 @@ const RESTORE_REQUEST = { events: defaultOf(variables.RESTORE_PRODUCE_BATCH_EVEN
 const FETCH = consumerFetchSettings(defaultOf(variables.BATCH_MAX_BYTES));
 
 const log = (text: string) => process.stderr.write(`${new Date().toISOString().slice(11, 19)} ${text}\n`);
+/** How long the machine is watched idle before the stages: its background CPU, taken off every window. */
+const BACKGROUND_MS = 2_000;
 
 interface Servers {
   broker: { brokers: string[]; description: string; stop(): Promise<void> };
@@ -157,6 +162,8 @@ async function main(): Promise<void> {
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
   process.env.KAFKAJS_NO_PARTITIONER_WARNING = '1';
   const started = new Date();
+  const cpu = new CpuMeter();
+  cpu.start();
   const work = mkdtempSync(join(tmpdir(), 'streamvault-bench-'));
   log(`streamvault benchmark${quick ? ' (--quick)' : ''}: ${cpus().length} cores, Node ${process.version}, daemon as the image runs it (node ${IMAGE.nodeFlags.join(' ')}); starting servers`);
   const servers = await startServers(work);
@@ -211,14 +218,23 @@ async function main(): Promise<void> {
     await produceCorpus(brokers, topicOf('streams'), streamCorpus);
     await produceCorpus(brokers, topicOf('blob'), blobCorpus);
 
+    log(`the machine idle for ${BACKGROUND_MS / 1000} s: its background CPU`);
+    const idleFrom = Date.now();
+    await new Promise((resolve) => setTimeout(resolve, BACKGROUND_MS));
+    const idleTo = Date.now();
+    const backgroundBusyCores = cpu.between(idleFrom, idleTo).busySeconds / ((idleTo - idleFrom) / 1000);
+
     // Stages alone, on the medium backlog: the one the headline backup figure is measured on.
     log('stages: kcat, kafkajs read, encode, write');
-    const kcatSeconds = await readWithKcat(brokers, topicOf('medium'), medium.messages.length);
-    const stageReadSeconds = await readWithKafkajs(brokers, topicOf('medium'), medium.messages.length, FETCH);
+    const kcatSeconds = windowSeconds(await readWithKcat(brokers, topicOf('medium'), medium.messages.length));
+    const stageRead = await readWithKafkajs(brokers, topicOf('medium'), medium.messages.length, FETCH);
+    const stageReadSeconds = windowSeconds(stageRead);
     const records = corpusRecords(topicOf('medium'), medium);
     const encoded = await encodeBatches(records, BATCH_EVENTS, 'deflate');
     await createBucket(s3, 'bench-stage-write');
-    const stageWriteSeconds = await putBatches(s3, 'bench-stage-write', encoded.batches, PARTITIONS);
+    const stageWrite = await putBatches(s3, 'bench-stage-write', encoded.batches, PARTITIONS);
+    const stageWriteSeconds = windowSeconds(stageWrite);
+    const cpuOf = (w: TimeWindow) => cpu.between(w.startedAt, w.endedAt);
 
     // The daemon on three backlog sizes: growth, the headline figure (medium), memory (small, large).
     const runs: Record<string, CliRun> = {};
@@ -230,6 +246,20 @@ async function main(): Promise<void> {
     for (const [name, w] of Object.entries(windows)) {
       const expected = sizes[name as keyof typeof sizes];
       if (w.events !== expected) throw new Error(`backup (${name}): expected ${expected} events in durable batches, the log says ${w.events}`);
+    }
+    const daemonWindow = { startedAt: windows.medium!.firstFetchAt, endedAt: windows.medium!.lastDurableAt };
+    if (backupOnly) {
+      const usPerEvent = (w: TimeWindow) => ((Math.max(0, cpuOf(w).busySeconds - backgroundBusyCores * windowSeconds(w)) / medium.messages.length) * 1e6).toFixed(1);
+      const stages = { read: stageRead, encode: encoded.window, write: stageWrite };
+      for (const [stage, w] of Object.entries(stages)) log(`stage ${stage}: ${(medium.messages.length / windowSeconds(w)).toFixed(0)} events/s, ${usPerEvent(w)} us of CPU per event`);
+      log(`stage kcat: ${(medium.messages.length / kcatSeconds).toFixed(0)} events/s`);
+      const limit = medium.messages.length / Math.max(...Object.values(stages).map(windowSeconds));
+      for (const [name, w] of Object.entries(windows)) {
+        const perSecond = w.events / w.seconds;
+        log(`backup ${name}: ${perSecond.toFixed(0)} events/s (${(perSecond / limit).toFixed(3)} of the stage limit), peak RSS ${(runs[name]!.peakRssBytes / 1024 ** 2).toFixed(0)} MB`);
+      }
+      log(`backup medium: ${usPerEvent(daemonWindow)} us of CPU per event`);
+      return;
     }
 
     log(`streams: ${streamCorpus.references} references to ${streamCorpus.blobs.length} blobs through the pool`);
@@ -248,7 +278,8 @@ async function main(): Promise<void> {
       throw new Error(`streams: expected ${streamCorpus.blobs.length} streams stored, the log says ${stored.length}\n${streamsRun.stderrTail}`);
     }
     const streamBytes = stored.reduce((n, l) => n + (l.bytes ?? 0), 0);
-    const streamSeconds = (Math.max(...stored.map((l) => l.at)) - firstRequestAt) / 1000;
+    const streamsWindow = { startedAt: firstRequestAt, endedAt: Math.max(...stored.map((l) => l.at)) };
+    const streamSeconds = windowSeconds(streamsWindow);
     await createBucket(s3, 'bench-streams-bare');
     const bare = await bareStreamPut(
       s3,
@@ -278,29 +309,38 @@ async function main(): Promise<void> {
     if (restoreRun.exitCode !== 0 || !producing || !finished || summary.events_restored !== medium.messages.length) {
       throw new Error(`restore: expected exit 0 and ${medium.messages.length} events restored, got exit ${restoreRun.exitCode}, ${summary.events_restored}\n${restoreRun.stderrTail}`);
     }
-    const bareProduceSeconds = await produceBare(brokers, `${topicOf('medium')}.bare`, records, RESTORE_REQUEST);
+    const restoreWindow = { startedAt: producing.at, endedAt: finished.at };
+    const bareProduce = await produceBare(brokers, `${topicOf('medium')}.bare`, records, RESTORE_REQUEST);
 
     log(`growth: planning a restore and a verify over ${SIZES.planning.join(', ')} batches`);
     const planning = await measurePlanning(SIZES.planning);
 
     const pairs = await measurePairs(servers, work, tag);
 
+    const measuredAt = Date.now();
     const measurements: BenchMeasurements = {
       backup: {
         events: windows.medium!.events,
         payloadBytes: medium.payloadBytes,
         seconds: windows.medium!.seconds,
         stageReadSeconds,
-        stageEncodeSeconds: encoded.seconds,
+        stageEncodeSeconds: windowSeconds(encoded.window),
         stageWriteSeconds,
         kcatSeconds,
       },
-      streams: { bytes: streamBytes, seconds: streamSeconds, bareBytes: bare.bytes, bareSeconds: bare.seconds },
-      restore: { events: medium.messages.length, seconds: Math.max(0.001, (finished.at - producing.at) / 1000), bareSeconds: bareProduceSeconds },
+      streams: { bytes: streamBytes, seconds: streamSeconds, bareBytes: bare.bytes, bareSeconds: windowSeconds(bare.window) },
+      restore: { events: medium.messages.length, seconds: Math.max(0.001, windowSeconds(restoreWindow)), bareSeconds: windowSeconds(bareProduce) },
       memory: { smallPeakRssBytes: runs.small!.peakRssBytes, largePeakRssBytes: runs.large!.peakRssBytes, blobPeakRssBytes: blobRun.peakRssBytes },
       growthBackup: Object.entries(windows).map(([name, w]) => ({ events: sizes[name as keyof typeof sizes], seconds: w.seconds, peakRssBytes: runs[name]!.peakRssBytes })),
       growthPlanning: planning,
       pairs,
+      cpu: {
+        backgroundBusyCores,
+        backup: { daemon: cpuOf(daemonWindow), read: cpuOf(stageRead), encode: cpuOf(encoded.window), write: cpuOf(stageWrite) },
+        streams: { pool: cpuOf(streamsWindow), bare: cpuOf(bare.window) },
+        restore: { restore: cpuOf(restoreWindow), bare: cpuOf(bareProduce) },
+        run: { ...cpu.between(started.getTime(), measuredAt), seconds: (measuredAt - started.getTime()) / 1000 },
+      },
     };
     const results = computeResults(measurements, {
       broker: servers.broker.description,
@@ -315,6 +355,7 @@ async function main(): Promise<void> {
     writeFileSync(join(ROOT, 'bench/results.json'), `${JSON.stringify(results, null, 2)}\n`);
     process.stdout.write(`\nbroker: ${results.run.broker}\ndaemon and restore: node ${results.run.node_flags.join(' ')} (the image's flags), Node ${results.run.node}\n${renderTable(results)}\n\nwritten: bench/results.json (${((Date.now() - started.getTime()) / 1000).toFixed(0)} s)\n`);
   } finally {
+    cpu.stop();
     await Promise.allSettled([servers.broker.stop(), servers.s3.stop(), servers.streams.stop()]);
     rmSync(work, { recursive: true, force: true });
   }

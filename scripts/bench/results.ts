@@ -1,3 +1,4 @@
+import type { CpuSpent } from './cpu-meter.js';
 import type { IdlePairsFigure } from './idle-pairs.js';
 
 /**
@@ -23,6 +24,19 @@ export interface BenchMeasurements {
   readonly growthPlanning: ReadonlyArray<{ readonly batches: number; readonly restore_plan_seconds: number; readonly verify_seconds: number }>;
   /** Idle daemons with growing numbers of pairs (issue 17). */
   readonly pairs: readonly IdlePairsFigure[];
+  /**
+   * The machine's CPU (cpu-meter.ts: every process, the broker and s3rver included) over the same
+   * windows as the timings above, and its background: the busy share of its cores, in cores,
+   * measured idle before the stages, which computeResults takes off each window.
+   */
+  readonly cpu: {
+    readonly backgroundBusyCores: number;
+    readonly backup: { readonly daemon: CpuSpent; readonly read: CpuSpent; readonly encode: CpuSpent; readonly write: CpuSpent };
+    readonly streams: { readonly pool: CpuSpent; readonly bare: CpuSpent };
+    readonly restore: { readonly restore: CpuSpent; readonly bare: CpuSpent };
+    /** Over the whole run: what the hypervisor gave other guests. */
+    readonly run: CpuSpent & { readonly seconds: number };
+  };
 }
 
 export interface BenchRun {
@@ -36,8 +50,16 @@ export interface BenchRun {
   readonly blob_bytes: number;
 }
 
+/** What computeResults adds to the run's description from the CPU figures. */
+export interface BenchRunCpu {
+  /** Busy share of the machine's cores while the bench idled, in cores: taken off every window's CPU. */
+  readonly background_busy_cores: number;
+  /** CPU time the hypervisor gave other guests over the whole run, as a share of the machine's: how noisy the run was. */
+  readonly steal_share: number;
+}
+
 export interface BenchResults {
-  readonly run: BenchRun;
+  readonly run: BenchRun & BenchRunCpu;
   readonly backup: {
     readonly events_per_s: number;
     readonly mb_per_s: number;
@@ -46,9 +68,29 @@ export interface BenchResults {
     readonly stage_write_events_per_s: number;
     readonly ratio_vs_stage_limit: number;
     readonly kcat_events_per_s: number;
+    /** The machine's CPU per event (microseconds), of the daemon's catch-up and of each stage alone. */
+    readonly cpu_us_per_event: number;
+    readonly stage_read_cpu_us_per_event: number;
+    readonly stage_encode_cpu_us_per_event: number;
+    readonly stage_write_cpu_us_per_event: number;
+    /** cores / (the stages' CPU per event, summed): the pace of the three stages sharing this machine's cores. */
+    readonly shared_core_limit_events_per_s: number;
+    readonly ratio_vs_shared_core_limit: number;
   };
-  readonly streams: { readonly mb_per_s: number; readonly bare_put_mb_per_s: number; readonly ratio_vs_bare_put: number };
-  readonly restore: { readonly events_per_s: number; readonly bare_kafkajs_producer_events_per_s: number; readonly ratio_vs_bare_kafkajs_producer: number };
+  readonly streams: {
+    readonly mb_per_s: number;
+    readonly bare_put_mb_per_s: number;
+    readonly ratio_vs_bare_put: number;
+    readonly cpu_ms_per_mb: number;
+    readonly bare_put_cpu_ms_per_mb: number;
+  };
+  readonly restore: {
+    readonly events_per_s: number;
+    readonly bare_kafkajs_producer_events_per_s: number;
+    readonly ratio_vs_bare_kafkajs_producer: number;
+    readonly cpu_us_per_event: number;
+    readonly bare_kafkajs_producer_cpu_us_per_event: number;
+  };
   readonly memory: { readonly peak_rss_mb_backlog_small: number; readonly peak_rss_mb_backlog_large: number; readonly peak_rss_mb_1gb_blob: number };
   readonly growth: {
     readonly backup: ReadonlyArray<{ readonly events: number; readonly seconds: number; readonly events_per_s: number; readonly peak_rss_mb: number }>;
@@ -99,6 +141,18 @@ function growthRatio(points: ReadonlyArray<{ size: number; seconds: number }>): 
 
 export function computeResults(m: BenchMeasurements, run: BenchRun): BenchResults {
   const b = m.backup;
+  // CPU seconds over a window of `seconds`, less what the idle machine spends in as long.
+  const busy = (spent: CpuSpent, seconds: number) => Math.max(0, spent.busySeconds - m.cpu.backgroundBusyCores * seconds);
+  const perEventUs = (spent: CpuSpent, seconds: number, events: number) => (busy(spent, seconds) / events) * 1e6;
+  const cpu = {
+    daemon: perEventUs(m.cpu.backup.daemon, b.seconds, b.events),
+    read: perEventUs(m.cpu.backup.read, b.stageReadSeconds, b.events),
+    encode: perEventUs(m.cpu.backup.encode, b.stageEncodeSeconds, b.events),
+    write: perEventUs(m.cpu.backup.write, b.stageWriteSeconds, b.events),
+  };
+  const stagesCpuUs = cpu.read + cpu.encode + cpu.write;
+  if (!(stagesCpuUs > 0)) throw new RangeError(`Expected the stages to have spent CPU, got ${stagesCpuUs} us per event`);
+  const sharedCoreLimit = (run.cores * 1e6) / stagesCpuUs;
   const eventsPerS = rate(b.events, b.seconds);
   const stages = {
     read: rate(b.events, b.stageReadSeconds),
@@ -111,7 +165,11 @@ export function computeResults(m: BenchMeasurements, run: BenchRun): BenchResult
   const restorePerS = rate(m.restore.events, m.restore.seconds);
   const bareProducerPerS = rate(m.restore.events, m.restore.bareSeconds);
   return {
-    run,
+    run: {
+      ...run,
+      background_busy_cores: round(m.cpu.backgroundBusyCores),
+      steal_share: round(m.cpu.run.stealSeconds / (m.cpu.run.seconds * run.cores)),
+    },
     backup: {
       events_per_s: round(eventsPerS),
       mb_per_s: round(rate(b.payloadBytes / MB, b.seconds)),
@@ -120,12 +178,26 @@ export function computeResults(m: BenchMeasurements, run: BenchRun): BenchResult
       stage_write_events_per_s: round(stages.write),
       ratio_vs_stage_limit: round(eventsPerS / limit),
       kcat_events_per_s: round(rate(b.events, b.kcatSeconds)),
+      cpu_us_per_event: round(cpu.daemon),
+      stage_read_cpu_us_per_event: round(cpu.read),
+      stage_encode_cpu_us_per_event: round(cpu.encode),
+      stage_write_cpu_us_per_event: round(cpu.write),
+      shared_core_limit_events_per_s: round(sharedCoreLimit),
+      ratio_vs_shared_core_limit: round(eventsPerS / sharedCoreLimit),
     },
-    streams: { mb_per_s: round(streamsMbPerS), bare_put_mb_per_s: round(bareMbPerS), ratio_vs_bare_put: round(streamsMbPerS / bareMbPerS) },
+    streams: {
+      mb_per_s: round(streamsMbPerS),
+      bare_put_mb_per_s: round(bareMbPerS),
+      ratio_vs_bare_put: round(streamsMbPerS / bareMbPerS),
+      cpu_ms_per_mb: round((busy(m.cpu.streams.pool, m.streams.seconds) / (m.streams.bytes / MB)) * 1e3),
+      bare_put_cpu_ms_per_mb: round((busy(m.cpu.streams.bare, m.streams.bareSeconds) / (m.streams.bareBytes / MB)) * 1e3),
+    },
     restore: {
       events_per_s: round(restorePerS),
       bare_kafkajs_producer_events_per_s: round(bareProducerPerS),
       ratio_vs_bare_kafkajs_producer: round(restorePerS / bareProducerPerS),
+      cpu_us_per_event: round(perEventUs(m.cpu.restore.restore, m.restore.seconds, m.restore.events)),
+      bare_kafkajs_producer_cpu_us_per_event: round(perEventUs(m.cpu.restore.bare, m.restore.bareSeconds, m.restore.events)),
     },
     memory: {
       peak_rss_mb_backlog_small: round(m.memory.smallPeakRssBytes / MB),
@@ -163,13 +235,22 @@ export function renderTable(r: BenchResults): string {
     ['  stage encode + deflate', '', `${r.backup.stage_encode_events_per_s}`, ''],
     ['  stage write (PutObject loop)', '', `${r.backup.stage_write_events_per_s}`, ''],
     ['  kcat (C client) read', '', `${r.backup.kcat_events_per_s}`, ''],
+    [
+      '  machine CPU per event, us',
+      `${r.backup.cpu_us_per_event}`,
+      `read ${r.backup.stage_read_cpu_us_per_event} + encode ${r.backup.stage_encode_cpu_us_per_event} + write ${r.backup.stage_write_cpu_us_per_event}`,
+      '',
+    ],
+    [`  stages sharing ${r.run.cores} cores, events/s`, '', `${r.backup.shared_core_limit_events_per_s}`, `${r.backup.ratio_vs_shared_core_limit}`],
     ['Streams through the pool, MB/s', `${r.streams.mb_per_s}`, `bare PutObject ${r.streams.bare_put_mb_per_s}`, mark(r.streams.ratio_vs_bare_put, TARGETS.streamsRatio)],
+    ['  machine CPU per MB, ms', `${r.streams.cpu_ms_per_mb}`, `${r.streams.bare_put_cpu_ms_per_mb}`, ''],
     [
       'Restore, events/s',
       `${r.restore.events_per_s}`,
       `bare kafkajs producer ${r.restore.bare_kafkajs_producer_events_per_s}`,
       mark(r.restore.ratio_vs_bare_kafkajs_producer, TARGETS.restoreRatio),
     ],
+    ['  machine CPU per event, us', `${r.restore.cpu_us_per_event}`, `${r.restore.bare_kafkajs_producer_cpu_us_per_event}`, ''],
     ['Peak RSS, small backlog (MB)', `${r.memory.peak_rss_mb_backlog_small}`, '', ''],
     ['Peak RSS, 10x backlog (MB)', `${r.memory.peak_rss_mb_backlog_large}`, '', ceiling(r.memory.peak_rss_mb_backlog_large, TARGETS.peakRssMb)],
     [`Peak RSS, one ${(r.run.blob_bytes / 1024 ** 3).toFixed(2)} GiB blob (MB)`, `${r.memory.peak_rss_mb_1gb_blob}`, '', ceiling(r.memory.peak_rss_mb_1gb_blob, TARGETS.peakRssMb)],

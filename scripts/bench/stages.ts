@@ -18,13 +18,23 @@ import type { ConsumerFetchSettings } from '../../src/backup/backup-consumer.js'
 export const KEEP_OLD_RECORDS = [{ name: 'retention.ms', value: '-1' }];
 
 /** Each stage alone, on the same bytes as the daemon, timed from its first record to its last. */
-const now = () => performance.now();
+const now = () => performance.timeOrigin + performance.now();
+
+/** When a side ran, from its first record to its last, in epoch milliseconds (cpu-meter.ts reads the machine's CPU over it). */
+export interface TimeWindow {
+  readonly startedAt: number;
+  readonly endedAt: number;
+}
+
+export function windowSeconds(w: TimeWindow): number {
+  return (w.endedAt - w.startedAt) / 1000;
+}
 
 /**
  * Reading: a kafkajs group consumer that does nothing with what it fetches, with the daemon's fetch
  * settings (consumerFetchSettings) and partition concurrency. From its first records to the last.
  */
-export async function readWithKafkajs(brokers: string[], topic: string, expected: number, fetch: ConsumerFetchSettings): Promise<number> {
+export async function readWithKafkajs(brokers: string[], topic: string, expected: number, fetch: ConsumerFetchSettings): Promise<TimeWindow> {
   const kafka = new Kafka({ brokers, logLevel: logLevel.NOTHING, clientId: 'bench-read' });
   const consumer = kafka.consumer({ groupId: `bench-read-${topic}-${Date.now()}`, ...fetch });
   let firstAt: number | undefined;
@@ -49,11 +59,11 @@ export async function readWithKafkajs(brokers: string[], topic: string, expected
   });
   await done;
   await consumer.disconnect();
-  return (lastAt - firstAt!) / 1000;
+  return { startedAt: firstAt!, endedAt: lastAt };
 }
 
 /** kcat (librdkafka, the C client's reference): from its first output line to its exit at the end. */
-export async function readWithKcat(brokers: string[], topic: string, expected: number): Promise<number> {
+export async function readWithKcat(brokers: string[], topic: string, expected: number): Promise<TimeWindow> {
   const child = spawnTied('kcat', ['-C', '-b', brokers.join(','), '-t', topic, '-o', 'beginning', '-e', '-q', '-f', '%o\n'], { stdio: ['ignore', 'pipe', 'pipe'] });
   let first: number | undefined;
   let last = 0;
@@ -75,7 +85,7 @@ export async function readWithKcat(brokers: string[], topic: string, expected: n
   if (code !== 0 || lines !== expected || first === undefined) {
     throw new Error(`kcat: expected exit 0 and ${expected} records, got exit ${code} and ${lines}\n${stderr}`);
   }
-  return (last - first) / 1000;
+  return { startedAt: first, endedAt: last };
 }
 
 export interface EncodedBatch {
@@ -89,7 +99,7 @@ export interface EncodedBatch {
  * BatchWriter takes of each body; one chain per partition, all partitions at once (the daemon's
  * concurrency; zlib runs on libuv's pool, so every core it may use is used).
  */
-export async function encodeBatches(byPartition: BackupRecord[][], batchEvents: number, codec: AvroCodec): Promise<{ seconds: number; batches: EncodedBatch[] }> {
+export async function encodeBatches(byPartition: BackupRecord[][], batchEvents: number, codec: AvroCodec): Promise<{ window: TimeWindow; batches: EncodedBatch[] }> {
   const batches: EncodedBatch[] = [];
   const start = now();
   await Promise.all(
@@ -103,11 +113,11 @@ export async function encodeBatches(byPartition: BackupRecord[][], batchEvents: 
       }
     }),
   );
-  return { seconds: (now() - start) / 1000, batches };
+  return { window: { startedAt: start, endedAt: now() }, batches };
 }
 
 /** Writing: a plain PutObject loop of the same objects and a manifest-sized object each, at the daemon's concurrency. */
-export async function putBatches(client: S3Client, bucket: string, batches: readonly EncodedBatch[], concurrency: number): Promise<number> {
+export async function putBatches(client: S3Client, bucket: string, batches: readonly EncodedBatch[], concurrency: number): Promise<TimeWindow> {
   const manifest = Buffer.alloc(700, ' ');
   const queue = new PQueue({ concurrency });
   const start = now();
@@ -117,7 +127,7 @@ export async function putBatches(client: S3Client, bucket: string, batches: read
       await client.send(new PutObjectCommand({ Bucket: bucket, Key: `bare/${b.key}.json`, Body: manifest, ContentType: 'application/json' }));
     }),
   );
-  return (now() - start) / 1000;
+  return { startedAt: start, endedAt: now() };
 }
 
 /** The bare stream copy: GET each distinct blob from the source, PutObject it as it arrives, at the pool's concurrency. */
@@ -126,7 +136,7 @@ export async function bareStreamPut(
   bucket: string,
   urls: ReadonlyArray<{ url: string; sha256: string; size: number }>,
   concurrency: number,
-): Promise<{ seconds: number; bytes: number }> {
+): Promise<{ window: TimeWindow; bytes: number }> {
   const queue = new PQueue({ concurrency });
   let bytes = 0;
   const start = now();
@@ -148,14 +158,14 @@ export async function bareStreamPut(
       bytes += blob.size;
     }),
   );
-  const seconds = (now() - start) / 1000;
+  const window = { startedAt: start, endedAt: now() };
   // The baseline must store what the pool stores: the blob's bytes, nothing around them.
   const first = urls[0];
   if (first) {
     const head = await client.send(new HeadObjectCommand({ Bucket: bucket, Key: `bare-streams/${first.sha256}` }));
     if (head.ContentLength !== first.size) throw new Error(`bare PutObject loop: expected ${first.size} bytes stored, got ${head.ContentLength}`);
   }
-  return { seconds, bytes };
+  return { window, bytes };
 }
 
 /**
@@ -168,7 +178,7 @@ export async function produceBare(
   topic: string,
   byPartition: ReadonlyArray<readonly BackupRecord[]>,
   limits: { events: number; bytes: number },
-): Promise<number> {
+): Promise<TimeWindow> {
   const kafka = new Kafka({ brokers, logLevel: logLevel.NOTHING, clientId: 'bench-produce' });
   const admin = kafka.admin();
   await admin.connect();
@@ -196,7 +206,7 @@ export async function produceBare(
       await send();
     }),
   );
-  const seconds = (now() - start) / 1000;
+  const window = { startedAt: start, endedAt: now() };
   await producer.disconnect();
-  return seconds;
+  return window;
 }

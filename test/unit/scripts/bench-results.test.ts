@@ -21,6 +21,19 @@ const measured: BenchMeasurements = {
     { pairs: 10, idle_cpu_share: 0.0123456, rss_mb: 95.4321, sockets: 6, sigterm_to_exit_s: 1.23456 },
     { pairs: 502, idle_cpu_share: 0.2, rss_mb: 150, sockets: 7, sigterm_to_exit_s: 2 },
   ],
+  // A background of 0.1 cores comes off every window: 0.4 s of the daemon's 4 s, 0.2 s of the read stage's 2 s, ...
+  cpu: {
+    backgroundBusyCores: 0.1,
+    backup: {
+      daemon: { busySeconds: 6.4, stealSeconds: 0 },
+      read: { busySeconds: 1.2, stealSeconds: 0 },
+      encode: { busySeconds: 4.25, stealSeconds: 0 },
+      write: { busySeconds: 0.7, stealSeconds: 0 },
+    },
+    streams: { pool: { busySeconds: 1.8, stealSeconds: 0 }, bare: { busySeconds: 0.65, stealSeconds: 0 } },
+    restore: { restore: { busySeconds: 5.5, stealSeconds: 0 }, bare: { busySeconds: 3.4, stealSeconds: 0 } },
+    run: { busySeconds: 400, stealSeconds: 3, seconds: 300 },
+  },
 };
 
 describe('bench results', () => {
@@ -36,9 +49,24 @@ describe('bench results', () => {
       // The limit is the slowest stage (encode, 4,000/s), not the first or the fastest.
       ratio_vs_stage_limit: 0.625,
       kcat_events_per_s: 20_000,
+      // (6.4 - 0.4) s over 10,000 events; the stages 100 + 400 + 60 us.
+      cpu_us_per_event: 600,
+      stage_read_cpu_us_per_event: 100,
+      stage_encode_cpu_us_per_event: 400,
+      stage_write_cpu_us_per_event: 60,
+      // 2 cores over the stages' 560 us per event: what they reach sharing the cores.
+      shared_core_limit_events_per_s: 3571,
+      ratio_vs_shared_core_limit: 0.7,
     });
-    expect(r.streams).toEqual({ mb_per_s: 30, bare_put_mb_per_s: 45, ratio_vs_bare_put: 0.667 });
-    expect(r.restore).toEqual({ events_per_s: 2000, bare_kafkajs_producer_events_per_s: 2500, ratio_vs_bare_kafkajs_producer: 0.8 });
+    expect(r.streams).toEqual({ mb_per_s: 30, bare_put_mb_per_s: 45, ratio_vs_bare_put: 0.667, cpu_ms_per_mb: 16.7, bare_put_cpu_ms_per_mb: 5 });
+    expect(r.restore).toEqual({
+      events_per_s: 2000,
+      bare_kafkajs_producer_events_per_s: 2500,
+      ratio_vs_bare_kafkajs_producer: 0.8,
+      cpu_us_per_event: 500,
+      bare_kafkajs_producer_cpu_us_per_event: 300,
+    });
+    expect(r.run).toMatchObject({ background_busy_cores: 0.1, steal_share: 0.005 });
     expect(r.memory).toEqual({ peak_rss_mb_backlog_small: 120, peak_rss_mb_backlog_large: 150, peak_rss_mb_1gb_blob: 180 });
   });
 
@@ -50,6 +78,14 @@ describe('bench results', () => {
     expect(r.growth.planning_per_batch_ratio).toBe(2);
     expect(r.growth.backup.map((g) => g.events)).toEqual([30_000, 3_000, 9_000]);
     expect(r.growth.backup[1]).toEqual({ events: 3_000, seconds: 1.5, events_per_s: 2000, peak_rss_mb: 120 });
+  });
+
+  it('never counts less than no CPU when the background was busier than a window', () => {
+    const idle = { busySeconds: 0.1, stealSeconds: 0 };
+    const r = computeResults({ ...measured, cpu: { ...measured.cpu, restore: { restore: idle, bare: idle } } }, run);
+    expect([r.restore.cpu_us_per_event, r.restore.bare_kafkajs_producer_cpu_us_per_event]).toEqual([0, 0]);
+    const none = { ...measured.cpu.backup, read: idle, encode: idle, write: idle };
+    expect(() => computeResults({ ...measured, cpu: { ...measured.cpu, backup: none } }, run)).toThrow(/stages to have spent CPU, got 0/);
   });
 
   it('refuses a zero duration instead of writing Infinity into results.json', () => {
@@ -74,6 +110,8 @@ describe('bench results', () => {
     expect(table).toMatch(/\| Backup catch-up, events\/s\s+\| 2500 \(5 MB\/s\)\s+\| stage limit 4000\s+\| 0\.625 \(>= 0\.8, short\)\s+\|/);
     expect(table).toMatch(/\| Restore, events\/s\s+\| 2000\s+\| bare kafkajs producer 2500\s+\| 0\.8 \(>= 0\.8\)\s+\|/);
     expect(table).toContain('Peak RSS, one 1.00 GiB blob (MB)');
+    expect(table).toMatch(/\|   machine CPU per event, us\s+\| 600\s+\| read 100 \+ encode 400 \+ write 60\s+\|/);
+    expect(table).toMatch(/\|   stages sharing 2 cores, events\/s\s+\|\s+\| 3571\s+\| 0\.7\s+\|/);
     expect(table.split('\n').every((line) => line.startsWith('| ') && line.endsWith(' |'))).toBe(true);
   });
 });
