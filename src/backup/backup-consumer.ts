@@ -258,8 +258,8 @@ export class BackupConsumer implements ConsumerPort {
     });
     await consumer.run({
       autoCommit: false,
-      // Each worker resolves the offsets it buffered: a partition paused for backpressure in the
-      // middle of a fetch is fetched again from there.
+      // Each worker resolves the offsets it buffered: a partition paused for backpressure with
+      // the rest of a fetch left unbuffered is fetched again from there.
       eachBatchAutoResolve: false,
       partitionsConsumedConcurrently: 4,
       eachBatch: (payload) => this.#onBatch(payload),

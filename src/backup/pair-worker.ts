@@ -25,7 +25,8 @@ const DRAIN_ATTEMPTS = 3;
 /**
  * Batches of one partition written or waiting to be written at once before the partition is
  * paused: one being written while the next fills, so a partition with a backlog keeps reading
- * while it writes, and memory stays bounded at two full batches per partition.
+ * while it writes. Memory stays bounded at two full batches per partition, and what is left of the
+ * fetch that filled the second, kept in the next batch while the partition is paused.
  */
 const MAX_BATCHES_IN_FLIGHT = 2;
 
@@ -223,6 +224,8 @@ export class PairWorker {
   flushDue(): void {
     const now = this.#deps.monotonicNow();
     for (const [partition, batch] of this.#batches) {
+      // A paused partition's batch waits for a slot; #releaseBackpressure writes it then.
+      if (this.#backpressured.has(partition)) continue;
       if (batch.isDue(now, this.#deps.limits)) {
         // A failure is handled in #writeAndCommit (the partition is re-read from the failed batch).
         this.#flush(partition, 'age').catch(() => {});
@@ -297,15 +300,21 @@ export class PairWorker {
       resolveOffset(message.offset);
       this.#expected.set(partition, BigInt(message.offset) + 1n);
       if (current.isFull(limits)) {
+        if (this.#backpressured.has(partition)) {
+          // Paused earlier in this fetch, and what was left of it filled the next batch too: that
+          // one waits, full, for a slot (#releaseBackpressure writes it); the rest of the fetch is
+          // fetched again after the resume, from the resolved offset.
+          this.#observeConsumed(partition, BigInt(message.offset));
+          return;
+        }
         // A failure is handled in #writeAndCommit (the partition is re-read from the failed batch).
         this.#flush(partition, 'full').catch(() => {});
         if ((this.#inFlight.get(partition) ?? 0) >= MAX_BATCHES_IN_FLIGHT) {
-          // Backpressure: nothing more of this partition until a batch is durable; the rest of
-          // this fetch is fetched again after the resume, from the resolved offset.
+          // Backpressure: nothing more of this partition is fetched until a batch is durable. The
+          // rest of this fetch goes into the next batch: it is in memory already, and dropping it
+          // to fetch it again after the resume made a catch-up read a third of its records twice.
           this.#backpressured.add(partition);
           this.#deps.consumer.pause(batch.topic, [partition]);
-          this.#observeConsumed(partition, BigInt(message.offset));
-          return;
         }
       }
     }
@@ -390,10 +399,17 @@ export class PairWorker {
   /**
    * Resumes a partition paused for backpressure once fewer than MAX_BATCHES_IN_FLIGHT are in flight,
    * whichever generation the batch that settled was of: a pause is always of the current one (a
-   * rebalance clears them), and batches of an older one still count while they are written.
+   * rebalance clears them), and batches of an older one still count while they are written. The
+   * batch that filled while the partition was paused, full or old enough, takes the slot first.
    */
   #releaseBackpressure(partition: number): void {
     if (!this.#backpressured.has(partition) || (this.#inFlight.get(partition) ?? 0) >= MAX_BATCHES_IN_FLIGHT) return;
+    const waiting = this.#batches.get(partition);
+    if (this.#state === 'running' && waiting && (waiting.isFull(this.#deps.limits) || waiting.isDue(this.#deps.monotonicNow(), this.#deps.limits))) {
+      // A failure is handled in #writeAndCommit (the partition is re-read from the failed batch).
+      this.#flush(partition, waiting.isFull(this.#deps.limits) ? 'full' : 'age').catch(() => {});
+      if ((this.#inFlight.get(partition) ?? 0) >= MAX_BATCHES_IN_FLIGHT) return;
+    }
     this.#backpressured.delete(partition);
     if (this.#state !== 'running') return;
     this.#deps.consumer.resume(this.#deps.pair.topic, [partition]);

@@ -318,25 +318,33 @@ describe('PairWorker', () => {
       await gate;
       return put(key, body, options);
     };
-    const { consumer, shared } = setup(store, undefined, undefined, {}, 5);
+    const { consumer, worker, shared, age } = setup(store, undefined, undefined, {}, 5);
     await shared.start();
     // 0..4 fill the first batch (written, blocked), 5..9 the second (queued): the partition is
     // paused there and eachBatch returns while S3 is still blocked.
-    await consumer.deliver(0, 14);
+    await consumer.deliver(0, 17);
     expect(consumer.pauses.at(-1)).toEqual({ op: 'pause', partitions: [0] });
-    // Offsets 10..14 were not taken: kafkajs fetches them again from the last resolved offset.
-    expect(consumer.resolved.at(-1)).toBe('9');
+    // The rest of that fetch is kept, not dropped to be fetched again: 10..14 fill a third batch,
+    // which waits for a slot (not written, even when old enough), and only 15..17 are left for
+    // kafkajs to fetch again from the last resolved offset.
+    expect(consumer.resolved.at(-1)).toBe('14');
+    age(1000);
+    worker.flushDue();
+    expect(worker.buffered()).toEqual([{ partition: 0, events: 5, ageMs: 1000 }]);
     expect(consumer.commits).toEqual([]);
     open();
-    await until('both batches committed', async () => (consumer.commits.length === 2 ? true : undefined), 10_000, 5);
+    await until('three batches committed', async () => (consumer.commits.length === 3 ? true : undefined), 10_000, 5);
     expect(consumer.commits).toEqual([
       { partition: 0, offset: '5' },
       { partition: 0, offset: '10' },
+      { partition: 0, offset: '15' },
     ]);
+    // Resumed only once the waiting batch had taken its slot and fewer than two were in flight.
+    expect(consumer.pauses.filter((p) => p.op === 'resume')).toHaveLength(2);
     expect(consumer.pauses.at(-1)).toEqual({ op: 'resume', partitions: [0] });
-    await consumer.deliver(10, 14);
+    await consumer.deliver(15, 17);
     await shared.drain();
-    expect([...(await offsetsInStore(store))].sort((a, b) => Number(a - b))).toEqual(Array.from({ length: 15 }, (_, i) => BigInt(i)));
+    expect([...(await offsetsInStore(store))].sort((a, b) => Number(a - b))).toEqual(Array.from({ length: 18 }, (_, i) => BigInt(i)));
   });
 
   it("takes over the commit of the pair's former group where the backup group has none: committed in the backup group and sought before the first fetch", async () => {
