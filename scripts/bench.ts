@@ -27,7 +27,7 @@ import { corpusRecords, generateCorpus, type Corpus } from './bench/corpus.js';
 import { backupWindow, linesWith, runCli, type CliRun } from './bench/daemon-run.js';
 import { measurePlanning } from './bench/planning.js';
 import { createIdleTopics, measureIdlePairs, type IdlePairsFigure } from './bench/idle-pairs.js';
-import { computeResults, pairRows, renderTable, roundPairs, type BenchMeasurements } from './bench/results.js';
+import { computeResults, cpuBeyondBackground, pairRows, renderTable, roundPairs, type BenchMeasurements } from './bench/results.js';
 import { KEEP_OLD_RECORDS, bareStreamPut, encodeBatches, produceBare, putBatches, readWithKafkajs, readWithKcat, windowSeconds, type TimeWindow } from './bench/stages.js';
 import { CpuMeter } from './bench/cpu-meter.js';
 import { imageEntrypoint } from './bench/image-entrypoint.js';
@@ -249,7 +249,7 @@ async function main(): Promise<void> {
     }
     const daemonWindow = { startedAt: windows.medium!.firstFetchAt, endedAt: windows.medium!.lastDurableAt };
     if (backupOnly) {
-      const usPerEvent = (w: TimeWindow) => ((Math.max(0, cpuOf(w).busySeconds - backgroundBusyCores * windowSeconds(w)) / medium.messages.length) * 1e6).toFixed(1);
+      const usPerEvent = (w: TimeWindow) => ((cpuBeyondBackground(cpuOf(w), windowSeconds(w), backgroundBusyCores) / medium.messages.length) * 1e6).toFixed(1);
       const stages = { read: stageRead, encode: encoded.window, write: stageWrite };
       for (const [stage, w] of Object.entries(stages)) log(`stage ${stage}: ${(medium.messages.length / windowSeconds(w)).toFixed(0)} events/s, ${usPerEvent(w)} us of CPU per event`);
       log(`stage kcat: ${(medium.messages.length / kcatSeconds).toFixed(0)} events/s`);

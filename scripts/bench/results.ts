@@ -139,10 +139,14 @@ function growthRatio(points: ReadonlyArray<{ size: number; seconds: number }>): 
   return largest.seconds / largest.size / (smallest.seconds / smallest.size);
 }
 
+/** CPU seconds a window of `seconds` cost beyond what the idle machine (`backgroundBusyCores`) spends in as long; never below 0. */
+export function cpuBeyondBackground(spent: CpuSpent, seconds: number, backgroundBusyCores: number): number {
+  return Math.max(0, spent.busySeconds - backgroundBusyCores * seconds);
+}
+
 export function computeResults(m: BenchMeasurements, run: BenchRun): BenchResults {
   const b = m.backup;
-  // CPU seconds over a window of `seconds`, less what the idle machine spends in as long.
-  const busy = (spent: CpuSpent, seconds: number) => Math.max(0, spent.busySeconds - m.cpu.backgroundBusyCores * seconds);
+  const busy = (spent: CpuSpent, seconds: number) => cpuBeyondBackground(spent, seconds, m.cpu.backgroundBusyCores);
   const perEventUs = (spent: CpuSpent, seconds: number, events: number) => (busy(spent, seconds) / events) * 1e6;
   const cpu = {
     daemon: perEventUs(m.cpu.backup.daemon, b.seconds, b.events),

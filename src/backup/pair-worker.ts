@@ -405,9 +405,10 @@ export class PairWorker {
   #releaseBackpressure(partition: number): void {
     if (!this.#backpressured.has(partition) || (this.#inFlight.get(partition) ?? 0) >= MAX_BATCHES_IN_FLIGHT) return;
     const waiting = this.#batches.get(partition);
-    if (this.#state === 'running' && waiting && (waiting.isFull(this.#deps.limits) || waiting.isDue(this.#deps.monotonicNow(), this.#deps.limits))) {
+    const full = waiting?.isFull(this.#deps.limits) ?? false;
+    if (this.#state === 'running' && waiting && (full || waiting.isDue(this.#deps.monotonicNow(), this.#deps.limits))) {
       // A failure is handled in #writeAndCommit (the partition is re-read from the failed batch).
-      this.#flush(partition, waiting.isFull(this.#deps.limits) ? 'full' : 'age').catch(() => {});
+      this.#flush(partition, full ? 'full' : 'age').catch(() => {});
       if ((this.#inFlight.get(partition) ?? 0) >= MAX_BATCHES_IN_FLIGHT) return;
     }
     this.#backpressured.delete(partition);
