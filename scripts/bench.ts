@@ -1,7 +1,7 @@
 /**
- * `npm run bench` (`-- --quick` for a short run): streamvault against its baselines, side by side,
- * on the same data in the same run, on a real Apache Kafka broker (KRaft), s3rver and the stream
- * server of scripts/local. Prints a table and writes bench/results.json (see bench/results.ts).
+ * `npm run bench` (the medians of 3 rounds; `-- --quick` for one short round, `-- --repeat N` for N rounds):
+ * streamvault against its baselines, side by side, on the same data in the same run, on a real
+ * Apache Kafka broker (KRaft), s3rver and the stream server of scripts/local. Prints a table and writes bench/results.json (see bench/results.ts).
  * Absolute figures do not travel between machines; the ratios do. No test asserts a timing.
  *
  * Timing: every side from its first record to its last. The daemon and the restore run as their
@@ -18,6 +18,7 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import { Kafka, logLevel } from 'kafkajs';
 import { consumerFetchSettings } from '../src/backup/backup-consumer.js';
@@ -27,9 +28,9 @@ import { corpusRecords, generateCorpus, type Corpus } from './bench/corpus.js';
 import { backupWindow, linesWith, runCli, type CliRun } from './bench/daemon-run.js';
 import { measurePlanning } from './bench/planning.js';
 import { createIdleTopics, measureIdlePairs, type IdlePairsFigure } from './bench/idle-pairs.js';
-import { computeResults, cpuBeyondBackground, pairRows, renderTable, roundPairs, type BenchMeasurements } from './bench/results.js';
+import { combineRounds, computeResults, cpuBeyondBackground, pairRows, renderTable, roundPairs, type BenchMeasurements } from './bench/results.js';
 import { KEEP_OLD_RECORDS, bareStreamPut, encodeBatches, produceBare, putBatches, readWithKafkajs, readWithKcat, windowSeconds, type TimeWindow } from './bench/stages.js';
-import { CpuMeter } from './bench/cpu-meter.js';
+import { CpuMeter, meterNow } from './bench/cpu-meter.js';
 import { imageEntrypoint } from './bench/image-entrypoint.js';
 import { generatedSha256 } from './local/generated-bytes.js';
 import { startKafkaBroker, type KafkaBroker } from './local/kafka-broker.js';
@@ -39,16 +40,46 @@ import { startStreamServer, type StreamServer } from './local/stream-server.js';
 
 const ROOT = projectRoot(fileURLToPath(import.meta.url));
 const CLI = join(ROOT, 'dist/src/cli.js');
-const quick = process.argv.includes('--quick');
+const USAGE = 'usage: npm run bench -- [--quick] [--repeat N] [--backup-only | --pairs-only] [--cpu-prof]';
+
+/** The command line (`npm run bench -- <flags>`): an unknown flag or a bad count is refused (exit 2), not ignored. */
+function benchFlags(): { quick: boolean; pairsOnly: boolean; backupOnly: boolean; cpuProf: boolean; rounds: number } {
+  try {
+    const { values } = parseArgs({
+      options: {
+        quick: { type: 'boolean', default: false },
+        'pairs-only': { type: 'boolean', default: false },
+        'backup-only': { type: 'boolean', default: false },
+        'cpu-prof': { type: 'boolean', default: false },
+        repeat: { type: 'string' },
+      },
+      strict: true,
+      allowPositionals: false,
+    });
+    const pairsOnly = values['pairs-only'];
+    if (pairsOnly && values['backup-only']) throw new Error('--pairs-only and --backup-only: expected one of them, got both');
+    const backupOnly = values['backup-only'];
+    // By default the full run reports medians of 3 rounds; a quick or partial look runs one.
+    const rounds = values.repeat === undefined ? (values.quick || pairsOnly || backupOnly ? 1 : 3) : repeatCount(values.repeat, pairsOnly);
+    return { quick: values.quick, pairsOnly, backupOnly, cpuProf: values['cpu-prof'], rounds };
+  } catch (error) {
+    process.stderr.write(`bench: ${(error as Error).message}\n${USAGE}\n`);
+    process.exit(2);
+  }
+}
+const flags = benchFlags();
+const quick = flags.quick;
 /** `--pairs-only`: only the idle daemons with 10, 100 and 500 pairs (prints their rows, writes nothing). */
-const pairsOnly = process.argv.includes('--pairs-only');
+const pairsOnly = flags.pairsOnly;
 /** `--backup-only`: only the stages and the three backlogs (prints their figures, writes nothing). */
-const backupOnly = process.argv.includes('--backup-only');
+const backupOnly = flags.backupOnly;
+/** `--repeat N`: rounds of the side-by-side figures (3 for a full run, else 1); results.json holds their medians (results.ts combineRounds). */
+const ROUNDS = flags.rounds;
 /** Idle daemons measured: pairs per daemon, and seconds of idle sampling each. */
 const PAIR_COUNTS = [10, 100, 500];
 const IDLE_SAMPLE_SECONDS = quick ? 10 : 30;
 /** `--cpu-prof`: the daemon and restore processes write V8 CPU profiles into bench/profiles/. */
-const profileDir = process.argv.includes('--cpu-prof') ? join(ROOT, 'bench/profiles') : undefined;
+const profileDir = flags.cpuProf ? join(ROOT, 'bench/profiles') : undefined;
 /** NODE_OPTIONS of the daemon and restore processes (BENCH_NODE_OPTIONS), e.g. a heap limit. */
 const nodeOptions = process.env.BENCH_NODE_OPTIONS;
 /** The daemon and restore processes run with the node flags of the image's ENTRYPOINT, as shipped. */
@@ -158,12 +189,33 @@ async function measurePairs(s: Servers, work: string, tag: string): Promise<Idle
   return figures;
 }
 
+/** What one round measures (bench.ts measureRound); the rest of BenchMeasurements is measured once. */
+interface RoundFigures {
+  readonly backup: BenchMeasurements['backup'];
+  readonly streams: BenchMeasurements['streams'];
+  readonly restore: BenchMeasurements['restore'];
+  readonly smallPeakRssBytes: number;
+  readonly largePeakRssBytes: number;
+  readonly growthBackup: BenchMeasurements['growthBackup'];
+  readonly cpu: Omit<BenchMeasurements['cpu'], 'backgroundBusyCores' | 'run'>;
+}
+
+/** 1 to 9 rounds; the idle pairs are measured once, so `--pairs-only` has no rounds to repeat. */
+function repeatCount(text: string, pairsOnlyRun: boolean): number {
+  if (!/^[1-9]$/.test(text)) throw new Error(`--repeat: expected a whole number of rounds from 1 to 9, got ${JSON.stringify(text)}`);
+  const count = Number(text);
+  if (pairsOnlyRun && count > 1) throw new Error(`--repeat ${count} with --pairs-only: the idle pairs are measured once; run --pairs-only without --repeat`);
+  return count;
+}
+
 async function main(): Promise<void> {
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
   process.env.KAFKAJS_NO_PARTITIONER_WARNING = '1';
   const started = new Date();
   const cpu = new CpuMeter();
   cpu.start();
+  // On the meter's clock, and after its first sample: the whole run's window (steal_share).
+  const runFrom = meterNow();
   const work = mkdtempSync(join(tmpdir(), 'streamvault-bench-'));
   log(`streamvault benchmark${quick ? ' (--quick)' : ''}: ${cpus().length} cores, Node ${process.version}, daemon as the image runs it (node ${IMAGE.nodeFlags.join(' ')}); starting servers`);
   const servers = await startServers(work);
@@ -219,74 +271,125 @@ async function main(): Promise<void> {
     await produceCorpus(brokers, topicOf('blob'), blobCorpus);
 
     log(`the machine idle for ${BACKGROUND_MS / 1000} s: its background CPU`);
-    const idleFrom = Date.now();
+    const idleFrom = meterNow();
     await new Promise((resolve) => setTimeout(resolve, BACKGROUND_MS));
-    const idleTo = Date.now();
+    const idleTo = meterNow();
     const backgroundBusyCores = cpu.between(idleFrom, idleTo).busySeconds / ((idleTo - idleFrom) / 1000);
 
-    // Stages alone, on the medium backlog: the one the headline backup figure is measured on.
-    log('stages: kcat, kafkajs read, encode, write');
-    const kcatSeconds = windowSeconds(await readWithKcat(brokers, topicOf('medium'), medium.messages.length));
-    const stageRead = await readWithKafkajs(brokers, topicOf('medium'), medium.messages.length, FETCH);
-    const stageReadSeconds = windowSeconds(stageRead);
     const records = corpusRecords(topicOf('medium'), medium);
-    const encoded = await encodeBatches(records, BATCH_EVENTS, 'deflate');
-    await createBucket(s3, 'bench-stage-write');
-    const stageWrite = await putBatches(s3, 'bench-stage-write', encoded.batches, PARTITIONS);
-    const stageWriteSeconds = windowSeconds(stageWrite);
     const cpuOf = (w: TimeWindow) => cpu.between(w.startedAt, w.endedAt);
 
-    // The daemon on three backlog sizes: growth, the headline figure (medium), memory (small, large).
-    const runs: Record<string, CliRun> = {};
-    for (const name of Object.keys(sizes) as Array<keyof typeof sizes>) {
-      log(`backup --once: ${name} backlog (${sizes[name]} events)`);
-      runs[name] = await backupOnce(servers, work, name, topicOf(name), { STREAMVAULT_STREAM_SOURCE: 'none' });
-    }
-    const windows = Object.fromEntries(Object.entries(runs).map(([name, run]) => [name, backupWindow(run)]));
-    for (const [name, w] of Object.entries(windows)) {
-      const expected = sizes[name as keyof typeof sizes];
-      if (w.events !== expected) throw new Error(`backup (${name}): expected ${expected} events in durable batches, the log says ${w.events}`);
-    }
-    const daemonWindow = { startedAt: windows.medium!.firstFetchAt, endedAt: windows.medium!.lastDurableAt };
-    if (backupOnly) {
-      const usPerEvent = (w: TimeWindow) => ((cpuBeyondBackground(cpuOf(w), windowSeconds(w), backgroundBusyCores) / medium.messages.length) * 1e6).toFixed(1);
-      const stages = { read: stageRead, encode: encoded.window, write: stageWrite };
-      for (const [stage, w] of Object.entries(stages)) log(`stage ${stage}: ${(medium.messages.length / windowSeconds(w)).toFixed(0)} events/s, ${usPerEvent(w)} us of CPU per event`);
-      log(`stage kcat: ${(medium.messages.length / kcatSeconds).toFixed(0)} events/s`);
-      const limit = medium.messages.length / Math.max(...Object.values(stages).map(windowSeconds));
-      for (const [name, w] of Object.entries(windows)) {
-        const perSecond = w.events / w.seconds;
-        log(`backup ${name}: ${perSecond.toFixed(0)} events/s (${(perSecond / limit).toFixed(3)} of the stage limit), peak RSS ${(runs[name]!.peakRssBytes / 1024 ** 2).toFixed(0)} MB`);
-      }
-      log(`backup medium: ${usPerEvent(daemonWindow)} us of CPU per event`);
-      return;
-    }
+    /**
+     * One round of the side-by-side figures: the stages alone on the medium backlog, the daemon on
+     * the three backlogs, the streams through the pool and the bare loop, the restore of the
+     * round's medium backup and the bare producer. Each round writes to buckets, groups and topics
+     * of its own, so no round finds the work of an earlier one done.
+     */
+    const measureRound = async (round: number): Promise<RoundFigures | undefined> => {
+      const r = (name: string) => `${name}-r${round}`;
+      const of = ROUNDS > 1 ? ` (round ${round} of ${ROUNDS})` : '';
+      log(`stages${of}: kcat, kafkajs read, encode, write`);
+      const kcatSeconds = windowSeconds(await readWithKcat(brokers, topicOf('medium'), medium.messages.length));
+      const stageRead = await readWithKafkajs(brokers, topicOf('medium'), medium.messages.length, FETCH);
+      const encoded = await encodeBatches(records, BATCH_EVENTS, 'deflate');
+      await createBucket(s3, `bench-${r('stage-write')}`);
+      const stageWrite = await putBatches(s3, `bench-${r('stage-write')}`, encoded.batches, PARTITIONS);
 
-    log(`streams: ${streamCorpus.references} references to ${streamCorpus.blobs.length} blobs through the pool`);
-    const requestsBefore = servers.streams.requests.length;
-    let firstRequestAt: number | undefined;
-    const watcher = setInterval(() => {
-      if (firstRequestAt === undefined && servers.streams.requests.length > requestsBefore) firstRequestAt = Date.now();
-    }, 5);
-    const streamsRun = await backupOnce(servers, work, 'streams', topicOf('streams'), {
-      STREAMVAULT_STREAM_SOURCE: 'http',
-      STREAMVAULT_STREAM_SOURCE_URL: servers.streams.baseUrl,
-    });
-    clearInterval(watcher);
-    const stored = linesWith(streamsRun, 'stream stored');
-    if (stored.length !== streamCorpus.blobs.length || firstRequestAt === undefined) {
-      throw new Error(`streams: expected ${streamCorpus.blobs.length} streams stored, the log says ${stored.length}\n${streamsRun.stderrTail}`);
+      // The daemon on three backlog sizes: growth, the headline figure (medium), memory (small, large).
+      const runs: Record<string, CliRun> = {};
+      for (const name of Object.keys(sizes) as Array<keyof typeof sizes>) {
+        log(`backup --once${of}: ${name} backlog (${sizes[name]} events)`);
+        runs[name] = await backupOnce(servers, work, r(name), topicOf(name), { STREAMVAULT_STREAM_SOURCE: 'none' });
+      }
+      const windows = Object.fromEntries(Object.entries(runs).map(([name, run]) => [name, backupWindow(run)]));
+      for (const [name, w] of Object.entries(windows)) {
+        const expected = sizes[name as keyof typeof sizes];
+        if (w.events !== expected) throw new Error(`backup (${name}): expected ${expected} events in durable batches, the log says ${w.events}`);
+      }
+      const daemonWindow = { startedAt: windows.medium!.firstFetchAt, endedAt: windows.medium!.lastDurableAt };
+      if (backupOnly) {
+        const usPerEvent = (w: TimeWindow) => ((cpuBeyondBackground(cpuOf(w), windowSeconds(w), backgroundBusyCores) / medium.messages.length) * 1e6).toFixed(1);
+        const stages = { read: stageRead, encode: encoded.window, write: stageWrite };
+        for (const [stage, w] of Object.entries(stages)) log(`stage ${stage}${of}: ${(medium.messages.length / windowSeconds(w)).toFixed(0)} events/s, ${usPerEvent(w)} us of CPU per event`);
+        log(`stage kcat${of}: ${(medium.messages.length / kcatSeconds).toFixed(0)} events/s`);
+        const limit = medium.messages.length / Math.max(...Object.values(stages).map(windowSeconds));
+        for (const [name, w] of Object.entries(windows)) {
+          const perSecond = w.events / w.seconds;
+          log(`backup ${name}${of}: ${perSecond.toFixed(0)} events/s (${(perSecond / limit).toFixed(3)} of the stage limit), peak RSS ${(runs[name]!.peakRssBytes / 1024 ** 2).toFixed(0)} MB`);
+        }
+        log(`backup medium${of}: ${usPerEvent(daemonWindow)} us of CPU per event`);
+        return undefined;
+      }
+
+      log(`streams${of}: ${streamCorpus.references} references to ${streamCorpus.blobs.length} blobs through the pool`);
+      const requestsBefore = servers.streams.requests.length;
+      let firstRequestAt: number | undefined;
+      const watcher = setInterval(() => {
+        if (firstRequestAt === undefined && servers.streams.requests.length > requestsBefore) firstRequestAt = meterNow();
+      }, 5);
+      const streamsRun = await backupOnce(servers, work, r('streams'), topicOf('streams'), {
+        STREAMVAULT_STREAM_SOURCE: 'http',
+        STREAMVAULT_STREAM_SOURCE_URL: servers.streams.baseUrl,
+      });
+      clearInterval(watcher);
+      const stored = linesWith(streamsRun, 'stream stored');
+      if (stored.length !== streamCorpus.blobs.length || firstRequestAt === undefined) {
+        throw new Error(`streams: expected ${streamCorpus.blobs.length} streams stored, the log says ${stored.length}\n${streamsRun.stderrTail}`);
+      }
+      const streamBytes = stored.reduce((n, l) => n + (l.bytes ?? 0), 0);
+      const streamsWindow = { startedAt: firstRequestAt, endedAt: Math.max(...stored.map((l) => l.at)) };
+      await createBucket(s3, `bench-${r('streams-bare')}`);
+      const bare = await bareStreamPut(
+        s3,
+        `bench-${r('streams-bare')}`,
+        streamCorpus.blobs.map((b) => ({ url: `${servers.streams.baseUrl}/api/v3/stream/samples/content/${b.sha256}`, sha256: b.sha256, size: b.size })),
+        STREAM_CONCURRENCY,
+      );
+
+      log(`restore${of} of the medium backup (${medium.messages.length} events) vs a bare kafkajs producer`);
+      const restoreRun = await runCli(CLI, ['restore', '--what', 'events', '--json'], {
+        ...daemonEnv(servers, r('restore'), `bench-${r('medium')}`, join(work, `state-${r('restore')}`), topicOf('medium')),
+        STREAMVAULT_RESTORE_TOPIC_TEMPLATE: `{topic}.restored-${round}`,
+        STREAMVAULT_RESTORE_STREAM_TARGET: 'none',
+      }, { profileDir, nodeOptions, nodeFlags: IMAGE.nodeFlags });
+      const producing = linesWith(restoreRun, 'producing events to the target')[0];
+      const finished = linesWith(restoreRun, 'restore finished')[0];
+      const summary = JSON.parse(restoreRun.stdout.trim().split('\n').at(-1) ?? '{}') as { events_restored?: number };
+      if (restoreRun.exitCode !== 0 || !producing || !finished || summary.events_restored !== medium.messages.length) {
+        throw new Error(`restore: expected exit 0 and ${medium.messages.length} events restored, got exit ${restoreRun.exitCode}, ${summary.events_restored}\n${restoreRun.stderrTail}`);
+      }
+      const restoreWindow = { startedAt: producing.at, endedAt: finished.at };
+      const bareProduce = await produceBare(brokers, `${topicOf('medium')}.bare-${round}`, records, RESTORE_REQUEST);
+
+      return {
+        backup: {
+          events: windows.medium!.events,
+          payloadBytes: medium.payloadBytes,
+          seconds: windows.medium!.seconds,
+          stageReadSeconds: windowSeconds(stageRead),
+          stageEncodeSeconds: windowSeconds(encoded.window),
+          stageWriteSeconds: windowSeconds(stageWrite),
+          kcatSeconds,
+        },
+        streams: { bytes: streamBytes, seconds: windowSeconds(streamsWindow), bareBytes: bare.bytes, bareSeconds: windowSeconds(bare.window) },
+        restore: { events: medium.messages.length, seconds: Math.max(0.001, windowSeconds(restoreWindow)), bareSeconds: windowSeconds(bareProduce) },
+        smallPeakRssBytes: runs.small!.peakRssBytes,
+        largePeakRssBytes: runs.large!.peakRssBytes,
+        growthBackup: Object.entries(windows).map(([name, w]) => ({ events: sizes[name as keyof typeof sizes], seconds: w.seconds, peakRssBytes: runs[name]!.peakRssBytes })),
+        cpu: {
+          backup: { daemon: cpuOf(daemonWindow), read: cpuOf(stageRead), encode: cpuOf(encoded.window), write: cpuOf(stageWrite) },
+          streams: { pool: cpuOf(streamsWindow), bare: cpuOf(bare.window) },
+          restore: { restore: cpuOf(restoreWindow), bare: cpuOf(bareProduce) },
+        },
+      };
+    };
+
+    const rounds: RoundFigures[] = [];
+    for (let round = 1; round <= ROUNDS; round++) {
+      const figures = await measureRound(round);
+      if (figures) rounds.push(figures);
     }
-    const streamBytes = stored.reduce((n, l) => n + (l.bytes ?? 0), 0);
-    const streamsWindow = { startedAt: firstRequestAt, endedAt: Math.max(...stored.map((l) => l.at)) };
-    const streamSeconds = windowSeconds(streamsWindow);
-    await createBucket(s3, 'bench-streams-bare');
-    const bare = await bareStreamPut(
-      s3,
-      'bench-streams-bare',
-      streamCorpus.blobs.map((b) => ({ url: `${servers.streams.baseUrl}/api/v3/stream/samples/content/${b.sha256}`, sha256: b.sha256, size: b.size })),
-      STREAM_CONCURRENCY,
-    );
+    if (backupOnly) return;
 
     log(`one ${SIZES.blobBytes} B blob through the pool`);
     const blobRun = await backupOnce(servers, work, 'blob', topicOf('blob'), {
@@ -297,52 +400,14 @@ async function main(): Promise<void> {
     });
     if (linesWith(blobRun, 'stream stored').length !== 1) throw new Error(`blob: expected the blob stored\n${blobRun.stderrTail}`);
 
-    log(`restore of the medium backup (${medium.messages.length} events) vs a bare kafkajs producer`);
-    const restoreRun = await runCli(CLI, ['restore', '--what', 'events', '--json'], {
-      ...daemonEnv(servers, 'restore', 'bench-medium', join(work, 'state-restore'), topicOf('medium')),
-      STREAMVAULT_RESTORE_TOPIC_TEMPLATE: '{topic}.restored',
-      STREAMVAULT_RESTORE_STREAM_TARGET: 'none',
-    }, { profileDir, nodeOptions, nodeFlags: IMAGE.nodeFlags });
-    const producing = linesWith(restoreRun, 'producing events to the target')[0];
-    const finished = linesWith(restoreRun, 'restore finished')[0];
-    const summary = JSON.parse(restoreRun.stdout.trim().split('\n').at(-1) ?? '{}') as { events_restored?: number };
-    if (restoreRun.exitCode !== 0 || !producing || !finished || summary.events_restored !== medium.messages.length) {
-      throw new Error(`restore: expected exit 0 and ${medium.messages.length} events restored, got exit ${restoreRun.exitCode}, ${summary.events_restored}\n${restoreRun.stderrTail}`);
-    }
-    const restoreWindow = { startedAt: producing.at, endedAt: finished.at };
-    const bareProduce = await produceBare(brokers, `${topicOf('medium')}.bare`, records, RESTORE_REQUEST);
-
     log(`growth: planning a restore and a verify over ${SIZES.planning.join(', ')} batches`);
     const planning = await measurePlanning(SIZES.planning);
 
     const pairs = await measurePairs(servers, work, tag);
 
-    const measuredAt = Date.now();
-    const measurements: BenchMeasurements = {
-      backup: {
-        events: windows.medium!.events,
-        payloadBytes: medium.payloadBytes,
-        seconds: windows.medium!.seconds,
-        stageReadSeconds,
-        stageEncodeSeconds: windowSeconds(encoded.window),
-        stageWriteSeconds,
-        kcatSeconds,
-      },
-      streams: { bytes: streamBytes, seconds: streamSeconds, bareBytes: bare.bytes, bareSeconds: windowSeconds(bare.window) },
-      restore: { events: medium.messages.length, seconds: Math.max(0.001, windowSeconds(restoreWindow)), bareSeconds: windowSeconds(bareProduce) },
-      memory: { smallPeakRssBytes: runs.small!.peakRssBytes, largePeakRssBytes: runs.large!.peakRssBytes, blobPeakRssBytes: blobRun.peakRssBytes },
-      growthBackup: Object.entries(windows).map(([name, w]) => ({ events: sizes[name as keyof typeof sizes], seconds: w.seconds, peakRssBytes: runs[name]!.peakRssBytes })),
-      growthPlanning: planning,
-      pairs,
-      cpu: {
-        backgroundBusyCores,
-        backup: { daemon: cpuOf(daemonWindow), read: cpuOf(stageRead), encode: cpuOf(encoded.window), write: cpuOf(stageWrite) },
-        streams: { pool: cpuOf(streamsWindow), bare: cpuOf(bare.window) },
-        restore: { restore: cpuOf(restoreWindow), bare: cpuOf(bareProduce) },
-        run: { ...cpu.between(started.getTime(), measuredAt), seconds: (measuredAt - started.getTime()) / 1000 },
-      },
-    };
-    const results = computeResults(measurements, {
+    const measuredAt = meterNow();
+    const runCpu = { ...cpu.between(runFrom, measuredAt), seconds: (measuredAt - runFrom) / 1000 };
+    const description = {
       broker: servers.broker.description,
       quick,
       node: process.version,
@@ -350,10 +415,25 @@ async function main(): Promise<void> {
       cores: cpus().length,
       started_at: started.toISOString(),
       blob_bytes: SIZES.blobBytes,
-    });
+    };
+    const results = combineRounds(
+      rounds.map((f) => {
+        const measurements: BenchMeasurements = {
+          backup: f.backup,
+          streams: f.streams,
+          restore: f.restore,
+          memory: { smallPeakRssBytes: f.smallPeakRssBytes, largePeakRssBytes: f.largePeakRssBytes, blobPeakRssBytes: blobRun.peakRssBytes },
+          growthBackup: f.growthBackup,
+          growthPlanning: planning,
+          pairs,
+          cpu: { backgroundBusyCores, ...f.cpu, run: runCpu },
+        };
+        return computeResults(measurements, description);
+      }),
+    );
     mkdirSync(join(ROOT, 'bench'), { recursive: true });
     writeFileSync(join(ROOT, 'bench/results.json'), `${JSON.stringify(results, null, 2)}\n`);
-    process.stdout.write(`\nbroker: ${results.run.broker}\ndaemon and restore: node ${results.run.node_flags.join(' ')} (the image's flags), Node ${results.run.node}\n${renderTable(results)}\n\nwritten: bench/results.json (${((Date.now() - started.getTime()) / 1000).toFixed(0)} s)\n`);
+    process.stdout.write(`\nbroker: ${results.run.broker}\ndaemon and restore: node ${results.run.node_flags.join(' ')} (the image's flags), Node ${results.run.node}\n${ROUNDS > 1 ? `medians of ${ROUNDS} rounds; [lowest-highest] of the rounds after the headline figures\n` : ''}${renderTable(results)}\n\nwritten: bench/results.json (${((Date.now() - started.getTime()) / 1000).toFixed(0)} s)\n`);
   } finally {
     cpu.stop();
     await Promise.allSettled([servers.broker.stop(), servers.s3.stop(), servers.streams.stop()]);

@@ -35,7 +35,16 @@ export function parseProcStat(text: string, at: number): CpuSample {
   return { at, busy: (user + nice + system + irq + softirq) / TICKS_PER_SECOND, steal: steal / TICKS_PER_SECOND };
 }
 
-export function readCpuSample(at = Date.now()): CpuSample {
+/**
+ * Epoch milliseconds on the clock the bench's own windows are taken with (stages.ts `now`):
+ * fractional. A sample stamped with `Date.now()` (whole ms) could fall just before a window that
+ * ended a fraction of a millisecond earlier, and a window read at once then had no sample after it.
+ */
+export function meterNow(): number {
+  return performance.timeOrigin + performance.now();
+}
+
+export function readCpuSample(at = meterNow()): CpuSample {
   return parseProcStat(readFileSync('/proc/stat', 'utf8'), at);
 }
 

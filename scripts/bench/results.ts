@@ -225,15 +225,92 @@ export function computeResults(m: BenchMeasurements, run: BenchRun): BenchResult
   };
 }
 
-/** The table `npm run bench` prints: each figure beside its baseline and the target it is held to. */
-export function renderTable(r: BenchResults): string {
+/**
+ * Figures whose lowest and highest value over the rounds results.json keeps beside the median:
+ * the ratios the targets are about, and what they are made of.
+ */
+export const RANGED_FIGURES = [
+  'backup.events_per_s',
+  'backup.ratio_vs_stage_limit',
+  'backup.ratio_vs_shared_core_limit',
+  'backup.cpu_us_per_event',
+  'streams.mb_per_s',
+  'streams.ratio_vs_bare_put',
+  'restore.events_per_s',
+  'restore.ratio_vs_bare_kafkajs_producer',
+  'restore.cpu_us_per_event',
+  'memory.peak_rss_mb_backlog_small',
+  'memory.peak_rss_mb_backlog_large',
+] as const;
+export type RangedFigure = (typeof RANGED_FIGURES)[number];
+
+/** How many rounds a `--repeat` run measured, and each ranged figure's [lowest, highest] over them. */
+export interface BenchRounds {
+  readonly count: number;
+  readonly range: Readonly<Record<RangedFigure, readonly [number, number]>>;
+}
+
+export type CombinedResults = BenchResults & { readonly rounds: BenchRounds };
+
+/**
+ * The rounds of one run as one result: every number is the median of that number over the rounds,
+ * each computed within its own round (a ratio is the median of the rounds' ratios, each of a side
+ * and its baseline measured back to back), so one slow moment of the shared machine moves a figure
+ * less. Figures measured once (the blob, planning, the idle pairs) are the same in every round.
+ */
+export function combineRounds(rounds: readonly BenchResults[]): CombinedResults {
+  const first = rounds[0];
+  if (!first) throw new RangeError('Expected at least 1 round to combine, got 0');
+  const range = Object.fromEntries(
+    RANGED_FIGURES.map((path) => {
+      const values = rounds.map((r) => figureAt(r, path));
+      return [path, [Math.min(...values), Math.max(...values)] as const];
+    }),
+  ) as Record<RangedFigure, readonly [number, number]>;
+  return { ...(medianOf(rounds, 'results') as BenchResults), rounds: { count: rounds.length, range } };
+}
+
+function figureAt(r: BenchResults, path: RangedFigure): number {
+  const [section, field] = path.split('.') as [keyof BenchResults, string];
+  return (r[section] as unknown as Record<string, number>)[field]!;
+}
+
+/** Numbers: the median (of an even count, the mean of the middle two); the rest: the first round's, which every round must share in shape. */
+function medianOf(values: readonly unknown[], where: string): unknown {
+  const first = values[0];
+  if (typeof first === 'number') {
+    const sorted = (values as number[]).slice().sort((a, b) => a - b);
+    const mid = sorted.length >> 1;
+    return round(sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2);
+  }
+  if (Array.isArray(first)) {
+    if (values.some((v) => !Array.isArray(v) || v.length !== first.length)) {
+      throw new RangeError(`Expected ${where} to hold ${first.length} entries in every round, got ${values.map((v) => (Array.isArray(v) ? v.length : typeof v)).join(', ')}`);
+    }
+    return first.map((_, i) => medianOf(values.map((v) => (v as unknown[])[i]), `${where}[${i}]`));
+  }
+  if (first !== null && typeof first === 'object') {
+    return Object.fromEntries(Object.keys(first).map((key) => [key, medianOf(values.map((v) => (v as Record<string, unknown>)[key]), `${where}.${key}`)]));
+  }
+  return first;
+}
+
+/**
+ * The table `npm run bench` prints: each figure beside its baseline and the target it is held to;
+ * over several rounds, the medians, with the ratios' lowest and highest after them.
+ */
+export function renderTable(r: BenchResults & { readonly rounds?: BenchRounds }): string {
+  const spread = (path: RangedFigure) => {
+    const range = r.rounds && r.rounds.count > 1 ? r.rounds.range[path] : undefined;
+    return range ? ` [${range[0]}-${range[1]}]` : '';
+  };
   const rows: Array<[string, string, string, string]> = [
     ['Measure', 'streamvault', 'Baseline', 'Ratio (target)'],
     [
       'Backup catch-up, events/s',
-      `${r.backup.events_per_s} (${r.backup.mb_per_s} MB/s)`,
+      `${r.backup.events_per_s}${spread('backup.events_per_s')} (${r.backup.mb_per_s} MB/s)`,
       `stage limit ${Math.min(r.backup.stage_read_events_per_s, r.backup.stage_encode_events_per_s, r.backup.stage_write_events_per_s)}`,
-      mark(r.backup.ratio_vs_stage_limit, TARGETS.backupRatio),
+      mark(r.backup.ratio_vs_stage_limit, TARGETS.backupRatio) + spread('backup.ratio_vs_stage_limit'),
     ],
     ['  stage read (kafkajs, no-op)', '', `${r.backup.stage_read_events_per_s}`, ''],
     ['  stage encode + deflate', '', `${r.backup.stage_encode_events_per_s}`, ''],
@@ -241,22 +318,27 @@ export function renderTable(r: BenchResults): string {
     ['  kcat (C client) read', '', `${r.backup.kcat_events_per_s}`, ''],
     [
       '  machine CPU per event, us',
-      `${r.backup.cpu_us_per_event}`,
+      `${r.backup.cpu_us_per_event}${spread('backup.cpu_us_per_event')}`,
       `read ${r.backup.stage_read_cpu_us_per_event} + encode ${r.backup.stage_encode_cpu_us_per_event} + write ${r.backup.stage_write_cpu_us_per_event}`,
       '',
     ],
-    [`  stages sharing ${r.run.cores} cores, events/s`, '', `${r.backup.shared_core_limit_events_per_s}`, `${r.backup.ratio_vs_shared_core_limit}`],
-    ['Streams through the pool, MB/s', `${r.streams.mb_per_s}`, `bare PutObject ${r.streams.bare_put_mb_per_s}`, mark(r.streams.ratio_vs_bare_put, TARGETS.streamsRatio)],
+    [`  stages sharing ${r.run.cores} cores, events/s`, '', `${r.backup.shared_core_limit_events_per_s}`, `${r.backup.ratio_vs_shared_core_limit}${spread('backup.ratio_vs_shared_core_limit')}`],
+    ['Streams through the pool, MB/s', `${r.streams.mb_per_s}${spread('streams.mb_per_s')}`, `bare PutObject ${r.streams.bare_put_mb_per_s}`, mark(r.streams.ratio_vs_bare_put, TARGETS.streamsRatio) + spread('streams.ratio_vs_bare_put')],
     ['  machine CPU per MB, ms', `${r.streams.cpu_ms_per_mb}`, `${r.streams.bare_put_cpu_ms_per_mb}`, ''],
     [
       'Restore, events/s',
-      `${r.restore.events_per_s}`,
+      `${r.restore.events_per_s}${spread('restore.events_per_s')}`,
       `bare kafkajs producer ${r.restore.bare_kafkajs_producer_events_per_s}`,
-      mark(r.restore.ratio_vs_bare_kafkajs_producer, TARGETS.restoreRatio),
+      mark(r.restore.ratio_vs_bare_kafkajs_producer, TARGETS.restoreRatio) + spread('restore.ratio_vs_bare_kafkajs_producer'),
     ],
-    ['  machine CPU per event, us', `${r.restore.cpu_us_per_event}`, `${r.restore.bare_kafkajs_producer_cpu_us_per_event}`, ''],
-    ['Peak RSS, small backlog (MB)', `${r.memory.peak_rss_mb_backlog_small}`, '', ''],
-    ['Peak RSS, 10x backlog (MB)', `${r.memory.peak_rss_mb_backlog_large}`, '', ceiling(r.memory.peak_rss_mb_backlog_large, TARGETS.peakRssMb)],
+    ['  machine CPU per event, us', `${r.restore.cpu_us_per_event}${spread('restore.cpu_us_per_event')}`, `${r.restore.bare_kafkajs_producer_cpu_us_per_event}`, ''],
+    ['Peak RSS, small backlog (MB)', `${r.memory.peak_rss_mb_backlog_small}${spread('memory.peak_rss_mb_backlog_small')}`, '', ''],
+    [
+      'Peak RSS, 10x backlog (MB)',
+      `${r.memory.peak_rss_mb_backlog_large}${spread('memory.peak_rss_mb_backlog_large')}`,
+      '',
+      ceiling(r.memory.peak_rss_mb_backlog_large, TARGETS.peakRssMb),
+    ],
     [`Peak RSS, one ${(r.run.blob_bytes / 1024 ** 3).toFixed(2)} GiB blob (MB)`, `${r.memory.peak_rss_mb_1gb_blob}`, '', ceiling(r.memory.peak_rss_mb_1gb_blob, TARGETS.peakRssMb)],
     ...r.growth.backup.map((g): [string, string, string, string] => [`Backup of ${g.events} events, s`, `${g.seconds}`, `${g.events_per_s}/s, peak RSS ${g.peak_rss_mb} MB`, '']),
     ['  time per event, largest / smallest', `${r.growth.backup_per_event_ratio}`, '', '<= ~1 is linear'],

@@ -9,6 +9,7 @@ import type { BackupRecord } from '../../src/events/backup-record.js';
 import { recordSize } from '../../src/restore/event-restorer.js';
 import { toRestoredMessage } from '../../src/restore/restored-record.js';
 import { spawnTied } from '../local/child-process.js';
+import { meterNow } from './cpu-meter.js';
 import type { ConsumerFetchSettings } from '../../src/backup/backup-consumer.js';
 
 /**
@@ -18,7 +19,7 @@ import type { ConsumerFetchSettings } from '../../src/backup/backup-consumer.js'
 export const KEEP_OLD_RECORDS = [{ name: 'retention.ms', value: '-1' }];
 
 /** Each stage alone, on the same bytes as the daemon, timed from its first record to its last. */
-const now = () => performance.timeOrigin + performance.now();
+const now = meterNow;
 
 /** When a side ran, from its first record to its last, in epoch milliseconds (cpu-meter.ts reads the machine's CPU over it). */
 export interface TimeWindow {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { computeResults, renderTable, round, type BenchMeasurements, type BenchRun } from '../../../scripts/bench/results.js';
+import { combineRounds, computeResults, RANGED_FIGURES, renderTable, round, type BenchMeasurements, type BenchRun } from '../../../scripts/bench/results.js';
 
 const run: BenchRun = { broker: 'Apache Kafka 4.1.1 (KRaft, 1 node) at 127.0.0.1:1', quick: true, node: 'v20', node_flags: ['--max-semi-space-size=2'], cores: 2, started_at: '2026-12-01T00:00:00.000Z', blob_bytes: 1024 ** 3 };
 
@@ -113,5 +113,46 @@ describe('bench results', () => {
     expect(table).toMatch(/\|   machine CPU per event, us\s+\| 600\s+\| read 100 \+ encode 400 \+ write 60\s+\|/);
     expect(table).toMatch(/\|   stages sharing 2 cores, events\/s\s+\|\s+\| 3571\s+\| 0\.7\s+\|/);
     expect(table.split('\n').every((line) => line.startsWith('| ') && line.endsWith(' |'))).toBe(true);
+  });
+
+  it('combines rounds into the median of each figure, each ratio the median of the rounds\' own ratios', () => {
+    // Three rounds: the daemon at 4, 2 and 5 s; the restore's bare producer at 4, 2.5 and 2 s.
+    const rounds = [
+      { daemon: 4, bare: 4 },
+      { daemon: 2, bare: 2.5 },
+      { daemon: 5, bare: 2 },
+    ].map(({ daemon, bare }) => computeResults({ ...measured, backup: { ...measured.backup, seconds: daemon }, restore: { ...measured.restore, bareSeconds: bare } }, run));
+    const combined = combineRounds(rounds);
+    // 2500, 5000 and 2000 events/s: the median is the middle one, not the mean (3167).
+    expect(combined.backup.events_per_s).toBe(2500);
+    expect(combined.rounds.range['backup.events_per_s']).toEqual([2000, 5000]);
+    // Ratios 0.8, 0.5 and 0.4 (restore 2000/s against 2500, 4000 and 5000): the median ratio 0.5,
+    // not the median restore (2000) over the median baseline (4000).
+    expect(rounds.map((r) => r.restore.ratio_vs_bare_kafkajs_producer)).toEqual([0.8, 0.5, 0.4]);
+    expect(combined.restore.ratio_vs_bare_kafkajs_producer).toBe(0.5);
+    expect(combined.restore.bare_kafkajs_producer_events_per_s).toBe(4000);
+    // What every round shares stays as it is; arrays are combined entry by entry.
+    expect(combined.run).toEqual(rounds[0]!.run);
+    expect(combined.growth.backup.map((g) => g.events)).toEqual([30_000, 3_000, 9_000]);
+    expect(combined.pairs).toEqual(rounds[0]!.pairs);
+    expect(combined.rounds.count).toBe(3);
+    expect(Object.keys(combined.rounds.range)).toEqual([...RANGED_FIGURES]);
+  });
+
+  it('takes the mean of the middle two of an even number of rounds, and refuses none or rounds of different shapes', () => {
+    const a = computeResults({ ...measured, backup: { ...measured.backup, seconds: 4 } }, run);
+    const b = computeResults({ ...measured, backup: { ...measured.backup, seconds: 2 } }, run);
+    expect(combineRounds([a, b]).backup.events_per_s).toBe(3750);
+    expect(() => combineRounds([])).toThrow(/at least 1 round/);
+    const fewer = computeResults({ ...measured, growthBackup: measured.growthBackup.slice(0, 2) }, run);
+    expect(() => combineRounds([a, fewer])).toThrow(/results\.growth\.backup to hold 3 entries in every round, got 3, 2/);
+  });
+
+  it('prints the lowest and highest of the ratios over several rounds, and nothing extra for one', () => {
+    const slow = computeResults({ ...measured, backup: { ...measured.backup, seconds: 8 } }, run);
+    const one = renderTable(combineRounds([computeResults(measured, run)]));
+    expect(one).not.toContain('[');
+    const three = renderTable(combineRounds([computeResults(measured, run), slow, computeResults(measured, run)]));
+    expect(three).toMatch(/\| Backup catch-up, events\/s\s+\| 2500 \[1250-2500\] \(5 MB\/s\)\s+\| stage limit 4000\s+\| 0\.625 \(>= 0\.8, short\) \[0\.313-0\.625\]\s+\|/);
   });
 });

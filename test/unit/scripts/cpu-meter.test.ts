@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { cpuBetween, parseProcStat, readCpuSample, type CpuSample } from '../../../scripts/bench/cpu-meter.js';
+import { CpuMeter, cpuBetween, meterNow, parseProcStat, readCpuSample, type CpuSample } from '../../../scripts/bench/cpu-meter.js';
 
 describe('cpu meter', () => {
   it('reads busy time (user, nice, system, irq, softirq) and steal from the aggregate cpu line, in seconds', () => {
@@ -41,5 +41,22 @@ describe('cpu meter', () => {
     expect(first.busy).toBeGreaterThan(0);
     expect(second.busy).toBeGreaterThanOrEqual(first.busy);
     expect(second.steal).toBeGreaterThanOrEqual(first.steal);
+  });
+
+  it.skipIf(process.platform !== 'linux')('covers a window read the moment it ended, on the clock the bench times its windows with', () => {
+    // An interval no test waits for: only the sample at start and the one `between` takes now.
+    const meter = new CpuMeter();
+    meter.start(60_000);
+    try {
+      // Fractional milliseconds, as stages.ts takes them. A sample stamped with Date.now() (whole
+      // milliseconds) came just before such an end, and the window had no sample after it.
+      for (let i = 0; i < 20; i++) {
+        const from = meterNow();
+        const to = meterNow();
+        expect(meter.between(from, to).busySeconds).toBeGreaterThanOrEqual(0);
+      }
+    } finally {
+      meter.stop();
+    }
   });
 });
