@@ -1,7 +1,8 @@
 /**
- * `npm run bench` (the medians of 3 rounds; `-- --quick` for one short round, `-- --repeat N` for N rounds):
- * streamvault against its baselines, side by side, on the same data in the same run, on a real
- * Apache Kafka broker (KRaft), s3rver and the stream server of scripts/local. Prints a table and writes bench/results.json (see bench/results.ts).
+ * `npm run bench` (the medians of 3 rounds; `-- --quick` for one short round, `-- --repeat N` for
+ * N rounds): streamvault against its baselines, side by side, on the same data in the same run, on
+ * a real Apache Kafka broker (KRaft), s3rver and the stream server of scripts/local. Prints a table
+ * and writes bench/results.json (see bench/results.ts).
  * Absolute figures do not travel between machines; the ratios do. No test asserts a timing.
  *
  * Timing: every side from its first record to its last. The daemon and the restore run as their
@@ -23,6 +24,7 @@ import { fileURLToPath } from 'node:url';
 import { Kafka, logLevel } from 'kafkajs';
 import { consumerFetchSettings } from '../src/backup/backup-consumer.js';
 import { variables } from '../src/config/variables/index.js';
+import { ExitCode } from '../src/exit-codes.js';
 import { loadSchemaRegistry } from '../src/events/schema-registry.js';
 import { corpusRecords, generateCorpus, type Corpus } from './bench/corpus.js';
 import { backupWindow, linesWith, runCli, type CliRun } from './bench/daemon-run.js';
@@ -42,7 +44,7 @@ const ROOT = projectRoot(fileURLToPath(import.meta.url));
 const CLI = join(ROOT, 'dist/src/cli.js');
 const USAGE = 'usage: npm run bench -- [--quick] [--repeat N] [--backup-only | --pairs-only] [--cpu-prof]';
 
-/** The command line (`npm run bench -- <flags>`): an unknown flag or a bad count is refused (exit 2), not ignored. */
+/** The command line (`npm run bench -- <flags>`): an unknown flag or a bad count is refused (exit 2, as the CLI's bad arguments), not ignored. */
 function benchFlags(): { quick: boolean; pairsOnly: boolean; backupOnly: boolean; cpuProf: boolean; rounds: number } {
   try {
     const { values } = parseArgs({
@@ -64,7 +66,7 @@ function benchFlags(): { quick: boolean; pairsOnly: boolean; backupOnly: boolean
     return { quick: values.quick, pairsOnly, backupOnly, cpuProf: values['cpu-prof'], rounds };
   } catch (error) {
     process.stderr.write(`bench: ${(error as Error).message}\n${USAGE}\n`);
-    process.exit(2);
+    process.exit(ExitCode.badConfiguration);
   }
 }
 const flags = benchFlags();
