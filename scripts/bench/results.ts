@@ -297,7 +297,7 @@ function medianOf(values: readonly unknown[], where: string): unknown {
 
 /**
  * The table `npm run bench` prints: each figure beside its baseline and the target it is held to;
- * over several rounds, the medians, with the ratios' lowest and highest after them.
+ * over several rounds, the medians, with the lowest and highest round of each ranged figure after it.
  */
 export function renderTable(r: BenchResults & { readonly rounds?: BenchRounds }): string {
   const spread = (path: RangedFigure) => {
