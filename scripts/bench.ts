@@ -62,7 +62,8 @@ function benchFlags(): { quick: boolean; pairsOnly: boolean; backupOnly: boolean
     if (pairsOnly && values['backup-only']) throw new Error('--pairs-only and --backup-only: expected one of them, got both');
     const backupOnly = values['backup-only'];
     // By default the full run reports medians of 3 rounds; a quick or partial look runs one.
-    const rounds = values.repeat === undefined ? (values.quick || pairsOnly || backupOnly ? 1 : 3) : repeatCount(values.repeat, pairsOnly);
+    const rounds = values.repeat === undefined ? (values.quick || pairsOnly || backupOnly ? 1 : 3) : repeatCount(values.repeat);
+    if (pairsOnly && rounds > 1) throw new Error(`--repeat ${rounds} with --pairs-only: the idle pairs are measured once; run --pairs-only without --repeat`);
     return { quick: values.quick, pairsOnly, backupOnly, cpuProf: values['cpu-prof'], rounds };
   } catch (error) {
     process.stderr.write(`bench: ${(error as Error).message}\n${USAGE}\n`);
@@ -202,12 +203,10 @@ interface RoundFigures {
   readonly cpu: Omit<BenchMeasurements['cpu'], 'backgroundBusyCores' | 'run'>;
 }
 
-/** 1 to 9 rounds; the idle pairs are measured once, so `--pairs-only` has no rounds to repeat. */
-function repeatCount(text: string, pairsOnlyRun: boolean): number {
+/** `--repeat`'s count: 1 to 9 rounds. */
+function repeatCount(text: string): number {
   if (!/^[1-9]$/.test(text)) throw new Error(`--repeat: expected a whole number of rounds from 1 to 9, got ${JSON.stringify(text)}`);
-  const count = Number(text);
-  if (pairsOnlyRun && count > 1) throw new Error(`--repeat ${count} with --pairs-only: the idle pairs are measured once; run --pairs-only without --repeat`);
-  return count;
+  return Number(text);
 }
 
 async function main(): Promise<void> {

@@ -18,8 +18,7 @@ import type { ConsumerFetchSettings } from '../../src/backup/backup-consumer.js'
  */
 export const KEEP_OLD_RECORDS = [{ name: 'retention.ms', value: '-1' }];
 
-/** Each stage alone, on the same bytes as the daemon, timed from its first record to its last. */
-const now = meterNow;
+// Each stage alone, on the same bytes as the daemon, timed from its first record to its last (meterNow: the CPU meter's clock).
 
 /** When a side ran, from its first record to its last, in epoch milliseconds (cpu-meter.ts reads the machine's CPU over it). */
 export interface TimeWindow {
@@ -50,10 +49,10 @@ export async function readWithKafkajs(brokers: string[], topic: string, expected
     partitionsConsumedConcurrently: 4,
     eachBatch: async ({ batch }) => {
       if (batch.messages.length === 0) return;
-      firstAt ??= now();
+      firstAt ??= meterNow();
       seen += batch.messages.length;
       if (seen >= expected) {
-        lastAt = now();
+        lastAt = meterNow();
         resolveDone();
       }
     },
@@ -74,8 +73,8 @@ export async function readWithKcat(brokers: string[], topic: string, expected: n
   const rl = createInterface({ input: child.stdout! });
   const closed = new Promise<void>((r) => rl.once('close', r));
   rl.on('line', () => {
-    first ??= now();
-    last = now();
+    first ??= meterNow();
+    last = meterNow();
     lines += 1;
   });
   const code = await new Promise<number | null>((resolve, reject) => {
@@ -102,7 +101,7 @@ export interface EncodedBatch {
  */
 export async function encodeBatches(byPartition: BackupRecord[][], batchEvents: number, codec: AvroCodec): Promise<{ window: TimeWindow; batches: EncodedBatch[] }> {
   const batches: EncodedBatch[] = [];
-  const start = now();
+  const start = meterNow();
   await Promise.all(
     byPartition.map(async (records, partition) => {
       for (let i = 0; i < records.length; i += batchEvents) {
@@ -114,21 +113,21 @@ export async function encodeBatches(byPartition: BackupRecord[][], batchEvents: 
       }
     }),
   );
-  return { window: { startedAt: start, endedAt: now() }, batches };
+  return { window: { startedAt: start, endedAt: meterNow() }, batches };
 }
 
 /** Writing: a plain PutObject loop of the same objects and a manifest-sized object each, at the daemon's concurrency. */
 export async function putBatches(client: S3Client, bucket: string, batches: readonly EncodedBatch[], concurrency: number): Promise<TimeWindow> {
   const manifest = Buffer.alloc(700, ' ');
   const queue = new PQueue({ concurrency });
-  const start = now();
+  const start = meterNow();
   await queue.addAll(
     batches.map((b) => async () => {
       await client.send(new PutObjectCommand({ Bucket: bucket, Key: `bare/${b.key}`, Body: b.body, ContentType: 'application/avro' }));
       await client.send(new PutObjectCommand({ Bucket: bucket, Key: `bare/${b.key}.json`, Body: manifest, ContentType: 'application/json' }));
     }),
   );
-  return { startedAt: start, endedAt: now() };
+  return { startedAt: start, endedAt: meterNow() };
 }
 
 /** The bare stream copy: GET each distinct blob from the source, PutObject it as it arrives, at the pool's concurrency. */
@@ -140,7 +139,7 @@ export async function bareStreamPut(
 ): Promise<{ window: TimeWindow; bytes: number }> {
   const queue = new PQueue({ concurrency });
   let bytes = 0;
-  const start = now();
+  const start = meterNow();
   await queue.addAll(
     urls.map((blob) => async () => {
       const response = await new Promise<IncomingMessage>((resolve, reject) => httpGet(blob.url, resolve).once('error', reject));
@@ -159,7 +158,7 @@ export async function bareStreamPut(
       bytes += blob.size;
     }),
   );
-  const window = { startedAt: start, endedAt: now() };
+  const window = { startedAt: start, endedAt: meterNow() };
   // The baseline must store what the pool stores: the blob's bytes, nothing around them.
   const first = urls[0];
   if (first) {
@@ -187,7 +186,7 @@ export async function produceBare(
   await admin.disconnect();
   const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, retry: { retries: 8 }, allowAutoTopicCreation: false });
   await producer.connect();
-  const start = now();
+  const start = meterNow();
   await Promise.all(
     byPartition.map(async (records, partition) => {
       let messages: Message[] = [];
@@ -207,7 +206,7 @@ export async function produceBare(
       await send();
     }),
   );
-  const window = { startedAt: start, endedAt: now() };
+  const window = { startedAt: start, endedAt: meterNow() };
   await producer.disconnect();
   return window;
 }
